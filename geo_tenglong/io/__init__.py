@@ -1,0 +1,1 @@
+"""Input and output: layers, tables, corner-coordinate files, atomic writes."""

@@ -1,0 +1,116 @@
+"""Chinese header aliases for the tables bureaus send.
+
+Headers are matched after normalisation (:func:`normalize_header`): surrounding spaces dropped,
+full-width brackets made half-width, a trailing unit in brackets ignored (``税收实际贡献(万元)``
+matches ``税收实际贡献``), ASCII lower-cased. A workspace adds its own under ``[aliases]``.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: field -> Chinese (and English) headers seen in bureau tables.
+ALIASES: dict[str, list[str]] = {
+    # enterprises (亩均效益数据)
+    "uscc": ["统一社会信用代码", "社会信用代码", "信用代码", "企业统一社会信用代码", "uscc"],
+    "name": ["企业名称", "单位名称", "企业(单位)名称", "name"],
+    "year": ["年度", "年份", "评价年度", "year"],
+    "scale": ["规模", "企业规模", "规上规下", "是否规上", "scale"],
+    "revenue": ["营业收入", "主营业务收入", "销售收入", "revenue"],
+    "tax": ["税收实际贡献", "实缴税金", "实际税收", "税收", "tax"],
+    "value_added": ["工业增加值", "增加值", "value_added"],
+    "employees": ["年平均职工人数", "从业人员平均人数", "职工人数", "employees"],
+    "energy_tce": ["综合能耗", "能耗", "年综合能耗", "energy_tce"],
+    "emissions_t": ["主要污染物排放量", "排放量", "污染物排放量", "emissions_t"],
+    "rd_expense": ["R&D经费支出", "研发经费支出", "研发费用", "r&d经费", "rd_expense"],
+    "industry": ["行业", "所属行业", "行业类别", "industry"],
+    # shared keys
+    "parcel_id": ["宗地代码", "宗地编号", "不动产单元号", "地块编号", "parcel_id"],
+    # tenancy (一地多企)
+    "floor_area_m2": ["租用建筑面积", "使用建筑面积", "建筑面积", "floor_area_m2"],
+    # contracts (出让合同/划拨决定书)
+    "contract_id": ["合同编号", "出让合同编号", "决定书编号", "contract_id"],
+    "kind": ["供地方式", "合同类型", "kind"],
+    "signed_date": ["签订日期", "合同签订日期", "signed_date"],
+    "agreed_start": ["约定动工日期", "约定开工日期", "合同约定动工日期", "agreed_start"],
+    "agreed_completion": ["约定竣工日期", "合同约定竣工日期", "agreed_completion"],
+    "actual_start": ["实际动工日期", "实际开工日期", "actual_start"],
+    "total_investment": ["总投资", "项目总投资", "计划总投资", "total_investment"],
+    "invested": ["已完成投资", "已投资额", "完成投资", "invested"],
+    "due_area_m2": ["应开发面积", "应动工开发建设用地面积", "due_area_m2"],
+    "developed_area_m2": ["已开发面积", "已动工开发建设用地面积", "developed_area_m2"],
+    "suspended_since": ["停工日期", "中止开发日期", "suspended_since"],
+    "gov_cause": ["政府原因", "政府原因说明", "闲置原因", "gov_cause"],
+    "land_price": ["出让价款", "土地价款", "划拨价款", "land_price"],
+    # projects (重点项目)
+    "project_id": ["项目编号", "project_id"],
+    "key_project": ["是否重点项目", "重点项目", "key_project"],
+    "under_construction": ["是否在建", "在建", "under_construction"],
+    "built_year": ["建成年份", "投产年份", "built_year"],
+    # proposals
+    "proposal_id": ["方案编号", "proposal_id"],
+    "parcel_ids": ["宗地代码列表", "合并宗地", "parcel_ids"],
+    "buyer_uscc": ["受让方统一社会信用代码", "受让方信用代码", "buyer_uscc"],
+    # land supply ledger
+    "use": ["用途", "土地用途", "use"],
+    "area_mu": ["面积(亩)", "供地面积", "area_mu"],
+}
+
+_BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "[", "】": "]", "：": ":", "　": " "})
+_UNIT_SUFFIX = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
+
+
+def normalize_header(header: object) -> str:
+    """Normalise a header for matching: strip, half-width brackets, ASCII lower case.
+
+    Examples
+    --------
+    >>> normalize_header(" 税收实际贡献（万元） ")
+    '税收实际贡献(万元)'
+    """
+    text = str(header).translate(_BRACKETS).strip()
+    text = re.sub(r"\s+", "", text)
+    return text.lower()
+
+
+def _strip_unit(header: str) -> str:
+    return _UNIT_SUFFIX.sub("", header)
+
+
+def build_lookup(extra: dict[str, list[str]] | None = None) -> dict[str, str]:
+    """Normalised header → field, from :data:`ALIASES` plus a workspace's ``extra`` aliases."""
+    lookup: dict[str, str] = {}
+    merged = {k: list(v) for k, v in ALIASES.items()}
+    for field, names in (extra or {}).items():
+        merged.setdefault(field, []).extend(names)
+    for field, names in merged.items():
+        for name in [field, *names]:
+            norm = normalize_header(name)
+            lookup[norm] = field
+            lookup.setdefault(_strip_unit(norm), field)
+    return lookup
+
+
+def map_headers(headers, extra: dict[str, list[str]] | None = None) -> dict[str, str]:
+    """Map a table's headers to field names.
+
+    Parameters
+    ----------
+    headers : iterable of str
+    extra : dict, optional
+        Workspace aliases (field → list of headers).
+
+    Returns
+    -------
+    dict
+        Original header → field name, for the headers recognised. Unrecognised headers are kept
+        by the caller under their own name.
+    """
+    lookup = build_lookup(extra)
+    out = {}
+    for h in headers:
+        norm = normalize_header(h)
+        field = lookup.get(norm) or lookup.get(_strip_unit(norm))
+        if field is not None:
+            out[h] = field
+    return out

@@ -1,0 +1,106 @@
+"""Column coercion shared by layer and table readers, with errors that name the row."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from .schema import Schema
+
+_TRUE = {"是", "true", "t", "yes", "y", "1", "1.0", "有", "√"}
+_FALSE = {"否", "false", "f", "no", "n", "0", "0.0", "无", ""}
+
+
+def _row_label(df: pd.DataFrame, pos: int, row_offset: int, id_col: str | None) -> str:
+    number = int(df["source_row"].iloc[pos]) if "source_row" in df.columns else pos + row_offset
+    label = f"row {number}"
+    if id_col and id_col in df.columns:
+        val = df[id_col].iloc[pos]
+        if isinstance(val, str) and val.strip():
+            label += f" ({id_col} {val.strip()})"
+    return label
+
+
+def coerce_columns(df: pd.DataFrame, schema: Schema, path, row_offset: int = 2, row_word: str = "row") -> pd.DataFrame:
+    """Check required columns and coerce numeric, boolean and text columns.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Columns already mapped to field names.
+    schema : Schema
+    path : Path
+        The source file, for error messages.
+    row_offset : int
+        Added to the 0-based position to give the row number a user sees (2 for a spreadsheet
+        with one header row; 1 for features).
+    row_word : str
+        ``"row"`` for tables, ``"feature"`` for layers.
+
+    Returns
+    -------
+    DataFrame
+        A copy with coerced columns.
+
+    Raises
+    ------
+    InputError
+        For a missing required column, or text in a numeric or boolean column (naming the row).
+    """
+    missing = [c for c in schema.required if c not in df.columns]
+    if missing:
+        raise InputError(f"missing required column {missing[0]!r} (columns present: {list(df.columns)})", path)
+    out = df.copy()
+    id_col = schema.unique or (schema.required[0] if schema.required else None)
+    for col in schema.text:
+        if col in out.columns:
+            s = out[col]
+            as_text = s.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
+                            else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip()))
+            out[col] = as_text.replace({"": None}).astype("string")
+    for col in schema.numeric:
+        if col not in out.columns:
+            continue
+        s = out[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s):
+            cleaned = s.map(lambda v: v.strip().replace(",", "") if isinstance(v, str) else v)
+            cleaned = cleaned.replace({"": None, "-": None, "—": None})
+            num = pd.to_numeric(cleaned, errors="coerce")
+            bad = num.isna() & cleaned.notna()
+            if bad.any():
+                pos = int(np.flatnonzero(bad.to_numpy())[0])
+                where = _row_label(out, pos, row_offset, id_col).replace("row", row_word, 1)
+                raise InputError(f"column {col!r} must hold a number, found {s.iloc[pos]!r}", path, where)
+            out[col] = num.astype(float)
+        elif pd.api.types.is_bool_dtype(s):
+            out[col] = s.astype(float)
+        else:
+            out[col] = pd.to_numeric(s, errors="coerce").astype(float)
+    for col in schema.boolean:
+        if col not in out.columns:
+            continue
+        s = out[col]
+        if pd.api.types.is_bool_dtype(s):
+            continue
+        keys = s.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip().lower())
+        bad = ~keys.isin(_TRUE | _FALSE)
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            where = _row_label(out, pos, row_offset, id_col).replace("row", row_word, 1)
+            raise InputError(f"column {col!r} must hold 是/否 (yes/no), found {s.iloc[pos]!r}", path, where)
+        out[col] = keys.isin(_TRUE)
+    return out
+
+
+def check_unique(df: pd.DataFrame, col: str, path, row_offset: int = 1, row_word: str = "feature") -> None:
+    """Raise :class:`InputError` naming the rows when ``col`` repeats a value."""
+    if col not in df.columns:
+        return
+    s = df[col]
+    dup = s.notna() & s.duplicated(keep=False)
+    if dup.any():
+        first = s[dup].iloc[0]
+        rows = [str(int(p) + row_offset) for p in np.flatnonzero((s == first).fillna(False).to_numpy())]
+        raise InputError(f"duplicate {col} {first!r} at {row_word}s {', '.join(rows)}; ids must be unique", path,
+                         f"{row_word} {rows[0]}")

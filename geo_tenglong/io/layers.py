@@ -1,0 +1,118 @@
+"""Read vector layers (GeoPackage, Shapefile with a GBK .cpg, FileGDB, GeoParquet, GeoJSON)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from ..errors import InputError
+
+_PARQUET = {".parquet", ".geoparquet"}
+
+
+def read_layer(path: str | Path, layer: str | None = None, encoding: str | None = None,
+               columns: list[str] | None = None) -> gpd.GeoDataFrame:
+    """Read one vector layer.
+
+    Parameters
+    ----------
+    path : str or Path
+        A GeoPackage, Shapefile, FileGDB folder, GeoParquet or any file GDAL reads.
+    layer : str, optional
+        Layer name inside a multi-layer source (GeoPackage, FileGDB).
+    encoding : str, optional
+        Override for Shapefiles without a ``.cpg`` (e.g. ``"GBK"``); a ``.cpg`` is honoured
+        otherwise.
+    columns : list of str, optional
+        Read only these attribute columns.
+
+    Returns
+    -------
+    GeoDataFrame
+        Read through pyogrio's Arrow path where available.
+
+    Raises
+    ------
+    InputError
+        For a missing file or layer, or a source GDAL cannot read.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("layer file not found", path)
+    if path.suffix.lower() in _PARQUET:
+        try:
+            return gpd.read_parquet(path, columns=None if columns is None else [*columns, "geometry"])
+        except Exception as exc:
+            raise InputError(f"not a readable GeoParquet file ({exc})", path) from None
+    if layer is not None:
+        try:
+            names = [row[0] for row in pyogrio.list_layers(path)]
+        except Exception as exc:
+            raise InputError(f"not a readable vector source ({exc})", path) from None
+        if layer not in names:
+            raise InputError(f"no layer {layer!r}; layers present: {names}", path)
+    kwargs = {}
+    if encoding:
+        kwargs["encoding"] = encoding
+    try:
+        return pyogrio.read_dataframe(path, layer=layer, columns=columns, use_arrow=True, **kwargs)
+    except Exception as exc:
+        raise InputError(f"not a readable vector layer ({exc})", path, f"layer {layer}" if layer else None) from None
+
+
+def repair_geometries(gdf: gpd.GeoDataFrame, path, id_col: str | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Repair invalid polygons with ``shapely.make_valid`` (keeping the polygonal part).
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+    path : Path
+        Source file, for the report.
+    id_col : str, optional
+        Column naming features in the report.
+
+    Returns
+    -------
+    (GeoDataFrame, DataFrame)
+        The repaired layer, and one row per repaired or empty feature with ``source``,
+        ``feature``, ``kind`` and ``message`` (Chinese), for the 数据问题 list.
+    """
+    geoms = gdf.geometry.to_numpy()
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    invalid = ~missing & ~shapely.is_valid(geoms)
+    rows = []
+    if invalid.any():
+        reasons = shapely.is_valid_reason(geoms[invalid])
+        fixed = shapely.make_valid(geoms[invalid])
+        polys = np.array([_polygonal(g) for g in fixed], dtype=object)
+        geoms = geoms.copy()
+        geoms[invalid] = polys
+        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+        for pos, reason in zip(np.flatnonzero(invalid), reasons):
+            rows.append({"source": str(path), "feature": _feature_label(gdf, pos, id_col), "kind": "repaired_geometry",
+                         "message": f"几何图形无效({reason}),已自动修复"})
+    for pos in np.flatnonzero(missing):
+        rows.append({"source": str(path), "feature": _feature_label(gdf, pos, id_col), "kind": "empty_geometry",
+                     "message": "几何图形为空"})
+    return gdf, pd.DataFrame(rows, columns=["source", "feature", "kind", "message"])
+
+
+def _polygonal(geom):
+    if geom is None or geom.is_empty:
+        return geom
+    if geom.geom_type in {"Polygon", "MultiPolygon"}:
+        return geom
+    parts = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type in {"Polygon", "MultiPolygon"}]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def _feature_label(gdf, pos: int, id_col: str | None) -> str:
+    label = f"feature {pos + 1}"
+    if id_col and id_col in gdf.columns and pd.notna(gdf[id_col].iloc[pos]):
+        label += f" ({id_col} {gdf[id_col].iloc[pos]})"
+    return label

@@ -1,0 +1,72 @@
+"""What each workspace layer and table must hold (see docs/workspace.md).
+
+``required`` columns must exist; ``numeric`` columns must hold numbers (blank allowed);
+``boolean`` columns take 是/否, true/false, 1/0, Y/N; ``unique`` names the id column that must not
+repeat. Columns not listed pass through untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Schema:
+    """Expected columns of one layer or table."""
+
+    required: tuple[str, ...] = ()
+    numeric: tuple[str, ...] = ()
+    boolean: tuple[str, ...] = ()
+    text: tuple[str, ...] = ()
+    unique: str | None = None
+    geometry: str | None = None  # "polygon", or None for a table
+    label: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+POLY = "polygon"
+
+LAYERS: dict[str, Schema] = {
+    "parcels": Schema(required=("parcel_id",), numeric=("contract_far",),
+                      boolean=("plan_conditions", "standard_land", "industrial_real_estate"),
+                      text=("parcel_id", "owner_uscc", "owner_name", "land_use_code", "township", "park_id",
+                            "split_from", "merged_from"),
+                      unique="parcel_id", geometry=POLY, label="宗地"),
+    "buildings": Schema(numeric=("floors", "height_m", "storey_height_m", "completed_year"), boolean=("completed",),
+                        text=("building_id", "parcel_id", "use"), unique="building_id", geometry=POLY, label="建筑物"),
+    "roads": Schema(numeric=("width_m",), geometry=POLY, label="道路"),
+    "water": Schema(geometry=POLY, label="水域"),
+    "urban_boundary": Schema(geometry=POLY, label="城镇开发边界"),
+    "basic_farmland": Schema(geometry=POLY, label="永久基本农田"),
+    "eco_redline": Schema(geometry=POLY, label="生态保护红线"),
+    "zoning": Schema(text=("land_use_code", "land_use_name"), geometry=POLY, label="控规用地"),
+    "parks": Schema(required=("park_id",), boolean=("standard_land_rules",), text=("park_id", "name", "kind"),
+                    unique="park_id", geometry=POLY, label="园区"),
+    "study_area": Schema(geometry=POLY, label="研究范围"),
+    "renovations": Schema(required=("renovation_id", "parcel_id"),
+                          numeric=("floor_area_after_m2", "renovation_floor_area_m2", "expansion_floor_area_m2",
+                                   "equipment_investment", "total_investment", "leased_plant_m2"),
+                          boolean=("accepted",), text=("renovation_id", "parcel_id", "uscc"),
+                          unique="renovation_id", geometry=POLY, label="零增地技改方案"),
+    "split_proposals": Schema(required=("proposal_id", "parcel_id"), numeric=("part_no",),
+                              text=("proposal_id", "parcel_id", "buyer_uscc"), geometry=POLY, label="分割方案"),
+}
+
+TABLES: dict[str, Schema] = {
+    "enterprises": Schema(required=("uscc", "year"),
+                          numeric=("year", "revenue", "tax", "value_added", "employees", "energy_tce",
+                                   "emissions_t", "rd_expense"),
+                          text=("uscc", "name", "scale", "industry"), label="企业亩均效益数据"),
+    "tenancy": Schema(required=("parcel_id", "uscc"), numeric=("floor_area_m2",), text=("parcel_id", "uscc"),
+                      label="一地多企"),
+    "contracts": Schema(required=("parcel_id",),
+                        numeric=("total_investment", "invested", "due_area_m2", "developed_area_m2", "land_price"),
+                        text=("contract_id", "parcel_id", "kind", "gov_cause"), label="出让合同/划拨决定书"),
+    "projects": Schema(required=("uscc",), numeric=("total_investment", "built_year", "energy_tce"),
+                       boolean=("key_project", "under_construction"), text=("project_id", "uscc", "parcel_id", "name"),
+                       label="重点项目"),
+    "merge_proposals": Schema(required=("proposal_id", "parcel_ids"), text=("proposal_id", "parcel_ids", "buyer_uscc"),
+                              label="合并方案"),
+    "land_supply": Schema(required=("year", "use", "area_mu"), numeric=("year", "area_mu"), text=("use",),
+                          label="土地供应台账"),
+}

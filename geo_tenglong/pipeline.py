@@ -1,0 +1,119 @@
+"""The whole job, stage by stage: load → analyse → write results → render outputs.
+
+Stages run in :data:`STAGES` order; each is a function ``(workspace, results) -> StageResult``
+(see :mod:`geo_tenglong.stage`). Outputs run after the results are written, in :data:`OUTPUTS`
+order, each ``(results, out_dir, maps_dir, workspace) -> list of Path``; they only render.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Callable
+
+import geopandas as gpd
+
+from . import units
+from .analysis.targets import assess_targets
+from .crs import planar_area
+from .results import Results
+from .stage import Stage, StageResult
+from .workspace import Workspace, load_workspace
+
+#: Analysis stages, in order. A stage may read what earlier ones produced.
+STAGES: list[Stage] = [
+    Stage("targets", "目标对照", assess_targets),
+]
+
+#: Output writers: (name, Chinese label, function(results, out_dir, maps_dir, workspace) -> list of paths).
+OUTPUTS: list[tuple[str, str, Callable[..., list[Path]]]] = []
+
+
+@dataclasses.dataclass
+class RunOutcome:
+    """What :func:`run` produced: the results and every file written."""
+
+    results: Results
+    written: list[Path]
+
+
+def base_parcels(ws: Workspace) -> gpd.GeoDataFrame:
+    """The parcels layer with cadastral areas: ``area_m2`` (planar, 坐标解析法) and ``area_mu``."""
+    parcels = ws.parcels.copy()
+    area = planar_area(parcels.geometry)
+    parcels["area_m2"] = area.round(2)
+    parcels["area_mu"] = units.m2_to_mu(area).round(units.MU_DECIMALS)
+    return parcels
+
+
+def analyse(ws: Workspace, stages: list[Stage] | None = None, progress: Callable[[str], None] | None = None) -> Results:
+    """Run the analysis stages on a loaded workspace.
+
+    Parameters
+    ----------
+    ws : Workspace
+    stages : list of Stage, optional
+        Defaults to :data:`STAGES`. The targets stage should stay last.
+    progress : callable, optional
+        Called with each stage's Chinese label before it runs.
+
+    Returns
+    -------
+    Results
+    """
+    info = {"county": ws.county, "admin_code": ws.admin_code, "ruleset": ws.ruleset.name,
+            "document": ws.ruleset.info.document, "as_of": ws.as_of.isoformat(),
+            "crs": f"EPSG:{ws.crs.to_epsg()}", "workspace": str(ws.root),
+            "generated": dt.datetime.now().isoformat(timespec="seconds")}
+    results = Results(info=info, parcels=base_parcels(ws))
+    if len(ws.data_issues):
+        results.layers["data_issues"] = ws.data_issues.copy()
+    for stage in stages if stages is not None else STAGES:
+        if progress:
+            progress(stage.label)
+        outcome = stage.func(ws, results)
+        results.add(stage.name, outcome if outcome is not None else StageResult())
+    return results
+
+
+def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path | None = "maps",
+        ruleset: str | None = None, as_of: str | None = None, quiet: bool = False) -> RunOutcome:
+    """Run the whole job on a workspace and write every output.
+
+    Parameters
+    ----------
+    workspace : str or Path
+        The workspace folder.
+    out_dir : str or Path
+        Where ``results.gpkg``, ``summary.json``, lists and reports go.
+    maps_dir : str or Path or None
+        Where web maps go (``None``: no maps).
+    ruleset, as_of : str, optional
+        Override the workspace's ruleset and as-of date.
+    quiet : bool
+        No progress output (also when the ``CI`` environment variable is set).
+
+    Returns
+    -------
+    RunOutcome
+
+    Raises
+    ------
+    InputError
+        For bad input, naming the file and the row, feature or key.
+    """
+    quiet = quiet or bool(os.environ.get("CI"))
+    from .progress import Progress
+
+    with Progress(total=2 + len(STAGES) + len(OUTPUTS), quiet=quiet) as bar:
+        bar.step("读取工作空间 (loading workspace)")
+        ws = load_workspace(workspace, ruleset=ruleset, as_of=as_of)
+        results = analyse(ws, progress=bar.step)
+        bar.step("写出结果 (writing results.gpkg)")
+        written = [results.write(out_dir, inputs=ws.inputs)]
+        for _name, label, writer in OUTPUTS:
+            bar.step(label)
+            written.extend(writer(results, Path(out_dir), None if maps_dir is None else Path(maps_dir), ws))
+    return RunOutcome(results=results, written=written)

@@ -1,0 +1,42 @@
+"""Progress display for long runs: a rich progress bar, silent under ``--quiet`` and in CI."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
+
+
+class Progress:
+    """A step counter shown as a progress bar on stderr.
+
+    Parameters
+    ----------
+    total : int
+        Number of steps.
+    quiet : bool
+        Show nothing.
+    """
+
+    def __init__(self, total: int, quiet: bool = False):
+        self.quiet = quiet
+        self._bar = None
+        self._task = None
+        self._total = total
+
+    def __enter__(self) -> "Progress":
+        if not self.quiet:
+            self._bar = RichProgress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                                     TimeElapsedColumn(), console=Console(stderr=True), transient=False)
+            self._bar.__enter__()
+            self._task = self._bar.add_task("", total=self._total)
+        return self
+
+    def step(self, label: str) -> None:
+        """Advance by one step and show ``label``."""
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, description=label)
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=self._total)
+            self._bar.__exit__(*exc)

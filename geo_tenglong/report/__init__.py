@@ -1,0 +1,1 @@
+"""Outputs a bureau files and hands upward: Excel lists, parcel reports, the one-pager."""

@@ -1,0 +1,163 @@
+"""The results of a run: parcels with derived columns, findings, extra layers, metrics.
+
+:class:`Results` is what outputs (workbook, reports, web map) render. It is written as
+``results.gpkg`` (layers ``parcels``, ``findings``, ``data_issues``, ``targets`` and every stage's
+extra layers) plus ``summary.json``, and read back from them, so ``geo-tenglong map results.gpkg``
+sees exactly what ``run`` saw.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from .errors import InputError
+from .findings import COLUMNS as FINDING_COLUMNS
+from .findings import concat_findings, empty_findings
+from .io.atomic import atomic_path, write_text_atomic
+
+RESULTS_FILE = "results.gpkg"
+SUMMARY_FILE = "summary.json"
+
+
+@dataclasses.dataclass
+class Results:
+    """Everything a run produced.
+
+    Attributes
+    ----------
+    info : dict
+        County, admin code, ruleset name, as-of date, CRS, workspace path.
+    parcels : GeoDataFrame
+        Every input parcel with ``area_m2``, ``area_mu`` and the stages' columns.
+    findings : DataFrame
+        Columns :data:`geo_tenglong.findings.COLUMNS`.
+    layers : dict
+        Extra layers (GeoDataFrame) and tables (DataFrame) by name.
+    metrics : dict
+        County metrics by name.
+    summary : dict
+        Per-stage summaries, by stage name.
+    """
+
+    info: dict[str, Any]
+    parcels: gpd.GeoDataFrame
+    findings: pd.DataFrame = dataclasses.field(default_factory=empty_findings)
+    layers: dict[str, Any] = dataclasses.field(default_factory=dict)
+    metrics: dict[str, float] = dataclasses.field(default_factory=dict)
+    summary: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def add(self, name: str, result) -> None:
+        """Merge one stage's :class:`~geo_tenglong.stage.StageResult` into the results."""
+        if result.parcel_columns is not None and len(result.parcel_columns.columns):
+            cols = result.parcel_columns
+            clash = set(cols.columns) & set(self.parcels.columns)
+            if clash:
+                raise RuntimeError(f"stage {name} adds parcel columns that exist already: {sorted(clash)}")
+            joined = self.parcels[["parcel_id"]].join(cols, on="parcel_id")
+            for c in cols.columns:
+                self.parcels[c] = joined[c].to_numpy()
+        self.findings = concat_findings([self.findings, result.findings])
+        for lname, layer in result.layers.items():
+            if lname in self.layers:
+                raise RuntimeError(f"stage {name} writes layer {lname!r} that exists already")
+            self.layers[lname] = layer
+        self.metrics.update(result.metrics)
+        if result.summary:
+            self.summary[name] = result.summary
+
+    def layer(self, name: str):
+        """An extra layer or table by name, or ``None``."""
+        return self.layers.get(name)
+
+    def findings_for(self, parcel_id: str) -> pd.DataFrame:
+        """The findings about one parcel or feature."""
+        return self.findings[self.findings["parcel_id"] == parcel_id]
+
+    def write(self, out_dir: str | Path, inputs=()) -> Path:
+        """Write ``results.gpkg`` and ``summary.json`` into ``out_dir`` atomically.
+
+        Parameters
+        ----------
+        out_dir : str or Path
+        inputs : iterable of Path
+            Input files that must not be overwritten.
+
+        Returns
+        -------
+        Path
+            The GeoPackage written.
+        """
+        out_dir = Path(out_dir)
+        target = out_dir / RESULTS_FILE
+        from .io.atomic import check_not_input
+
+        check_not_input(target, inputs)
+        check_not_input(out_dir / SUMMARY_FILE, inputs)
+        with atomic_path(target) as tmp:
+            _write_layer(self.parcels, tmp, "parcels")
+            _write_layer(self.findings[FINDING_COLUMNS], tmp, "findings")
+            for name, layer in self.layers.items():
+                _write_layer(layer, tmp, name)
+        doc = {"info": self.info, "metrics": self.metrics, "summary": self.summary}
+        write_text_atomic(out_dir / SUMMARY_FILE, json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default))
+        return target
+
+    @classmethod
+    def read(cls, path: str | Path) -> "Results":
+        """Read results written by :meth:`write` (the GeoPackage path or its folder).
+
+        Raises
+        ------
+        InputError
+            When the file is missing or is not a results GeoPackage.
+        """
+        path = Path(path)
+        if path.is_dir():
+            path = path / RESULTS_FILE
+        if not path.is_file():
+            raise InputError("results file not found", path)
+        names = [row[0] for row in pyogrio.list_layers(path)]
+        if "parcels" not in names or "findings" not in names:
+            raise InputError("not a geo-tenglong results file (needs layers parcels and findings)", path)
+        layers = {n: pyogrio.read_dataframe(path, layer=n, use_arrow=True) for n in names}
+        summary_path = path.parent / SUMMARY_FILE
+        doc = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.is_file() else {}
+        parcels = layers.pop("parcels")
+        findings = concat_findings([pd.DataFrame(layers.pop("findings"))])
+        return cls(info=doc.get("info", {}), parcels=parcels, findings=findings, layers=layers,
+                   metrics=doc.get("metrics", {}), summary=doc.get("summary", {}))
+
+
+def _write_layer(layer, path: Path, name: str) -> None:
+    frame = layer.copy()
+    for col in frame.columns:
+        if col == getattr(frame, "_geometry_column_name", None):
+            continue
+        s = frame[col]
+        if s.dtype == object:
+            frame[col] = s.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
+                               else (json.dumps(v, ensure_ascii=False, default=_json_default)
+                                     if isinstance(v, (list, dict, tuple)) else v))
+    pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")

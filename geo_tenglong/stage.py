@@ -1,0 +1,50 @@
+"""The contract between the pipeline and each analysis stage.
+
+A stage is a function ``assess_x(workspace, results) -> StageResult``. It reads the workspace and
+what earlier stages produced (``results``), and returns findings, columns to add to the parcels
+layer, extra layers or tables, and county metrics (named as in the ruleset's targets). It never
+writes files and never imports output code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable
+
+import pandas as pd
+
+from .findings import empty_findings
+
+
+@dataclasses.dataclass
+class StageResult:
+    """What one analysis stage hands back.
+
+    Attributes
+    ----------
+    findings : DataFrame
+        Built with :func:`geo_tenglong.findings.make_findings`.
+    parcel_columns : DataFrame or None
+        Indexed by ``parcel_id``; joined onto the ``parcels`` output layer.
+    layers : dict
+        Extra output layers (GeoDataFrame) or tables (DataFrame) by name, e.g. ``idle_land``.
+    metrics : dict
+        County metrics (``tax_per_mu``, ``reclaimable_mu`` …) compared with the ruleset targets.
+    summary : dict
+        Other JSON-serialisable facts the outputs show (counts, totals by park …).
+    """
+
+    findings: pd.DataFrame = dataclasses.field(default_factory=empty_findings)
+    parcel_columns: pd.DataFrame | None = None
+    layers: dict[str, Any] = dataclasses.field(default_factory=dict)
+    metrics: dict[str, float] = dataclasses.field(default_factory=dict)
+    summary: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class Stage:
+    """A named analysis stage in the pipeline."""
+
+    name: str
+    label: str  # Chinese label shown in progress output
+    func: Callable[..., StageResult]

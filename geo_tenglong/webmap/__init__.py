@@ -1,0 +1,1 @@
+"""The briefing web map (folium/Leaflet, self-contained HTML that works offline)."""

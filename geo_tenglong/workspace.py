@@ -1,0 +1,268 @@
+"""A county workspace: a folder with ``workspace.toml`` naming its layers, tables and rasters.
+
+:func:`load_workspace` reads everything once, validates it, brings every layer to the workspace
+CRS, repairs invalid geometries (listing them), and hands the analyses one :class:`Workspace`.
+See ``docs/workspace.md`` for the file format and the fields.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyproj
+
+from . import crs as gk
+from .errors import InputError
+from .io.aliases import map_headers
+from .io.columns import check_unique, coerce_columns
+from .io.layers import read_layer, repair_geometries
+from .io.schema import LAYERS, TABLES
+from .io.tables import read_table
+from .rules import Ruleset, load_ruleset
+
+WORKSPACE_FILE = "workspace.toml"
+_TOP_KEYS = {"workspace", "layers", "tables", "rasters", "coords", "aliases"}
+_WS_KEYS = {"county", "admin_code", "ruleset", "as_of", "crs", "name"}
+DATA_ISSUE_COLUMNS = ["source", "feature", "kind", "message"]
+
+
+@dataclasses.dataclass(frozen=True)
+class RasterInput:
+    """One land-cover raster and the date it shows."""
+
+    path: Path
+    date: dt.date | None
+
+
+@dataclasses.dataclass
+class Workspace:
+    """Everything a run reads, validated and in one CRS.
+
+    Attributes
+    ----------
+    root : Path
+        The workspace folder.
+    county, admin_code : str
+    ruleset : Ruleset
+    as_of : datetime.date
+        The date the analyses are run against.
+    crs : pyproj.CRS
+        The workspace CRS (planar; cadastral areas are measured in it).
+    layers : dict of str to GeoDataFrame
+        The vector layers present (``parcels`` always).
+    tables : dict of str to DataFrame
+        The tables present, columns mapped to field names, plus ``source_row``.
+    rasters : dict of str to list of RasterInput
+        ``landcover`` → the land-cover rasters by date.
+    landcover_classes : dict of int to str
+        Raster value → ``built`` / ``bare`` / ``vegetation`` / ``water``.
+    coords_folder : Path or None
+        Folder of 界址点坐标交换格式 files.
+    inputs : list of Path
+        Every file read (outputs may never overwrite one).
+    data_issues : DataFrame
+        Problems found and repaired while reading (``source``, ``feature``, ``kind``, ``message``).
+    aliases : dict
+        Extra header aliases from the workspace.
+    """
+
+    root: Path
+    county: str
+    admin_code: str
+    ruleset: Ruleset
+    as_of: dt.date
+    crs: pyproj.CRS
+    layers: dict[str, gpd.GeoDataFrame]
+    tables: dict[str, pd.DataFrame]
+    rasters: dict[str, list[RasterInput]]
+    landcover_classes: dict[int, str]
+    coords_folder: Path | None
+    inputs: list[Path]
+    data_issues: pd.DataFrame
+    aliases: dict[str, list[str]]
+
+    def layer(self, name: str) -> gpd.GeoDataFrame | None:
+        """The layer ``name``, or ``None`` when the workspace has none."""
+        return self.layers.get(name)
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """The table ``name``, or ``None`` when the workspace has none."""
+        return self.tables.get(name)
+
+    @property
+    def parcels(self) -> gpd.GeoDataFrame:
+        """The parcels (宗地) layer."""
+        return self.layers["parcels"]
+
+
+def _parse_date(value: Any, where: str, path: Path) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(f"expected a date YYYY-MM-DD, got {value!r}", path, where) from None
+
+
+def _source(entry: Any, key: str, path: Path) -> dict:
+    if isinstance(entry, str):
+        return {"path": entry}
+    if isinstance(entry, dict) and "path" in entry:
+        unknown = set(entry) - {"path", "layer", "sheet", "encoding"}
+        if unknown:
+            raise InputError(f"unknown key {sorted(unknown)[0]!r}; expected path, layer, sheet, encoding", path, key)
+        return dict(entry)
+    raise InputError("expected a file name or a table { path = …, layer = … }", path, key)
+
+
+def read_config(root: Path) -> dict:
+    """Read and check the shape of ``workspace.toml``.
+
+    Raises
+    ------
+    InputError
+        For a missing file, bad TOML or an unknown key.
+    """
+    cfg_path = root / WORKSPACE_FILE
+    if not root.is_dir():
+        raise InputError("workspace folder not found", root)
+    if not cfg_path.is_file():
+        raise InputError(f"no {WORKSPACE_FILE} in the workspace folder; see docs/workspace.md", root)
+    try:
+        cfg = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"not valid TOML ({exc})", cfg_path) from None
+    unknown = set(cfg) - _TOP_KEYS
+    if unknown:
+        raise InputError(f"unknown table [{sorted(unknown)[0]}]; expected {sorted(_TOP_KEYS)}", cfg_path)
+    ws = cfg.get("workspace", {})
+    unknown = set(ws) - _WS_KEYS
+    if unknown:
+        raise InputError(f"unknown key; expected {sorted(_WS_KEYS)}", cfg_path, f"workspace.{sorted(unknown)[0]}")
+    for name in cfg.get("layers", {}):
+        if name not in LAYERS:
+            raise InputError(f"unknown layer; expected one of {sorted(LAYERS)}", cfg_path, f"layers.{name}")
+    for name in cfg.get("tables", {}):
+        if name not in TABLES:
+            raise InputError(f"unknown table; expected one of {sorted(TABLES)}", cfg_path, f"tables.{name}")
+    if "parcels" not in cfg.get("layers", {}):
+        raise InputError("the workspace must name a parcels layer under [layers]", cfg_path)
+    return cfg
+
+
+def _load_layer(name: str, src: dict, root: Path, target_crs: pyproj.CRS, aliases, issues: list) -> tuple[gpd.GeoDataFrame, Path]:
+    schema = LAYERS[name]
+    path = (root / src["path"]).resolve()
+    gdf = read_layer(path, layer=src.get("layer"), encoding=src.get("encoding"))
+    gdf = gdf.rename(columns=map_headers([c for c in gdf.columns if c != gdf.geometry.name], aliases))
+    gdf = gdf.loc[:, ~gdf.columns.duplicated()]
+    where = f"layer {src['layer']}" if src.get("layer") else None
+    label = f"{path}" + (f" (layer {src['layer']})" if src.get("layer") else "")
+    if gdf.crs is None:
+        bounds = gdf.geometry.bounds
+        try:
+            detected = gk.detect_crs(bounds[["minx", "maxx"]].to_numpy().ravel(), bounds[["miny", "maxy"]].to_numpy().ravel())
+        except ValueError as exc:
+            raise InputError(f"the layer has no CRS and its coordinates do not give the zone away ({exc}); "
+                             "add a .prj or set the CRS", path, where) from None
+        gdf = gdf.set_crs(detected)
+        issues.append({"source": label, "feature": "", "kind": "assumed_crs",
+                       "message": f"图层缺少坐标系,按坐标推断为 EPSG:{detected.to_epsg()}"})
+    if not gdf.crs.equals(target_crs):
+        gdf = gdf.to_crs(target_crs)
+    gdf = coerce_columns(gdf, schema, path, row_offset=1, row_word="feature")
+    if schema.unique:
+        check_unique(gdf, schema.unique, path)
+    gdf, repaired = repair_geometries(gdf, label, schema.unique)
+    issues.extend(repaired.to_dict("records"))
+    return gdf, path
+
+
+def load_workspace(path: str | Path, ruleset: str | Path | None = None, as_of: str | dt.date | None = None) -> Workspace:
+    """Load and validate a workspace.
+
+    Parameters
+    ----------
+    path : str or Path
+        The workspace folder (holding ``workspace.toml``).
+    ruleset : str or Path, optional
+        Overrides the workspace's ruleset: a built-in name or a TOML file.
+    as_of : str or date, optional
+        Overrides the workspace's as-of date (``YYYY-MM-DD``).
+
+    Returns
+    -------
+    Workspace
+
+    Raises
+    ------
+    InputError
+        Naming the file and the feature, row or key, for anything missing or malformed.
+    """
+    root = Path(path).resolve()
+    cfg = read_config(root)
+    cfg_path = root / WORKSPACE_FILE
+    wcfg = cfg.get("workspace", {})
+    rs_name = ruleset or wcfg.get("ruleset")
+    if not rs_name:
+        raise InputError("no ruleset: set workspace.ruleset or pass --ruleset", cfg_path)
+    rs_path = root / str(rs_name)
+    rules = load_ruleset(rs_path if str(rs_name).endswith(".toml") and rs_path.is_file() else rs_name)
+    as_of_value = as_of or wcfg.get("as_of")
+    if as_of_value is None:
+        raise InputError("no as-of date: set workspace.as_of or pass --as-of", cfg_path)
+    as_of_date = _parse_date(as_of_value, "workspace.as_of" if as_of is None else "--as-of", cfg_path)
+    try:
+        target_crs = pyproj.CRS.from_user_input(wcfg.get("crs", "EPSG:4528"))
+    except pyproj.exceptions.CRSError as exc:
+        raise InputError(f"not a CRS ({exc})", cfg_path, "workspace.crs") from None
+    if not target_crs.is_projected:
+        raise InputError("the workspace CRS must be projected (areas are planar, 坐标解析法)", cfg_path, "workspace.crs")
+    aliases = {k: list(v) for k, v in cfg.get("aliases", {}).items()}
+    issues: list[dict] = []
+    inputs = [cfg_path]
+    layers = {}
+    for name, entry in cfg.get("layers", {}).items():
+        layers[name], p = _load_layer(name, _source(entry, f"layers.{name}", cfg_path), root, target_crs, aliases, issues)
+        inputs.append(p)
+    tables = {}
+    for name, entry in cfg.get("tables", {}).items():
+        src = _source(entry, f"tables.{name}", cfg_path)
+        p = (root / src["path"]).resolve()
+        tables[name] = read_table(p, TABLES[name], sheet=src.get("sheet"), aliases=aliases)
+        inputs.append(p)
+    rasters: dict[str, list[RasterInput]] = {}
+    rcfg = dict(cfg.get("rasters", {}))
+    classes_raw = rcfg.pop("landcover_classes", {1: "built", 2: "bare", 3: "vegetation", 4: "water"})
+    classes = {int(k): str(v) for k, v in classes_raw.items()}
+    for name, entries in rcfg.items():
+        entries = entries if isinstance(entries, list) else [entries]
+        items = []
+        for i, e in enumerate(entries):
+            src = {"path": e} if isinstance(e, str) else e
+            p = (root / src["path"]).resolve()
+            if not p.is_file():
+                raise InputError("raster file not found", p, f"rasters.{name}[{i}]")
+            date = _parse_date(src["date"], f"rasters.{name}[{i}].date", cfg_path) if "date" in src else None
+            items.append(RasterInput(p, date))
+            inputs.append(p)
+        rasters[name] = sorted(items, key=lambda r: (r.date is None, r.date or dt.date.min))
+    coords_folder = None
+    if "folder" in cfg.get("coords", {}):
+        coords_folder = (root / cfg["coords"]["folder"]).resolve()
+        if not coords_folder.is_dir():
+            raise InputError("corner-coordinate folder not found", coords_folder, "coords.folder")
+    return Workspace(
+        root=root, county=wcfg.get("county", rules.info.county), admin_code=str(wcfg.get("admin_code", rules.info.admin_code)),
+        ruleset=rules, as_of=as_of_date, crs=target_crs, layers=layers, tables=tables, rasters=rasters,
+        landcover_classes=classes, coords_folder=coords_folder, inputs=inputs,
+        data_issues=pd.DataFrame(issues, columns=DATA_ISSUE_COLUMNS), aliases=aliases,
+    )
