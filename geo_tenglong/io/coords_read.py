@@ -75,6 +75,7 @@ _FULLWIDTH = {ord("，"): ",", ord("．"): ".", ord("。"): ".", ord("＝"): "="
               ord("【"): "[", ord("】"): "]", ord("＠"): "@", ord("－"): "-", ord("＋"): "+", ord("："): ":",
               ord("\u3000"): " ", ord("\ufeff"): "", ord("\t"): " "}
 _FULLWIDTH.update({0xFF10 + i: str(i) for i in range(10)})
+_FULLWIDTH_RE = re.compile("[" + re.escape("".join(chr(c) for c in _FULLWIDTH)) + "]")
 
 _AREA_RE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 _AREA_UNITS = {"公顷": "公顷", "ha": "公顷", "hm2": "公顷", "hm²": "公顷", "平方米": "平方米", "m2": "平方米",
@@ -228,7 +229,8 @@ def decode_coords_bytes(data: bytes, path: str | Path | None = None) -> tuple[st
             text, enc = _decode(data, "gb18030", path), "gbk"
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = text.translate(_FULLWIDTH)
+    if _FULLWIDTH_RE.search(text):      # translate() is slow; most files need none
+        text = text.translate(_FULLWIDTH)
     bad = re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
@@ -363,7 +365,7 @@ def _plot_attrs(line: str, lineno: int, path: Path) -> dict:
 
 def _parse_points(block: list, linenos: np.ndarray, path: Path) -> list:
     rows = [s.split(",") for s in block]
-    if any(len(r) != 4 for r in rows):
+    if set(map(len, rows)) != {4}:
         fixed = []
         for r, ln in zip(rows, linenos):
             if len(r) > 4 and all(not f.strip() for f in r[4:]):
@@ -576,7 +578,7 @@ def _build(parsed: Sequence[_Parsed]):
                 ring_xy.append(r.xy)
                 ring_owner.append(len(plot_keys) - 1)
     if not ring_xy:
-        return [], []
+        return [], np.empty(0, dtype=object), {}, np.empty(0), np.empty(0), {}
     lens = np.fromiter((len(a) for a in ring_xy), dtype=np.int64, count=len(ring_xy))
     coords = np.concatenate(ring_xy)
     rings = shapely.linearrings(coords, indices=np.repeat(np.arange(len(ring_xy)), lens))
@@ -683,59 +685,83 @@ def _area_tolerance(text: str, unit_m2: float, perimeter: float, precision_m: fl
     return 10.0 ** -decimals * unit_m2 + perimeter * precision_m
 
 
-def _frame_for_file(pf: _Parsed, rows, geoms, areas, perims, orders_by_plot):
-    """Build the plots GeoDataFrame and the findings of one parsed file."""
-    n = len(pf.plots)
-    recs = {c: [] for c in ("plot_no", "plot_name", "shape_type", "sheet_no", "plot_use", "land_class_code",
-                            "extra_fields")}
-    declared, stated, s_unit, s_m2, n_rings, labels, lines = [], [], [], [], [], [], []
-    f_ids, f_val, f_thr, f_msg = [], [], [], []
-    for j, p in enumerate(pf.plots):
-        for c in recs:
-            recs[c].append(p.attrs.get(c, ""))
-        declared.append(p.attrs["declared_points"])
-        n_rings.append(len(p.rings))
-        order = orders_by_plot.get(j) or range(len(p.rings))
-        labels.append("|".join(",".join(p.rings[r].labels) for r in order))
-        lines.append(p.line)
-        text = p.attrs.get("stated_area", "")
-        stated.append(text)
-        value, unit, ok = _parse_area(text)
-        area = float(areas[j])
-        if not ok:
-            pf.warnings.append(f"第{p.line}行 地块面积 {text!r} 无法识别，未与计算面积比对")
-        if not np.isfinite(value):
-            s_unit.append("")
-            s_m2.append(np.nan)
-            continue
-        if unit:
-            unit_m2 = _UNIT_M2[unit]
-        else:   # 公顷 or m²: whichever reading agrees with the coordinates
-            unit_m2 = min((1e4, 1.0), key=lambda u: abs(value * u - area))
-            unit = "公顷" if unit_m2 == 1e4 else "平方米"
-        s_unit.append(unit)
-        s_m2.append(value * unit_m2)
-        tol = _area_tolerance(text, unit_m2, float(perims[j]), pf.precision_m)
-        diff = value * unit_m2 - area
-        if abs(diff) > tol:
-            f_ids.append(j)
-            f_val.append(abs(diff))
-            f_thr.append(tol)
-            f_msg.append(f"地块{p.attrs.get('plot_no') or j + 1}申报面积{text}与界址点坐标计算面积"
-                         f"{area:.2f}平方米（{area / 1e4:.4f}公顷）相差{abs(diff):.2f}平方米，"
-                         f"超出允许误差{tol:.2f}平方米，请核实界址点坐标")
-    pids = _parcel_ids(recs["plot_no"], pf.path)
-    gdf = gpd.GeoDataFrame({
-        "parcel_id": pids, **recs, "declared_points": np.asarray(declared, dtype=np.int64),
-        "stated_area": stated, "stated_area_unit": s_unit, "stated_area_m2": np.asarray(s_m2, dtype=float),
-        "area_m2": np.asarray(areas, dtype=float), "n_rings": np.asarray(n_rings, dtype=np.int64),
-        "point_labels": labels, "source_file": [str(pf.path)] * n, "source_line": np.asarray(lines, dtype=np.int64),
-    }, geometry=gpd.GeoSeries(np.asarray(geoms, dtype=object), crs=pf.zone.epsg), crs=pf.zone.epsg)
-    if f_ids:
-        findings = make_findings([pids[j] for j in f_ids], RULE_ID, CLAUSE, WARN, f_val, f_thr, "m²", f_msg)
-    else:
-        findings = empty_findings()
-    return gdf, findings
+_COLUMNS = ("parcel_id", "plot_no", "plot_name", "shape_type", "sheet_no", "plot_use", "land_class_code",
+            "extra_fields", "declared_points", "stated_area", "stated_area_unit", "stated_area_m2", "area_m2",
+            "n_rings", "point_labels", "source_file", "source_line")
+_TEXT_COLS = ("plot_no", "plot_name", "shape_type", "sheet_no", "plot_use", "land_class_code", "extra_fields")
+
+
+class _Acc:
+    """Column lists of plots (and their findings) accumulated over many files."""
+
+    def __init__(self):
+        self.cols = {c: [] for c in _COLUMNS}
+        self.geoms = []
+        self.f_ids, self.f_val, self.f_thr, self.f_msg = [], [], [], []
+
+    def add_file(self, pf: _Parsed, geoms, areas, perims, orders_by_plot):
+        cols = self.cols
+        pids = _parcel_ids([p.attrs.get("plot_no", "") for p in pf.plots], pf.path)
+        src = str(pf.path)
+        for j, p in enumerate(pf.plots):
+            a = p.attrs
+            for c in _TEXT_COLS:
+                cols[c].append(a.get(c, ""))
+            cols["parcel_id"].append(pids[j])
+            cols["declared_points"].append(a["declared_points"])
+            cols["n_rings"].append(len(p.rings))
+            if len(p.rings) == 1:
+                cols["point_labels"].append(",".join(p.rings[0].labels))
+            else:
+                order = orders_by_plot.get(j) or range(len(p.rings))
+                cols["point_labels"].append("|".join(",".join(p.rings[r].labels) for r in order))
+            cols["source_file"].append(src)
+            cols["source_line"].append(p.line)
+            area = float(areas[j])
+            cols["area_m2"].append(area)
+            text = a.get("stated_area", "")
+            cols["stated_area"].append(text)
+            value, unit, ok = _parse_area(text)
+            if not ok:
+                pf.warnings.append(f"第{p.line}行 地块面积 {text!r} 无法识别，未与计算面积比对")
+            if not np.isfinite(value):
+                cols["stated_area_unit"].append("")
+                cols["stated_area_m2"].append(np.nan)
+                continue
+            if unit:
+                unit_m2 = _UNIT_M2[unit]
+            else:   # 公顷 or m²: whichever reading agrees with the coordinates
+                unit_m2 = 1e4 if abs(value * 1e4 - area) < abs(value - area) else 1.0
+                unit = "公顷" if unit_m2 == 1e4 else "平方米"
+            cols["stated_area_unit"].append(unit)
+            cols["stated_area_m2"].append(value * unit_m2)
+            tol = _area_tolerance(text, unit_m2, float(perims[j]), pf.precision_m)
+            diff = value * unit_m2 - area
+            if abs(diff) > tol:
+                self.f_ids.append(len(cols["area_m2"]) - 1)     # row, keyed to parcel_id at the end
+                self.f_val.append(abs(diff))
+                self.f_thr.append(tol)
+                self.f_msg.append(f"地块{a.get('plot_no') or j + 1}申报面积{text}与界址点坐标计算面积"
+                                  f"{area:.2f}平方米（{area / 1e4:.4f}公顷）相差{abs(diff):.2f}平方米，"
+                                  f"超出允许误差{tol:.2f}平方米，请核实界址点坐标")
+        self.geoms.append(geoms)
+
+    def frame(self, crs) -> gpd.GeoDataFrame:
+        cols = self.cols
+        data = {c: cols[c] for c in _COLUMNS}
+        for c in ("declared_points", "n_rings", "source_line"):
+            data[c] = np.asarray(cols[c], dtype=np.int64)
+        for c in ("stated_area_m2", "area_m2"):
+            data[c] = np.asarray(cols[c], dtype=float)
+        geoms = np.concatenate(self.geoms) if self.geoms else np.empty(0, dtype=object)
+        return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+
+    def findings(self, parcel_ids=None) -> pd.DataFrame:
+        """Findings keyed by ``parcel_ids`` (the final ids of this accumulator's rows)."""
+        if not self.f_ids:
+            return empty_findings()
+        ids = np.asarray(self.cols["parcel_id"] if parcel_ids is None else parcel_ids, dtype=object)
+        return make_findings(ids[self.f_ids], RULE_ID, CLAUSE, WARN, self.f_val, self.f_thr, "m²", self.f_msg)
 
 
 def _parcel_ids(plot_nos, path: Path) -> list:
@@ -760,23 +786,36 @@ def _parse_file(path: Path) -> _Parsed:
     return parsed
 
 
-def _frames(parsed: list[_Parsed]):
-    """Per parsed file: (gdf, findings) or InputError."""
+def _accumulate(parsed: list[_Parsed]):
+    """Build geometries for all parsed files; group the good ones by EPSG.
+
+    Returns
+    -------
+    (dict epsg -> _Acc, dict epsg -> list of _Parsed, list of (_Parsed, InputError))
+    """
     if not parsed:
-        return []
+        return {}, {}, []
     plot_keys, geoms, orders, areas, perims, errors = _build(parsed)
-    out = []
+    accs: dict = {}
+    members: dict = {}
+    bad = []
     pos = 0
     for k, pf in enumerate(parsed):
         n = len(pf.plots)
         sl = slice(pos, pos + n)
-        ords = {j: orders[pos + j] for j in range(n) if pos + j in orders}
+        ords = {j: orders[pos + j] for j in range(n) if pos + j in orders} if orders else {}
         pos += n
         if k in errors:
-            out.append(errors[k])
+            bad.append((pf, errors[k]))
             continue
-        out.append(_frame_for_file(pf, None, geoms[sl], areas[sl], perims[sl], ords))
-    return out
+        epsg = pf.zone.epsg
+        acc = accs.get(epsg)
+        if acc is None:
+            acc = accs[epsg] = _Acc()
+            members[epsg] = []
+        acc.add_file(pf, geoms[sl], areas[sl], perims[sl], ords)
+        members[epsg].append(pf)
+    return accs, members, bad
 
 
 def read_coords(path: str | Path) -> CoordsFile:
@@ -806,11 +845,12 @@ def read_coords(path: str | Path) -> CoordsFile:
     """
     path = Path(path)
     parsed = _parse_file(path)
-    (result,) = _frames([parsed])
-    if isinstance(result, InputError):
-        raise result
-    gdf, findings = result
-    return CoordsFile(path, parsed.header, parsed.project, gdf, findings, parsed.warnings, parsed.encoding)
+    accs, _, bad = _accumulate([parsed])
+    if bad:
+        raise bad[0][1]
+    (epsg, acc), = accs.items()
+    return CoordsFile(path, parsed.header, parsed.project, acc.frame(epsg), acc.findings(), parsed.warnings,
+                      parsed.encoding)
 
 
 def find_coords_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -841,7 +881,7 @@ def read_coords_many(paths: Iterable[str | Path], crs=None, progress=None) -> Co
     paths : iterable of str or Path
         Files and folders (folders are searched for ``*.txt``).
     crs : optional
-        The CRS of the result. By default the CRS of the first good file. Files in another zone of
+        The CRS of the result. By default the CRS most plots are in. Files in another zone of
         the same datum are reprojected (with a warning); files on another datum fail, since datums
         are never shifted silently.
     progress : callable, optional
@@ -851,6 +891,10 @@ def read_coords_many(paths: Iterable[str | Path], crs=None, progress=None) -> Co
     -------
     CoordsBatch
     """
+    import pyproj
+
+    from ..crs import zone_from_epsg
+
     files = find_coords_files(paths)
     failures: list[tuple[Path, str]] = []
     parsed: list[_Parsed] = []
@@ -861,61 +905,52 @@ def read_coords_many(paths: Iterable[str | Path], crs=None, progress=None) -> Co
             failures.append((f, str(exc)))
         if progress is not None and i % 500 == 499:
             progress(i + 1)
-    frames, finds, warns = [], [], []
-    for pf, res in zip(parsed, _frames(parsed)):
-        if isinstance(res, InputError):
-            failures.append((pf.path, str(res)))
+    accs, members, bad = _accumulate(parsed)
+    failures.extend((pf.path, str(exc)) for pf, exc in bad)
+    warns: list[str] = []
+    if crs is not None:
+        target = pyproj.CRS.from_user_input(crs)
+    elif accs:
+        target = pyproj.CRS.from_epsg(max(accs, key=lambda e: len(accs[e].cols["parcel_id"])))
+    else:
+        target = None
+    tz = zone_from_epsg(target.to_epsg() or 0) if target is not None else None
+    frames, used = [], []
+    for epsg, acc in accs.items():
+        z = zone_from_epsg(epsg)
+        if epsg != target.to_epsg() and tz is not None and z.datum != tz.datum:
+            for pf in members[epsg]:
+                failures.append((pf.path, f"{pf.path}: datum {z.datum} (EPSG:{epsg}) differs from the other "
+                                          f"files' {tz.datum} (EPSG:{tz.epsg}); import it separately, datums are "
+                                          "not shifted silently"))
             continue
-        frames.append(res[0])
-        finds.append(res[1])
-        warns.extend(f"{pf.path}: {w}" for w in pf.warnings)
-    plots = _combine(frames, crs, failures, warns)
+        for pf in members[epsg]:
+            warns.extend(f"{pf.path}: {w}" for w in pf.warnings)
+        fr = acc.frame(epsg)
+        if epsg != target.to_epsg():
+            warns.extend(f"{pf.path}: 由EPSG:{epsg}投影变换到EPSG:{target.to_epsg()}" for pf in members[epsg])
+            fr = fr.to_crs(target)
+        frames.append(fr)
+        used.append(acc)
+    if not frames:
+        plots = gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in _COLUMNS},
+                                 geometry=gpd.GeoSeries([], crs=target), crs=target)
+    elif len(frames) == 1:
+        plots = frames[0]
+    else:
+        plots = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=target)
     if len(plots):
-        keep = set(plots["source_file"])
-        finds = [f for f, fr in zip(finds, frames) if len(fr) and fr["source_file"].iloc[0] in keep]
+        dup = plots["parcel_id"].duplicated(keep=False)
+        if dup.any():
+            stems = plots.loc[dup, "source_file"].map(lambda s: Path(s).stem)
+            plots.loc[dup, "parcel_id"] = stems + "-" + plots.loc[dup, "parcel_id"].astype(str)
+            warns.append(f"{int(dup.sum())}个地块编号在多个文件中重复，已在编号前加文件名")
+    finds, pos = [], 0
+    for acc, fr in zip(used, frames):
+        finds.append(acc.findings(plots["parcel_id"].to_numpy()[pos:pos + len(fr)]))
+        pos += len(fr)
     failures.sort(key=lambda t: str(t[0]))
     return CoordsBatch(plots, concat_findings(finds), warns, failures)
-
-
-def _combine(frames, crs, failures, warns) -> gpd.GeoDataFrame:
-    if not frames:
-        return gpd.GeoDataFrame({"parcel_id": pd.Series(dtype=str)}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
-    from ..crs import zone_from_epsg
-    import pyproj
-
-    target = pyproj.CRS.from_user_input(crs) if crs is not None else frames[0].crs
-    tz = zone_from_epsg(target.to_epsg() or 0)
-    by_crs: dict = {}
-    for fr in frames:
-        by_crs.setdefault(fr.crs.to_epsg(), []).append(fr)
-    out = []
-    for epsg, group in by_crs.items():
-        z = zone_from_epsg(epsg)
-        if epsg == target.to_epsg():
-            out.extend(group)
-            continue
-        if tz is not None and z is not None and z.datum != tz.datum:
-            for fr in group:
-                failures.append((Path(fr["source_file"].iloc[0]),
-                                 f"{fr['source_file'].iloc[0]}: datum {z.datum} differs from the folder's "
-                                 f"{tz.datum} (EPSG:{target.to_epsg()}); import it separately, datums are "
-                                 "not shifted silently"))
-            continue
-        for fr in group:
-            warns.append(f"{fr['source_file'].iloc[0]}: 由EPSG:{epsg}投影变换到EPSG:{target.to_epsg()}")
-        out.extend(fr.to_crs(target) for fr in group)
-    if not out:
-        return gpd.GeoDataFrame({"parcel_id": pd.Series(dtype=str)}, geometry=gpd.GeoSeries([], crs=target),
-                                crs=target)
-    plots = pd.concat(out, ignore_index=True) if len(out) > 1 else out[0].reset_index(drop=True)
-    plots = gpd.GeoDataFrame(plots, geometry="geometry", crs=target)
-    dup = plots["parcel_id"].duplicated(keep=False)
-    if dup.any():
-        stems = plots.loc[dup, "source_file"].map(lambda s: Path(s).stem)
-        plots.loc[dup, "parcel_id"] = stems + "-" + plots.loc[dup, "parcel_id"].astype(str)
-        n = int(dup.sum())
-        warns.append(f"{n}个地块编号在多个文件中重复，已在编号前加文件名")
-    return plots
 
 
 def read_coords_folder(paths: Iterable[str | Path] | str | Path, crs=None):
