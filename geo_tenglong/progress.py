@@ -7,7 +7,7 @@ from rich.progress import BarColumn, Progress as RichProgress, TextColumn, TimeE
 
 
 class Progress:
-    """A step counter shown as a progress bar on stderr.
+    """A step counter shown as a progress bar on stderr; it vanishes when the work ends.
 
     Parameters
     ----------
@@ -26,7 +26,7 @@ class Progress:
     def __enter__(self) -> "Progress":
         if not self.quiet:
             self._bar = RichProgress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                                     TimeElapsedColumn(), console=Console(stderr=True), transient=False)
+                                     TimeElapsedColumn(), console=Console(stderr=True), transient=True)
             self._bar.__enter__()
             self._task = self._bar.add_task("", total=self._total)
         return self
@@ -38,5 +38,4 @@ class Progress:
 
     def __exit__(self, *exc) -> None:
         if self._bar is not None:
-            self._bar.update(self._task, completed=self._total)
             self._bar.__exit__(*exc)
