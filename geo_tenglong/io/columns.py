@@ -22,6 +22,24 @@ def _row_label(df: pd.DataFrame, pos: int, row_offset: int, id_col: str | None) 
     return label
 
 
+def _as_text(s: pd.Series) -> pd.Series:
+    """Text column: stripped strings, blanks as NA; codes read as numbers lose the spurious '.0'."""
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        num = s.astype(float)
+        whole = num.notna() & (num % 1 == 0)
+        text = num.astype(str).astype("string")
+        text[whole] = num[whole].astype("int64").astype(str)
+        text[num.isna()] = pd.NA
+        return text
+    if s.dtype == object:
+        is_float = s.map(type).eq(float)
+        if is_float.any():  # mixed cells from a spreadsheet: 123.0 → "123"
+            s = s.copy()
+            s[is_float] = s[is_float].map(lambda v: None if np.isnan(v) else (str(int(v)) if v.is_integer() else str(v)))
+    text = s.astype("string").str.strip()
+    return text.mask(text == "")
+
+
 def coerce_columns(df: pd.DataFrame, schema: Schema, path, row_offset: int = 2, row_word: str = "row") -> pd.DataFrame:
     """Check required columns and coerce numeric, boolean and text columns.
 
@@ -55,10 +73,7 @@ def coerce_columns(df: pd.DataFrame, schema: Schema, path, row_offset: int = 2, 
     id_col = schema.unique or (schema.required[0] if schema.required else None)
     for col in schema.text:
         if col in out.columns:
-            s = out[col]
-            as_text = s.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
-                            else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip()))
-            out[col] = as_text.replace({"": None}).astype("string")
+            out[col] = _as_text(out[col])
     for col in schema.numeric:
         if col not in out.columns:
             continue
