@@ -58,6 +58,21 @@ def _zone_of(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, GKZone]:
                      "to one (e.g. EPSG:4528, CGCS2000 3° zone 40) first")
 
 
+def _check_in_zone(gdf: gpd.GeoDataFrame, zone: GKZone) -> None:
+    """Eastings must carry the zone's prefix (or none for an unprefixed CRS), else the file lies."""
+    x = shapely.get_coordinates(gdf.geometry.to_numpy())[:, 0]
+    if not len(x):
+        return
+    prefix = np.floor(x / 1e6).astype(int)
+    expected = zone.zone if zone.prefixed else 0
+    local = np.mod(x, 1e6)
+    bad = (prefix != expected) | (local < 1e5) | (local > 9e5)
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise InputError(f"easting {x[k]:.3f} lies outside {zone.width}° zone {zone.zone} (EPSG:{zone.epsg}); "
+                         "reproject the parcels to the zone they lie in before writing coordinates")
+
+
 def _clean(value) -> str:
     """A field value safe inside a comma-separated line."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
@@ -133,6 +148,7 @@ def format_coords(gdf: gpd.GeoDataFrame, header: dict | None = None, project: di
     str
     """
     gdf, zone = _zone_of(gdf)
+    _check_in_zone(gdf, zone)
     h = {k: "" for k in HEADER_KEYS}
     h.update({"格式版本号": "1.01版本", "精度": "0.001", "转换参数": ",,,,,,"})
     for k, v in (header or {}).items():
