@@ -18,6 +18,7 @@ import geopandas as gpd
 from . import units
 from .analysis.targets import assess_targets
 from .crs import planar_area
+from .report.workbook import write_workbook
 from .results import Results
 from .stage import Stage, StageResult
 from .workspace import Workspace, load_workspace
@@ -28,7 +29,9 @@ STAGES: list[Stage] = [
 ]
 
 #: Output writers: (name, Chinese label, function(results, out_dir, maps_dir, workspace) -> list of paths).
-OUTPUTS: list[tuple[str, str, Callable[..., list[Path]]]] = []
+OUTPUTS: list[tuple[str, str, Callable[..., list[Path]]]] = [
+    ("workbook", "写出Excel清单", write_workbook),
+]
 
 
 @dataclasses.dataclass

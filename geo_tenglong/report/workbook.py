@@ -1,0 +1,557 @@
+"""The Excel workbook of lists (清单) a bureau files: one sheet per list, Chinese headers with units.
+
+:func:`write_workbook` is the ``workbook`` output of :data:`geo_tenglong.pipeline.OUTPUTS`. It
+renders what the analysis stages published (``results.parcels`` columns, the layers
+``enterprise_eval``, ``idle_land``, ``fragments``, ``fragment_offers``, ``split_checks``,
+``merge_checks``, ``join_issues``, ``data_issues`` and the findings) and decides no rule. A sheet
+whose source layer a run did not produce still appears and says "本次运行无此项数据".
+
+Every sheet has one header row (frozen), an autofilter over the data, number formats by unit,
+widths from the content, and a 合计 row where a sum means something (areas, fees).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from ..findings import FAIL, STATUS_LABELS, WARN
+from ..io.atomic import atomic_path, check_not_input
+
+__all__ = ["WORKBOOK_FILE", "SHEETS", "NO_DATA", "write_workbook", "build_sheets", "park_names", "split_ids",
+           "flag_summary"]
+
+#: File name of the workbook inside the output folder.
+WORKBOOK_FILE = "腾笼换鸟清单.xlsx"
+
+#: What a sheet says when its source layer does not exist in this run.
+NO_DATA = "本次运行无此项数据"
+
+#: Sheet names, in order (Excel forbids "/" in names, hence 与).
+SHEETS = ["亩均效益评价结果(规上)", "亩均效益评价结果(规下)", "低效企业与低效用地清单", "闲置土地清单",
+          "零星边角地清单", "分割合并核查", "数据问题"]
+
+#: Number formats by column kind.
+_FORMATS = {"mu": "#,##0.0000", "m2": "#,##0.00", "money": "#,##0.00", "num2": "#,##0.00", "num1": "0.0",
+            "pct": "0.00", "int": "#,##0", "text": "@", "date": "yyyy-mm-dd"}
+
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
+_THIN = Side(style="thin", color="A6A6A6")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+#: Chinese headers for fields other stages may publish in layers whose exact schema this module
+#: does not fix (fragments, split and merge checks). Unknown fields keep their own name.
+FIELD_LABELS = {
+    "parcel_id": ("宗地代码", "text"), "parcel_ids": ("宗地代码", "text"), "fragment_id": ("地块编号", "text"),
+    "proposal_id": ("方案编号", "text"), "renovation_id": ("技改项目编号", "text"), "part_no": ("分割后地块序号", "int"),
+    "buyer_uscc": ("受让方统一社会信用代码", "text"), "buyer_name": ("受让方名称", "text"),
+    "uscc": ("统一社会信用代码", "text"), "owner_uscc": ("统一社会信用代码", "text"), "owner_name": ("土地使用权人", "text"),
+    "name": ("名称", "text"), "kind": ("类型", "text"), "township": ("乡镇(街道)", "text"), "park_id": ("园区", "text"),
+    "area_m2": ("面积(平方米)", "m2"), "area_mu": ("面积(亩)", "mu"), "status": ("核查结论", "text"),
+    "rule_id": ("规则编号", "text"), "clause": ("条款", "text"), "message": ("说明", "text"), "reason": ("原因", "text"),
+    "neighbour_ids": ("相邻宗地", "text"), "neighbours": ("相邻宗地", "text"), "adjacent_parcels": ("相邻宗地", "text"),
+    "candidate_parcels": ("可供宗地", "text"), "enclosed": ("夹心地", "text"), "compliant": ("符合规划", "text"),
+    "share_pct": ("占原用地比例(%)", "pct"), "share": ("占原用地比例", "num2"), "far_after": ("技改后容积率", "num2"),
+    "far_before": ("技改前容积率", "num2"), "far_gain_pct": ("容积率提高(%)", "pct"), "zone": ("控规用地", "text"),
+    "land_use_code": ("用地代码", "text"), "rights_nature": ("权属性质", "text"), "rights_type": ("使用权类型", "text"),
+    "term_end": ("土地使用期限至", "text"), "unified_term_end": ("统一后使用期限至", "text"),
+    "cuts_building": ("切割建筑物", "text"), "parts": ("分割后宗数", "int"), "min_part_mu": ("最小分割地块(亩)", "mu"),
+    "adjacent": ("界线相邻", "text"), "same_rights": ("权属一致", "text"), "second_split": ("二次分割", "text"),
+    "eval_class": ("类别", "text"), "buyer_class": ("受让方类别", "text"), "fail_rules": ("不符合规则", "text"),
+    "note": ("备注", "text"), "source": ("来源文件", "text"), "source_row": ("行号", "int"), "feature": ("要素", "text"),
+}
+
+_ISSUE_KINDS = {
+    "unmatched_enterprise": "企业未匹配到宗地", "unmatched_parcel": "宗地未匹配到企业", "invalid_uscc": "统一社会信用代码无效",
+    "duplicate_uscc": "统一社会信用代码重复", "repaired_geometry": "几何已修复", "invalid_geometry": "几何无效",
+    "unmatched_tenant": "入驻企业未匹配", "missing_year": "缺少年度数据", "duplicate": "重复记录",
+    "empty_geometry": "空几何", "bad_value": "取值错误",
+}
+
+
+@dataclasses.dataclass
+class Sheet:
+    """One sheet to write: a frame with Chinese headers, the kind of each column and the totals row.
+
+    Attributes
+    ----------
+    name : str
+        Sheet name.
+    frame : DataFrame or None
+        The rows (``None``: the source layer is absent → :data:`NO_DATA`).
+    kinds : dict
+        Column header → kind (a key of ``_FORMATS``).
+    totals : list of str
+        Headers of columns summed in a 合计 row.
+    note : str
+        Why there is no data (names the missing layer), shown under :data:`NO_DATA`.
+    """
+
+    name: str
+    frame: pd.DataFrame | None
+    kinds: dict[str, str] = dataclasses.field(default_factory=dict)
+    totals: list[str] = dataclasses.field(default_factory=list)
+    note: str = ""
+
+
+# --------------------------------------------------------------------------------------- helpers
+
+def split_ids(value: Any) -> list[str]:
+    """Parcel ids held in one cell: a list, a JSON list (after a GeoPackage round trip) or ``;``-joined.
+
+    Examples
+    --------
+    >>> split_ids('["a", "b"]'), split_ids("a;b"), split_ids(None)
+    (['a', 'b'], ['a', 'b'], [])
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return []
+    if isinstance(value, (list, tuple, np.ndarray, pd.Series)):
+        return [str(v) for v in value if v is not None and str(v) != ""]
+    text = str(value).strip()
+    if text.startswith("["):
+        try:
+            return [str(v) for v in json.loads(text)]
+        except ValueError:
+            pass
+    for sep in ("；", ",", "，", "、", " "):
+        text = text.replace(sep, ";")
+    return [t for t in (s.strip() for s in text.split(";")) if t]
+
+
+def park_names(results, ws=None) -> dict[str, str]:
+    """``park_id`` → park name, from the workspace's ``parks`` layer or a ``parks`` results layer."""
+    parks = None
+    if ws is not None and hasattr(ws, "layer"):
+        parks = ws.layer("parks")
+    if parks is None:
+        parks = results.layer("parks")
+    if parks is None or "park_id" not in parks or "name" not in parks:
+        return {}
+    return {str(k): str(v) for k, v in zip(parks["park_id"], parks["name"]) if k is not None and v is not None}
+
+
+def flag_summary(findings: pd.DataFrame) -> pd.Series:
+    """Per feature id: the failed and warned rules as ``"TT-T4 二、主要目标; …"`` (fails first)."""
+    f = findings[findings["status"].isin([FAIL, WARN])]
+    if not len(f):
+        return pd.Series(dtype=object)
+    f = f.assign(order=(f["status"] != FAIL).astype(int)).sort_values(["parcel_id", "order", "rule_id"])
+    clause = f["clause"].fillna("").astype(str)
+    label = f["status"].map(STATUS_LABELS).fillna("")
+    text = f["rule_id"].astype(str) + np.where(clause != "", "(" + clause + ")", "") + label.map(lambda s: f"[{s}]")
+    return text.groupby(f["parcel_id"].astype(str)).agg(lambda s: "; ".join(dict.fromkeys(s)))
+
+
+def _clean(v):
+    if v is None or v is pd.NA:
+        return None
+    if isinstance(v, (float, np.floating)) and np.isnan(v):
+        return None
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return float(v)
+    if isinstance(v, (np.bool_, bool)):
+        return "是" if bool(v) else "否"
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime()
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return "、".join(map(str, v))
+    if isinstance(v, (dict,)):
+        return json.dumps(v, ensure_ascii=False)
+    return v
+
+
+def _col(frame: pd.DataFrame, name: str, default=None) -> pd.Series:
+    if frame is not None and name in frame.columns:
+        return frame[name]
+    return pd.Series([default] * (0 if frame is None else len(frame)), index=None if frame is None else frame.index,
+                     dtype=object)
+
+
+def _parcel_place(results, ws=None) -> pd.DataFrame:
+    """Per parcel id: 乡镇, 园区 (name), area in 亩, holder and owner."""
+    p = results.parcels
+    parks = park_names(results, ws)
+    park_id = _col(p, "park_id").astype(object)
+    park = park_id.map(lambda v: parks.get(str(v), str(v)) if v is not None and not pd.isna(v) and str(v) else "")
+    return pd.DataFrame({"township": _col(p, "township", "").fillna("").astype(str).to_numpy(),
+                         "park": park.to_numpy(), "area_mu": _col(p, "area_mu").to_numpy()},
+                        index=p["parcel_id"].astype(str).to_numpy())
+
+
+def _join_unique(values: Iterable) -> str:
+    return "、".join(dict.fromkeys(str(v) for v in values if v is not None and not pd.isna(v) and str(v)))
+
+
+# ------------------------------------------------------------------------------------ the sheets
+
+def _enterprise_sheets(results, ws) -> list[Sheet]:
+    ev = results.layer("enterprise_eval")
+    names = SHEETS[:2]
+    if ev is None:
+        note = "未生成 enterprise_eval (亩均效益评价) 图层: 亩均效益分析阶段未运行或缺少企业数据。"
+        return [Sheet(n, None, note=note) for n in names]
+    ev = pd.DataFrame(ev).copy()
+    ev["uscc"] = ev["uscc"].astype(str)
+    year = pd.to_numeric(_col(ev, "year"), errors="coerce")
+    last = int(year.max()) if year.notna().any() else None
+    cur = ev[year == last] if last is not None else ev
+    prev = ev[year == last - 1] if last is not None else ev.iloc[0:0]
+    prev_tax = prev.drop_duplicates("uscc").set_index("uscc")["tax_per_mu"] if "tax_per_mu" in prev else pd.Series(dtype=float)
+    place = _parcel_place(results, ws)
+    county = results.info.get("county", "")
+    ids = _col(cur, "parcel_ids").map(split_ids)
+    y0 = f"{last - 1}年" if last is not None else "上年"
+    y1 = f"{last}年" if last is not None else "本年"
+    rows = pd.DataFrame({
+        "区县": county,
+        "乡镇(街道)": ids.map(lambda xs: _join_unique(place["township"].get(x) for x in xs)).to_numpy(),
+        "园区": ids.map(lambda xs: _join_unique(place["park"].get(x) for x in xs)).to_numpy(),
+        "企业名称": _col(cur, "name").to_numpy(),
+        "统一社会信用代码": cur["uscc"].to_numpy(),
+        "宗地代码": ids.map(lambda xs: "、".join(xs)).to_numpy(),
+        "占地面积(亩)": pd.to_numeric(_col(cur, "land_mu"), errors="coerce").to_numpy(),
+        "营业收入(万元)": _col(cur, "revenue").to_numpy(),
+        "税收实际贡献(万元)": _col(cur, "tax").to_numpy(),
+        "工业增加值(万元)": _col(cur, "value_added").to_numpy(),
+        "年平均职工人数(人)": _col(cur, "employees").to_numpy(),
+        "综合能耗(吨标准煤)": _col(cur, "energy_tce").to_numpy(),
+        f"{y0}亩均税收(万元/亩)": cur["uscc"].map(prev_tax).to_numpy() if len(prev_tax) else np.nan,
+        f"{y1}亩均税收(万元/亩)": _col(cur, "tax_per_mu").to_numpy(),
+        "亩均增加值(万元/亩)": _col(cur, "va_per_mu").to_numpy(),
+        "全员劳动生产率(万元/人)": _col(cur, "labour_productivity").to_numpy(),
+        "单位能耗增加值(万元/吨标准煤)": _col(cur, "va_per_energy").to_numpy(),
+        "单位排放增加值(万元/吨)": _col(cur, "va_per_emission").to_numpy(),
+        "R&D经费占营业收入比重(%)": pd.to_numeric(_col(cur, "rd_ratio"), errors="coerce").to_numpy() * 100,
+        "综合得分": _col(cur, "score").to_numpy(),
+        "类别": _col(cur, "eval_class").to_numpy(),
+        "类别名称": _col(cur, "class_name").to_numpy(),
+        "低效类型": _col(cur, "low_efficiency_type").to_numpy(),
+        "是否参评": _col(cur, "in_scope").map(lambda v: None if v is None or pd.isna(v) else ("是" if bool(v) else "否")).to_numpy(),
+        "备注": _col(cur, "class_note").to_numpy(),
+        "_scale": _col(cur, "scale").astype(str).to_numpy(),
+    })
+    for c in ["占地面积(亩)", "营业收入(万元)", "税收实际贡献(万元)", "工业增加值(万元)"]:
+        rows[c] = pd.to_numeric(rows[c], errors="coerce")
+    kinds = {"占地面积(亩)": "mu", "营业收入(万元)": "money", "税收实际贡献(万元)": "money", "工业增加值(万元)": "money",
+             "年平均职工人数(人)": "int", "综合能耗(吨标准煤)": "num2", f"{y0}亩均税收(万元/亩)": "num2",
+             f"{y1}亩均税收(万元/亩)": "num2", "亩均增加值(万元/亩)": "num2", "全员劳动生产率(万元/人)": "num2",
+             "单位能耗增加值(万元/吨标准煤)": "num2", "单位排放增加值(万元/吨)": "num2", "R&D经费占营业收入比重(%)": "pct",
+             "综合得分": "num2", "统一社会信用代码": "text", "宗地代码": "text"}
+    class_order = {"A": 0, "B": 1, "C": 2, "D": 3}
+    rows["_order"] = rows["类别"].map(lambda v: class_order.get(str(v), 9))
+    out = []
+    small_cols = ["区县", "乡镇(街道)", "园区", "企业名称", "统一社会信用代码", "宗地代码", "占地面积(亩)", "营业收入(万元)",
+                  "税收实际贡献(万元)", f"{y0}亩均税收(万元/亩)", f"{y1}亩均税收(万元/亩)", "综合得分", "类别", "类别名称",
+                  "低效类型", "是否参评", "备注"]
+    for name, scale in zip(names, ["规上", "规下"]):
+        part = rows[rows["_scale"] == scale].sort_values(["_order", "综合得分"], ascending=[True, False], kind="stable")
+        part = part.drop(columns=["_scale", "_order"])
+        if scale == "规下":  # 规下 enterprises are scored mostly on 亩均税收: the bureau's short list
+            part = part[small_cols]
+        out.append(Sheet(name, part.reset_index(drop=True), kinds,
+                         totals=["占地面积(亩)", "营业收入(万元)", "税收实际贡献(万元)", "工业增加值(万元)"]))
+    return out
+
+
+def _low_efficiency_sheet(results, ws) -> Sheet:
+    p = results.parcels
+    has = [c for c in ("low_efficiency", "reclaimable") if c in p.columns]
+    if not has:
+        return Sheet(SHEETS[2], None, note="parcels 图层无 low_efficiency / reclaimable 字段: 亩均效益或可腾退分析阶段未运行。")
+    flag = np.zeros(len(p), dtype=bool)
+    for c in has:
+        flag |= p[c].fillna(False).astype(bool).to_numpy()
+    sel = p[flag]
+    place = _parcel_place(results, ws).loc[sel["parcel_id"].astype(str)]
+    flags = flag_summary(results.findings)
+    year = pd.to_numeric(_col(sel, "eval_year"), errors="coerce")
+    y1 = f"{int(year.max())}年" if year.notna().any() else "本年"
+    y0 = f"{int(year.max()) - 1}年" if year.notna().any() else "上年"
+    holder = _col(sel, "holder_name").where(_col(sel, "holder_name").notna(), _col(sel, "owner_name"))
+    uscc = _col(sel, "holder_uscc").where(_col(sel, "holder_uscc").notna(), _col(sel, "owner_uscc"))
+    frame = pd.DataFrame({
+        "区县": results.info.get("county", ""),
+        "乡镇(街道)": place["township"].to_numpy(), "园区": place["park"].to_numpy(),
+        "宗地代码": sel["parcel_id"].astype(str).to_numpy(), "企业名称": holder.to_numpy(),
+        "统一社会信用代码": uscc.to_numpy(), "入驻企业数": _col(sel, "tenant_count").to_numpy(),
+        "占地面积(亩)": pd.to_numeric(sel["area_mu"], errors="coerce").to_numpy(),
+        f"{y0}亩均税收(万元/亩)": _col(sel, "tax_per_mu_prev").to_numpy(),
+        f"{y1}亩均税收(万元/亩)": _col(sel, "tax_per_mu").to_numpy(),
+        "亩均增加值(万元/亩)": _col(sel, "va_per_mu").to_numpy(),
+        "容积率": _col(sel, "far").to_numpy(),
+        "建筑系数(%)": pd.to_numeric(_col(sel, "building_coverage"), errors="coerce").to_numpy() * 100,
+        "类别": _col(sel, "eval_class").to_numpy(), "类别名称": _col(sel, "class_name").to_numpy(),
+        "低效类型": _col(sel, "low_efficiency_type").to_numpy(),
+        "低效企业": _col(sel, "low_efficiency").map(lambda v: None if v is None or pd.isna(v) else ("是" if v else "否")).to_numpy(),
+        "可腾退": _col(sel, "reclaimable").map(lambda v: None if v is None or pd.isna(v) else ("是" if v else "否")).to_numpy(),
+        "腾退理由": _col(sel, "reclaim_reason").to_numpy(),
+        "规则与条款": sel["parcel_id"].astype(str).map(flags).to_numpy() if len(flags) else None,
+    })
+    frame = frame.sort_values(["乡镇(街道)", "园区", "宗地代码"], kind="stable").reset_index(drop=True)
+    kinds = {"占地面积(亩)": "mu", f"{y0}亩均税收(万元/亩)": "num2", f"{y1}亩均税收(万元/亩)": "num2",
+             "亩均增加值(万元/亩)": "num2", "容积率": "num2", "建筑系数(%)": "pct", "入驻企业数": "int",
+             "宗地代码": "text", "统一社会信用代码": "text"}
+    return Sheet(SHEETS[2], frame, kinds, totals=["占地面积(亩)"])
+
+
+_IDLE_TIER = {0: "未达闲置", 1: "闲置满一年(征收土地闲置费)", 2: "闲置满两年(可无偿收回)"}
+
+
+def _idle_sheet(results, ws) -> Sheet:
+    idle = results.layer("idle_land")
+    if idle is None:
+        return Sheet(SHEETS[3], None, note="未生成 idle_land (闲置土地) 图层: 闲置土地分析阶段未运行或缺少出让合同数据。")
+    idle = pd.DataFrame(idle).drop(columns=[c for c in ("geometry",) if c in idle.columns])
+    p = pd.DataFrame(results.parcels.drop(columns=results.parcels.geometry.name))
+    p["parcel_id"] = p["parcel_id"].astype(str)
+    idle["parcel_id"] = idle["parcel_id"].astype(str)
+    extra = [c for c in p.columns if c not in idle.columns or c == "parcel_id"]
+    rows = idle.merge(p[extra], on="parcel_id", how="left")
+    place = _parcel_place(results, ws).reindex(rows["parcel_id"])
+    flags = flag_summary(results.findings)
+    gov = _col(rows, "idle_gov_cause")
+    frame = pd.DataFrame({
+        "区县": results.info.get("county", ""),
+        "乡镇(街道)": place["township"].to_numpy(), "园区": place["park"].to_numpy(),
+        "宗地代码": rows["parcel_id"].to_numpy(), "土地使用权人": _col(rows, "owner_name").to_numpy(),
+        "统一社会信用代码": _col(rows, "owner_uscc").to_numpy(),
+        "占地面积(亩)": pd.to_numeric(_col(rows, "area_mu"), errors="coerce").to_numpy(),
+        "认定规则": _col(rows, "idle_rule").to_numpy(),
+        "闲置情形": pd.to_numeric(_col(rows, "idle_tier"), errors="coerce").map(
+            lambda v: None if pd.isna(v) else _IDLE_TIER.get(int(v), str(v))).to_numpy(),
+        "闲置天数(天)": _col(rows, "idle_days").to_numpy(),
+        "土地闲置费(万元)": _col(rows, "idle_fee_wan").to_numpy(),
+        "政府原因": gov.where(gov.notna() & (gov.astype(str) != ""), None).to_numpy(),
+        "首期建成比例(%)": pd.to_numeric(_col(rows, "built_share_first"), errors="coerce").to_numpy() * 100,
+        "末期建成比例(%)": pd.to_numeric(_col(rows, "built_share_last"), errors="coerce").to_numpy() * 100,
+        "末期裸地比例(%)": pd.to_numeric(_col(rows, "bare_share_last"), errors="coerce").to_numpy() * 100,
+        "土地状态": _col(rows, "status").to_numpy(),
+        "规则与条款": rows["parcel_id"].map(flags).to_numpy() if len(flags) else None,
+    })
+    frame["土地闲置费(万元)"] = pd.to_numeric(frame["土地闲置费(万元)"], errors="coerce")
+    kinds = {"占地面积(亩)": "mu", "闲置天数(天)": "int", "土地闲置费(万元)": "money", "首期建成比例(%)": "pct",
+             "末期建成比例(%)": "pct", "末期裸地比例(%)": "pct", "宗地代码": "text", "统一社会信用代码": "text"}
+    return Sheet(SHEETS[3], frame.reset_index(drop=True), kinds, totals=["占地面积(亩)", "土地闲置费(万元)"])
+
+
+def _generic(layer: pd.DataFrame, results, ws, lead: dict[str, str] | None = None) -> tuple[pd.DataFrame, dict]:
+    """A layer of unfixed schema with Chinese headers (FIELD_LABELS) and the flagged rules per row."""
+    frame = pd.DataFrame(layer)
+    geom = getattr(layer, "_geometry_column_name", None)
+    if geom and geom in frame.columns:
+        frame = frame.drop(columns=[geom])
+    flags = flag_summary(results.findings)
+    out, kinds = {}, {}
+    for k, v in (lead or {}).items():
+        out[k] = v
+    if "park_id" in frame.columns:
+        parks = park_names(results, ws)
+        frame["park_id"] = frame["park_id"].map(lambda v: parks.get(str(v), v) if v is not None and not pd.isna(v) else v)
+    for c in frame.columns:
+        header, kind = FIELD_LABELS.get(c, (c, "num2" if pd.api.types.is_float_dtype(frame[c]) else "text"))
+        while header in out:
+            header += "_"
+        out[header] = frame[c].to_numpy()
+        kinds[header] = kind
+    id_cols = [c for c in frame.columns if c.endswith("_id") and c not in ("park_id",)]
+    if id_cols and len(flags):
+        rules = []
+        for _, row in frame[id_cols].iterrows():
+            hits = [flags.get(str(row[c])) for c in id_cols if row[c] is not None and not pd.isna(row[c])]
+            rules.append("; ".join(h for h in hits if h) or None)
+        out["规则与条款"] = rules
+    return pd.DataFrame(out, index=range(len(frame))), kinds
+
+
+def _fragments_sheet(results, ws) -> list[Sheet]:
+    frags = results.layer("fragments")
+    if frags is None:
+        return [Sheet(SHEETS[4], None, note="未生成 fragments (零星边角地/夹心地) 图层: 零星边角地分析阶段未运行。")]
+    frame, kinds = _generic(frags, results, ws, {"区县": results.info.get("county", "")})
+    totals = [h for h in frame.columns if h.startswith("面积(")]
+    sheets = [Sheet(SHEETS[4], frame, kinds, totals=totals)]
+    offers = results.layer("fragment_offers")
+    if offers is not None:
+        oframe, okinds = _generic(offers, results, ws)
+        sheets.append(Sheet("零星边角地供地对象", oframe, okinds))
+    return sheets
+
+
+def _split_merge_sheet(results, ws) -> Sheet:
+    parts = []
+    kinds: dict[str, str] = {}
+    for name, label in (("split_checks", "分割"), ("merge_checks", "合并")):
+        layer = results.layer(name)
+        if layer is None:
+            continue
+        frame, k = _generic(layer, results, ws, {"核查类型": label})
+        parts.append(frame)
+        kinds.update(k)
+    if not parts:
+        return Sheet(SHEETS[5], None, note="未生成 split_checks / merge_checks 图层: 分割合并核查阶段未运行或无分割合并方案。")
+    frame = pd.concat(parts, ignore_index=True, sort=False)
+    return Sheet(SHEETS[5], frame, kinds)
+
+
+def _issues_sheet(results, ws) -> Sheet:
+    join = results.layer("join_issues")
+    data = results.layer("data_issues")
+    if join is None and data is None:
+        return Sheet(SHEETS[6], None, note="未生成 join_issues / data_issues: 本次运行未记录数据问题。")
+    parts = []
+    if join is not None and len(join):
+        j = pd.DataFrame(join)
+        parts.append(pd.DataFrame({
+            "问题类别": "企业与宗地关联",
+            "问题类型": _col(j, "kind").map(lambda k: _ISSUE_KINDS.get(str(k), k)).to_numpy(),
+            "来源文件": _col(j, "source").to_numpy(), "行号/要素": _col(j, "source_row").to_numpy(),
+            "统一社会信用代码": _col(j, "uscc").to_numpy(), "宗地代码": _col(j, "parcel_id").to_numpy(),
+            "说明": _col(j, "message").to_numpy()}))
+    if data is not None and len(data):
+        d = pd.DataFrame(data)
+        parts.append(pd.DataFrame({
+            "问题类别": "输入数据",
+            "问题类型": _col(d, "kind").map(lambda k: _ISSUE_KINDS.get(str(k), k)).to_numpy(),
+            "来源文件": _col(d, "source").to_numpy(), "行号/要素": _col(d, "feature").to_numpy(),
+            "统一社会信用代码": None, "宗地代码": None, "说明": _col(d, "message").to_numpy()}))
+    cols = ["问题类别", "问题类型", "来源文件", "行号/要素", "统一社会信用代码", "宗地代码", "说明"]
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+    frame["行号/要素"] = frame["行号/要素"].map(lambda v: None if v is None or pd.isna(v) else
+                                          (int(v) if isinstance(v, (float, np.floating)) and float(v).is_integer() else v))
+    return Sheet(SHEETS[6], frame[cols], {"统一社会信用代码": "text", "宗地代码": "text", "行号/要素": "text"})
+
+
+def build_sheets(results, ws=None) -> list[Sheet]:
+    """The workbook's sheets as frames with Chinese headers, in :data:`SHEETS` order.
+
+    Parameters
+    ----------
+    results : Results
+    ws : Workspace, optional
+        For park names (``parks`` layer).
+
+    Returns
+    -------
+    list of Sheet
+    """
+    sheets = _enterprise_sheets(results, ws)
+    sheets.append(_low_efficiency_sheet(results, ws))
+    sheets.append(_idle_sheet(results, ws))
+    sheets.extend(_fragments_sheet(results, ws))
+    sheets.append(_split_merge_sheet(results, ws))
+    sheets.append(_issues_sheet(results, ws))
+    return sheets
+
+
+# ------------------------------------------------------------------------------------ the writer
+
+def _text_width(v) -> float:
+    s = str(v)
+    return sum(2.0 if ord(ch) > 0x2E80 else 1.1 for ch in s)
+
+
+def _write_sheet(book: Workbook, sheet: Sheet) -> None:
+    wsh = book.create_sheet(sheet.name[:31])
+    if sheet.frame is None:
+        wsh["A1"] = NO_DATA
+        wsh["A1"].font = Font(bold=True, size=12)
+        if sheet.note:
+            wsh["A2"] = sheet.note
+            wsh["A2"].font = Font(color="7F7F7F")
+        wsh.column_dimensions["A"].width = 80
+        return
+    frame = sheet.frame
+    headers = ["序号"] + [str(c) for c in frame.columns]
+    wsh.append(headers)
+    for cell in wsh[1]:
+        cell.font = Font(bold=True)
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = _BORDER
+    values = frame.astype(object).to_numpy()
+    for i, row in enumerate(values, start=1):
+        cleaned = [i] + [_clean(v) for v in row]
+        wsh.append(cleaned)
+        for j, v in enumerate(cleaned, start=1):
+            if isinstance(v, str) and v.startswith("="):  # user text is never a formula
+                wsh.cell(row=i + 1, column=j).data_type = "s"
+    n = len(frame)
+    widths = [max(6.0, _text_width("序号"))]
+    for j, h in enumerate(frame.columns, start=2):
+        kind = sheet.kinds.get(h, "text")
+        letter = get_column_letter(j)
+        fmt = _FORMATS.get(kind)
+        col_vals = values[:, j - 2] if n else []
+        longest = max([_text_width(h) * 0.9] + [_text_width(_clean(v)) for v in col_vals[:2000] if v is not None
+                                                 and not (isinstance(v, float) and np.isnan(v))])
+        widths.append(min(max(longest + 2, 8.0), 60.0))
+        if fmt and n:
+            for (cell,) in wsh.iter_rows(min_row=2, max_row=n + 1, min_col=j, max_col=j):
+                if kind == "text":
+                    if cell.value is not None:
+                        if not isinstance(cell.value, str):
+                            cell.value = str(cell.value)
+                        cell.number_format = "@"
+                elif isinstance(cell.value, (int, float)):
+                    cell.number_format = fmt
+    for j, w in enumerate(widths, start=1):
+        wsh.column_dimensions[get_column_letter(j)].width = w
+    wsh.row_dimensions[1].height = 32
+    last_col = get_column_letter(len(headers))
+    wsh.freeze_panes = "B2" if len(headers) > 6 else "A2"
+    wsh.auto_filter.ref = f"A1:{last_col}{n + 1}"
+    if sheet.totals and n:
+        total_row = n + 2
+        wsh.cell(row=total_row, column=1, value="合计")
+        wsh.cell(row=total_row, column=2, value=f"共 {n} 条")
+        for j, h in enumerate(frame.columns, start=2):
+            cell = wsh.cell(row=total_row, column=j)
+            if h in sheet.totals:
+                # the number itself (not a formula): readers without a calculation engine see it
+                cell.value = round(float(pd.to_numeric(frame[h], errors="coerce").sum()), 4)
+                cell.number_format = _FORMATS.get(sheet.kinds.get(h, "num2"), "0.00")
+        for cell in wsh[total_row]:
+            cell.font = Font(bold=True)
+            cell.fill = _TOTAL_FILL
+
+
+def write_workbook(results, out_dir, maps_dir=None, ws=None) -> list[Path]:
+    """Write the workbook of lists (:data:`WORKBOOK_FILE`) into ``out_dir`` atomically.
+
+    Parameters
+    ----------
+    results : Results
+    out_dir : str or Path
+    maps_dir : Path, optional
+        Unused (the :data:`~geo_tenglong.pipeline.OUTPUTS` signature).
+    ws : Workspace, optional
+        For park names, and so the workbook is never written over an input.
+
+    Returns
+    -------
+    list of Path
+        The workbook written.
+    """
+    target = Path(out_dir) / WORKBOOK_FILE
+    check_not_input(target, getattr(ws, "inputs", ()) or ())
+    book = Workbook()
+    book.remove(book.active)
+    for sheet in build_sheets(results, ws):
+        _write_sheet(book, sheet)
+    book.properties.title = f"{results.info.get('county', '')}腾笼换鸟清单"
+    book.properties.creator = "geo-tenglong"
+    with atomic_path(target) as tmp:
+        book.save(tmp)
+    return [target]
