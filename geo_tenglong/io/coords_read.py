@@ -215,9 +215,9 @@ def decode_coords_bytes(data: bytes, path: str | Path | None = None) -> tuple[st
         text, enc = _decode(data[2:], "utf-16-le", path), "utf-16-le"
     elif data.startswith(b"\xfe\xff"):
         text, enc = _decode(data[2:], "utf-16-be", path), "utf-16-be"
-    elif len(data) >= 4 and data[1] == 0 and data[3] == 0 and data[0] != 0:
+    elif _utf16_without_bom(data) == "le":
         text, enc = _decode(data, "utf-16-le", path), "utf-16-le"
-    elif len(data) >= 4 and data[0] == 0 and data[2] == 0 and data[1] != 0:
+    elif _utf16_without_bom(data) == "be":
         text, enc = _decode(data, "utf-16-be", path), "utf-16-be"
     else:
         if b"\x00" in data:
@@ -236,6 +236,20 @@ def decode_coords_bytes(data: bytes, path: str | Path | None = None) -> tuple[st
         line = text.count("\n", 0, bad.start()) + 1
         raise InputError(f"control character {bad.group()!r}: not a text file", path, f"line {line}")
     return text, enc
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'le' or 'be' when the bytes look like UTF-16 without a BOM: ASCII characters ([, =, digits,
+    commas, line ends) leave NUL bytes on one side only."""
+    sample = data[:512]
+    if len(sample) < 8 or len(data) % 2:
+        return None
+    odd, even = sample[1::2].count(0), sample[0::2].count(0)
+    if odd >= 4 and even * 8 < odd:      # a CJK character may have a zero low byte (U+4E00 一)
+        return "le"
+    if even >= 4 and odd * 8 < even:
+        return "be"
+    return None
 
 
 def _decode(data: bytes, encoding: str, path) -> str:
