@@ -97,3 +97,13 @@ def concat_findings(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     if not frames:
         return empty_findings()
     return pd.concat([f[COLUMNS] for f in frames], ignore_index=True).astype(_DTYPES)
+
+
+def not_in_ruleset(feature_id, rule_id: str, ruleset_name: str) -> pd.DataFrame:
+    """Findings saying the county's ruleset lacks ``rule_id`` (status ``not_applicable``).
+
+    Used instead of borrowing another county's numbers when a document has no such rule.
+    """
+    ids = np.atleast_1d(np.asarray(feature_id, dtype=object))
+    return make_findings(ids, rule_id, "", NOT_APPLICABLE,
+                         message=f"本县规则集({ruleset_name})无此条款,不适用")

@@ -16,6 +16,13 @@ from typing import Callable
 import geopandas as gpd
 
 from . import units
+from .analysis.clusters import assess_clusters
+from .analysis.high_energy import assess_high_energy
+from .analysis.land_supply import assess_land_supply
+from .analysis.old_parks import assess_old_parks
+from .analysis.preregistration import assess_preregistration
+from .analysis.rezoned import assess_rezoned
+from .analysis.subsidies import assess_subsidies
 from .analysis.targets import assess_targets
 from .crs import planar_area
 from .report.workbook import write_workbook
@@ -25,6 +32,13 @@ from .workspace import Workspace, load_workspace
 
 #: Analysis stages, in order. A stage may read what earlier ones produced.
 STAGES: list[Stage] = [
+    Stage("rezoned", "规划调整工业用地核查", assess_rezoned),
+    Stage("preregistration", "低效用地预告登记", assess_preregistration),
+    Stage("subsidies", "技改补助测算", assess_subsidies),
+    Stage("land_supply", "工业用地供应比例", assess_land_supply),
+    Stage("high_energy", "两高项目筛查", assess_high_energy),
+    Stage("old_parks", "老旧工业园区评估", assess_old_parks),
+    Stage("clusters", "园区外集聚点识别", assess_clusters),
     Stage("targets", "目标对照", assess_targets),
 ]
 

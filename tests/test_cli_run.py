@@ -39,7 +39,7 @@ def test_run_every_target_without_data_is_missing_data(tmp_path, tiny_parcels):
     ws = write_workspace(tmp_path / "ws", tiny_parcels)
     CliRunner().invoke(main, ["run", str(ws), "-o", str(tmp_path / "out"), "--maps", str(tmp_path / "m"), "-q"])
     findings = pyogrio.read_dataframe(tmp_path / "out" / "results.gpkg", layer="findings")
-    targets = findings[findings["rule_id"].str.startswith("TT-T")]
+    targets = findings[findings["rule_id"].str.fullmatch(r"TT-T\d")]
     assert len(targets) == 10
     assert set(targets["clause"]) == {"二、主要目标"}
 

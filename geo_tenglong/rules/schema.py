@@ -114,7 +114,10 @@ def from_table(cls, table: Any, where: str, path=None):
                 if hi is not None and v > hi:
                     raise RulesetError(f"value {v} is above the maximum {hi}", path, key)
         kwargs[name] = value
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except ValueError as exc:  # cross-field checks in __post_init__
+        raise RulesetError(str(exc), path, where) from None
 
 
 def _convert(tp, value, key, path):

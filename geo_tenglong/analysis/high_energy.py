@@ -1,0 +1,53 @@
+"""DQ-HIGH (德清 三(一)2): the "两高" review list from the projects table.
+
+Projects built since 2018 with 年综合能耗 ≥ 1000 吨标准煤, and projects built before 2018 with
+≥ 5000 吨标准煤 (both bounds inclusive, "以上(含)"), are listed for one-by-one review.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..findings import MISSING_DATA, WARN, concat_findings, make_findings, not_in_ruleset
+from ..stage import StageResult
+
+RULE = "DQ-HIGH"
+
+
+def review_thresholds(built_year, spec) -> np.ndarray:
+    """The energy threshold (tce) that applies to each project by its build year (NaN if unknown)."""
+    year = np.asarray(built_year, dtype=float)
+    return np.where(np.isnan(year), np.nan,
+                    np.where(year >= spec.since_year, spec.min_energy_since_tce, spec.min_energy_before_tce))
+
+
+def assess_high_energy(ws, results) -> StageResult:
+    """List the projects that must be reviewed as "两高" projects (``high_energy_review`` table)."""
+    spec = ws.ruleset.get(RULE)
+    if spec is None:
+        return StageResult(findings=not_in_ruleset(ws.admin_code, RULE, ws.ruleset.name))
+    projects = ws.table("projects")
+    if projects is None or not {"energy_tce", "built_year"} <= set(projects.columns):
+        return StageResult(findings=make_findings([ws.admin_code], RULE, spec.clause, MISSING_DATA,
+                                                  message="缺少项目表(projects)的建成年份或年综合能耗,无法筛查\"两高\"项目"))
+    threshold = review_thresholds(projects["built_year"], spec)
+    energy = projects["energy_tce"].to_numpy(dtype=float)
+    known = ~np.isnan(threshold) & ~np.isnan(energy)
+    listed = known & (energy >= np.nan_to_num(threshold, nan=np.inf))
+    ids = projects["project_id"] if "project_id" in projects.columns else projects["source_row"].map(lambda r: f"项目第{r}行")
+    ids = ids.astype("string").fillna(projects["source_row"].map(lambda r: f"项目第{r}行").astype("string"))
+    name = projects["name"].astype("string").fillna("") if "name" in projects.columns else pd.Series([""] * len(projects))
+    table = pd.DataFrame({"project_id": ids, "uscc": projects["uscc"], "name": name,
+                          "parcel_id": projects.get("parcel_id"), "built_year": projects["built_year"],
+                          "energy_tce": energy, "threshold_tce": threshold, "listed": listed})
+    years = projects["built_year"].to_numpy(dtype=float)
+    msg = [f"{n}:{int(y)}年建成,年综合能耗{e:g}吨标准煤,达到{'2018年以来' if y >= spec.since_year else '2018年以前'}项目"
+           f"{t:g}吨标准煤的标准,列入\"两高\"项目逐一评估检查"
+           for n, y, e, t in zip(name[listed], years[listed], energy[listed], threshold[listed])]
+    frames = [make_findings(ids[listed], RULE, spec.clause, WARN, energy[listed], threshold[listed], "吨标准煤", msg)]
+    if (~known).any():
+        frames.append(make_findings(ids[~known], RULE, spec.clause, MISSING_DATA, energy[~known], threshold[~known],
+                                    "吨标准煤", [f"项目表第{r}行缺少建成年份或年综合能耗" for r in projects["source_row"][~known]]))
+    return StageResult(findings=concat_findings(frames), layers={"high_energy_review": table[table["listed"]]},
+                       summary={"listed": int(listed.sum()), "projects": len(projects)})
