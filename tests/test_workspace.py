@@ -169,3 +169,29 @@ def test_text_in_numeric_layer_field_names_the_feature(tmp_path, tiny_parcels):
     parcels = tiny_parcels.assign(contract_far=["1.2", "高", None])
     with pytest.raises(InputError, match=r"feature 2 \(parcel_id 331023101001GB00002\).*'contract_far'"):
         load_workspace(write_workspace(tmp_path / "ws", parcels))
+
+
+@pytest.mark.parametrize("fmt", ["filegdb", "parquet"])
+def test_filegdb_and_geoparquet_layers(tmp_path, tiny_parcels, fmt):
+    root = tmp_path / "ws"
+    root.mkdir()
+    if fmt == "filegdb":
+        tiny_parcels.to_file(root / "county.gdb", layer="宗地", driver="OpenFileGDB")
+        entry = 'parcels = { path = "county.gdb", layer = "宗地" }'
+    else:
+        tiny_parcels.to_parquet(root / "parcels.parquet")
+        entry = 'parcels = "parcels.parquet"'
+    (root / "workspace.toml").write_text(
+        f'[workspace]\nruleset = "tiantai-2022"\nas_of = 2023-06-30\n[layers]\n{entry}\n', encoding="utf-8")
+    ws = load_workspace(root)
+    assert ws.parcels["parcel_id"].tolist() == tiny_parcels["parcel_id"].tolist()
+    assert ws.parcels.geometry.area.sum() == pytest.approx(30000.0)
+
+
+def test_missing_layer_inside_a_geopackage(tmp_path, tiny_parcels):
+    root = write_workspace(tmp_path / "ws", tiny_parcels)
+    text = (root / "workspace.toml").read_text(encoding="utf-8")
+    text = text.replace("[layers]", '[layers]\nroads = { path = "ws.gpkg", layer = "道路" }')
+    (root / "workspace.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=r"ws\.gpkg: no layer '道路'; layers present: \['parcels'\]"):
+        load_workspace(root)
