@@ -256,7 +256,7 @@ def _decode(data: bytes, encoding: str, path) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = data[: exc.start].decode(encoding, errors="replace").count("\n") + 1
         raise InputError(f"cannot decode byte {exc.start} as UTF-8, UTF-16 or GBK: not a text file",
                          path, f"line {line}") from None
 
@@ -422,7 +422,7 @@ def _check_ranges(north, east, linenos, path):
     bad = (north < 1.0e5) | (north > 7.0e6)
     if bad.any():
         k = int(np.argmax(bad))
-        if east[k] > 7.0e6 and 1.0e5 < north[k] < 1.0e6 * 46:
+        if 13 <= north[k] // 1.0e6 <= 45 and 1.0e6 < east[k] < 7.0e6:
             msg = (f"X = {north[k]:.3f} looks like an easting and Y = {east[k]:.3f} like a northing; "
                    "X is the northing (north), Y the easting with the zone prefix")
         else:
@@ -653,18 +653,23 @@ def _invalid_error(geom, plot: _Plot, path) -> InputError:
     reason = shapely.is_valid_reason(geom)
     m = re.search(r"\[([-\d.eE+]+) ([-\d.eE+]+)\]", reason)
     line = plot.line
+    where_txt = ""
     if m:
         pt = np.array([float(m.group(1)), float(m.group(2))])
-        best = None
+        # the segments through the reported point (start line, labels), else the nearest point
+        segs = []
         for r in plot.rings:
-            d = np.hypot(*(r.xy[:-1] - pt).T)
-            k = int(np.argmin(d))
-            if best is None or d[k] < best[0]:
-                best = (d[k], r.lines[k], r.labels[k])
-        line = best[1]
-        where_txt = f" at X={pt[1]:.3f}, Y={pt[0]:.3f} (near point {best[2]})"
-    else:
-        where_txt = ""
+            a, b = r.xy[:-1], r.xy[1:]
+            ab = b - a
+            t = np.clip(((pt - a) * ab).sum(axis=1) / np.maximum((ab * ab).sum(axis=1), 1e-12), 0, 1)
+            d = np.hypot(*(a + t[:, None] * ab - pt).T)
+            nxt = r.labels[1:] + r.labels[:1]
+            segs.extend((d[k], r.lines[k], f"{r.labels[k]}–{nxt[k]}") for k in range(len(d)))
+        segs.sort(key=lambda s: (round(s[0], 6), s[1]))
+        on = [s for s in segs if s[0] < 1e-6] or segs[:1]
+        line = on[0][1]
+        names = " and ".join(s[2] for s in on[:2])
+        where_txt = f" at X={pt[1]:.3f}, Y={pt[0]:.3f} (segment {names})"
     kind = reason.split("[")[0].strip()
     expl = {"Self-intersection": "the boundary crosses itself", "Ring Self-intersection": "a ring touches itself",
             "Too few points": "a ring has too few points", "Interior is disconnected": "holes cut the plot apart",
