@@ -165,6 +165,12 @@ def test_full_width_punctuation(tmp_path):
     assert cf.plots.plot_use.iloc[0] == "工业用地"
 
 
+def test_full_width_comma_inside_a_name_is_kept(tmp_path):
+    cf = read_text(tmp_path, HEADER + RECT.replace("地块一", "地块一，东区"))
+    assert cf.plots.plot_name.iloc[0] == "地块一，东区"
+    assert cf.plots.plot_use.iloc[0] == "工业用地"
+
+
 def test_blank_fields_holding_spaces(tmp_path):
     text = HEADER + RECT.replace("5,0.5000,1,地块一,面,,工业用地,0601,@", "5 , 0.5000 ,1,  地块一 ,面,  , , ,@ ")
     cf = read_text(tmp_path, text)

@@ -71,7 +71,7 @@ DEFAULT_PRECISION_M = 0.001
 _SECTIONS = {"属性描述": "header", "项目信息": "project", "地块坐标": "plots"}
 
 # full-width and look-alike punctuation -> ASCII
-_FULLWIDTH = {ord("，"): ",", ord("．"): ".", ord("。"): ".", ord("＝"): "=", ord("［"): "[", ord("］"): "]",
+_FULLWIDTH = {ord("．"): ".", ord("。"): ".", ord("＝"): "=", ord("［"): "[", ord("］"): "]",
               ord("【"): "[", ord("】"): "]", ord("＠"): "@", ord("－"): "-", ord("＋"): "+", ord("："): ":",
               ord("\u3000"): " ", ord("\ufeff"): "", ord("\t"): " "}
 _FULLWIDTH.update({0xFF10 + i: str(i) for i in range(10)})
@@ -231,6 +231,8 @@ def decode_coords_bytes(data: bytes, path: str | Path | None = None) -> tuple[st
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if _FULLWIDTH_RE.search(text):      # translate() is slow; most files need none
         text = text.translate(_FULLWIDTH)
+    if "，" in text:                     # a separator only on lines without ASCII commas
+        text = "\n".join(ln.replace("，", ",") if "," not in ln else ln for ln in text.split("\n"))
     bad = re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
