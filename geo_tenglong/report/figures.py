@@ -1,0 +1,296 @@
+"""Static figures for reports: parcel maps and charts as PNG bytes (matplotlib, Agg, no internet).
+
+Chinese labels need a CJK font: :func:`cjk_font` finds Noto Sans CJK (or another CJK font) through
+matplotlib's font manager and ``fc-list``, and falls back to matplotlib's default with a warning
+(the PNGs then show boxes for Chinese, but nothing fails). Figures are built with
+:class:`matplotlib.figure.Figure` directly, never pyplot, so no global state or GUI is touched.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import io
+import math
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import shapely
+from matplotlib import font_manager
+from matplotlib.collections import PathCollection
+from matplotlib.figure import Figure
+from matplotlib.path import Path as MplPath
+
+__all__ = ["cjk_font", "font_family", "png_data_uri", "parcel_map", "bar_chart", "progress_chart", "STATUS_COLORS"]
+
+#: Colours shared by the figures and the HTML (fail / warn / pass).
+STATUS_COLORS = {"fail": "#c0392b", "warn": "#e67e22", "pass": "#27ae60", "not_applicable": "#7f8c8d",
+                 "missing_data": "#95a5a6"}
+CLASS_COLORS = {"A": "#1a9850", "B": "#91cf60", "C": "#fdae61", "D": "#d73027"}
+
+_CJK_NAMES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei",
+              "WenQuanYi Micro Hei", "Droid Sans Fallback", "SimHei", "Microsoft YaHei", "PingFang SC")
+
+
+@functools.lru_cache(maxsize=1)
+def cjk_font() -> tuple[str, str] | None:
+    """Find a font that has Chinese glyphs.
+
+    Returns
+    -------
+    tuple of (family name, font file) or None
+        ``None`` when no CJK font is installed (a warning is printed once).
+    """
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    for name in _CJK_NAMES:
+        if name in names:
+            path = font_manager.findfont(font_manager.FontProperties(family=name, weight="normal"),
+                                         fallback_to_default=False)
+            return name, path
+    # matplotlib's cache may predate the font; ask fontconfig and register the file
+    if shutil.which("fc-list"):
+        try:
+            out = subprocess.run(["fc-list", ":lang=zh", "file", "family"], capture_output=True, text=True,
+                                 timeout=20).stdout
+        except (OSError, subprocess.SubprocessError):
+            out = ""
+        files = []
+        for line in out.splitlines():
+            path, _, fam = line.partition(":")
+            files.append((path.strip(), fam.strip()))
+        files.sort(key=lambda pf: (("Sans" not in pf[1]), ("CJK" not in pf[1]), pf[0]))
+        for path, _fam in files:
+            if Path(path).suffix.lower() in (".ttf", ".otf", ".ttc") and Path(path).is_file():
+                try:
+                    font_manager.fontManager.addfont(path)
+                    return font_manager.FontProperties(fname=path).get_name(), path
+                except (RuntimeError, ValueError, OSError):
+                    continue
+    print("geo-tenglong: 警告: 未找到中文字体 (Noto Sans CJK 等), 图中的中文可能显示为方框; "
+          "请安装 fonts-noto-cjk", file=sys.stderr)
+    return None
+
+
+def font_family() -> list[str]:
+    """The font family list for matplotlib: the CJK font first, DejaVu Sans as fallback."""
+    found = cjk_font()
+    return ([found[0]] if found else []) + ["DejaVu Sans"]
+
+
+def _figure(width_in: float, height_in: float) -> Figure:
+    fig = Figure(figsize=(width_in, height_in))
+    return fig
+
+
+def _rc():
+    import matplotlib
+
+    return matplotlib.rc_context({"font.family": font_family(), "axes.unicode_minus": False, "font.size": 9})
+
+
+def png_data_uri(png: bytes) -> str:
+    """``data:image/png;base64,…`` for embedding a PNG in HTML (works offline)."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _save(fig: Figure, dpi: int) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+# ------------------------------------------------------------------------------------ the map
+
+def _polygon_path(geoms) -> MplPath | None:
+    """One compound path of every polygon ring (holes included) of ``geoms``."""
+    geoms = [g for g in np.atleast_1d(geoms) if g is not None and not g.is_empty]
+    if not geoms:
+        return None
+    polys = shapely.get_parts(shapely.get_parts(np.asarray(geoms, dtype=object)))
+    verts, codes = [], []
+    for poly in polys:
+        if poly.geom_type != "Polygon":
+            continue
+        for ring in [poly.exterior, *poly.interiors]:
+            xy = np.asarray(ring.coords)
+            if len(xy) < 3:
+                continue
+            c = np.full(len(xy), MplPath.LINETO, dtype=np.uint8)
+            c[0] = MplPath.MOVETO
+            c[-1] = MplPath.CLOSEPOLY
+            verts.append(xy)
+            codes.append(c)
+    if not verts:
+        return None
+    return MplPath(np.concatenate(verts), np.concatenate(codes))
+
+
+def _add(ax, geoms, **style):
+    paths = [p for p in (_polygon_path([g]) for g in np.atleast_1d(geoms)) if p is not None]
+    if paths:
+        ax.add_collection(PathCollection(paths, **style))
+
+
+def _nice_length(span: float) -> float:
+    raw = span / 4
+    mag = 10 ** math.floor(math.log10(raw))
+    for m in (5, 2, 1):
+        if m * mag <= raw:
+            return m * mag
+    return mag
+
+
+def _scale_bar(ax, xmin, xmax, ymin, ymax):
+    length = _nice_length(xmax - xmin)
+    x0 = xmin + (xmax - xmin) * 0.05
+    y0 = ymin + (ymax - ymin) * 0.05
+    h = (ymax - ymin) * 0.012
+    half = length / 2
+    ax.add_patch(_rect(x0, y0, half, h, "black"))
+    ax.add_patch(_rect(x0 + half, y0, half, h, "white"))
+    ax.text(x0, y0 + h * 2.2, "0", ha="center", va="bottom", fontsize=7)
+    label = f"{length / 1000:g} 千米" if length >= 1000 else f"{length:g} 米"
+    ax.text(x0 + length, y0 + h * 2.2, label, ha="center", va="bottom", fontsize=7)
+
+
+def _rect(x, y, w, h, color):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x, y), w, h, facecolor=color, edgecolor="black", linewidth=0.6, zorder=10)
+
+
+def _north_arrow(ax):
+    ax.annotate("", xy=(0.93, 0.95), xytext=(0.93, 0.82), xycoords="axes fraction",
+                arrowprops={"arrowstyle": "-|>,head_width=0.5,head_length=0.9", "color": "black", "lw": 1.4}, zorder=11)
+    ax.text(0.93, 0.955, "北", transform=ax.transAxes, ha="center", va="bottom", fontsize=9, fontweight="bold", zorder=11)
+
+
+def parcel_map(parcel, neighbours=(), buildings=(), plots=(), corner_xy=None, width_in: float = 4.3,
+               height_in: float = 3.6, dpi: int = 130, margin: float = 0.35) -> bytes:
+    """A static map of one parcel: its neighbours, buildings and nearby corner plots, with a scale
+    bar and a north arrow.
+
+    Parameters
+    ----------
+    parcel : shapely Polygon or MultiPolygon
+        In a planar CRS in metres (the workspace CRS), north up.
+    neighbours, buildings, plots : sequence of geometry
+        Surrounding parcels, building footprints and 零星边角地/夹心地 to draw.
+    corner_xy : array (n, 2), optional
+        Corner points (easting, northing) labelled J1…Jn.
+    width_in, height_in, dpi : float
+        Image size.
+    margin : float
+        Extra extent around the parcel, as a share of its larger side.
+
+    Returns
+    -------
+    bytes
+        PNG image.
+    """
+    with _rc():
+        fig = _figure(width_in, height_in)
+        ax = fig.add_axes((0, 0, 1, 1))
+        minx, miny, maxx, maxy = parcel.bounds
+        size = max(maxx - minx, maxy - miny, 20.0)
+        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+        aspect = width_in / height_in
+        half_h = size * (0.5 + margin)
+        half_w = max(half_h * aspect, size * (0.5 + margin))
+        half_h = half_w / aspect
+        xmin, xmax, ymin, ymax = cx - half_w, cx + half_w, cy - half_h, cy + half_h
+        ax.set_facecolor("#f7f7f2")
+        _add(ax, neighbours, facecolor="#e8e8e0", edgecolor="#8c8c8c", linewidths=0.6, zorder=1)
+        _add(ax, [parcel], facecolor="#fde0dc", edgecolor="#c0392b", linewidths=1.8, zorder=2)
+        _add(ax, plots, facecolor="#f5b041", edgecolor="#b9770e", linewidths=0.8, alpha=0.85, hatch="///", zorder=3)
+        _add(ax, buildings, facecolor="#5d6d7e", edgecolor="#2c3e50", linewidths=0.4, zorder=4)
+        if corner_xy is not None and len(corner_xy):
+            xy = np.asarray(corner_xy, dtype=float)
+            ax.plot(xy[:, 0], xy[:, 1], "o", ms=2.5, color="#c0392b", zorder=5)
+            step = max(1, len(xy) // 24)  # keep labels legible on very detailed boundaries
+            for k in range(0, len(xy), step):
+                ax.annotate(f"J{k + 1}", xy[k], xytext=(2, 2), textcoords="offset points", fontsize=6,
+                            color="#922b21", zorder=6)
+        ax.set_xlim(xmin, xmax)
+        ax.set_ylim(ymin, ymax)
+        ax.set_aspect("equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for side in ax.spines.values():
+            side.set_edgecolor("#555555")
+        _scale_bar(ax, xmin, xmax, ymin, ymax)
+        _north_arrow(ax)
+        return _save(fig, dpi)
+
+
+# --------------------------------------------------------------------------------- the charts
+
+def progress_chart(labels, progress, statuses=None, width_in: float = 4.2, height_in: float | None = None,
+                   dpi: int = 130) -> bytes:
+    """Horizontal bars of progress towards targets (1.0 = target met), a line at 100 %.
+
+    Parameters
+    ----------
+    labels : sequence of str
+    progress : sequence of float
+        value / target; NaN = no data.
+    statuses : sequence of str, optional
+        Finding statuses to colour the bars.
+    """
+    labels = list(labels)
+    prog = np.asarray(progress, dtype=float)
+    statuses = list(statuses) if statuses is not None else ["pass" if p >= 1 else "fail" for p in prog]
+    height_in = height_in or max(1.4, 0.32 * len(labels) + 0.6)
+    with _rc():
+        fig = _figure(width_in, height_in)
+        ax = fig.add_subplot(1, 1, 1)
+        y = np.arange(len(labels))[::-1]
+        shown = np.nan_to_num(np.clip(prog, 0, 1.5) * 100)
+        ax.barh(y, shown, color=[STATUS_COLORS.get(s, "#95a5a6") for s in statuses], height=0.6)
+        for yi, p, v in zip(y, prog, shown):
+            ax.text(v + 2, yi, "无数据" if np.isnan(p) else f"{p * 100:.0f}%", va="center", fontsize=8)
+        ax.axvline(100, color="#333333", lw=0.8, ls="--")
+        ax.set_yticks(y, labels, fontsize=8)
+        ax.set_xlim(0, 175)
+        ax.set_xlabel("完成度(当前值/目标值, %)", fontsize=8)
+        ax.spines[["top", "right"]].set_visible(False)
+        fig.tight_layout()
+        return _save(fig, dpi)
+
+
+def bar_chart(labels, values, title: str = "", unit: str = "", colors=None, horizontal: bool = True,
+              width_in: float = 4.2, height_in: float | None = None, dpi: int = 130) -> bytes:
+    """A labelled bar chart (horizontal by default) with the values printed on the bars."""
+    labels = [str(v) for v in labels]
+    values = np.asarray(values, dtype=float)
+    height_in = height_in or (max(1.4, 0.3 * len(labels) + 0.7) if horizontal else 2.2)
+    with _rc():
+        fig = _figure(width_in, height_in)
+        ax = fig.add_subplot(1, 1, 1)
+        colors = colors or "#2e86c1"
+        if horizontal:
+            y = np.arange(len(labels))[::-1]
+            ax.barh(y, values, color=colors, height=0.6)
+            ax.set_yticks(y, labels, fontsize=8)
+            for yi, v in zip(y, values):
+                ax.text(v, yi, f" {v:,.1f}", va="center", fontsize=7)
+            ax.set_xlim(0, (values.max() if len(values) else 1) * 1.25 or 1)
+            if unit:
+                ax.set_xlabel(unit, fontsize=8)
+        else:
+            x = np.arange(len(labels))
+            ax.bar(x, values, color=colors, width=0.6)
+            ax.set_xticks(x, labels, fontsize=8)
+            for xi, v in zip(x, values):
+                ax.text(xi, v, f"{v:,.0f}", ha="center", va="bottom", fontsize=8)
+            ax.set_ylim(0, (values.max() if len(values) else 1) * 1.2 or 1)
+            if unit:
+                ax.set_ylabel(unit, fontsize=8)
+        if title:
+            ax.set_title(title, fontsize=9)
+        ax.spines[["top", "right"]].set_visible(False)
+        fig.tight_layout()
+        return _save(fig, dpi)

@@ -1,0 +1,572 @@
+"""宗地分析报告: one A4 page per parcel, as HTML (print CSS) and PDF, plus an atlas of them all.
+
+A report shows who holds the parcel and where it is (乡镇, 园区), a static map (matplotlib PNG as a
+data URI — no internet) of the parcel with its buildings, neighbours and nearby corner plots, the
+界址点成果表, the area in m² and 亩, its indicators against the county benchmarks and targets, its
+亩均效益 class, and every finding with rule id, clause, value and threshold. It renders what the
+stages published and decides no rule: thresholds shown are those of the findings.
+
+User text (enterprise names …) goes through an autoescaping Jinja2 template, so markup in a name
+is shown as text. File names come from :func:`report_relpath`, which can never leave the reports
+folder whatever a parcel id contains.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+from typing import Callable, Iterable
+
+import jinja2
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..findings import FAIL, STATUS_LABELS, WARN
+from ..io.atomic import check_not_input, write_text_atomic
+from . import figures
+from .pdf import html_to_pdf, split_by_outline
+from .workbook import park_names, split_ids
+
+__all__ = ["REPORTS_DIR", "ATLAS_FILE", "INDEX_FILE", "report_relpath", "report_path", "flagged_parcels",
+           "render_reports_html", "write_parcel_reports", "write_reports", "corner_table", "template_env"]
+
+#: Folder (inside the output folder) of the parcel reports; the web map links to ``reports/<relpath>``.
+REPORTS_DIR = "reports"
+#: The combined PDF of every flagged parcel, a page each (like a QGIS atlas).
+ATLAS_FILE = "宗地报告图集.pdf"
+#: The list of reports with links.
+INDEX_FILE = "index.html"
+
+_TEMPLATES = Path(__file__).with_name("templates")
+_SAFE = re.compile(r"[^0-9A-Za-z_\-\u4e00-\u9fff]")
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+# ------------------------------------------------------------------------------------- names
+
+def report_relpath(parcel_id, suffix: str = ".html") -> str:
+    """The file name of a parcel's report inside the reports folder (``reports/<this>``).
+
+    Letters, digits, ``_``, ``-`` and CJK characters are kept; anything else (``/``, ``..``,
+    ``\\``, spaces, control characters) becomes ``_``, and a short hash of the original id is
+    appended whenever something was changed, so two ids never share a file. The result never
+    contains a path separator, never starts with a dot and is at most ~100 characters.
+
+    Parameters
+    ----------
+    parcel_id : str
+        A 宗地代码 (or any feature id).
+    suffix : str
+        ``.html`` or ``.pdf``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> report_relpath("331023001001GB00001")
+    '331023001001GB00001.html'
+    >>> report_relpath("../../etc/passwd").startswith("etc_passwd-")
+    True
+    """
+    raw = "" if parcel_id is None else str(parcel_id)
+    text = unicodedata.normalize("NFKC", raw)
+    safe = _SAFE.sub("_", text).strip("_.")[:80]
+    if safe != raw or not safe or safe.upper() in _RESERVED:
+        digest = hashlib.sha1(raw.encode("utf-8")).hexdigest()[:10]
+        safe = f"{safe}-{digest}" if safe else f"parcel-{digest}"
+    return safe + suffix
+
+
+def report_path(reports_dir: str | Path, parcel_id, suffix: str = ".html") -> Path:
+    """``reports_dir / report_relpath(parcel_id)``, checked to resolve inside ``reports_dir``.
+
+    Raises
+    ------
+    InputError
+        If the resolved path would leave ``reports_dir`` (cannot happen with
+        :func:`report_relpath`; the check guards against future changes and symlinks).
+    """
+    base = Path(reports_dir).resolve()
+    target = (base / report_relpath(parcel_id, suffix)).resolve()
+    if target.parent != base:
+        raise InputError(f"report file for parcel {parcel_id!r} would leave the reports folder", reports_dir)
+    return target
+
+
+# --------------------------------------------------------------------------------- formatting
+
+def _missing(v) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and math.isnan(v)) or \
+        (isinstance(v, str) and v.strip() == "")
+
+
+def _fmt(v, digits: int = 2, unit: str = "") -> str:
+    if _missing(v):
+        return "—"
+    if isinstance(v, (bool, np.bool_)):
+        return "是" if v else "否"
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v):,}{unit}"
+    if isinstance(v, (float, np.floating)):
+        if float(v).is_integer() and abs(v) < 1e12 and digits <= 2:
+            return f"{int(v):,}{unit}"
+        return f"{float(v):,.{digits}f}{unit}"
+    return f"{v}{unit}"
+
+
+def _num(v) -> str:
+    """A finding's value or threshold: up to 4 decimals, trailing zeros trimmed."""
+    if _missing(v):
+        return "—"
+    s = f"{float(v):,.4f}".rstrip("0").rstrip(".")
+    return s
+
+
+def _text(v) -> str:
+    return "—" if _missing(v) else str(v)
+
+
+# ------------------------------------------------------------------------------ 界址点成果表
+
+def corner_table(geom) -> pd.DataFrame:
+    """界址点成果表 of one parcel: 点号, X (northing), Y (easting), 边长 to the next point.
+
+    Outer rings run clockwise from their north-west-most point, holes counter-clockwise; points are
+    numbered J1, J2 … through the parcel and each ring is closed by repeating its first point (the
+    closing row has no 边长), as in the 界址点坐标交换格式.
+
+    Parameters
+    ----------
+    geom : shapely Polygon or MultiPolygon
+        In a projected CRS in metres.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``点号, X, Y, 边长`` (metres) and ``圈号`` (ring number).
+    """
+    import shapely
+
+    rows = []
+    n = 0
+    ring_no = 0
+    for poly in shapely.get_parts(geom):
+        if poly.geom_type != "Polygon" or poly.is_empty:
+            continue
+        poly = shapely.geometry.polygon.orient(poly, sign=-1.0)  # exterior clockwise, holes counter-clockwise
+        for ring in [poly.exterior, *poly.interiors]:
+            xy = np.asarray(ring.coords)[:-1, :2]
+            if len(xy) < 3:
+                continue
+            ring_no += 1
+            start = int(np.argmax(xy[:, 1] - xy[:, 0]))  # the north-west-most point
+            xy = np.roll(xy, -start, axis=0)
+            nxt = np.roll(xy, -1, axis=0)
+            sides = np.hypot(*(nxt - xy).T)
+            first = n + 1
+            for k, (e, north) in enumerate(xy):
+                n += 1
+                rows.append({"点号": f"J{n}", "X": north, "Y": e, "边长": sides[k], "圈号": ring_no})
+            rows.append({"点号": f"J{first}", "X": xy[0, 1], "Y": xy[0, 0], "边长": np.nan, "圈号": ring_no})
+    return pd.DataFrame(rows, columns=["点号", "X", "Y", "边长", "圈号"])
+
+
+def _corner_rows(parcel_row, gdf_crs) -> pd.DataFrame:
+    """The 界址点成果表 from ``report.corner_table.corner_points`` when it exists, else :func:`corner_table`."""
+    try:
+        from .corner_table import corner_points  # another engineer's module; optional
+    except ImportError:
+        return corner_table(parcel_row.geometry)
+    try:
+        import geopandas as gpd
+
+        one = gpd.GeoDataFrame([parcel_row], geometry="geometry", crs=gdf_crs)
+        table = corner_points(one)
+        if all(c in table.columns for c in ("点号", "X", "Y", "边长")) and len(table):
+            for idc in ("parcel_id", "宗地代码"):
+                if idc in table.columns:
+                    table = table[table[idc].astype(str) == str(parcel_row["parcel_id"])]
+            return table
+    except Exception:  # noqa: BLE001 — the fallback is always right; never lose a report over it
+        pass
+    return corner_table(parcel_row.geometry)
+
+
+# ---------------------------------------------------------------------------------- the context
+
+class _Context:
+    """What every report of one run shares: indexes, names, benchmarks (built once)."""
+
+    def __init__(self, results, ws=None):
+        self.results = results
+        self.info = {k: ("" if v is None else v) for k, v in results.info.items()}
+        self.info.setdefault("document", "")
+        p = results.parcels
+        self.parcels = p
+        self.pos = pd.Series(np.arange(len(p)), index=p["parcel_id"].astype(str))
+        self.sindex = p.sindex
+        self.parks = park_names(results, ws)
+        b = ws.layer("buildings") if ws is not None and hasattr(ws, "layer") else None
+        self.buildings = b if b is not None and len(b) else None
+        plots = results.layer("fragments")
+        self.plots = plots if plots is not None and hasattr(plots, "sindex") and len(plots) else None
+        f = results.findings
+        self.findings = f.assign(parcel_id=f["parcel_id"].astype(str))
+        self.by_feature = {k: g for k, g in self.findings.groupby("parcel_id", sort=False)}
+        self.related = self._related()
+        self.targets = self._targets()
+        self.metrics = results.metrics or {}
+        self.means = {c: float(pd.to_numeric(p[c], errors="coerce").mean()) for c in
+                      ("far", "building_coverage", "admin_share") if c in p.columns}
+        ev = results.layer("enterprise_eval")
+        self.eval = None
+        if ev is not None and len(ev) and "uscc" in ev:
+            ev = pd.DataFrame(ev)
+            year = pd.to_numeric(ev.get("year"), errors="coerce")
+            last = ev[year == year.max()] if year.notna().any() else ev
+            self.eval = last.assign(uscc=last["uscc"].astype(str)).drop_duplicates("uscc").set_index("uscc")
+
+    def _related(self) -> dict[str, set[str]]:
+        """parcel id → ids of other features (plots, proposals) whose findings concern it."""
+        out: dict[str, set[str]] = {}
+        for name in ("split_checks", "merge_checks", "fragment_offers", "fragments", "renovations"):
+            layer = self.results.layer(name)
+            if layer is None or not len(layer):
+                continue
+            id_cols = [c for c in layer.columns if c.endswith("_id") and c not in ("parcel_id", "park_id")]
+            pid_cols = [c for c in ("parcel_id", "parcel_ids", "neighbour_ids", "neighbours", "adjacent_parcels")
+                        if c in layer.columns]
+            if not id_cols or not pid_cols:
+                continue
+            for rec in pd.DataFrame(layer)[id_cols + pid_cols].itertuples(index=False):
+                d = rec._asdict()
+                ids = {str(d[c]) for c in id_cols if not _missing(d[c])}
+                for c in pid_cols:
+                    for pid in split_ids(d[c]):
+                        out.setdefault(pid, set()).update(ids)
+        return out
+
+    def _targets(self) -> dict[str, dict]:
+        t = self.results.layer("targets")
+        if t is None or not len(t) or "metric" not in t:
+            return {}
+        return {str(r["metric"]): r for r in pd.DataFrame(t).to_dict("records")}
+
+    # -------------------------------------------------------------------------------- per parcel
+    def findings_for(self, pid: str) -> pd.DataFrame:
+        parts = [self.by_feature[pid].assign(feature="")] if pid in self.by_feature else []
+        for fid in sorted(self.related.get(pid, ())):
+            if fid in self.by_feature and fid != pid:
+                parts.append(self.by_feature[fid].assign(feature=f"关联对象 {fid}"))
+        if not parts:
+            return self.findings.iloc[0:0].assign(feature="")
+        f = pd.concat(parts, ignore_index=True)
+        order = {FAIL: 0, WARN: 1, "missing_data": 2, "pass": 3, "not_applicable": 4}
+        return f.assign(_o=f["status"].map(order).fillna(9)).sort_values(["_o", "rule_id"], kind="stable")
+
+    def neighbours(self, geom, pid):
+        minx, miny, maxx, maxy = geom.bounds
+        size = max(maxx - minx, maxy - miny, 20.0)
+        import shapely
+
+        view = shapely.box(minx - size, miny - size, maxx + size, maxy + size)
+        idx = self.sindex.query(view)
+        near = self.parcels.iloc[idx]
+        near = near[near["parcel_id"].astype(str) != pid]
+        blds = []
+        if self.buildings is not None:
+            blds = self.buildings.geometry.iloc[self.buildings.sindex.query(view)].tolist()
+        plots = []
+        if self.plots is not None:
+            plots = self.plots.geometry.iloc[self.plots.sindex.query(view)].tolist()
+        return near.geometry.tolist(), blds, plots
+
+
+def _indicators(ctx: _Context, row, findings: pd.DataFrame) -> list[dict]:
+    out = []
+
+    def target_of(metric):
+        t = ctx.targets.get(metric)
+        if not t or _missing(t.get("target")):
+            return "—", None
+        op = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}.get(str(t.get("op", "")), str(t.get("op", "")))
+        return f"{op}{_fmt(t['target'])}", t
+
+    def threshold_of(rule_ids):
+        hit = findings[findings["rule_id"].isin(rule_ids) & findings["threshold"].notna()]
+        return None if not len(hit) else float(hit["threshold"].iloc[0])
+
+    def add(label, unit, value, bench=None, target_text="—", higher_is_better=True, limit=None, digits=2):
+        note, css = "—", "muted"
+        if not _missing(value):
+            if limit is not None and not _missing(limit):
+                ok = value >= limit if higher_is_better else value <= limit
+                note, css = ("达到要求", "good") if ok else ("未达要求", "bad")
+            elif bench is not None and not _missing(bench):
+                ok = value >= bench if higher_is_better else value <= bench
+                note = ("高于" if value >= bench else "低于") + "全县基准"
+                css = "good" if ok else "bad"
+        out.append({"label": label, "unit": unit, "value": _fmt(value, digits), "benchmark": _fmt(bench, digits),
+                    "target": target_text, "note": note, "css": css})
+
+    get = row.get
+    t_text, t = target_of("tax_per_mu")
+    add("亩均税收(本年)", "万元/亩", get("tax_per_mu"), ctx.metrics.get("tax_per_mu"), t_text,
+        limit=None)
+    add("亩均税收(上年)", "万元/亩", get("tax_per_mu_prev"), None)
+    t_text, _ = target_of("va_per_mu")
+    add("亩均增加值", "万元/亩", get("va_per_mu"), ctx.metrics.get("va_per_mu"), t_text)
+    holder = get("holder_uscc") if not _missing(get("holder_uscc")) else get("owner_uscc")
+    if ctx.eval is not None and not _missing(holder) and str(holder) in ctx.eval.index:
+        e = ctx.eval.loc[str(holder)]
+        t_text, _ = target_of("labour_productivity")
+        add("全员劳动生产率", "万元/人", e.get("labour_productivity"), ctx.metrics.get("labour_productivity"), t_text)
+        rd = e.get("rd_ratio")
+        t_text, _ = target_of("rd_ratio_pct")
+        add("R&D经费占营业收入比重", "%", None if _missing(rd) else rd * 100, ctx.metrics.get("rd_ratio_pct"), t_text)
+        add("亩均效益综合得分", "分", e.get("score"), None)
+    if "far" in ctx.parcels.columns:
+        limit = get("far_limit")
+        add("容积率", "", get("far"), ctx.means.get("far"), "≤" + _fmt(limit) if not _missing(limit) else "—",
+            higher_is_better=True)
+    if "building_coverage" in ctx.parcels.columns:
+        thr = threshold_of(["NAT-COVER"])
+        cov = get("building_coverage")
+        add("建筑系数", "%", None if _missing(cov) else cov * 100, ctx.means.get("building_coverage", np.nan) * 100,
+            "≥" + _fmt(thr) if thr is not None else "—", limit=thr)
+    if "admin_share" in ctx.parcels.columns:
+        thr = threshold_of(["NAT-ADMIN"])
+        share = get("admin_share")
+        add("行政办公及生活服务设施用地比例", "%", None if _missing(share) else share * 100,
+            ctx.means.get("admin_share", np.nan) * 100, "≤" + _fmt(thr) if thr is not None else "—",
+            higher_is_better=False, limit=thr)
+    if "max_height_m" in ctx.parcels.columns:
+        add("最高建筑高度", "米", get("max_height_m"), None)
+    return out
+
+
+def _page(ctx: _Context, pid: str) -> dict:
+    row = ctx.parcels.iloc[int(ctx.pos[pid])]
+    geom = row.geometry
+    get = row.get
+    findings = ctx.findings_for(pid)
+    neigh, blds, plots = ctx.neighbours(geom, pid)
+    corners = _corner_rows(row, ctx.parcels.crs)
+    uniq = corners.drop_duplicates("点号", keep="first")
+    corner_xy = uniq[["Y", "X"]].to_numpy(dtype=float) if len(uniq) else None
+    png = figures.parcel_map(geom, neigh, blds, plots, corner_xy=corner_xy, width_in=4.1, height_in=2.85)
+    park_id = get("park_id")
+    park = "" if _missing(park_id) else ctx.parks.get(str(park_id), str(park_id))
+    cls = get("eval_class")
+    cls_name = get("class_name")
+    badges = []
+    if not _missing(get("low_efficiency")) and bool(get("low_efficiency")):
+        badges.append({"text": "低效企业" + ("" if _missing(get("low_efficiency_type")) else f": {get('low_efficiency_type')}"),
+                       "css": "flag"})
+    if not _missing(get("reclaimable")) and bool(get("reclaimable")):
+        badges.append({"text": "可腾退低效用地", "css": "flag"})
+    tier = get("idle_tier")
+    if not _missing(tier) and int(tier) > 0:
+        badges.append({"text": {1: "闲置满一年", 2: "闲置满两年"}.get(int(tier), "闲置土地"), "css": "flag-warn"})
+    if not _missing(get("idle_gov_cause")):
+        badges.append({"text": f"政府原因: {get('idle_gov_cause')}", "css": "flag-info"})
+    term = " 至 ".join(_text(get(c)) for c in ("term_start", "term_end") if not _missing(get(c))) or "—"
+    holder = get("holder_name")
+    tenants = get("tenant_count")
+    basic = [
+        [("土地使用权人", _text(get("owner_name"))), ("统一社会信用代码", _text(get("owner_uscc")))],
+        [("实际使用企业", _text(holder) + ("" if _missing(tenants) or int(tenants) <= 1 else f" 等 {int(tenants)} 家(一地多企)")),
+         ("评价企业代码", _text(get("holder_uscc")))],
+        [("乡镇(街道)", _text(get("township"))), ("园区", park or "园区外")],
+        [("用地代码", _text(get("land_use_code"))), ("权属性质/使用权类型", f"{_text(get('rights_nature'))} / {_text(get('rights_type'))}")],
+        [("土地使用期限", term), ("开发状态", _text(get("status")))],
+        [("宗地面积", f"{_fmt(get('area_m2'), 2)} 平方米"), ("折合", f"{_fmt(get('area_mu'), 4)} 亩")],
+    ]
+    if not _missing(get("reclaim_reason")) or not _missing(get("idle_rule")):
+        basic.append([("腾退理由", _text(get("reclaim_reason"))), ("闲置认定", _text(get("idle_rule")))])
+    flist = [{"rule_id": _text(f.rule_id), "clause": _text(f.clause), "status": str(f.status),
+              "status_label": STATUS_LABELS.get(str(f.status), str(f.status)), "value": _num(f.value),
+              "threshold": _num(f.threshold), "unit": "" if _missing(f.unit) else str(f.unit),
+              "message": _text(f.message), "feature": f.feature}
+             for f in findings.itertuples(index=False)]
+    cls_text = "未参评" if _missing(cls) else f"{cls}类" + ("" if _missing(cls_name) else f" {cls_name}")
+    return {
+        "parcel_id": pid, "owner": _text(holder if not _missing(holder) else get("owner_name")),
+        "class_css": "none" if _missing(cls) else str(cls), "class_text": "亩均效益评价: " + cls_text,
+        "badges": badges, "basic": basic, "map_uri": figures.png_data_uri(png),
+        "corners": [{"label": c["点号"], "x": f"{c['X']:.3f}", "y": f"{c['Y']:.3f}",
+                     "side": "" if _missing(c["边长"]) else f"{c['边长']:.2f}"} for c in corners.to_dict("records")],
+        "area_m2": _fmt(get("area_m2"), 2), "area_mu": _fmt(get("area_mu"), 4),
+        "indicators": _indicators(ctx, row, findings), "findings": flist,
+        "n_fail": sum(f["status"] == FAIL for f in flist), "n_warn": sum(f["status"] == WARN for f in flist),
+    }
+
+
+# ----------------------------------------------------------------------------------- rendering
+
+def template_env() -> jinja2.Environment:
+    """The Jinja2 environment of the report templates; autoescape is on for every template."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(_TEMPLATES)), autoescape=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def _css() -> str:
+    return (_TEMPLATES / "report.css").read_text(encoding="utf-8")
+
+
+def flagged_parcels(results) -> list[str]:
+    """Parcels with any ``fail`` or ``warn`` finding, in parcel-layer order."""
+    f = results.findings
+    hit = set(f.loc[f["status"].isin([FAIL, WARN]), "parcel_id"].astype(str))
+    return [pid for pid in results.parcels["parcel_id"].astype(str) if pid in hit]
+
+
+def render_reports_html(results, parcel_ids: Iterable[str], ws=None, title: str | None = None,
+                        progress: Callable[[str], None] | None = None, _ctx=None) -> tuple[str, list[dict]]:
+    """One HTML document with a report page per parcel (the atlas), and the page contexts.
+
+    Raises
+    ------
+    InputError
+        For a parcel id not in ``results.parcels``.
+    """
+    ctx = _ctx or _Context(results, ws)
+    pages = []
+    for pid in parcel_ids:
+        pid = str(pid)
+        if pid not in ctx.pos.index:
+            raise InputError(f"parcel {pid!r} is not in the results (宗地代码不存在)")
+        pages.append(_page(ctx, pid))
+        if progress:
+            progress(pid)
+    html = template_env().get_template("parcel.html").render(
+        pages=pages, info=ctx.info, css=_css(),
+        title=title or (f"宗地分析报告 {pages[0]['parcel_id']}" if len(pages) == 1 else "宗地报告图集"))
+    return html, pages
+
+
+def write_parcel_reports(results, parcel_ids: Iterable[str], reports_dir: str | Path, ws=None, pdf: bool = True,
+                         atlas: bool = False, index: bool = False,
+                         progress: Callable[[str], None] | None = None) -> list[Path]:
+    """Write a report (HTML, and PDF when Chromium is available) for each parcel.
+
+    All pages are printed by one Chromium process as one atlas PDF, which is then cut into a PDF
+    per parcel along its outline.
+
+    Parameters
+    ----------
+    results : Results
+    parcel_ids : iterable of str
+    reports_dir : str or Path
+        Folder for ``<report_relpath>.html/.pdf``.
+    ws : Workspace, optional
+        Buildings and parks for the maps and names.
+    pdf : bool
+        Also write PDFs (skipped with a warning when no Chromium is found).
+    atlas : bool
+        Keep the combined PDF as :data:`ATLAS_FILE`.
+    index : bool
+        Write :data:`INDEX_FILE` listing the reports.
+    progress : callable, optional
+        Called with each parcel id once its page is built.
+
+    Returns
+    -------
+    list of Path
+        Every file written.
+
+    Raises
+    ------
+    InputError
+        For a parcel id not in the results.
+    """
+    reports_dir = Path(reports_dir)
+    inputs = getattr(ws, "inputs", ()) or ()
+    ids = list(dict.fromkeys(str(p) for p in parcel_ids))
+    if not ids:
+        return []
+    ctx = _Context(results, ws)
+    env = template_env()
+    css = _css()
+    tpl = env.get_template("parcel.html")
+    pages = []
+    written: list[Path] = []
+    for pid in ids:
+        if pid not in ctx.pos.index:
+            raise InputError(f"parcel {pid!r} is not in the results (宗地代码不存在)")
+        page = _page(ctx, pid)
+        pages.append(page)
+        target = report_path(reports_dir, pid, ".html")
+        check_not_input(target, inputs)
+        written.append(write_text_atomic(target, tpl.render(pages=[page], info=ctx.info, css=css,
+                                                            title=f"宗地分析报告 {pid}")))
+        if progress:
+            progress(pid)
+    pdf_paths: dict[str, Path] = {}
+    if pdf:
+        html = tpl.render(pages=pages, info=ctx.info, css=css, title=f"{ctx.info.get('county', '')}宗地报告图集")
+        with tempfile.TemporaryDirectory(prefix="geo-tenglong-atlas-") as tmp:
+            src = Path(tmp) / "atlas.html"
+            src.write_text(html, encoding="utf-8")
+            atlas_pdf = (reports_dir / ATLAS_FILE) if atlas else Path(tmp) / "atlas.pdf"
+            if atlas:
+                check_not_input(atlas_pdf, inputs)
+            if html_to_pdf(src, atlas_pdf) is not None:
+                if atlas:
+                    written.append(atlas_pdf)
+                targets = [report_path(reports_dir, pid, ".pdf") for pid in ids]
+                for t in targets:
+                    check_not_input(t, inputs)
+                for pid, path in zip(ids, split_by_outline(atlas_pdf, targets)):
+                    pdf_paths[pid] = path
+                    written.append(path)
+    if index:
+        written.append(_write_index(ctx, ids, pages, reports_dir, pdf_paths, atlas and pdf and
+                                    (reports_dir / ATLAS_FILE).is_file(), inputs))
+    return written
+
+
+def _write_index(ctx, ids, pages, reports_dir, pdf_paths, has_atlas, inputs) -> Path:
+    rows = []
+    p = ctx.parcels
+    for pid, page in zip(ids, pages):
+        row = p.iloc[int(ctx.pos[pid])]
+        park_id = row.get("park_id")
+        rules = sorted({f["rule_id"] for f in page["findings"] if f["status"] in (FAIL, WARN)})
+        rows.append({"parcel_id": pid, "owner": page["owner"], "township": _text(row.get("township")),
+                     "park": "" if _missing(park_id) else ctx.parks.get(str(park_id), str(park_id)),
+                     "area_mu": _fmt(row.get("area_mu"), 4), "eval_class": _text(row.get("eval_class")),
+                     "rules": "、".join(rules), "html": report_relpath(pid, ".html"),
+                     "pdf": report_relpath(pid, ".pdf") if pid in pdf_paths else None})
+    html = template_env().get_template("index.html").render(rows=rows, info=ctx.info, css=_css(),
+                                                             atlas=ATLAS_FILE if has_atlas else None)
+    target = reports_dir / INDEX_FILE
+    check_not_input(target, inputs)
+    return write_text_atomic(target, html)
+
+
+def write_reports(results, out_dir, maps_dir=None, ws=None) -> list[Path]:
+    """The ``reports`` output of ``run``: a report for every flagged parcel, the atlas and an index.
+
+    Parameters
+    ----------
+    results : Results
+    out_dir : str or Path
+        Reports go to ``out_dir/reports``.
+    maps_dir : Path, optional
+        Unused (the :data:`~geo_tenglong.pipeline.OUTPUTS` signature).
+    ws : Workspace, optional
+
+    Returns
+    -------
+    list of Path
+    """
+    ids = flagged_parcels(results)
+    return write_parcel_reports(results, ids, Path(out_dir) / REPORTS_DIR, ws=ws, pdf=True, atlas=True, index=True)

@@ -1,0 +1,175 @@
+"""HTML → PDF with headless Chromium (``--print-to-pdf``), and splitting an atlas into per-parcel PDFs.
+
+Why Chromium: the reports are HTML with print CSS (A4 pages, ``page-break``); the PDF is exactly
+that HTML as a browser prints it, CJK text is set through fontconfig (Noto Sans CJK) and embedded,
+and the Debian ``chromium`` package is already what the web-map browser tests drive. Nothing has to
+be pip-installed beyond ``pypdf`` (pure Python), used to split an atlas along its outline.
+
+Chromium is optional at runtime: when it is not found, :func:`html_to_pdf` returns ``None`` and
+prints one warning line, and callers write HTML only. Set ``GEO_TENGLONG_CHROMIUM`` to the browser
+executable to choose one; set it to ``none`` to skip PDFs on purpose.
+
+One Chromium process prints a whole atlas (every flagged parcel, a page each, with a PDF outline
+entry per parcel from its ``<h1>``), which :func:`split_by_outline` cuts into one PDF per parcel:
+starting the browser once per parcel would cost 1–3 s each.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from ..io.atomic import atomic_path
+
+__all__ = ["find_chromium", "html_to_pdf", "split_by_outline", "pdf_fonts", "PDF_ENV"]
+
+#: Environment variable naming the Chromium/Chrome executable ("none" disables PDFs).
+PDF_ENV = "GEO_TENGLONG_CHROMIUM"
+_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+_warned: set[str] = set()
+
+
+def _warn(msg: str) -> None:
+    if msg not in _warned:
+        _warned.add(msg)
+        print(f"geo-tenglong: 警告 (warning): {msg}", file=sys.stderr)
+
+
+def find_chromium() -> str | None:
+    """The Chromium/Chrome executable to print with, or ``None``.
+
+    Looks at ``$GEO_TENGLONG_CHROMIUM`` first, then ``chromium``, ``chromium-browser``,
+    ``google-chrome`` … on ``PATH``.
+    """
+    env = os.environ.get(PDF_ENV, "").strip()
+    if env:
+        if env.lower() in ("none", "off", "0", "false"):
+            return None
+        return env if (Path(env).is_file() or shutil.which(env)) else None
+    for name in _CANDIDATES:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def html_to_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 600.0) -> Path | None:
+    """Print an HTML file to PDF with headless Chromium, atomically.
+
+    Parameters
+    ----------
+    html_path : str or Path
+        A local HTML file (self-contained: images as data URIs, no network needed).
+    pdf_path : str or Path
+        The PDF to write; replaced only when printing succeeded.
+    timeout : float
+        Seconds before the browser is stopped.
+
+    Returns
+    -------
+    Path or None
+        ``pdf_path``, or ``None`` when no browser was found or printing failed (a warning line
+        says why; the HTML is still there).
+    """
+    exe = find_chromium()
+    if exe is None:
+        _warn(f"未找到 Chromium/Chrome, 跳过 PDF, 只写出 HTML (no Chromium found: PDFs skipped; install Debian "
+              f"'chromium' or set {PDF_ENV})")
+        return None
+    html_path = Path(html_path).resolve()
+    pdf_path = Path(pdf_path)
+    try:
+        with tempfile.TemporaryDirectory(prefix="geo-tenglong-chromium-") as profile, atomic_path(pdf_path) as tmp:
+            _print(exe, html_path, tmp, profile, timeout)
+    except _Skip as exc:
+        _warn(f"{exc}: {pdf_path.name} 未生成 (PDF not written)")
+        return None
+    return pdf_path
+
+
+class _Skip(Exception):
+    """Printing failed; raised inside ``atomic_path`` so the target stays untouched."""
+
+
+def _print(exe: str, html_path: Path, tmp: Path, profile: str, timeout: float) -> None:
+    cmd = [exe, "--headless", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
+           "--disable-extensions", "--disable-background-networking", "--disable-sync", "--mute-audio",
+           "--hide-scrollbars", f"--user-data-dir={profile}", "--no-pdf-header-footer",
+           "--generate-pdf-document-outline", f"--print-to-pdf={tmp}", html_path.as_uri()]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              env={**os.environ, "HOME": profile})
+    except subprocess.TimeoutExpired:
+        raise _Skip(f"Chromium 打印 PDF 超时 ({timeout:.0f} 秒)") from None
+    except OSError as exc:
+        raise _Skip(f"无法启动 Chromium ({exc})") from None
+    if proc.returncode != 0 or not tmp.is_file() or tmp.stat().st_size == 0:
+        tail = (proc.stderr or "").strip().splitlines()[-1:] or [""]
+        raise _Skip(f"Chromium 打印 PDF 失败 (exit {proc.returncode}; {tail[0][:200]})")
+
+
+def split_by_outline(atlas: str | Path, targets: list[Path]) -> list[Path]:
+    """Cut an atlas PDF into one PDF per top-level outline entry (one per parcel ``<h1>``).
+
+    Parameters
+    ----------
+    atlas : str or Path
+        A PDF printed by :func:`html_to_pdf` whose document outline has one top-level entry per
+        report, in page order.
+    targets : list of Path
+        One output path per report, in the same order.
+
+    Returns
+    -------
+    list of Path
+        The PDFs written; empty (with a warning) when the outline does not match ``targets``.
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(str(atlas))
+    starts = [reader.get_destination_page_number(o) for o in reader.outline if not isinstance(o, list)]
+    if len(starts) != len(targets) or starts != sorted(starts):
+        _warn(f"图集目录与宗地数不符 ({len(starts)} ≠ {len(targets)}), 未拆分单宗 PDF")
+        return []
+    ends = starts[1:] + [len(reader.pages)]
+    written = []
+    for target, a, b in zip(targets, starts, ends):
+        writer = PdfWriter()
+        for k in range(a, max(b, a + 1)):
+            writer.add_page(reader.pages[k])
+        with atomic_path(target) as tmp:
+            with open(tmp, "wb") as fh:
+                writer.write(fh)
+        written.append(Path(target))
+    return written
+
+
+def pdf_fonts(path: str | Path) -> set[str]:
+    """Names of the fonts a PDF embeds (``BaseFont`` or, for Type 3 fonts, the descriptor's ``FontName``)."""
+    from pypdf import PdfReader
+
+    names: set[str] = set()
+    for page in PdfReader(str(path)).pages:
+        res = page.get("/Resources")
+        fonts = res.get_object().get("/Font") if res is not None else None
+        if fonts is None:
+            continue
+        for ref in fonts.get_object().values():
+            font = ref.get_object()
+            for key in ("/BaseFont",):
+                if key in font:
+                    names.add(str(font[key]).lstrip("/"))
+            desc = font.get("/FontDescriptor")
+            if desc is not None and "/FontName" in desc.get_object():
+                names.add(str(desc.get_object()["/FontName"]).lstrip("/"))
+            for d in font.get("/DescendantFonts", []) or []:
+                d = d.get_object()
+                if "/BaseFont" in d:
+                    names.add(str(d["/BaseFont"]).lstrip("/"))
+    return names

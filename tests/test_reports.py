@@ -1,0 +1,102 @@
+"""Parcel reports: escaping, safe file names, the 界址点成果表, and PDFs with CJK fonts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from shapely.geometry import Polygon, box
+
+from geo_tenglong.errors import InputError
+from geo_tenglong.report.parcel_report import (ATLAS_FILE, INDEX_FILE, corner_table, flagged_parcels,
+                                               render_reports_html, report_path, report_relpath,
+                                               write_parcel_reports)
+from geo_tenglong.report.pdf import find_chromium, pdf_fonts
+
+from test_reports_fixture import EVIL, IDS, make_results, make_ws
+
+needs_chromium = pytest.mark.skipif(find_chromium() is None, reason="no Chromium: PDFs are skipped")
+
+
+@pytest.mark.parametrize("pid", ["../../etc/passwd", "..", ".", "", "a/b", "a\\b", "C:\\x", "/abs/path", "CON",
+                                 "a b\x00c", "<script>", "宗地/../一号", "x" * 500, "\u2025/x"])
+def test_report_relpath_never_escapes(tmp_path, pid):
+    rel = report_relpath(pid)
+    assert "/" not in rel and "\\" not in rel and not rel.startswith(".")
+    assert rel.endswith(".html") and len(rel) < 120
+    assert re.fullmatch(r"[0-9A-Za-z_\-\u4e00-\u9fff]+\.html", rel)
+    path = report_path(tmp_path, pid)
+    assert path.parent == tmp_path.resolve()
+
+
+def test_report_relpath_keeps_plain_ids_and_separates_lookalikes():
+    assert report_relpath(IDS[0]) == f"{IDS[0]}.html"
+    assert report_relpath(IDS[0], ".pdf") == f"{IDS[0]}.pdf"
+    assert report_relpath("a/b") != report_relpath("a_b") != report_relpath("a:b")
+
+
+def test_corner_table_clockwise_from_north_west():
+    t = corner_table(box(0, 0, 30, 20))
+    assert list(t["点号"]) == ["J1", "J2", "J3", "J4", "J1"]
+    assert (t.iloc[0]["Y"], t.iloc[0]["X"]) == (0, 20)  # Y easting, X northing: NW corner first
+    assert (t.iloc[1]["Y"], t.iloc[1]["X"]) == (30, 20)  # then east along the north side (clockwise)
+    assert list(t["边长"].iloc[:4]) == [30, 20, 30, 20]
+    holed = Polygon(box(0, 0, 30, 30).exterior.coords, [box(10, 10, 20, 20).exterior.coords])
+    t = corner_table(holed)
+    assert t["圈号"].max() == 2 and len(t) == 10
+
+
+def test_html_escapes_user_text_and_has_every_part():
+    res = make_results()
+    html, pages = render_reports_html(res, [IDS[0]], make_ws())
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script" not in html.lower()
+    for text in ("界址点成果表", "J4", "TT-T4", "二、主要目标", "天台经济开发区", "始丰街道", "12.0000 亩",
+                 "8,000 平方米", "data:image/png;base64,", "D类", "倒逼整治类"):
+        assert text in html, text
+    # every finding of the parcel, plus the corner plot next to it
+    assert len(pages[0]["findings"]) == 3
+    assert any(f["feature"] == "关联对象 FR-1" for f in pages[0]["findings"])
+
+
+def test_unknown_parcel_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="不存在"):
+        write_parcel_reports(make_results(), ["331023999999XX99999"], tmp_path, pdf=False)
+
+
+def test_flagged_parcels_are_those_with_fail_or_warn():
+    assert flagged_parcels(make_results()) == [IDS[0], IDS[2], IDS[3]]
+
+
+def test_html_only_without_chromium(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GEO_TENGLONG_CHROMIUM", "none")
+    import geo_tenglong.report.pdf as pdfmod
+
+    monkeypatch.setattr(pdfmod, "_warned", set())
+    written = write_parcel_reports(make_results(), [IDS[0], IDS[3]], tmp_path, make_ws(), atlas=True, index=True)
+    assert sorted(p.name for p in written) == sorted([f"{IDS[0]}.html", f"{IDS[3]}.html", INDEX_FILE])
+    assert "Chromium" in capsys.readouterr().err
+
+
+@needs_chromium
+def test_pdf_reports_use_a_cjk_font(tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    res = make_results()
+    written = write_parcel_reports(res, flagged_parcels(res), tmp_path, make_ws(), atlas=True, index=True)
+    names = {p.name for p in written}
+    assert ATLAS_FILE in names and f"{IDS[0]}.pdf" in names and f"{IDS[3]}.pdf" in names
+    one = tmp_path / f"{IDS[0]}.pdf"
+    fonts = pdf_fonts(one)
+    assert any("CJK" in f or "SourceHan" in f or "WenQuanYi" in f for f in fonts), fonts
+    reader = pypdf.PdfReader(str(one))
+    assert len(reader.pages) == 1
+    width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+    assert abs(width - 595) < 3 and abs(height - 842) < 3  # A4 in points
+    text = reader.pages[0].extract_text()
+    assert "宗地分析报告" in text and "界址点成果表" in text
+    assert "<script>alert(1)</script>" in text  # shown as text, not run
+    atlas = pypdf.PdfReader(str(tmp_path / ATLAS_FILE))
+    assert [o.title for o in atlas.outline if not isinstance(o, list)][0].startswith("宗地分析报告")
+    assert len(atlas.pages) >= 3
