@@ -451,7 +451,12 @@ def _split_rings(xy, labels, ringnos, linenos, path) -> list:
             d = np.abs(xy[a + 1:e] - first).max(axis=1) if e - a > 1 else np.empty(0)
             close = np.nonzero(d <= SAME_POINT_M)[0]
             # a point that repeats the first label closes the ring too - it must repeat the coordinates
-            same_label = [k for k in range(a + 1, e) if labels[k] == labels[a]] if labels[a] else []
+            same_label = []
+            if labels[a]:
+                try:
+                    same_label = [labels.index(labels[a], a + 1, e)]
+                except ValueError:
+                    pass
             end = e            # exclusive end of the distinct points
             nxt = e            # where the next ring starts
             closed = False
@@ -524,7 +529,7 @@ def _zone(header, header_lines, east_x, north_y, plots, path, warnings) -> GKZon
             raise InputError(f"带号 must be a zone number, found {zone_text!r}", path, where("带号"))
         zone_no = int(m.group(1))
     prefixes = np.floor(east_x / 1.0e6).astype(int)
-    pset = np.unique(prefixes)
+    pset = np.unique(prefixes) if prefixes.min() != prefixes.max() else prefixes[:1]
     if pset.size > 1:
         # name the first point whose prefix differs from the first one
         first = prefixes[0]
