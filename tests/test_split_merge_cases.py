@@ -53,6 +53,7 @@ def parcels() -> gpd.GeoDataFrame:
             "standard_land", "rights_nature", "rights_type", "term_end"]
     df = pd.DataFrame(rows, columns=cols)
     df["term_end"] = pd.to_datetime(df["term_end"]).dt.date
+    df["land_use_code"] = "1001"
     return gpd.GeoDataFrame(df, geometry="geometry", crs=ZONE40)
 
 

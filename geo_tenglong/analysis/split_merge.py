@@ -58,7 +58,10 @@ MERGE_CHECK_COLUMNS = ["proposal_id", "parcel_ids", "buyer_uscc", "n_parcels", "
 NA_MESSAGE = "本县规则集无此条款"
 _LINES = {"LineString", "MultiLineString", "LinearRing"}
 _SEPARATORS = re.compile(r"[;；,，、\s]+")
-_VERDICT_ORDER = (FAIL, MISSING_DATA, PASS, WARN, NOT_APPLICABLE)
+#: How a measured value must compare with the threshold, per condition (for the ``limit`` text).
+CONDITION_OPS = {"分块覆盖宗地": "≤", "分块互不重叠": "≤", "分块位于宗地内": "≤", "分割数量": "≤", "每宗面积": "≥",
+                 "以幢为最小分割单位": "≤", "行政办公及生活服务用地": "=", "宗地": "≥", "界线相邻": "≥",
+                 "权属性质一致": "=", "使用权类型一致": "="}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -151,9 +154,12 @@ class _Rows:
         self.rows: list[dict] = []
 
     def add(self, proposal_id, condition, rule_id, clause, status, value=np.nan, threshold=np.nan, unit="",
-            message=""):
+            message="", limit=None):
+        if limit is None:
+            limit = "" if threshold is None or np.isnan(threshold) else \
+                f"{CONDITION_OPS.get(condition, '')}{threshold:g} {unit}".strip()
         self.rows.append({"proposal_id": proposal_id, "condition": condition, "rule_id": rule_id, "clause": clause,
-                          "status": status, "value": value, "threshold": threshold, "unit": unit,
+                          "status": status, "value": value, "threshold": threshold, "unit": unit, "limit": limit,
                           "message": f"{condition}: {message}" if message else condition})
 
     def statuses(self, proposal_id) -> list[str]:
@@ -167,6 +173,7 @@ class _Rows:
         if not self.rows:
             out = make_findings([], "", "", [])
             out["condition"] = pd.Series(dtype="string")
+            out["limit"] = pd.Series(dtype="string")
             return out
         df = pd.DataFrame(self.rows)
         out = make_findings(df["proposal_id"], "", "", df["status"].to_numpy(), df["value"].to_numpy(),
@@ -174,6 +181,7 @@ class _Rows:
         for col in ("rule_id", "clause", "unit"):
             out[col] = df[col].astype("string").to_numpy()
         out["condition"] = df["condition"].astype("string").to_numpy()
+        out["limit"] = df["limit"].astype("string").to_numpy()
         return out
 
 
@@ -223,11 +231,11 @@ def _check_buyers(rows: _Rows, pid, buyers: list[str], transfer, eval_info) -> d
     barred = tuple(transfer.barred_classes)
     limit = "非" + "/".join(barred) + "类"
     if not buyers:
-        rows.add(pid, cond, "TT-TRANSFER", transfer.clause, MISSING_DATA, unit=limit,
+        rows.add(pid, cond, "TT-TRANSFER", transfer.clause, MISSING_DATA, limit=limit,
                  message="方案未填受让方统一社会信用代码")
         return classes
     if year is None:
-        rows.add(pid, cond, "TT-TRANSFER", transfer.clause, MISSING_DATA, unit=limit,
+        rows.add(pid, cond, "TT-TRANSFER", transfer.clause, MISSING_DATA, limit=limit,
                  message="缺少上一年度亩均评价结果(enterprise_eval),无法核查受让方 " + "、".join(buyers))
         return classes
     notes, statuses = [], []
@@ -246,12 +254,13 @@ def _check_buyers(rows: _Rows, pid, buyers: list[str], transfer, eval_info) -> d
         else:
             statuses.append(PASS)
             notes.append(f"受让方 {b} 为 {year} 年度 {cls} 类({name or ''})")
-    rows.add(pid, cond, "TT-TRANSFER", transfer.clause, _verdict(statuses), unit=limit, message=";".join(notes))
+    rows.add(pid, cond, "TT-TRANSFER", transfer.clause, _verdict(statuses), limit=limit, message=";".join(notes))
     return classes
 
 
 def _check_standard_land(rows: _Rows, pid, flags: list, parcel_ids: list[str], transfer, what: str) -> None:
     cond = "标准地指标继承"
+    limit = "按原标准地指标"
     if transfer is None:
         rows.add(pid, cond, "TT-TRANSFER", "", NOT_APPLICABLE, message=NA_MESSAGE)
         return
@@ -260,7 +269,7 @@ def _check_standard_land(rows: _Rows, pid, flags: list, parcel_ids: list[str], t
         return
     std = [p for p, f in zip(parcel_ids, flags) if f]
     if std:
-        rows.add(pid, cond, "TT-TRANSFER", transfer.clause, WARN,
+        rows.add(pid, cond, "TT-TRANSFER", transfer.clause, WARN, limit=limit,
                  message=f"宗地 {'、'.join(std)} 按标准地出让,{what}受让方应按原标准地各项指标要求投资建设")
     else:
         rows.add(pid, cond, "TT-TRANSFER", transfer.clause, NOT_APPLICABLE, message="非标准地,无需继承标准地指标")
@@ -411,7 +420,8 @@ def check_split(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None, p
     -------
     (DataFrame, GeoDataFrame)
         Findings (columns :data:`geo_tenglong.findings.COLUMNS` plus ``condition``, the Chinese
-        name of the condition; one per condition and proposal, feature id = ``proposal_id``) and
+        name of the condition, and ``limit``, the limit as text; one per condition and proposal,
+        feature id = ``proposal_id``) and
         the ``split_checks`` layer (one row per part, columns :data:`SPLIT_CHECK_COLUMNS`).
 
     Examples
@@ -598,23 +608,24 @@ def check_split(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None, p
         # 5. the parcel: completed, not from a split, not from a merge
         status = _text(prow.get("status")) if "status" in parcels.columns else None
         if status is None:
-            rows.add(prop_id, "已竣工投产", "TT-SPLIT", clause, MISSING_DATA, message=f"宗地 {parcel_id} 无状态(status)")
+            rows.add(prop_id, "已竣工投产", "TT-SPLIT", clause, MISSING_DATA, message=f"宗地 {parcel_id} 无状态(status)",
+                     limit=rule.completed_status)
         else:
             ok = status == rule.completed_status
-            rows.add(prop_id, "已竣工投产", "TT-SPLIT", clause, PASS if ok else FAIL,
+            rows.add(prop_id, "已竣工投产", "TT-SPLIT", clause, PASS if ok else FAIL, limit=rule.completed_status,
                      message=f"宗地状态为{status}" + ("" if ok else f",拟分割地块应{rule.completed_status}"))
         if "split_from" not in parcels.columns:
             rows.add(prop_id, "不得二次分割", "TT-SPLIT", clause, MISSING_DATA, message="宗地图层无 split_from 字段")
         else:
             src = _text(prow.get("split_from"))
-            rows.add(prop_id, "不得二次分割", "TT-SPLIT", clause, FAIL if src else PASS,
+            rows.add(prop_id, "不得二次分割", "TT-SPLIT", clause, FAIL if src else PASS, limit="非分割所得",
                      message=f"宗地由 {src} 分割而来,工业用地不得二次分割转让" if src else "宗地非分割所得")
         m_clause = merge_rule.clause if merge_rule is not None else clause
         if "merged_from" not in parcels.columns:
             rows.add(prop_id, "合并后不得分割", "TT-MERGE", m_clause, MISSING_DATA, message="宗地图层无 merged_from 字段")
         else:
             src = _text(prow.get("merged_from"))
-            rows.add(prop_id, "合并后不得分割", "TT-MERGE", m_clause, FAIL if src else PASS,
+            rows.add(prop_id, "合并后不得分割", "TT-MERGE", m_clause, FAIL if src else PASS, limit="非合并所得",
                      message=f"宗地由 {src} 合并而来,合并转让后产权不得分割" if src else "宗地非合并所得")
 
         # 6. buyer and 标准地
@@ -692,7 +703,7 @@ def shared_boundary_length(a, b, tolerance: float = 0.0) -> float:
         return 0.0
     exact = float(shapely.length(shapely.intersection(shapely.boundary(a), shapely.boundary(b))))
     if tolerance <= 0 or shapely.distance(a, b) > tolerance:
-        return exact
+        return round(exact, 6)
 
     def reach(x, y):
         near = shapely.intersection(shapely.boundary(x), shapely.buffer(y, tolerance))
@@ -701,7 +712,7 @@ def shared_boundary_length(a, b, tolerance: float = 0.0) -> float:
             [shapely.LineString()])))
         return float(np.clip(shapely.length(lines) - 2 * tolerance, 0, None).sum()) if len(lines) else 0.0
 
-    return max(exact, min(reach(a, b), reach(b, a)))
+    return round(max(exact, min(reach(a, b), reach(b, a))), 6)  # µm: below any survey precision
 
 
 def _components(n: int, edges: list[tuple[int, int]]) -> list[list[int]]:
@@ -743,7 +754,7 @@ def check_merge(parcels: gpd.GeoDataFrame, proposals: pd.DataFrame | None, rules
     Returns
     -------
     (DataFrame, DataFrame)
-        Findings (with the extra ``condition`` column, feature id = ``proposal_id``) and the
+        Findings (with the extra ``condition`` and ``limit`` columns, feature id = ``proposal_id``) and the
         ``merge_checks`` table (columns :data:`MERGE_CHECK_COLUMNS`), one row per proposal, with
         the unified term end and ``splittable = False``.
     """
@@ -853,9 +864,9 @@ def check_merge(parcels: gpd.GeoDataFrame, proposals: pd.DataFrame | None, rules
                 msg = f"各宗地使用权均至 {first.isoformat()},合并后不变"
             if as_of:
                 msg += f",剩余 {years:.2f} 年"
-            rows.add(pid, "剩余年限统一", "TT-MERGE", clause, PASS, years, np.nan, "年", msg)
+            rows.add(pid, "剩余年限统一", "TT-MERGE", clause, PASS, years, np.nan, "年", msg, limit="按最短年限统一")
 
-        rows.add(pid, "合并后不得分割", "TT-MERGE", clause, PASS,
+        rows.add(pid, "合并后不得分割", "TT-MERGE", clause, PASS, limit="合并后不得分割",
                  message=f"合并后宗地登记合并来源({';'.join(ids)}),产权不得再分割")
 
         classes = _check_buyers(rows, pid, [buyer] if buyer else [], transfer, eval_info)
