@@ -17,7 +17,6 @@ import geopandas as gpd
 
 from . import units
 from .analysis.clusters import assess_clusters
-from .analysis.efficiency import assess_efficiency
 from .analysis.high_energy import assess_high_energy
 from .analysis.idle import assess_idle
 from .analysis.land_supply import assess_land_supply
@@ -26,8 +25,6 @@ from .analysis.preregistration import assess_preregistration
 from .analysis.rezoned import assess_rezoned
 from .analysis.split_merge import assess_split_merge
 from .analysis.subsidies import assess_subsidies
-from .analysis.intensity import assess_intensity
-from .analysis.reclaim import assess_reclaim
 from .analysis.targets import assess_targets
 from .crs import planar_area
 from .report.workbook import write_workbook
@@ -37,10 +34,7 @@ from .workspace import Workspace, load_workspace
 
 #: Analysis stages, in order. A stage may read what earlier ones produced.
 STAGES: list[Stage] = [
-    Stage("efficiency", "亩均效益评价", assess_efficiency),
-    Stage("intensity", "用地强度", assess_intensity),
     Stage("idle", "闲置土地认定", assess_idle),
-    Stage("reclaim", "可腾退低效用地", assess_reclaim),  # after idle (idle_tier), before the rest
     Stage("rezoned", "规划调整工业用地核查", assess_rezoned),
     Stage("preregistration", "低效用地预告登记", assess_preregistration),
     Stage("subsidies", "技改补助测算", assess_subsidies),
