@@ -1,0 +1,66 @@
+"""The JavaScript and CSS the briefing map needs, inlined so the saved page fetches nothing.
+
+Leaflet 1.9.4 (BSD-2-Clause, ``static/LEAFLET-LICENSE.txt``) is vendored from the npm package
+``leaflet`` (``dist/leaflet.js``, ``dist/leaflet.css`` and the images the CSS refers to, which are
+turned into data URIs here). ``static/briefing.js`` and ``static/briefing.css`` are the map's own
+code: layers built from the embedded data, popups, legend, summary and search.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import re
+from importlib import resources
+
+LEAFLET_VERSION = "1.9.4"
+
+
+def _static(name: str) -> bytes:
+    return resources.files(__package__).joinpath("static", name).read_bytes()
+
+
+def _data_uri(name: str, mime: str = "image/png") -> str:
+    return f"data:{mime};base64,{base64.b64encode(_static(name)).decode('ascii')}"
+
+
+def _safe_inline(text: str, what: str) -> str:
+    """Refuse code that would end its ``<script>``/``<style>`` element early."""
+    if re.search(r"</(script|style)", text, re.IGNORECASE) or "<!--" in text:
+        raise ValueError(f"{what} cannot be inlined: it contains a closing tag or comment opener")
+    return text
+
+
+@functools.lru_cache(maxsize=1)
+def leaflet_css() -> str:
+    """Leaflet's stylesheet with its images as data URIs."""
+    css = _static("leaflet.css").decode("utf-8")
+    for img in ("layers-2x.png", "layers.png", "marker-icon.png"):
+        css = css.replace(f"url(images/{img})", f"url({_data_uri(img)})")
+    if re.search(r"url\((?!data:|#default#VML)", css):
+        raise ValueError("leaflet.css still refers to an external file")
+    return _safe_inline(css, "leaflet.css")
+
+
+@functools.lru_cache(maxsize=1)
+def leaflet_js() -> str:
+    """Leaflet's JavaScript (minified)."""
+    return _safe_inline(_static("leaflet.js").decode("utf-8"), "leaflet.js")
+
+
+@functools.lru_cache(maxsize=1)
+def briefing_js() -> str:
+    """The map's own script (defines ``gtBriefing``)."""
+    return _safe_inline(_static("briefing.js").decode("utf-8"), "briefing.js")
+
+
+@functools.lru_cache(maxsize=1)
+def briefing_css() -> str:
+    """The map's own stylesheet (panels, legend, search, popups)."""
+    return _safe_inline(_static("briefing.css").decode("utf-8"), "briefing.css")
+
+
+def head_html() -> str:
+    """Everything for ``<head>``: the inlined stylesheets and scripts, in load order."""
+    return (f"<style>{leaflet_css()}</style>\n<style>{briefing_css()}</style>\n"
+            f"<script>{leaflet_js()}</script>\n<script>{briefing_js()}</script>\n")

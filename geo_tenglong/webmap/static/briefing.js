@@ -1,0 +1,396 @@
+/* geo-tenglong briefing map: draws the layers embedded as JSON, builds popups on click, and runs
+ * the legend, the target panel and the search box. Every string that comes from the data is set
+ * with textContent or as an attribute value, never as markup. ES5 on purpose: meeting-room
+ * browsers can be old. */
+(function (global) {
+  "use strict";
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    return e;
+  }
+
+  function decodeFlat(a, s) {
+    var out = new Array(a.length / 2), x = 0, y = 0, j = 0;
+    for (var k = 0; k < a.length; k += 2) {
+      x += a[k]; y += a[k + 1];
+      out[j++] = [y / s, x / s];
+    }
+    return out;
+  }
+
+  function columnGetter(c) {
+    if (!c) { return function () { return null; }; }
+    if (c.d) {
+      return function (r) { var k = c.i[r]; return (k === undefined || k < 0) ? null : c.d[k]; };
+    }
+    return function (r) { var v = c.v[r]; return v === undefined ? null : v; };
+  }
+
+  function Layer(d, base) {
+    this.d = d;
+    this.base = base || this;
+    this.paths = new Array(d.n);
+    this._getters = {};
+  }
+  Layer.prototype.row = function (i) { return this.d.ref ? this.d.rows[i] : i; };
+  Layer.prototype.get = function (i, name) {
+    var b = this.base, g = b._getters[name];
+    if (!g) { g = b._getters[name] = columnGetter(b.d.cols[name]); }
+    return g(this.row(i));
+  };
+  Layer.prototype.geom = function (i) { return this.base.d.geom[this.row(i)]; };
+  Layer.prototype.kind = function (i) { var k = this.base.d.kinds; return k ? k[this.row(i)] : 2; };
+
+  function makePath(kind, g, opts, s) {
+    var i, parts = [];
+    if (!g || !g.length) { return null; }
+    if (kind === 2) {
+      for (i = 0; i < g.length; i++) {
+        var rings = [];
+        for (var r = 0; r < g[i].length; r++) { rings.push(decodeFlat(g[i][r], s)); }
+        parts.push(rings);
+      }
+      return L.polygon(parts.length === 1 ? parts[0] : parts, opts);
+    }
+    if (kind === 1) {
+      for (i = 0; i < g.length; i++) { parts.push(decodeFlat(g[i], s)); }
+      return L.polyline(parts, opts);
+    }
+    var pt = decodeFlat(g[0], s)[0];
+    return L.circleMarker(pt, L.extend({radius: 6}, opts));
+  }
+
+  function fmt(v, kind, data) {
+    if (v === null || v === undefined || v === "") { return null; }
+    switch (kind) {
+      case "num4": return Number(v).toFixed(4);
+      case "num2": return Number(v).toFixed(2);
+      case "num1": return Number(v).toFixed(1);
+      case "int": return String(Math.round(Number(v)));
+      case "pct": var n = Number(v); return (n <= 1.5 ? n * 100 : n).toFixed(1) + "%";
+      case "bool": return v ? "是" : "否";
+      case "idle": return data.idleLabels[String(v)] || String(v);
+      default: return String(v);
+    }
+  }
+
+  var OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<"};
+
+  function rgba(hex, a) {
+    var h = String(hex).replace("#", "");
+    return "rgba(" + parseInt(h.substr(0, 2), 16) + "," + parseInt(h.substr(2, 2), 16) + "," +
+      parseInt(h.substr(4, 2), 16) + "," + a + ")";
+  }
+
+  function numText(v) {
+    if (v === null || v === undefined) { return ""; }
+    var a = Math.abs(v);
+    return a >= 1000 ? Math.round(v).toLocaleString("zh-CN") : (a >= 100 ? v.toFixed(1) : v.toFixed(2));
+  }
+
+  function gtBriefing(map, groups, dataId) {
+    var data = JSON.parse(document.getElementById(dataId).textContent);
+    var s = data.scale;
+    var layers = {}, order = [];
+    var canvas = L.canvas({padding: 0.3, tolerance: 3});
+    var svgs = {};
+    ["gt-focus", "gt-plans", "gt-hit"].forEach(function (p, k) {
+      map.createPane(p).style.zIndex = String(420 + 10 * k);
+    });
+
+    /* findings: id -> row indices */
+    var F = data.findings, fget = {}, fIndex = {};
+    ["id", "rule", "clause", "status", "message", "value", "threshold", "unit"].forEach(function (k) {
+      fget[k] = columnGetter(F[k]);
+    });
+    var nF = F.id ? (F.id.i ? F.id.i.length : F.id.v.length) : 0;
+    for (var f = 0; f < nF; f++) {
+      var fid = fget.id(f);
+      if (fid !== null) { (fIndex[fid] = fIndex[fid] || []).push(f); }
+    }
+
+    function findingsBlock(id) {
+      var list = fIndex[id];
+      if (!list || !list.length) { return null; }
+      var box = el("div", "gt-findings");
+      box.appendChild(el("div", "gt-pop-sub", "核查结论(" + list.length + " 条)"));
+      var ul = el("ul");
+      for (var k = 0; k < list.length; k++) {
+        var r = list[k], st = fget.status(r);
+        var li = el("li");
+        li.appendChild(el("span", "gt-st gt-st-" + st, data.statusLabels[st] || st));
+        var rule = fget.rule(r), clause = fget.clause(r);
+        li.appendChild(el("span", "gt-rule", (rule || "") + (clause ? " 〔" + clause + "〕" : "")));
+        var msg = fget.message(r);
+        if (!msg) {
+          var v = fget.value(r), t = fget.threshold(r), u = fget.unit(r) || "";
+          msg = (v !== null ? "数值 " + v + u : "") + (t !== null ? ",阈值 " + t + u : "");
+        }
+        if (msg) { li.appendChild(el("span", "gt-msg", msg)); }
+        ul.appendChild(li);
+      }
+      box.appendChild(ul);
+      return box;
+    }
+
+    function popupFor(layer, i) {
+      var d = layer.d, box = el("div", "gt-popup");
+      var titleCol = d.title || layer.base.d.title;
+      var idcol = d.idcol || layer.base.d.idcol;
+      var title = (titleCol && layer.get(i, titleCol)) || (idcol && layer.get(i, idcol)) || d.label;
+      box.appendChild(el("div", "gt-pop-layer", d.label));
+      box.appendChild(el("div", "gt-pop-title", title));
+      var table = el("table"), fields = d.fields || layer.base.d.fields;
+      for (var k = 0; k < fields.length; k++) {
+        var text = fmt(layer.get(i, fields[k][0]), fields[k][2], data);
+        if (text === null) { continue; }
+        var tr = el("tr");
+        tr.appendChild(el("th", null, fields[k][1]));
+        tr.appendChild(el("td", null, text));
+        table.appendChild(tr);
+      }
+      box.appendChild(table);
+      if (idcol) {
+        var fb = findingsBlock(layer.get(i, idcol));
+        if (fb) { box.appendChild(fb); }
+      }
+      var rep = layer.get(i, "_report"), prefix = layer.base.d.reportPrefix;
+      if (rep && prefix) {
+        var a = el("a", "gt-report", "打开宗地分析报告");
+        a.setAttribute("href", prefix + encodeURIComponent(rep));
+        a.setAttribute("target", "_blank");
+        a.setAttribute("rel", "noopener");
+        box.appendChild(a);
+      }
+      return box;
+    }
+
+    function tooltipFor(layer, i) {
+      var idcol = layer.d.idcol || layer.base.d.idcol;
+      var titleCol = layer.d.title || layer.base.d.title;
+      var name = titleCol ? layer.get(i, titleCol) : null, id = idcol ? layer.get(i, idcol) : null;
+      var t = el("div", "gt-tip");
+      t.appendChild(el("b", null, name || layer.d.label));
+      if (id && id !== name) { t.appendChild(el("span", null, " " + id)); }
+      return t;
+    }
+
+    /* build every layer */
+    data.layers.forEach(function (d, pos) {
+      var base = d.ref ? layers[d.ref] : null;
+      if (d.ref && !base) { return; }
+      var layer = new Layer(d, base);
+      layer.order = pos;
+      layer.group = groups[d.name];
+      layers[d.name] = layer;
+      order.push(layer);
+      if (!layer.group) { return; }
+      var renderer = canvas;
+      if (d.svg) { renderer = svgs[d.pane] = svgs[d.pane] || L.svg({pane: d.pane}); }
+      layer.canvas = !d.svg;
+      var styles = d.styles.map(function (st) { return L.extend({renderer: renderer}, st); });
+      for (var i = 0; i < d.n; i++) {
+        var p = makePath(layer.kind(i), layer.geom(i), styles[d.cat[i]], s);
+        if (!p) { continue; }
+        p._gt = i;
+        layer.paths[i] = p;
+        layer.group.addLayer(p);
+      }
+      layer.group.bindPopup(function (p) { return popupFor(layer, p._gt); },
+                            {maxWidth: 400, minWidth: 260, maxHeight: 420, autoPanPadding: [30, 30]});
+      layer.group.bindTooltip(function (p) { return tooltipFor(layer, p._gt); }, {sticky: true, direction: "top"});
+      layer.group._gtLayer = layer;
+    });
+
+    /* one canvas for every canvas layer: keep the drawing order when a lower layer is switched on */
+    map.on("overlayadd", function (e) {
+      var added = e.layer && e.layer._gtLayer;
+      if (!added) { return; }
+      order.forEach(function (l) {
+        if (l.canvas && l.order > added.order && map.hasLayer(l.group)) {
+          l.group.eachLayer(function (p) { p.bringToFront(); });
+        }
+      });
+      legend.update();
+    });
+    map.on("overlayremove", function () { legend.update(); });
+
+    /* legend */
+    var legend = L.control({position: "bottomright"});
+    legend.onAdd = function () {
+      this._div = el("div", "gt-panel gt-legend");
+      L.DomEvent.disableClickPropagation(this._div);
+      L.DomEvent.disableScrollPropagation(this._div);
+      this.update();
+      return this._div;
+    };
+    legend.update = function () {
+      var box = this._div;
+      if (!box) { return; }
+      while (box.firstChild) { box.removeChild(box.firstChild); }
+      box.appendChild(el("div", "gt-panel-title", "图例"));
+      order.forEach(function (l) {
+        if (!l.group || !map.hasLayer(l.group) || !l.d.legend.length) { return; }
+        box.appendChild(el("div", "gt-legend-layer", l.d.label));
+        l.d.legend.forEach(function (c) {
+          var row = el("div", "gt-legend-row"), sw = el("span", "gt-swatch"), st = c.style;
+          sw.style.backgroundColor = st.fill === false ? "transparent" : rgba(st.fillColor, Math.max(0.15, st.fillOpacity));
+          sw.style.borderColor = st.color;
+          sw.style.borderStyle = st.dashArray ? "dashed" : "solid";
+          sw.style.borderWidth = Math.min(3, Math.max(1, st.weight)) + "px";
+          row.appendChild(sw);
+          row.appendChild(el("span", "gt-legend-label", c.label));
+          var n = c.count + (l.d.name === "parcels" || l.d.name === "reclaimable" ? " 宗" : "");
+          row.appendChild(el("span", "gt-legend-count", n + (c.area ? " · " + numText(c.area) + " 亩" : "")));
+          box.appendChild(row);
+        });
+      });
+      if (data.basemapLegend && data.basemapLegend.length) {
+        box.appendChild(el("div", "gt-legend-layer", data.basemapLabel || "底图"));
+        data.basemapLegend.forEach(function (c) {
+          var row = el("div", "gt-legend-row"), sw = el("span", "gt-swatch");
+          sw.style.backgroundColor = c[1];
+          row.appendChild(sw);
+          row.appendChild(el("span", "gt-legend-label", c[0]));
+          box.appendChild(row);
+        });
+      }
+      if (data.gcj02) { box.appendChild(el("div", "gt-note", "图层已按 GCJ-02 偏移以对齐底图")); }
+    };
+    legend.addTo(map);
+
+    /* summary: county figures and targets */
+    var sum = L.control({position: "bottomleft"});
+    sum.onAdd = function () {
+      var S = data.summary, box = el("div", "gt-panel gt-summary");
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      var head = el("div", "gt-summary-head");
+      head.appendChild(el("div", "gt-panel-title", S.title));
+      var btn = el("button", "gt-toggle", "收起");
+      btn.setAttribute("type", "button");
+      head.appendChild(btn);
+      box.appendChild(head);
+      var body = el("div", "gt-summary-body");
+      if (S.subtitle) { body.appendChild(el("div", "gt-subtitle", S.subtitle)); }
+      var facts = el("table", "gt-facts");
+      S.facts.forEach(function (f) {
+        var tr = el("tr");
+        tr.appendChild(el("th", null, f[0]));
+        tr.appendChild(el("td", null, f[1]));
+        facts.appendChild(tr);
+      });
+      body.appendChild(facts);
+      if (S.targets.length) {
+        body.appendChild(el("div", "gt-pop-sub", "目标完成情况"));
+        S.targets.forEach(function (t) {
+          var row = el("div", "gt-target");
+          var label = el("div", "gt-target-label");
+          label.appendChild(el("span", null, t.label));
+          var txt = (t.value === null ? "无数据" : numText(t.value)) + " / " + (OPS[t.op] || t.op || "") + numText(t.target) + " " + t.unit;
+          label.appendChild(el("span", "gt-target-val", txt));
+          row.appendChild(label);
+          if (t.progress !== null) {
+            var bar = el("div", "gt-bar"), fill = el("div", "gt-bar-fill" + (t.progress >= 1 ? " gt-done" : ""));
+            fill.style.width = Math.max(0, Math.min(100, t.progress * 100)).toFixed(1) + "%";
+            bar.appendChild(fill);
+            bar.appendChild(el("span", "gt-bar-text", Math.round(t.progress * 100) + "%"));
+            row.appendChild(bar);
+          } else {
+            row.appendChild(el("div", "gt-target-status", t.status));
+          }
+          body.appendChild(row);
+        });
+      }
+      box.appendChild(body);
+      L.DomEvent.on(btn, "click", function () {
+        var hidden = body.style.display === "none";
+        body.style.display = hidden ? "" : "none";
+        btn.textContent = hidden ? "收起" : "展开";
+      });
+      return box;
+    };
+    sum.addTo(map);
+
+    /* search: enterprise name, 统一社会信用代码, parcel id (and plot / proposal ids) */
+    var index = [];
+    order.forEach(function (l) {
+      if (!l.group || l.d.ref || !l.d.search) { return; }
+      for (var i = 0; i < l.d.n; i++) {
+        if (!l.paths[i]) { continue; }
+        var parts = [];
+        for (var k = 0; k < l.d.search.length; k++) {
+          var v = l.get(i, l.d.search[k]);
+          if (v !== null) { parts.push(String(v)); }
+        }
+        index.push([l, i, parts.join("\u0001").toLowerCase()]);
+      }
+    });
+    var hit = null;
+    function focusFeature(l, i) {
+      var p = l.paths[i];
+      if (!p) { return; }
+      if (!map.hasLayer(l.group)) { map.addLayer(l.group); }
+      var b = p.getBounds ? p.getBounds() : L.latLngBounds([p.getLatLng()]);
+      if (hit) { map.removeLayer(hit); }
+      hit = (p.getLatLngs ? L.polygon(p.getLatLngs(), {pane: "gt-hit", color: "#00e5ff", weight: 5, fill: false,
+                                                          interactive: false, renderer: L.svg({pane: "gt-hit"})})
+                          : L.circleMarker(p.getLatLng(), {pane: "gt-hit", radius: 12, color: "#00e5ff"}));
+      hit.addTo(map);
+      map.once("moveend", function () {
+        var c = p.getCenter ? p.getCenter() : p.getLatLng();
+        p.fire("click", {latlng: c}, true);
+        l.group.closeTooltip();
+      });
+      map.fitBounds(b, {maxZoom: 18, padding: [60, 60], animate: false});
+    }
+    var search = L.control({position: "topleft"});
+    search.onAdd = function () {
+      var box = el("div", "gt-panel gt-search");
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      var input = el("input");
+      input.setAttribute("type", "search");
+      input.setAttribute("placeholder", "搜索企业名称 / 统一社会信用代码 / 宗地代码");
+      input.setAttribute("aria-label", "搜索");
+      var list = el("ul", "gt-results");
+      box.appendChild(input);
+      box.appendChild(list);
+      var found = [], timer = null;
+      function run() {
+        var q = input.value.replace(/^\s+|\s+$/g, "").toLowerCase();
+        while (list.firstChild) { list.removeChild(list.firstChild); }
+        found = [];
+        if (!q) { return; }
+        for (var k = 0; k < index.length && found.length < 12; k++) {
+          if (index[k][2].indexOf(q) >= 0) { found.push(index[k]); }
+        }
+        if (!found.length) { list.appendChild(el("li", "gt-none", "未找到")); }
+        found.forEach(function (h) {
+          var l = h[0], i = h[1];
+          var titleCol = l.d.title, idcol = l.d.idcol;
+          var li = el("li", "gt-hit-item");
+          li.appendChild(el("b", null, (titleCol && l.get(i, titleCol)) || l.d.label));
+          var sub = [];
+          if (idcol && l.get(i, idcol)) { sub.push(l.get(i, idcol)); }
+          if (l.d.cols._uscc && l.get(i, "_uscc")) { sub.push(l.get(i, "_uscc")); }
+          li.appendChild(el("span", null, sub.join(" · ")));
+          L.DomEvent.on(li, "click", function () { focusFeature(l, i); });
+          list.appendChild(li);
+        });
+      }
+      L.DomEvent.on(input, "input", function () { clearTimeout(timer); timer = setTimeout(run, 120); });
+      L.DomEvent.on(input, "keydown", function (e) {
+        if (e.keyCode === 13) { clearTimeout(timer); run(); if (found.length) { focusFeature(found[0][0], found[0][1]); } }
+      });
+      return box;
+    };
+    search.addTo(map);
+    global.gtMap = {map: map, layers: layers, focus: focusFeature, ready: true};
+  }
+
+  global.gtBriefing = gtBriefing;
+}(window));
