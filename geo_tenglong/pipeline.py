@@ -28,6 +28,7 @@ from .analysis.subsidies import assess_subsidies
 from .analysis.targets import assess_targets
 from .crs import planar_area
 from .report.workbook import write_workbook
+from .webmap.briefing import write_briefing_map
 from .results import Results
 from .stage import Stage, StageResult
 from .workspace import Workspace, load_workspace
@@ -49,6 +50,7 @@ STAGES: list[Stage] = [
 #: Output writers: (name, Chinese label, function(results, out_dir, maps_dir, workspace) -> list of paths).
 OUTPUTS: list[tuple[str, str, Callable[..., list[Path]]]] = [
     ("workbook", "写出Excel清单", write_workbook),
+    ("map", "生成汇报地图", write_briefing_map),  # keep last: links to reports written before it
 ]
 
 

@@ -668,3 +668,54 @@ def write_briefing_map(results, out_dir, maps_dir, ws) -> list[Path]:
     inputs = getattr(ws, "inputs", ()) if ws is not None else ()
     return [save_briefing_map(results, Path(maps_dir) / MAP_FILE, ws=ws, reports_dir=Path(out_dir) / REPORTS_DIR,
                               inputs=inputs)]
+
+
+def map_from_source(source: str | Path, output: str | Path, basemap: str | None = None,
+                    reports_dir: str | Path | None = None, simplify: float | None = None,
+                    gcj02: bool | None = None, ruleset: str | None = None, as_of: str | None = None) -> Path:
+    """Build the briefing map from a workspace folder or a ``results.gpkg`` and save it.
+
+    Parameters
+    ----------
+    source : str or Path
+        A workspace folder (holding ``workspace.toml``: the analysis is run, nothing but the map is
+        written), or a ``results.gpkg`` (or a folder holding one) written by ``run``.
+    output : str or Path
+        The HTML file to write.
+    basemap, simplify, gcj02
+        As :func:`build_briefing_map`.
+    reports_dir : str or Path, optional
+        Parcel reports to link; default ``reports/`` beside ``results.gpkg``, or ``out/reports``
+        for a workspace.
+    ruleset, as_of : str, optional
+        Overrides for a workspace.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    InputError
+        When ``source`` is neither, or is unreadable.
+    """
+    from ..errors import InputError
+    from ..results import RESULTS_FILE, Results
+
+    source = Path(source)
+    ws = None
+    if source.is_dir() and (source / "workspace.toml").is_file():
+        from ..pipeline import analyse
+        from ..workspace import load_workspace
+
+        ws = load_workspace(source, ruleset=ruleset, as_of=as_of)
+        results = analyse(ws)
+        default_reports = Path("out") / REPORTS_DIR
+    elif source.is_file() or (source.is_dir() and (source / RESULTS_FILE).is_file()):
+        results = Results.read(source)
+        default_reports = (source.parent if source.is_file() else source) / REPORTS_DIR
+    else:
+        raise InputError("expected a workspace folder (with workspace.toml) or a results.gpkg", source)
+    return save_briefing_map(results, output, ws=ws, basemap=basemap,
+                             reports_dir=reports_dir if reports_dir is not None else default_reports,
+                             simplify=simplify, gcj02=gcj02, inputs=getattr(ws, "inputs", ()))

@@ -1,0 +1,46 @@
+"""``geo-tenglong map``: the briefing web map from a workspace or a results.gpkg."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .options import DEFAULT_WORKSPACE, as_of_opt, quiet_opt, ruleset_opt
+
+
+@click.command("map")
+@click.argument("source", required=False, default=str(DEFAULT_WORKSPACE), type=click.Path(path_type=Path))
+@click.option("--output", "-o", default="maps/briefing.html", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="The HTML file to write.")
+@click.option("--basemap", metavar="SPEC",
+              help="底图: none (default, fully offline) | landcover | a GeoTIFF path | tianditu-vec | tianditu-img "
+                   "(key in TIANDITU_TK or [map] tianditu_tk) | gaode-vec | gaode-img (GCJ-02) | an XYZ URL with "
+                   "{z}/{x}/{y}. Default: [map] basemap in workspace.toml, else none.")
+@click.option("--gcj02/--no-gcj02", default=None,
+              help="Shift overlays to GCJ-02 (for an XYZ server in GCJ-02; on by default for gaode-*).")
+@click.option("--reports", "reports_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of parcel reports to link [default: reports/ beside results.gpkg, or out/reports].")
+@click.option("--simplify", type=float, metavar="METRES",
+              help="Simplify outlines to this tolerance, keeping shared edges (default: exact outlines).")
+@ruleset_opt
+@as_of_opt
+@quiet_opt
+def map_cmd(source, output, basemap, gcj02, reports_dir, simplify, ruleset, as_of, quiet):
+    """Write the briefing map (汇报地图) for SOURCE: a workspace folder (default: layers/), whose
+    analysis is run without writing results, or a results.gpkg written by `run`.
+
+    One HTML file that opens with no internet: parcels by 亩均 class, reclaimable low-efficiency
+    land, idle land, corner plots, split/merge checks, parks and 三区三线 as switchable layers, a
+    legend, the county's targets as progress bars, popups with every finding and its clause, and
+    search by enterprise, 统一社会信用代码 or 宗地代码.
+    """
+    from ..webmap.briefing import map_from_source
+
+    path = map_from_source(source, output, basemap=basemap, reports_dir=reports_dir, simplify=simplify,
+                           gcj02=gcj02, ruleset=ruleset, as_of=as_of)
+    if not quiet:
+        size = path.stat().st_size / 1e6
+        click.echo(f"wrote {path} ({size:.1f} MB)")
+        if basemap and basemap.strip().lower().startswith(("tianditu", "gaode", "amap", "http")):
+            click.echo("  note: the basemap is online; the overlays still work without a network")
