@@ -27,7 +27,7 @@ from .io.tables import read_table
 from .rules import Ruleset, load_ruleset
 
 WORKSPACE_FILE = "workspace.toml"
-_TOP_KEYS = {"workspace", "layers", "tables", "rasters", "coords", "aliases"}
+_TOP_KEYS = {"workspace", "layers", "tables", "rasters", "coords", "aliases", "map"}  # [map]: webmap/basemaps.py
 _WS_KEYS = {"county", "admin_code", "ruleset", "as_of", "crs", "name"}
 DATA_ISSUE_COLUMNS = ["source", "feature", "kind", "message"]
 
