@@ -162,12 +162,16 @@ class _Rows:
                           "status": status, "value": value, "threshold": threshold, "unit": unit, "limit": limit,
                           "message": f"{condition}: {message}" if message else condition})
 
-    def statuses(self, proposal_id) -> list[str]:
-        return [r["status"] for r in self.rows if r["proposal_id"] == proposal_id]
-
-    def failed(self, proposal_id) -> str:
-        return "、".join(r["condition"] for r in self.rows
-                        if r["proposal_id"] == proposal_id and r["status"] in (FAIL, MISSING_DATA))
+    def verdicts(self) -> tuple[dict[str, str], dict[str, str | None]]:
+        """Per proposal: the verdict, and the failed or missing conditions joined with 、."""
+        statuses: dict[str, set] = {}
+        failed: dict[str, list] = {}
+        for r in self.rows:
+            statuses.setdefault(r["proposal_id"], set()).add(r["status"])
+            if r["status"] in (FAIL, MISSING_DATA):
+                failed.setdefault(r["proposal_id"], []).append(r["condition"])
+        return ({p: _verdict(s) for p, s in statuses.items()},
+                {p: "、".join(failed[p]) if p in failed else None for p in statuses})
 
     def findings(self) -> pd.DataFrame:
         if not self.rows:
@@ -344,23 +348,35 @@ def _is_lines(geoms) -> bool:
 # split
 # ----------------------------------------------------------------------------------------------
 
-def _building_subset(buildings: gpd.GeoDataFrame, parcel_id: str, parcel_geom) -> gpd.GeoDataFrame:
-    """Buildings of one parcel: by ``parcel_id``, or by location where that is empty."""
-    geoms = buildings.geometry.to_numpy()
-    if "parcel_id" in buildings.columns:
-        ids = buildings["parcel_id"].astype("string")
-        by_id = (ids == parcel_id).fillna(False).to_numpy()
-        unassigned = ids.isna().to_numpy()
-    else:
-        by_id = np.zeros(len(buildings), bool)
-        unassigned = np.ones(len(buildings), bool)
-    by_loc = np.zeros(len(buildings), bool)
-    if unassigned.any():
-        cand = np.flatnonzero(unassigned)
-        ok = ~shapely.is_empty(geoms[cand]) & ~shapely.is_missing(geoms[cand])
-        cand = cand[ok]
-        by_loc[cand] = shapely.contains(parcel_geom, shapely.point_on_surface(geoms[cand]))
-    return buildings[by_id | by_loc]
+class _BuildingIndex:
+    """Finds the buildings of a parcel: by ``parcel_id``, or by location where that is empty.
+
+    Built once per run (a dict of row positions by parcel id and an STRtree of the unassigned
+    buildings), so each proposal costs a lookup, not a pass over every building.
+    """
+
+    def __init__(self, buildings: gpd.GeoDataFrame):
+        self.buildings = buildings
+        geoms = buildings.geometry.to_numpy()
+        if "parcel_id" in buildings.columns:
+            ids = buildings["parcel_id"].astype("string")
+            assigned = ids.notna().to_numpy()
+            self.by_id = pd.Series(np.arange(len(buildings))[assigned]).groupby(
+                ids[assigned].to_numpy()).apply(list).to_dict()
+        else:
+            assigned = np.zeros(len(buildings), bool)
+            self.by_id = {}
+        cand = np.flatnonzero(~assigned & ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms))
+        self.loose = cand
+        self.points = shapely.point_on_surface(geoms[cand]) if len(cand) else np.array([], dtype=object)
+        self.tree = shapely.STRtree(self.points) if len(cand) else None
+
+    def of(self, parcel_id: str, parcel_geom) -> gpd.GeoDataFrame:
+        rows = list(self.by_id.get(parcel_id, []))
+        if self.tree is not None:
+            hits = self.tree.query(parcel_geom, predicate="contains")
+            rows.extend(self.loose[hits].tolist())
+        return self.buildings.iloc[sorted(rows)]
 
 
 def _building_cuts(bldgs: gpd.GeoDataFrame, parcel_geom, parts: np.ndarray):
@@ -448,6 +464,7 @@ def check_split(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None, p
     pindex = {pid: i for i, pid in enumerate(parcels["parcel_id"].astype("string")) if pid is not pd.NA}
     pgeoms = parcels.geometry.to_numpy()
     part_rows: list[dict] = []
+    building_index = _BuildingIndex(buildings) if buildings is not None and rule is not None else None
 
     for prop_id, group in props.groupby("proposal_id", sort=False):
         parcel_ids = sorted({p for p in map(_text, group["parcel_id"]) if p})
@@ -566,7 +583,7 @@ def check_split(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None, p
             rows.add(prop_id, "行政办公及生活服务用地", "TT-SPLIT", clause, MISSING_DATA, unit="宗", threshold=0,
                      message="工作空间无建筑物图层(buildings),无法核查")
         else:
-            bl = _building_subset(buildings, parcel_id, pgeom)
+            bl = building_index.of(parcel_id, pgeom)
             bids = ([(_text(v) or f"第{i + 1}幢") for i, v in enumerate(bl["building_id"])]
                     if "building_id" in bl.columns else [f"第{i + 1}幢" for i in range(len(bl))])
             main, reach, out_area = _building_cuts(bl, pgeom, parts_arr)
@@ -652,9 +669,9 @@ def check_split(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None, p
     for c in SPLIT_CHECK_COLUMNS:
         if c not in layer.columns:
             layer[c] = None
-    verdicts = {pid: _verdict(rows.statuses(pid)) for pid in layer["proposal_id"].unique()}
+    verdicts, failed = rows.verdicts()
     layer["verdict"] = layer["proposal_id"].map(verdicts)
-    layer["failed"] = layer["proposal_id"].map({pid: rows.failed(pid) or None for pid in verdicts})
+    layer["failed"] = layer["proposal_id"].map(failed)
     layer["part_status"] = layer["part_status"].fillna(layer["verdict"])
     layer["part_no"] = layer["part_no"].astype("string")
     for c in ("area_ok", "admin_only"):
@@ -880,8 +897,9 @@ def check_merge(parcels: gpd.GeoDataFrame, proposals: pd.DataFrame | None, rules
     for c in MERGE_CHECK_COLUMNS:
         if c not in table.columns:
             table[c] = None
-    table["verdict"] = [_verdict(rows.statuses(p)) for p in table["proposal_id"]]
-    table["failed"] = [rows.failed(p) or None for p in table["proposal_id"]]
+    verdicts, failed = rows.verdicts()
+    table["verdict"] = table["proposal_id"].map(verdicts)
+    table["failed"] = table["proposal_id"].map(failed)
     table = table[MERGE_CHECK_COLUMNS]
     for c in ("adjacent", "same_rights", "splittable"):
         table[c] = table[c].astype("boolean")
