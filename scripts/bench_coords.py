@@ -65,7 +65,8 @@ def generate(folder: Path, n_files: int, n_points: int, seed: int = 0) -> int:
                 lines.append(f"J{label},{ring_no},{nn:.3f},{e:.3f}")
             lines.append(f"J{first},{ring_no},{y[0]:.3f},{x[0]:.3f}")
         total += len(lines)
-        text = HEADER + f"{len(lines)},{area / 1e4:.4f},{k + 1},地块{k + 1},面,,工业用地,0601,@\r\n" + "\r\n".join(lines) + "\r\n"
+        plot = f"{len(lines)},{area / 1e4:.4f},{k + 1},地块{k + 1},面,,工业用地,0601,@"
+        text = HEADER + plot + "\r\n" + "\r\n".join(lines) + "\r\n"
         (folder / f"jzd_{k:05d}.txt").write_bytes(text.encode("gbk"))
     return total
 

@@ -108,12 +108,14 @@ def import_cmd(inputs, output, layer, crs, quiet):
 
     from ..io.atomic import atomic_path, check_not_input
     from ..io.coords import find_coords_files, read_coords_many
+    from ..progress import Progress
 
     files = find_coords_files(inputs)
     if not files:
         raise InputError("no coordinate file (*.txt) found", inputs[0])
     check_not_input(output, files)
-    batch = read_coords_many(files, crs=crs)
+    with Progress(total=len(files) // 500 + 1, quiet=quiet or len(files) < 2000) as bar:
+        batch = read_coords_many(files, crs=crs, progress=lambda n: bar.step(f"读取界址点文件 {n}/{len(files)}"))
     _report_batch(batch, quiet)
     if not len(batch.plots):
         raise InputError(f"none of the {len(files)} coordinate file(s) could be imported", inputs[0])

@@ -236,7 +236,8 @@ def write_coords(gdf: gpd.GeoDataFrame, path_or_dir: str | Path, one_file_per_pa
         used: set = set()
         jobs = []
         for k in range(len(gdf)):
-            base = _safe_name(_clean(names.iloc[k])) if names is not None and _clean(names.iloc[k]) else f"parcel_{k + 1}"
+            name_k = _clean(names.iloc[k]) if names is not None else ""
+            base = _safe_name(name_k) if name_k else f"parcel_{k + 1}"
             name, n = base, 1
             while name.lower() in used:
                 n += 1

@@ -166,11 +166,11 @@ def corner_points(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
     part_no = np.arange(len(parts)) - part_start + 1
     pt_owner = owner[cidx]
     # sequence through the parcel; generated labels count distinct points only
-    seq = np.arange(n) - np.searchsorted(pt_owner, pt_owner, side="left") + 1
+    first_pt = np.searchsorted(pt_owner, pt_owner, side="left")     # each point's parcel's first row
+    seq = np.arange(n) - first_pt + 1
     distinct = ~last
     dcount = np.cumsum(distinct)
-    dstart = dcount[np.searchsorted(pt_owner, pt_owner, side="left")] - distinct[np.searchsorted(pt_owner, pt_owner, side="left")]
-    lab_no = dcount - dstart
+    lab_no = dcount - (dcount[first_pt] - distinct[first_pt])
     ring_first_pt = np.cumsum(ring_len) - ring_len          # index of each ring's first coordinate
     lab_no[last] = lab_no[ring_first_pt[cidx[last]]]
     labels = np.char.add("J", lab_no.astype(str)).astype(object)
