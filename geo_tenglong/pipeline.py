@@ -17,11 +17,14 @@ import geopandas as gpd
 
 from . import units
 from .analysis.clusters import assess_clusters
+from .analysis.efficiency import assess_efficiency
 from .analysis.high_energy import assess_high_energy
 from .analysis.idle import assess_idle
+from .analysis.intensity import assess_intensity
 from .analysis.land_supply import assess_land_supply
 from .analysis.old_parks import assess_old_parks
 from .analysis.preregistration import assess_preregistration
+from .analysis.reclaim import assess_reclaim
 from .analysis.rezoned import assess_rezoned
 from .analysis.split_merge import assess_split_merge
 from .analysis.subsidies import assess_subsidies
@@ -35,7 +38,10 @@ from .workspace import Workspace, load_workspace
 
 #: Analysis stages, in order. A stage may read what earlier ones produced.
 STAGES: list[Stage] = [
+    Stage("efficiency", "亩均效益评价", assess_efficiency),
+    Stage("intensity", "用地强度", assess_intensity),
     Stage("idle", "闲置土地认定", assess_idle),
+    Stage("reclaim", "可腾退低效用地", assess_reclaim),
     Stage("rezoned", "规划调整工业用地核查", assess_rezoned),
     Stage("preregistration", "低效用地预告登记", assess_preregistration),
     Stage("subsidies", "技改补助测算", assess_subsidies),

@@ -39,11 +39,15 @@ class FarSpec(RuleSpec):
         Where ``floors`` is missing, floors = max(1, round(height_m / typical_storey_m)).
     count_incomplete : bool
         Count buildings marked ``completed = false`` (under construction).
+    no_floor_uses : tuple of str
+        Building ``use`` values with a footprint but no floor area (构筑物, 堆场): they count in
+        建筑系数 only.
     """
 
     tall_storey_m: float = bound(8.0, min=0)
     typical_storey_m: float = bound(4.5, min=0.5)
     count_incomplete: bool = False
+    no_floor_uses: tuple[str, ...] = ("构筑物", "堆场")
 
 
 @rule_spec("NAT-COVER")

@@ -1,0 +1,528 @@
+"""亩均效益评价 (stage ``efficiency``): indicators, scores and classes per enterprise, the county's
+totals against its targets, and TT-T4's low-efficiency enterprises.
+
+Rules: ``MJ-EVAL`` (the evaluation, docs/rules.md), ``TT-T4`` (二、主要目标), ``TT-RATE`` (四(九)).
+The join of enterprises to land is :mod:`geo_tenglong.analysis.enterprise_land`.
+
+Indicators (POLICY.md, 亩均效益综合评价), per evaluation unit and year:
+
+==================== ======================================= ===========
+``tax_per_mu``        税收实际贡献 / 用地 (亩)                  万元/亩
+``va_per_mu``         工业增加值 / 用地 (亩)                    万元/亩
+``labour_productivity`` 工业增加值 / 年平均职工人数              万元/人
+``va_per_energy``     工业增加值 / 综合能耗                     万元/吨标准煤
+``va_per_emission``   工业增加值 / 主要污染物排放量              万元/吨
+``rd_ratio``          R&D经费支出 / 营业收入                    (ratio)
+==================== ======================================= ===========
+
+A negative or missing input, or a zero denominator, leaves the indicator empty (a
+``missing_data`` finding) and it scores 0; nothing is ever divided by zero.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import units
+from ..findings import (FAIL, MISSING_DATA, NOT_APPLICABLE, PASS, WARN, concat_findings, empty_findings,
+                        make_findings)
+from ..rules.efficiency import CLASSES, INDICATORS
+from ..stage import StageResult
+from .enterprise_land import JOIN_ISSUE_COLUMNS, join_land
+
+VALUE_COLUMNS = ["revenue", "tax", "value_added", "employees", "energy_tce", "emissions_t", "rd_expense"]
+
+#: indicator → (numerator, denominator column of the unit table), Chinese label, unit
+INDICATOR_DEFS = {
+    "tax_per_mu": ("tax", "land_mu", "亩均税收", "万元/亩"),
+    "va_per_mu": ("value_added", "land_mu", "亩均增加值", "万元/亩"),
+    "labour_productivity": ("value_added", "employees", "全员劳动生产率", "万元/人"),
+    "va_per_energy": ("value_added", "energy_tce", "单位能耗增加值", "万元/吨标准煤"),
+    "va_per_emission": ("value_added", "emissions_t", "单位排放增加值", "万元/吨"),
+    "rd_ratio": ("rd_expense", "revenue", "R&D经费占营业收入比重", ""),
+}
+_VALUE_LABELS = {"revenue": "营业收入", "tax": "税收实际贡献", "value_added": "工业增加值", "employees": "年平均职工人数",
+                 "energy_tce": "综合能耗", "emissions_t": "主要污染物排放量", "rd_expense": "R&D经费支出"}
+
+EVAL_COLUMNS = ["uscc", "name", "year", "scale", "in_scope", "land_mu", "parcel_ids", *VALUE_COLUMNS, *INDICATORS,
+                "score", "eval_class", "class_name", "class_note", "low_efficiency_type", "pool_id", "pool_size"]
+PARCEL_COLUMNS = ["holder_uscc", "holder_name", "tenant_count", "eval_year", "eval_class", "class_name", "eval_score",
+                  "tax_per_mu", "tax_per_mu_prev", "va_per_mu", "low_efficiency", "low_efficiency_type"]
+
+#: Relative tolerance for inclusive bounds (含): 亩均税收 of exactly 10 must not miss by rounding.
+EPS = 1e-9
+
+
+def _le(value, bound):
+    return value <= bound + EPS * max(1.0, abs(bound))
+
+
+def _ge(value, bound):
+    return value >= bound - EPS * max(1.0, abs(bound))
+
+
+def is_large(scale, label: str = "规上") -> np.ndarray:
+    """Whether each ``scale`` value means 规上 (``规上``, ``规模以上``, ``是`` …)."""
+    s = pd.Series(scale, dtype="string").str.strip()
+    out = s.eq(label) | s.str.contains("规上|规模以上", regex=True) | s.str.lower().isin(["是", "true", "y", "yes", "1"])
+    return out.fillna(False).to_numpy(dtype=bool)
+
+
+def indicators(units_table: pd.DataFrame) -> pd.DataFrame:
+    """The six indicators of each row of a table with the value columns and ``land_mu``.
+
+    Negative or missing numerators and zero, negative or missing denominators give NaN.
+
+    Parameters
+    ----------
+    units_table : DataFrame
+        Columns :data:`VALUE_COLUMNS` and ``land_mu``.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`~geo_tenglong.rules.efficiency.INDICATORS`, same index.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"tax": [50.0, -1.0], "value_added": [300.0, 10.0], "land_mu": [10.0, 0.0],
+    ...                   "employees": [30, 0], "energy_tce": [100.0, 1.0], "emissions_t": [2.0, 1.0],
+    ...                   "rd_expense": [20.0, 1.0], "revenue": [1000.0, 5.0]})
+    >>> indicators(t)["tax_per_mu"].tolist()
+    [5.0, nan]
+    """
+    out = pd.DataFrame(index=units_table.index)
+    for name, (num, den, _label, _unit) in INDICATOR_DEFS.items():
+        a = pd.to_numeric(units_table[num], errors="coerce").to_numpy(dtype=float)
+        b = pd.to_numeric(units_table[den], errors="coerce").to_numpy(dtype=float)
+        ok = (a >= 0) & (b > 0)
+        out[name] = np.divide(a, b, out=np.full(len(a), np.nan), where=ok)
+    return out
+
+
+def benchmark(units_table: pd.DataFrame, ind: pd.DataFrame, mask: np.ndarray, kind: str) -> dict[str, float]:
+    """County benchmark of each indicator over the rows in ``mask``.
+
+    ``kind = "total"``: Σ numerator / Σ denominator over rows where the indicator is defined;
+    ``"mean"``: the plain mean of the rows' indicator values.
+    """
+    out = {}
+    for name, (num, den, _l, _u) in INDICATOR_DEFS.items():
+        v = ind[name].to_numpy()
+        ok = mask & ~np.isnan(v)
+        if not ok.any():
+            out[name] = np.nan
+        elif kind == "mean":
+            out[name] = float(v[ok].mean())
+        else:
+            d = float(units_table[den].to_numpy(dtype=float)[ok].sum())
+            out[name] = float(units_table[num].to_numpy(dtype=float)[ok].sum()) / d if d > 0 else np.nan
+    return out
+
+
+def score(ind: pd.DataFrame, weights: dict[str, float], bench: dict[str, float]) -> np.ndarray:
+    """Σ weight × value / benchmark; an empty value or benchmark scores 0 for that indicator."""
+    total = np.zeros(len(ind))
+    for name, w in weights.items():
+        b = bench.get(name, np.nan)
+        if not w or not (b > 0):
+            continue
+        v = ind[name].to_numpy(dtype=float)
+        total += np.where(np.isnan(v), 0.0, w * v / b)
+    return total
+
+
+def rank_classes(scores: np.ndarray, tiebreak: np.ndarray, ids: np.ndarray, shares: dict[str, float]) -> np.ndarray:
+    """Classes A–D by rank share: the top round(share_A × n) are A, and so on (cumulative).
+
+    Ties are broken by ``tiebreak`` (higher first), then ``ids``.
+
+    Examples
+    --------
+    >>> rank_classes(np.array([3.0, 1.0, 2.0, 0.0]), np.zeros(4), np.array(list("abcd")),
+    ...              {"A": 0.25, "B": 0.25, "C": 0.25, "D": 0.25}).tolist()
+    ['A', 'C', 'B', 'D']
+    """
+    n = len(scores)
+    out = np.full(n, None, dtype=object)
+    if n == 0:
+        return out
+    order = np.lexsort((ids.astype(str), -np.nan_to_num(tiebreak, nan=-np.inf), -scores))
+    cum = np.floor(np.cumsum([shares[c] for c in CLASSES]) * n + 0.5).astype(int)
+    cum[-1] = n
+    rank = np.empty(n, dtype=int)
+    rank[order] = np.arange(n)
+    idx = np.searchsorted(cum, rank, side="right")
+    out[:] = np.asarray(CLASSES, dtype=object)[np.minimum(idx, 3)]
+    return out
+
+
+def band_classes(scores: np.ndarray, bands: dict[str, float]) -> np.ndarray:
+    """Classes by score bands: A ≥ bands[A], B ≥ bands[B], C ≥ bands[C], else D."""
+    return np.select([scores >= bands["A"], scores >= bands["B"], scores >= bands["C"]], ["A", "B", "C"], "D").astype(object)
+
+
+def eval_year(years, as_of_year: int, fixed: int = 0) -> int | None:
+    """The evaluation year: ``fixed`` if set, else the latest data year before ``as_of_year``
+    (the latest year at all when every year is later)."""
+    ys = sorted({int(y) for y in years})
+    if fixed:
+        return fixed
+    if not ys:
+        return None
+    before = [y for y in ys if y < as_of_year]
+    return before[-1] if before else ys[-1]
+
+
+def _not_applicable(admin_code: str, rule_id: str, ruleset: str) -> pd.DataFrame:
+    return make_findings([admin_code], rule_id, "", NOT_APPLICABLE, message=f"本县规则集({ruleset})无此条款,不适用")
+
+
+def _fmt(v, unit=""):
+    return "无数据" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.2f}{unit}"
+
+
+def evaluate(ws, results) -> dict:
+    """The whole evaluation as tables (the stage wraps it); see :func:`assess_efficiency`."""
+    rs = ws.ruleset
+    spec = rs.get("MJ-EVAL")
+    parcels = results.parcels
+    land_m2 = np.asarray(parcels.geometry.area, dtype=float)
+    ptable = pd.DataFrame({"parcel_id": parcels["parcel_id"].astype("string").to_numpy(), "land_m2": land_m2})
+    for c in ("owner_uscc", "land_use_code", "owner_name"):
+        if c in parcels.columns:
+            ptable[c] = parcels[c].to_numpy()
+    floor = None
+    if spec.tenants == "apportion" and ws.layer("buildings") is not None:
+        from .intensity import parcel_floor_area
+
+        floor = parcel_floor_area(ws.layer("buildings"), parcels, rs.get("NAT-FAR"))
+    ent_in = ws.table("enterprises")
+    j = join_land(ptable, ent_in, ws.table("tenancy"), spec, floor)
+    ent = j.enterprises
+    for c in VALUE_COLUMNS:
+        ent[c] = pd.to_numeric(ent[c], errors="coerce") if c in ent.columns else np.nan
+    if "name" not in ent.columns:
+        ent["name"] = None
+    if "scale" not in ent.columns:
+        ent["scale"] = None
+    ent["large"] = is_large(ent["scale"], spec.large_label)
+
+    findings = []
+    # Negative inputs: reported against the enterprise row, then treated as missing.
+    for c in VALUE_COLUMNS:
+        neg = (ent[c] < 0).to_numpy()
+        if neg.any():
+            b = ent[neg]
+            findings.append(make_findings(b["uscc"], "MJ-EVAL", spec.clause, MISSING_DATA, b[c], np.nan, "",
+                                          [f"{n}({u}) {y}年{_VALUE_LABELS[c]}为负数({v:g}),按缺失处理(第{r}行)"
+                                           for n, u, y, v, r in zip(b["name"].astype(object), b["uscc"], b["year"], b[c],
+                                                                    b.get("source_row", [""] * len(b)))]))
+            ent.loc[neg, c] = np.nan
+
+    # Units × years: sums of the members' figures.
+    grp = ent.groupby(["unit_id", "year"], sort=True)
+    ut = grp[VALUE_COLUMNS].sum(min_count=1)
+    ut["large"] = grp["large"].any()
+    ut["members"] = grp["uscc"].nunique()
+    ut = ut.reset_index()
+    ul = j.unit_land.set_index("unit_id")
+    ut["land_mu"] = ul["land_mu"].reindex(ut["unit_id"]).fillna(0.0).to_numpy()
+    ut["land_m2"] = ul["land_m2"].reindex(ut["unit_id"]).fillna(0.0).to_numpy()
+    ut["parcel_ids"] = ul["parcel_ids"].reindex(ut["unit_id"]).to_numpy()
+    ut["in_scope"] = (ut["land_mu"] > 0) & (ut["large"] | _ge(ut["land_mu"], spec.small_min_mu))
+    ind = indicators(ut)
+    for c in INDICATORS:
+        ut[c] = ind[c].to_numpy()
+
+    # Scores and classes, per year and scale group.
+    ut["score"] = np.nan
+    ut["eval_class"] = None
+    benchmarks = {}
+    for (year, large), idx in ut[ut["in_scope"]].groupby(["year", "large"]).groups.items():
+        rows = ut.index.isin(idx)
+        bench = benchmark(ut, ind, rows, spec.benchmark_kind)
+        bench.update(spec.benchmarks)
+        benchmarks[f"{int(year)}{'规上' if large else '规下'}"] = bench
+        s = score(ind[rows], spec.weights(bool(large)), bench)
+        ut.loc[rows, "score"] = s
+        if spec.class_method == "rank":
+            cls = rank_classes(s, ut.loc[rows, "tax_per_mu"].to_numpy(), ut.loc[rows, "unit_id"].to_numpy(),
+                               spec.class_shares)
+        else:
+            cls = band_classes(s, spec.score_bands)
+        ut.loc[rows, "eval_class"] = cls
+    ut["class_note"] = ""
+    ut.loc[ut["members"] > 1, "class_note"] = "一地多企:与同宗地企业合并评价(" + ut["members"].astype(str) + "家)"
+    ut.loc[~ut["in_scope"] & (ut["land_mu"] <= 0), "class_note"] = "未关联到工业用地,未参评"
+    ut.loc[~ut["in_scope"] & (ut["land_mu"] > 0), "class_note"] = f"规下企业用地不足{spec.small_min_mu:g}亩,不在评价范围"
+
+    years = sorted(ut["year"].unique().tolist())
+    ey = eval_year(years, ws.as_of.year, spec.year)
+    last = ut["year"] == ey if ey is not None else np.zeros(len(ut), bool)
+
+    # Missing indicators of weighted inputs, evaluation year, in scope.
+    for name, (num, den, label, unit) in INDICATOR_DEFS.items():
+        w = np.where(ut["large"], spec.weights_large.get(name, 0.0), spec.weights_small.get(name, 0.0))
+        miss = (last & ut["in_scope"] & (w > 0) & ut[name].isna()).to_numpy()
+        if miss.any():
+            b = ut[miss]
+            findings.append(make_findings(b["unit_id"], "MJ-EVAL", spec.clause, MISSING_DATA, np.nan, np.nan, unit,
+                                          [f"{ey}年{label}无法计算({_VALUE_LABELS.get(num, num)}或"
+                                           f"{_VALUE_LABELS.get(den, '用地面积')}缺失、为负或为0),该项按0分计"] * len(b)))
+
+    # TT-RATE: key projects under construction lift the class (evaluation year).
+    rate = rs.get("TT-RATE")
+    projects = ws.table("projects")
+    issues = [j.issues]
+    if rate is None:
+        findings.append(_not_applicable(ws.admin_code, "TT-RATE", rs.name))
+    elif projects is not None and len(projects) and ey is not None:
+        pr = projects.copy()
+        pr["uscc"] = pr["uscc"].astype("string").str.strip().str.upper()
+        inv = pd.to_numeric(pr.get("total_investment", np.nan), errors="coerce")
+        pr["total_investment"] = inv
+        ok = pr.get("under_construction", pd.Series(False, index=pr.index)).fillna(False).astype(bool)
+        if rate.key_only:
+            ok &= pr.get("key_project", pd.Series(False, index=pr.index)).fillna(False).astype(bool)
+        pr = pr[ok.to_numpy()]
+        code_unit = ent.drop_duplicates("uscc").set_index("uscc")["unit_id"]
+        pr["unit_id"] = code_unit.reindex(pr["uscc"]).to_numpy()
+        unknown = pr["unit_id"].isna().to_numpy()
+        if unknown.any():
+            b = pr[unknown]
+            issues.append(pd.DataFrame({"kind": "project_unknown_enterprise", "uscc": b["uscc"].to_numpy(dtype=object),
+                                        "parcel_id": b.get("parcel_id", pd.Series([None] * len(b))).to_numpy(dtype=object),
+                                        "source": "projects", "source_row": b.get("source_row", pd.Series([None] * len(b))).to_numpy(),
+                                        "message": [f"重点项目表第{r}行 企业{u}不在亩均效益数据中,未作评价激励"
+                                                    for r, u in zip(b.get("source_row", [""] * len(b)), b["uscc"])]}))
+        pr = pr[~unknown]
+        best = pr.sort_values("total_investment", ascending=False).drop_duplicates("unit_id").set_index("unit_id")
+        target = (last & ut["in_scope"] & ut["unit_id"].isin(best.index)).to_numpy()
+        inv_u = best["total_investment"].reindex(ut["unit_id"]).to_numpy(dtype=float)
+        pname = (best["name"] if "name" in best.columns else pd.Series(dtype=object)).reindex(ut["unit_id"]).to_numpy(dtype=object)
+        was = ut["eval_class"].to_numpy(dtype=object)
+        to_a = target & _ge(np.nan_to_num(inv_u, nan=-1), rate.class_a_investment)
+        not_d = target & ~to_a & _ge(np.nan_to_num(inv_u, nan=-1), rate.not_d_investment) & (was == "D")
+        for mask, text in ((to_a, "列入A类"), (not_d, "不列入D类")):
+            if not mask.any():
+                continue
+            add = [f"TT-RATE {rate.clause}:重点项目{n if isinstance(n, str) else ''}(总投资{v:g}万元)在建,建设期间{text}"
+                   f"(按评分为{c}类)" for n, v, c in zip(pname[mask], inv_u[mask], was[mask])]
+            old = ut.loc[mask, "class_note"].to_numpy(dtype=object)
+            ut.loc[mask, "class_note"] = [f"{o};{a}" if o else a for o, a in zip(old, add)]
+        ut.loc[to_a, "eval_class"] = "A"
+        ut.loc[not_d, "eval_class"] = "C"
+        ut["_rate"] = np.where(to_a, "A", np.where(not_d, "notD", ""))
+    ut["class_name"] = [spec.class_name(c) if isinstance(c, str) else None for c in ut["eval_class"]]
+
+    # TT-T4 low-efficiency enterprises.
+    t4 = rs.get("TT-T4")
+    ut["low_efficiency_type"] = ""
+    t4_rows = []
+    if t4 is None:
+        findings.append(_not_applicable(ws.admin_code, "TT-T4", rs.name))
+    elif ey is not None:
+        piv = ut.pivot_table(index="unit_id", columns="year", values="tax_per_mu", aggfunc="first")
+        cur = ut[last].set_index("unit_id")
+        cand = cur[cur["in_scope"]] if t4.in_scope_only else cur[cur["land_mu"] > 0]
+
+        def window(k):
+            cols = [piv.get(y, pd.Series(np.nan, index=piv.index)) for y in range(ey - k + 1, ey + 1)]
+            return pd.concat(cols, axis=1).reindex(cand.index).to_numpy(dtype=float)
+
+        prev = piv.get(ey - 1, pd.Series(np.nan, index=piv.index)).reindex(cand.index).to_numpy(dtype=float)
+        now = cand["tax_per_mu"].to_numpy(dtype=float)
+        rev = cand["revenue"].to_numpy(dtype=float)
+        for kind, k, cap, extra, label in (
+                ("large", t4.large_years, t4.large_tax_max, _ge(np.nan_to_num(rev, nan=-1), t4.revenue_min),
+                 f"亿元企业(营业收入≥{t4.revenue_min:g}万元)亩均税收连续{t4.large_years}年≤{t4.large_tax_max:g}万元/亩"),
+                ("low", t4.low_years, t4.low_tax_max, np.ones(len(cand), bool),
+                 f"低效企业亩均税收" + (f"连续{t4.low_years}年" if t4.low_years > 1 else "") + f"≤{t4.low_tax_max:g}万元/亩")):
+            w = window(k)
+            known = ~np.isnan(w).any(axis=1)
+            flag = extra & known & _le(np.where(np.isnan(w), np.inf, w), cap).all(axis=1)
+            missing = extra & ~known & _le(np.where(np.isnan(w), -np.inf, w), cap).all(axis=1)
+            status = np.where(flag, FAIL, np.where(missing, MISSING_DATA, PASS))
+            t4_rows.append(pd.DataFrame({"unit_id": cand.index.to_numpy(), "status": status, "value": now,
+                                         "threshold": cap, "kind": kind, "label": label, "prev": prev}))
+            lt = pd.Series(np.where(flag, label, ""), index=cand.index)
+            add = lt.reindex(ut["unit_id"]).fillna("").to_numpy(dtype=object)
+            add = np.where(last, add, "")
+            cur_t = ut["low_efficiency_type"].to_numpy(dtype=object)
+            ut["low_efficiency_type"] = [f"{a};{b}" if a and b else (a or b) for a, b in zip(cur_t, add)]
+
+    return {"spec": spec, "join": j, "ent": ent, "units": ut, "eval_year": ey, "findings": findings,
+            "issues": issues, "t4": t4_rows, "benchmarks": benchmarks, "years": years}
+
+
+def county_metrics(ut: pd.DataFrame, ey: int | None) -> dict[str, float]:
+    """The county's 规上 totals for the evaluation year (TT-T1…T3, T5, T6, DQ-T1, DQ-T2 metrics).
+
+    Each ratio is Σ numerator / Σ denominator over the 规上 units in scope where both are valid;
+    ``energy_intensity_drop_pct`` compares Σ energy / Σ value added with the year before.
+    """
+    out: dict[str, float] = {}
+    if ey is None:
+        return out
+
+    def ratio(year, num, den, pos_den=True):
+        t = ut[(ut["year"] == year) & ut["large"] & ut["in_scope"]]
+        a, b = t[num].to_numpy(dtype=float), t[den].to_numpy(dtype=float)
+        ok = (a >= 0) & (b > 0)
+        return float(a[ok].sum() / b[ok].sum()) if ok.any() and b[ok].sum() > 0 else np.nan
+
+    out["tax_per_mu"] = ratio(ey, "tax", "land_mu")
+    out["va_per_mu"] = ratio(ey, "value_added", "land_mu")
+    out["labour_productivity"] = ratio(ey, "value_added", "employees")
+    out["rd_ratio_pct"] = ratio(ey, "rd_expense", "revenue") * 100.0
+    e_now, e_prev = ratio(ey, "energy_tce", "value_added"), ratio(ey - 1, "energy_tce", "value_added")
+    out["energy_intensity_drop_pct"] = (1.0 - e_now / e_prev) * 100.0 if e_prev > 0 else np.nan
+    return {k: (None if np.isnan(v) else round(v, 4)) for k, v in out.items()}
+
+
+def assess_efficiency(ws, results) -> StageResult:
+    """Stage ``efficiency`` (亩均效益评价).
+
+    Parameters
+    ----------
+    ws : Workspace
+        Reads ``parcels``, tables ``enterprises``, ``tenancy``, ``projects``, and the ruleset's
+        ``MJ-EVAL``, ``TT-T4``, ``TT-RATE``.
+    results : Results
+        ``results.parcels`` (the geometry gives the land area, unrounded).
+
+    Returns
+    -------
+    StageResult
+        Parcel columns :data:`PARCEL_COLUMNS`; tables ``enterprise_eval`` (:data:`EVAL_COLUMNS`)
+        and ``join_issues``; metrics ``tax_per_mu``, ``va_per_mu``, ``labour_productivity``,
+        ``rd_ratio_pct``, ``energy_intensity_drop_pct``; findings ``MJ-EVAL`` (class per parcel,
+        missing data per enterprise), ``TT-T4`` and ``TT-RATE`` per parcel.
+    """
+    rs = ws.ruleset
+    spec = rs.get("MJ-EVAL")
+    parcels = results.parcels
+    if spec is None:
+        cols = pd.DataFrame(index=pd.Index(parcels["parcel_id"], name="parcel_id"), columns=PARCEL_COLUMNS)
+        cols["low_efficiency"] = False
+        return StageResult(findings=_not_applicable(ws.admin_code, "MJ-EVAL", rs.name), parcel_columns=cols,
+                           layers={"enterprise_eval": pd.DataFrame(columns=EVAL_COLUMNS),
+                                   "join_issues": pd.DataFrame(columns=JOIN_ISSUE_COLUMNS)})
+    if ws.table("enterprises") is None:
+        extra = make_findings([ws.admin_code], "MJ-EVAL", spec.clause, MISSING_DATA,
+                              message="工作空间缺少亩均效益数据表(enterprises),无法评价")
+    else:
+        extra = None
+    ev = evaluate(ws, results)
+    ut, ent, j, ey = ev["units"], ev["ent"], ev["join"], ev["eval_year"]
+    findings = list(ev["findings"])
+    if extra is not None:
+        findings.append(extra)
+
+    # enterprise_eval: own figures, the unit's land, indicators and result.
+    uk = ut.set_index(["unit_id", "year"])
+    key = pd.MultiIndex.from_arrays([ent["unit_id"], ent["year"]])
+    table = pd.DataFrame({"uscc": ent["uscc"].astype(object).to_numpy(), "name": ent["name"].astype(object).to_numpy(),
+                          "year": ent["year"].to_numpy(), "scale": ent["scale"].astype(object).to_numpy()})
+    for c in ("in_scope", "land_mu", "parcel_ids", *INDICATORS, "score", "eval_class", "class_name", "class_note",
+              "low_efficiency_type"):
+        table[c] = uk[c].reindex(key).to_numpy()
+    for c in VALUE_COLUMNS:
+        table[c] = ent[c].to_numpy(dtype=float)
+    table["in_scope"] = table["in_scope"].fillna(False).astype(bool)
+    table["land_mu"] = table["land_mu"].astype(float).round(units.MU_DECIMALS)
+    table["pool_id"] = ent["unit_id"].astype(object).to_numpy()
+    table["pool_size"] = uk["members"].reindex(key).to_numpy()
+    table = table[EVAL_COLUMNS].sort_values(["year", "uscc"]).reset_index(drop=True)
+
+    # Parcel columns: the unit each parcel shows.
+    pu = j.parcel_unit.set_index("parcel_id")
+    cur = ut[ut["year"] == ey].set_index("unit_id") if ey is not None else ut.iloc[:0].set_index("unit_id")
+    prev = ut[ut["year"] == (ey - 1 if ey else -1)].set_index("unit_id")
+    pids = parcels["parcel_id"].astype("string")
+    uid = pu["unit_id"].reindex(pids).to_numpy(dtype=object)
+    names = ent.sort_values("year").drop_duplicates("uscc", keep="last").set_index("uscc")["name"]
+    holder = pu["holder_uscc"].reindex(pids).to_numpy(dtype=object)
+    holder_name = names.reindex(pd.Series(holder).astype("string")).to_numpy(dtype=object)
+    if "owner_name" in parcels.columns:
+        holder_name = np.where(pd.isna(holder_name), parcels["owner_name"].to_numpy(dtype=object), holder_name)
+    scoped = cur["in_scope"].reindex(uid).fillna(False).to_numpy(dtype=bool)
+
+    def pick(frame, col):
+        return frame[col].reindex(uid).to_numpy() if len(frame) else np.full(len(uid), np.nan)
+
+    low_type = pick(cur, "low_efficiency_type").astype(object)
+    low_type = np.where(pd.isna(low_type) | (low_type == ""), None, low_type)
+    cols = pd.DataFrame({
+        "holder_uscc": holder, "holder_name": holder_name,
+        "tenant_count": pu["tenant_count"].reindex(pids).fillna(0).astype(int).to_numpy(),
+        "eval_year": np.where(scoped, float(ey) if ey else np.nan, np.nan),
+        "eval_class": np.where(scoped, pick(cur, "eval_class"), None),
+        "class_name": np.where(scoped, pick(cur, "class_name"), None),
+        "eval_score": np.where(scoped, pick(cur, "score").astype(float), np.nan),
+        "tax_per_mu": pick(cur, "tax_per_mu").astype(float),
+        "tax_per_mu_prev": pick(prev, "tax_per_mu").astype(float),
+        "va_per_mu": pick(cur, "va_per_mu").astype(float),
+        "low_efficiency": pd.notna(low_type),
+        "low_efficiency_type": low_type,
+    }, index=pd.Index(pids.to_numpy(), name="parcel_id"))
+    cols["eval_year"] = cols["eval_year"].astype("Int64")
+    cols["tenant_count"] = cols["tenant_count"].astype("Int64")
+    for c in ("eval_class", "class_name", "low_efficiency_type", "holder_uscc", "holder_name"):
+        cols[c] = cols[c].astype("string")
+
+    # Findings per parcel: the class, TT-T4, TT-RATE.
+    has = scoped
+    if has.any():
+        c = cols[has]
+        findings.append(make_findings(c.index, "MJ-EVAL", spec.clause,
+                                      np.where(c["eval_class"].fillna("") == "D", WARN, PASS), c["eval_score"], np.nan, "分",
+                                      [f"{ey}年亩均效益评价{k}类({n}),得分{s:.2f}" for k, n, s in
+                                       zip(c["eval_class"].fillna(""), c["class_name"].fillna(""), c["eval_score"])]))
+    if ev["t4"]:
+        t4 = pd.concat(ev["t4"], ignore_index=True)
+        p_of_u = pd.DataFrame({"parcel_id": pids.to_numpy(), "unit_id": uid})
+        t4 = t4.merge(p_of_u.dropna(), on="unit_id")
+        t4 = t4[(t4["status"] != PASS) | (t4["kind"] == "low")]  # one pass finding per parcel
+        msg = [(f"{lab}:{ey - 1}年{_fmt(pv, '万元/亩')},{ey}年{_fmt(v, '万元/亩')}"
+                + ("" if st == FAIL else ("(数据不全)" if st == MISSING_DATA else "(不属于低效企业)")))
+               for lab, pv, v, st in zip(t4["label"], t4["prev"], t4["value"], t4["status"])]
+        msg = [m if st != PASS else f"亩均税收{ey - 1}年{_fmt(pv, '万元/亩')},{ey}年{_fmt(v, '万元/亩')},不属于TT-T4改造提升对象"
+               for m, st, pv, v in zip(msg, t4["status"], t4["prev"], t4["value"])]
+        t4spec = rs.get("TT-T4")
+        findings.append(make_findings(t4["parcel_id"], "TT-T4", t4spec.clause, t4["status"], t4["value"],
+                                      t4["threshold"], "万元/亩", msg))
+    if "_rate" in ut.columns:
+        r = cur["_rate"].reindex(uid).fillna("").to_numpy(dtype=object) if "_rate" in cur.columns else np.full(len(uid), "")
+        m = r != ""
+        if m.any():
+            rate = rs.get("TT-RATE")
+            notes = cur["class_note"].reindex(uid[m]).to_numpy(dtype=object)
+            findings.append(make_findings(pids.to_numpy()[m], "TT-RATE", rate.clause, PASS,
+                                          np.where(r[m] == "A", rate.class_a_investment, rate.not_d_investment), np.nan,
+                                          "万元", [n.split(";")[-1] for n in notes]))
+
+    issues = pd.concat([i for i in ev["issues"] if len(i)], ignore_index=True) if any(len(i) for i in ev["issues"]) \
+        else pd.DataFrame(columns=JOIN_ISSUE_COLUMNS)
+    issues = issues[JOIN_ISSUE_COLUMNS].astype({"kind": "string", "uscc": "string", "parcel_id": "string",
+                                                "source": "string", "message": "string"})
+    issues["source_row"] = pd.to_numeric(issues["source_row"], errors="coerce").astype("Int64")
+    metrics = county_metrics(ut, ey)
+    metrics = {k: v for k, v in metrics.items() if v is not None}
+    scope = ut[(ut["year"] == ey) & ut["in_scope"]] if ey is not None else ut.iloc[:0]
+    summary = {
+        "eval_year": ey,
+        "enterprises": int(ent["uscc"].nunique()),
+        "units_in_scope": int(len(scope)),
+        "enterprises_in_scope": int(table[(table["year"] == ey) & table["in_scope"]]["uscc"].nunique()) if ey else 0,
+        "classes": {k: int((scope["eval_class"] == k).sum()) for k in CLASSES},
+        "classes_large": {k: int(((scope["eval_class"] == k) & scope["large"]).sum()) for k in CLASSES},
+        "low_efficiency_units": int((scope["low_efficiency_type"] != "").sum()),
+        "join_issues": {k: int(v) for k, v in issues["kind"].value_counts().items()},
+        "benchmarks": {k: {i: (None if np.isnan(x) else round(float(x), 4)) for i, x in b.items()}
+                       for k, b in ev["benchmarks"].items()},
+    }
+    return StageResult(findings=concat_findings(findings) if findings else empty_findings(), parcel_columns=cols,
+                       layers={"enterprise_eval": table, "join_issues": issues}, metrics=metrics, summary=summary)

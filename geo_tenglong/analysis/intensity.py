@@ -1,0 +1,457 @@
+"""用地强度 (stage ``intensity``): floor area, 容积率, 建筑系数, admin share and height per parcel;
+the 天台 FAR rules and incentives that hang on them (TT-FAR-DEFAULT, TT-FEE, TT-VERT, TT-HOUSING).
+
+How floor area is counted (NAT-FAR, "层高超过8米的,该层建筑面积加倍计算")
+------------------------------------------------------------------------
+A building's floor area is its footprint × its counted storeys. ``floors`` storeys count once
+each; a storey taller than ``tall_storey_m`` (8 m) counts once more:
+
+* the tallest storey (``storey_height_m``) when it is taller than 8 m;
+* the other ``floors − 1`` storeys share the rest of the height (``height_m − storey_height_m``)
+  evenly; when that even share is taller than 8 m they all count twice as well;
+* with no ``storey_height_m``, all storeys share ``height_m`` evenly (a one-storey building's
+  storey is its height);
+* with no ``floors``, floors = max(1, round(height_m / typical_storey_m)); with neither floors
+  nor height the building counts one storey and its parcel gets a ``missing_data`` finding.
+
+构筑物 and 堆场 (``no_floor_uses``) have a footprint (建筑系数) but no floor area. Buildings marked
+``completed = false`` are left out unless ``count_incomplete``.
+
+Buildings meet parcels through ``parcel_id``; a building with none (or an unknown one) goes to
+the parcel it overlaps most (an STRtree query, vectorised).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from .. import units
+from ..findings import FAIL, MISSING_DATA, NOT_APPLICABLE, PASS, WARN, concat_findings, empty_findings, make_findings
+from ..stage import StageResult
+
+PARCEL_COLUMNS = ["floor_area_m2", "far", "building_coverage", "admin_share", "max_height_m", "far_limit"]
+EPS = 1e-9
+
+
+def assign_buildings(buildings, parcels) -> np.ndarray:
+    """The parcel (index into ``parcels``) of each building, −1 for none.
+
+    ``buildings.parcel_id`` is used where it names a parcel; the rest go to the parcel they
+    overlap most.
+
+    Parameters
+    ----------
+    buildings, parcels : GeoDataFrame
+        In the same CRS; ``parcels`` has ``parcel_id``.
+
+    Returns
+    -------
+    numpy.ndarray of int
+    """
+    pidx = pd.Index(parcels["parcel_id"].astype(str))
+    out = np.full(len(buildings), -1, dtype=np.int64)
+    if "parcel_id" in buildings.columns:
+        given = buildings["parcel_id"].astype("string").str.strip()
+        hit = pidx.get_indexer(given.fillna("").astype(str))
+        out = np.where(given.notna().to_numpy() & (hit >= 0), hit, -1)
+    todo = np.flatnonzero(out < 0)
+    if len(todo):
+        bgeom = np.asarray(buildings.geometry.values)[todo]
+        pgeom = np.asarray(parcels.geometry.values)
+        tree = shapely.STRtree(pgeom)
+        bi, pi = tree.query(bgeom, predicate="intersects")
+        if len(bi):
+            area = shapely.area(shapely.intersection(bgeom[bi], pgeom[pi]))
+            order = np.lexsort((-area, bi))
+            bi, pi, area = bi[order], pi[order], area[order]
+            first = np.r_[True, bi[1:] != bi[:-1]]
+            keep = first & (area > 0)
+            out[todo[bi[keep]]] = pi[keep]
+    return out
+
+
+def building_floor_area(buildings, spec) -> pd.DataFrame:
+    """Counted storeys and floor area of each building (NAT-FAR; see the module notes).
+
+    Parameters
+    ----------
+    buildings : GeoDataFrame
+        ``floors``, ``height_m``, ``storey_height_m``, ``use``, ``completed`` (any may be absent).
+    spec : FarSpec
+
+    Returns
+    -------
+    DataFrame
+        ``footprint_m2``, ``storeys`` (counted, tall storeys twice), ``floor_area_m2``,
+        ``counted`` (bool: enters FAR and coverage), ``has_floor`` (bool: not 构筑物/堆场),
+        ``floors_missing`` (bool).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from geo_tenglong.rules.intensity import FarSpec
+    >>> b = gpd.GeoDataFrame({"floors": [1, 3], "height_m": [12.0, 15.0], "storey_height_m": [12.0, 5.0]},
+    ...                      geometry=[box(0, 0, 10, 10), box(0, 0, 10, 10)])
+    >>> building_floor_area(b, FarSpec(clause="")).floor_area_m2.tolist()
+    [200.0, 300.0]
+    """
+    n = len(buildings)
+
+    def num(c):
+        return pd.to_numeric(buildings[c], errors="coerce").to_numpy(dtype=float) if c in buildings.columns \
+            else np.full(n, np.nan)
+
+    floors, height, storey = num("floors"), num("height_m"), num("storey_height_m")
+    floors = np.where(floors > 0, np.round(floors), np.nan)
+    est = np.where(height > 0, np.maximum(1.0, np.round(height / spec.typical_storey_m)), np.nan)
+    floors_missing = np.isnan(floors) & np.isnan(est)
+    f = np.where(np.isnan(floors), np.where(np.isnan(est), 1.0, est), floors)
+    tall = spec.tall_storey_m
+    with np.errstate(invalid="ignore", divide="ignore"):
+        has_storey = storey > 0
+        top_tall = np.where(has_storey, storey > tall, False)
+        rest_h = np.where(has_storey, height - storey, height)
+        rest_n = np.where(has_storey, f - 1, f)
+        rest_avg = np.where((rest_n > 0) & (height > 0), rest_h / np.where(rest_n > 0, rest_n, 1), np.nan)
+    rest_tall = np.nan_to_num(rest_avg, nan=0.0) > tall
+    extra = top_tall.astype(float) + np.where(rest_tall, rest_n, 0.0)
+    storeys = f + extra
+    use = buildings["use"].astype("string").str.strip() if "use" in buildings.columns else pd.Series([pd.NA] * n, dtype="string")
+    has_floor = ~use.isin(list(spec.no_floor_uses)).fillna(False).to_numpy(dtype=bool)
+    if "completed" in buildings.columns and not spec.count_incomplete:
+        comp = buildings["completed"]
+        counted = ~(comp.astype("boolean").eq(False).fillna(False).to_numpy(dtype=bool))
+    else:
+        counted = np.ones(n, dtype=bool)
+    footprint = shapely.area(np.asarray(buildings.geometry.values))
+    floor_area = np.where(has_floor & counted, footprint * storeys, 0.0)
+    return pd.DataFrame({"footprint_m2": footprint, "storeys": np.where(has_floor, storeys, 0.0),
+                         "floor_area_m2": floor_area, "counted": counted, "has_floor": has_floor,
+                         "floors_missing": floors_missing & has_floor, "height_m": height, "use": use.to_numpy()},
+                        index=buildings.index)
+
+
+def parcel_floor_area(buildings, parcels, spec) -> pd.Series:
+    """Floor area (m², NAT-FAR) by ``parcel_id``, for every parcel (0 where no building)."""
+    b = building_floor_area(buildings, spec)
+    where = assign_buildings(buildings, parcels)
+    sums = np.bincount(where[where >= 0], weights=b["floor_area_m2"].to_numpy()[where >= 0], minlength=len(parcels))
+    return pd.Series(sums, index=pd.Index(parcels["parcel_id"].astype(str), name="parcel_id"))
+
+
+def parcel_intensity(buildings, parcels, far_spec, admin_uses=("行政办公", "生活服务")) -> pd.DataFrame:
+    """Per parcel: floor area, FAR, 建筑系数, admin floor share, height, building count.
+
+    Parameters
+    ----------
+    buildings : GeoDataFrame or None
+    parcels : GeoDataFrame
+        ``parcel_id`` and polygons (land area = planar area of the polygon).
+    far_spec : FarSpec
+    admin_uses : tuple of str
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``parcels``: ``land_m2``, ``floor_area_m2``, ``far``, ``footprint_m2``,
+        ``building_coverage``, ``admin_floor_m2``, ``admin_share``, ``max_height_m``,
+        ``buildings``, ``floors_missing``.
+    """
+    n = len(parcels)
+    land = shapely.area(np.asarray(parcels.geometry.values))
+    out = pd.DataFrame({"land_m2": land}, index=parcels.index)
+    if buildings is None or not len(buildings):
+        for c in ("floor_area_m2", "footprint_m2", "admin_floor_m2", "buildings", "floors_missing"):
+            out[c] = 0.0
+        out["max_height_m"] = np.nan
+    else:
+        b = building_floor_area(buildings, far_spec)
+        where = assign_buildings(buildings, parcels)
+        ok = (where >= 0) & b["counted"].to_numpy()
+        w = where[ok]
+
+        def total(values):
+            return np.bincount(w, weights=np.asarray(values, dtype=float)[ok], minlength=n)
+
+        out["floor_area_m2"] = total(b["floor_area_m2"])
+        out["footprint_m2"] = total(b["footprint_m2"])
+        admin = pd.Series(b["use"]).isin(list(admin_uses)).fillna(False).to_numpy(dtype=bool)
+        out["admin_floor_m2"] = total(np.where(admin, b["floor_area_m2"], 0.0))
+        out["buildings"] = np.bincount(w, minlength=n)
+        out["floors_missing"] = total(b["floors_missing"].astype(float))
+        h = np.full(n, -np.inf)
+        hv = np.nan_to_num(b["height_m"].to_numpy()[ok], nan=-np.inf)
+        np.maximum.at(h, w, hv)
+        out["max_height_m"] = np.where(np.isfinite(h), h, np.nan)
+    safe = np.where(land > 0, land, np.nan)
+    out["far"] = out["floor_area_m2"] / safe
+    out["building_coverage"] = out["footprint_m2"] / safe
+    fa = out["floor_area_m2"].to_numpy()
+    out["admin_share"] = np.divide(out["admin_floor_m2"].to_numpy(), fa, out=np.full(n, np.nan), where=fa > 0)
+    return out
+
+
+def industry_far(industry, table: dict[str, float], default: float) -> np.ndarray:
+    """行业容积率 of each industry name: the value of the longest word of ``table`` it contains.
+
+    Examples
+    --------
+    >>> industry_far(["通用设备制造业", "橡胶和塑料制品业", "软件"], {"通用设备": 0.7, "塑料": 1.0, "橡胶": 0.8}, 1.0).tolist()
+    [0.7, 0.8, 1.0]
+    """
+    s = pd.Series(industry, dtype="string").fillna("")
+    out = np.full(len(s), np.nan)
+    best = np.zeros(len(s))
+    # earliest match in the name wins among equally long words (橡胶和塑料 → 橡胶)
+    pos_best = np.full(len(s), np.inf)
+    for word, far in sorted(table.items(), key=lambda kv: -len(kv[0])):
+        pos = s.str.find(word).to_numpy(dtype=float)
+        hit = (pos >= 0) & ((len(word) > best) | ((len(word) == best) & (pos < pos_best)))
+        out[hit], best[hit], pos_best[hit] = far, len(word), pos[hit]
+    return np.where(np.isnan(out), default, out)
+
+
+def _not_applicable(admin_code, rule_id, ruleset):
+    return make_findings([admin_code], rule_id, "", NOT_APPLICABLE, message=f"本县规则集({ruleset})无此条款,不适用")
+
+
+def _flag(values) -> np.ndarray:
+    return pd.Series(values).astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def assess_intensity(ws, results) -> StageResult:
+    """Stage ``intensity`` (用地强度).
+
+    Parameters
+    ----------
+    ws : Workspace
+        Layers ``parcels``, ``buildings``, ``parks``, ``renovations``; table ``enterprises``
+        (industry, for TT-VERT); rules NAT-FAR, NAT-COVER, NAT-ADMIN, TT-HOUSING / DQ-HOUSING,
+        TT-FAR-DEFAULT, TT-FEE, TT-VERT.
+    results : Results
+        ``results.parcels`` with the efficiency stage's ``eval_class`` (TT-HOUSING).
+
+    Returns
+    -------
+    StageResult
+        Parcel columns :data:`PARCEL_COLUMNS`; findings NAT-COVER, NAT-ADMIN (or TT-HOUSING /
+        DQ-HOUSING where the raised cap applies), TT-FAR-DEFAULT, TT-FEE per parcel, NAT-FAR
+        ``missing_data`` where storeys are unknown, TT-VERT per renovation plan.
+    """
+    rs = ws.ruleset
+    parcels = results.parcels
+    far_spec = rs.get("NAT-FAR")
+    if far_spec is None:  # the national rule with its defaults
+        from ..rules.intensity import FarSpec
+
+        far_spec = FarSpec(clause="国土资发〔2008〕24号")
+    admin_spec = rs.get("NAT-ADMIN")
+    buildings = ws.layer("buildings")
+    t = parcel_intensity(buildings, parcels, far_spec, admin_spec.admin_uses if admin_spec else ("行政办公", "生活服务"))
+    n = len(parcels)
+    pid = parcels["parcel_id"].astype(str).to_numpy()
+    status = parcels["status"].astype("string").to_numpy(dtype=object) if "status" in parcels.columns else np.full(n, None)
+    area_mu = units.m2_to_mu(t["land_m2"].to_numpy())
+    far = t["far"].to_numpy()
+    height = t["max_height_m"].to_numpy()
+    contract_far = pd.to_numeric(parcels["contract_far"], errors="coerce").to_numpy(dtype=float) \
+        if "contract_far" in parcels.columns else np.full(n, np.nan)
+    contract_far = np.where(contract_far > 0, contract_far, np.nan)
+    plan = _flag(parcels["plan_conditions"]) if "plan_conditions" in parcels.columns else np.zeros(n, bool)
+    park_id = parcels["park_id"].astype("string").str.strip() if "park_id" in parcels.columns \
+        else pd.Series([pd.NA] * n, dtype="string")
+    in_park = park_id.notna().to_numpy() & (park_id.fillna("") != "").to_numpy()
+    findings = []
+
+    cover = rs.get("NAT-COVER")
+    from .enterprise_land import industrial_mask
+
+    codes = parcels["land_use_code"] if "land_use_code" in parcels.columns else pd.Series([None] * n)
+    industrial = industrial_mask(codes, cover.industrial_land_codes if cover else ("1001",))
+    built_status = pd.Series(status, dtype="string").isin(list(cover.statuses if cover else ("已竣工投产", "停产"))) \
+        .fillna(False).to_numpy(dtype=bool)
+    checked = industrial & built_status
+    if cover is not None and checked.any():
+        cov = t["building_coverage"].to_numpy()[checked]
+        if buildings is None:
+            findings.append(make_findings(pid[checked], "NAT-COVER", cover.clause, MISSING_DATA, np.nan, cover.min_share,
+                                          "", "工作空间缺少建筑物图层,无法计算建筑系数"))
+        else:
+            ok = cov >= cover.min_share - EPS
+            findings.append(make_findings(pid[checked], "NAT-COVER", cover.clause, np.where(ok, PASS, FAIL), cov,
+                                          cover.min_share, "",
+                                          [f"建筑系数{c:.1%}" + ("" if o else f",低于{cover.min_share:.0%}")
+                                           for c, o in zip(cov, ok)]))
+    if buildings is not None:
+        miss = t["floors_missing"].to_numpy() > 0
+        if miss.any():
+            findings.append(make_findings(pid[miss], "NAT-FAR", far_spec.clause, MISSING_DATA, t["floors_missing"][miss],
+                                          np.nan, "幢", "有建筑物缺少层数和高度,按1层计入建筑面积(容积率可能偏低)"))
+
+    # Parks: kind and standard-land flag.
+    parks = ws.layer("parks")
+    fd = rs.get("TT-FAR-DEFAULT")
+    if parks is not None and len(parks):
+        pk = parks.set_index(parks["park_id"].astype(str))
+        kinds = pk["kind"].reindex(park_id.fillna("").astype(str)).astype("string") if "kind" in pk.columns \
+            else pd.Series([pd.NA] * n, dtype="string")
+        std = _flag(pk["standard_land_rules"].reindex(park_id.fillna("").astype(str)).to_numpy()) \
+            if "standard_land_rules" in pk.columns else np.zeros(n, bool)
+        std_park = in_park & (std | kinds.isin(list(fd.park_kinds if fd else ())).fillna(False).to_numpy(dtype=bool))
+    else:
+        std_park = in_park
+    default_applies = industrial & ~std_park & ~plan & np.isnan(contract_far)
+    far_limit = contract_far.copy()
+    if fd is not None:
+        far_limit = np.where(default_applies, fd.far_max, far_limit)
+        chk = default_applies & (t["buildings"].to_numpy() > 0)
+        if chk.any():
+            f_, h_ = far[chk], height[chk]
+            far_ok = f_ <= fd.far_max + EPS
+            h_ok = ~(h_ > fd.height_max_m + EPS)
+            ok = far_ok & h_ok
+            msg = [f"园区外无规划条件:容积率{a:.2f}(上限{fd.far_max:g})、建筑高度{_h(b)}(上限{fd.height_max_m:g}米)"
+                   + ("" if o else ",超过控制指标") for a, b, o in zip(f_, h_, ok)]
+            findings.append(make_findings(pid[chk], "TT-FAR-DEFAULT", fd.clause, np.where(ok, PASS, FAIL), f_,
+                                          fd.far_max, "", msg))
+    else:
+        findings.append(_not_applicable(ws.admin_code, "TT-FAR-DEFAULT", rs.name))
+
+    # Admin share, with the housing relaxation where it applies.
+    housing = rs.get("TT-HOUSING") or rs.get("DQ-HOUSING")
+    if admin_spec is not None:
+        share = t["admin_share"].to_numpy()
+        chk = checked & ~np.isnan(share)
+        relaxed = np.zeros(n, bool)
+        if housing is not None:
+            eval_class = parcels["eval_class"].astype("string") if "eval_class" in parcels.columns \
+                else pd.Series([pd.NA] * n, dtype="string")
+            park_existing = in_park & pd.Series(status, dtype="string").isin(list(housing.park_statuses)) \
+                .fillna(False).to_numpy(dtype=bool)
+            outside_ok = ~in_park & eval_class.isin(list(housing.classes)).fillna(False).to_numpy(dtype=bool) \
+                & (area_mu >= housing.min_land_mu - EPS)
+            relaxed = park_existing | outside_ok
+        limit = np.where(relaxed, housing.land_share if housing else admin_spec.max_share, admin_spec.max_share)
+        floor_limit = np.where(relaxed, housing.floor_share if housing else 1.0, 1.0)
+        ok = (share <= limit + EPS) & (share <= floor_limit + EPS)
+        for relax in (False, True):
+            m = chk & (relaxed == relax)
+            if not m.any():
+                continue
+            rid, clause = ("NAT-ADMIN", admin_spec.clause) if not relax else (housing.rule_id, housing.clause)
+            msg = [f"行政办公及生活服务设施占比{s:.1%}(按建筑面积分摊),上限{lim:.0%}" + ("" if o else ",超标")
+                   + (f"(保障性租赁住房政策放宽,建筑面积占比上限{housing.floor_share:.0%})" if relax else "")
+                   for s, lim, o in zip(share[m], limit[m], ok[m])]
+            findings.append(make_findings(pid[m], rid, clause, np.where(ok[m], PASS, FAIL), share[m], limit[m], "", msg))
+    if rs.get("TT-HOUSING") is None and rs.get("DQ-HOUSING") is None:
+        findings.append(_not_applicable(ws.admin_code, "TT-HOUSING", rs.name))
+
+    # TT-FEE: exempt floor area above FAR 1.1 where the contract sets none.
+    fee = rs.get("TT-FEE")
+    if fee is None:
+        findings.append(_not_applicable(ws.admin_code, "TT-FEE", rs.name))
+    else:
+        exempt = np.maximum(0.0, t["floor_area_m2"].to_numpy() - fee.far_base * t["land_m2"].to_numpy())
+        m = industrial & np.isnan(contract_far) & (exempt > 0)
+        if m.any():
+            findings.append(make_findings(pid[m], "TT-FEE", fee.clause, WARN, exempt[m], fee.far_base, "平方米",
+                                          [f"出让合同未约定容积率,容积率{f:.2f},超过{fee.far_base:g}部分{e:,.0f}平方米"
+                                           "免收市政基础设施配套费" for f, e in zip(far[m], exempt[m])]))
+
+    vert = rs.get("TT-VERT")
+    if vert is None:
+        findings.append(_not_applicable(ws.admin_code, "TT-VERT", rs.name))
+    else:
+        findings.append(vertical_subsidy(ws.layer("renovations"), parcels, t, contract_far, ws.table("enterprises"), vert))
+
+    cols = pd.DataFrame({
+        "floor_area_m2": t["floor_area_m2"].round(2).to_numpy(),
+        "far": np.round(far, 4),
+        "building_coverage": np.round(t["building_coverage"].to_numpy(), 4),
+        "admin_share": np.round(t["admin_share"].to_numpy(), 4),
+        "max_height_m": height,
+        "far_limit": far_limit,
+    }, index=pd.Index(pid, name="parcel_id"))
+    summary = {"parcels_with_buildings": int((t["buildings"] > 0).sum()),
+               "buildings": int(len(buildings)) if buildings is not None else 0,
+               "coverage_fail": int(sum(((f["rule_id"] == "NAT-COVER") & (f["status"] == FAIL)).sum() for f in findings)),
+               "county_far": round(float(t["floor_area_m2"][industrial].sum() / max(t["land_m2"][industrial].sum(), 1e-9)), 4)}
+    return StageResult(findings=concat_findings(findings) if findings else empty_findings(), parcel_columns=cols,
+                       summary=summary)
+
+
+def _h(v):
+    return "无数据" if np.isnan(v) else f"{v:g}米"
+
+
+def vertical_subsidy(renovations, parcels, t, contract_far, enterprises, spec) -> pd.DataFrame:
+    """TT-VERT findings, one per renovation plan with an expansion floor area.
+
+    Eligible: expansion ≥ ``min_expansion_m2``, accepted, FAR after the expansion above the
+    industry's FAR and above the contract FAR (``default_contract_far`` where none). Subsidy =
+    ``yuan_per_m2`` × expansion, at most ``cap_wan`` per enterprise (plans taken in id order).
+    Finding value = subsidy (万元); feature id = ``renovation_id``.
+    """
+    if renovations is None or not len(renovations):
+        return empty_findings()
+    r = pd.DataFrame(renovations.drop(columns=renovations.geometry.name))
+    exp = pd.to_numeric(r.get("expansion_floor_area_m2", np.nan), errors="coerce")
+    r = r[(exp > 0).to_numpy()].copy()
+    if not len(r):
+        return empty_findings()
+    exp = pd.to_numeric(r["expansion_floor_area_m2"], errors="coerce").to_numpy(dtype=float)
+    pidx = pd.Index(parcels["parcel_id"].astype(str))
+    at = pidx.get_indexer(r["parcel_id"].astype(str))
+    known = at >= 0
+    land = np.where(known, t["land_m2"].to_numpy()[np.maximum(at, 0)], np.nan)
+    floor_now = np.where(known, t["floor_area_m2"].to_numpy()[np.maximum(at, 0)], np.nan)
+    after = pd.to_numeric(r.get("floor_area_after_m2", np.nan), errors="coerce").to_numpy(dtype=float)
+    after = np.where(after > 0, after, floor_now + exp)
+    far_after = np.divide(after, land, out=np.full(len(r), np.nan), where=land > 0)
+    cfar = np.where(known, contract_far[np.maximum(at, 0)], np.nan)
+    cfar = np.where(np.isnan(cfar), spec.default_contract_far, cfar)
+    holder = parcels["owner_uscc"].astype("string").to_numpy(dtype=object)[np.maximum(at, 0)] \
+        if "owner_uscc" in parcels.columns else np.full(len(r), None)
+    uscc = r["uscc"].astype("string").str.strip().to_numpy(dtype=object) if "uscc" in r.columns else np.full(len(r), None)
+    uscc = np.where(pd.isna(uscc), holder, uscc)
+    industry = np.full(len(r), None, dtype=object)
+    if enterprises is not None and "industry" in enterprises.columns:
+        e = enterprises.sort_values("year").drop_duplicates("uscc", keep="last").set_index("uscc")["industry"]
+        industry = e.reindex(pd.Series(uscc).astype("string")).to_numpy(dtype=object)
+    ifar = industry_far(industry, spec.industry_far, spec.default_industry_far)
+    accepted = _flag(r["accepted"]) if "accepted" in r.columns else np.zeros(len(r), bool)
+    big = exp >= spec.min_expansion_m2 - EPS
+    above = (far_after > ifar + EPS) & (far_after > cfar + EPS)
+    eligible = known & accepted & big & above
+    amount = np.where(eligible, spec.yuan_per_m2 * exp / 10000.0, 0.0)
+    order = np.lexsort((r["renovation_id"].astype(str).to_numpy(), pd.Series(uscc).astype(str).to_numpy()))
+    inv = np.empty_like(order)
+    inv[order] = np.arange(len(order))
+    a_sorted = amount[order]
+    u_sorted = pd.Series(uscc).astype(str).to_numpy()[order]
+    cum = pd.Series(a_sorted).groupby(u_sorted).cumsum().to_numpy()
+    granted_sorted = np.clip(spec.cap_wan - (cum - a_sorted), 0.0, a_sorted)
+    granted = granted_sorted[inv]
+    status = np.where(~known, MISSING_DATA, np.where(eligible, PASS, FAIL))
+    reasons = []
+    for k, acc, b, fa, i_f, c_f, g, e in zip(known, accepted, big, far_after, ifar, cfar, granted, exp):
+        if not k:
+            reasons.append("技改方案的宗地不在宗地图层中,无法核算")
+            continue
+        why = []
+        if not b:
+            why.append(f"扩建面积{e:,.0f}平方米不足{spec.min_expansion_m2:,.0f}平方米")
+        if not acc:
+            why.append("尚未竣工验收")
+        if not fa > i_f + EPS:
+            why.append(f"扩建后容积率{fa:.2f}未高于行业容积率{i_f:g}")
+        if not fa > c_f + EPS:
+            why.append(f"扩建后容积率{fa:.2f}未高于合同约定容积率{c_f:g}")
+        reasons.append(f"工业大厦型零增地技改:扩建{e:,.0f}平方米,扩建后容积率{fa:.2f},补助{g:.2f}万元"
+                       + (f"(单家企业限{spec.cap_wan:g}万元)" if g < spec.yuan_per_m2 * e / 10000.0 - 1e-9 else "")
+                       if not why else "不符合补助条件:" + ";".join(why))
+    return make_findings(r["renovation_id"].astype(str).to_numpy(), "TT-VERT", spec.clause, status, granted,
+                         spec.cap_wan, "万元", reasons)
