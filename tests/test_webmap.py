@@ -1,0 +1,375 @@
+"""The briefing web map: styling, geometry encoding, GCJ-02, escaping, offline assets, basemaps."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from click.testing import CliRunner
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
+
+from geo_tenglong.errors import InputError
+from geo_tenglong.results import Results
+from geo_tenglong.webmap import briefing, styles
+from geo_tenglong.webmap.basemaps import raster_basemap, resolve_basemap
+from geo_tenglong.webmap.gcj02 import gcj02_to_wgs84, shift_geometries, wgs84_to_gcj02
+from geo_tenglong.webmap.synthetic import EVIL_NAME, synthetic_results, synthetic_workspace
+
+CDN_HOSTS = ("cdn.jsdelivr", "code.jquery", "cdnjs.cloudflare", "bootstrapcdn", "unpkg.com", "googleapis")
+
+
+def payload_of(html: str) -> dict:
+    m = re.search(r'<script type="application/json" id="gt-data">(.*?)</script>', html, re.S)
+    assert m, "no data block"
+    return json.loads(m.group(1))
+
+
+def decode_flat(flat, scale=briefing.COORD_SCALE):
+    xy = np.cumsum(np.asarray(flat, dtype=np.int64).reshape(-1, 2), axis=0)
+    return xy / scale
+
+
+@pytest.fixture(scope="module")
+def synth():
+    res = synthetic_results(60)
+    return res, synthetic_workspace(res)
+
+
+@pytest.fixture(scope="module")
+def html(synth):
+    res, ws = synth
+    return briefing.render_briefing_html(res, ws=ws)
+
+
+# ------------------------------------------------------------------------------ GCJ-02
+
+# (WGS-84 lon, lat) → (GCJ-02 lon, lat): eviltransform's published test cases and coordtransform's
+# README example.
+KNOWN_PAIRS = [
+    ((121.5272106, 31.1774276), (121.531541859215, 31.17530398364597)),  # 上海
+    ((113.912316, 22.543847), (113.9171764808363, 22.540796131694766)),  # 深圳
+    ((116.377817, 39.911954), (116.38404722455657, 39.91334545536069)),  # 北京
+    ((116.404, 39.915), (116.41024449916938, 39.91640428150164)),
+]
+
+
+@pytest.mark.parametrize("wgs, gcj", KNOWN_PAIRS)
+def test_wgs84_to_gcj02_known_pairs(wgs, gcj):
+    lon, lat = wgs84_to_gcj02(*wgs)
+    assert abs(lon - gcj[0]) < 1e-7 and abs(lat - gcj[1]) < 1e-7  # ~1 cm
+
+
+@pytest.mark.parametrize("wgs, gcj", KNOWN_PAIRS)
+def test_gcj02_to_wgs84_inverts(wgs, gcj):
+    lon, lat = gcj02_to_wgs84(*gcj)
+    assert abs(lon - wgs[0]) < 1e-8 and abs(lat - wgs[1]) < 1e-8
+
+
+def test_gcj02_shift_size_near_tiantai_and_none_abroad():
+    lon, lat = wgs84_to_gcj02(121.03, 29.14)
+    # a few hundred metres, mostly east-west, as everywhere in eastern China
+    dx = (lon - 121.03) * 111_320 * np.cos(np.radians(29.14))
+    dy = (lat - 29.14) * 110_574
+    assert 200 < np.hypot(dx, dy) < 800
+    lon, lat = wgs84_to_gcj02(np.array([2.35, -74.0]), np.array([48.85, 40.7]))  # Paris, New York
+    assert lon.tolist() == [2.35, -74.0] and lat.tolist() == [48.85, 40.7]
+
+
+def test_shift_geometries_moves_every_vertex():
+    poly = box(121.0, 29.0, 121.01, 29.01)
+    out = shift_geometries([poly])[0]
+    ex, ey = wgs84_to_gcj02(np.array([121.0]), np.array([29.0]))
+    assert out.bounds[0] == pytest.approx(ex[0]) and out.bounds[1] == pytest.approx(ey[0])
+    back = shift_geometries([out], to_gcj02=False)[0]
+    assert shapely.equals_exact(back, poly, tolerance=1e-9)
+
+
+# ------------------------------------------------------------------------------ styling
+
+def test_parcel_classes_and_unrated():
+    df = pd.DataFrame({"eval_class": ["A", "b", "C", "D", None, "", "X"]})
+    codes = styles.classify_parcels(df)
+    keys = [styles.PARCEL_CATEGORIES[c].key for c in codes]
+    assert keys == ["A", "B", "C", "D", "none", "none", "none"]
+    assert styles.PARCEL_CATEGORIES[0].label == "A类 优先发展类"
+    assert styles.PARCEL_CATEGORIES[3].label == "D类 倒逼整治类"
+    # absent column: every parcel unrated, nothing raised
+    assert set(styles.classify_parcels(pd.DataFrame({"x": [1, 2]}))) == {4}
+
+
+def test_reclaimable_stands_out():
+    rec = styles.RECLAIM_CATEGORIES[0].style
+    weights = [c.style["weight"] for c in styles.PARCEL_CATEGORIES]
+    assert rec["weight"] > max(weights) and rec["fillColor"] not in {c.style["fillColor"] for c in styles.PARCEL_CATEGORIES}
+    mask = styles.reclaimable_mask(pd.DataFrame({"reclaimable": [True, False, None, "是", "否", 1]}))
+    assert mask.tolist() == [True, False, False, True, False, True]
+
+
+def test_idle_tiers_and_government_cause():
+    df = pd.DataFrame({"idle_tier": [0, 1, 2, 2, None, 1], "idle_gov_cause": [None, "", "规划调整", "无", None, "nan"]})
+    keys = [styles.IDLE_CATEGORIES[c].key for c in styles.classify_idle(df)]
+    assert keys == ["0", "1", "gov", "2", "none", "1"]
+
+
+def test_fragment_type_and_eligibility():
+    df = pd.DataFrame({"kind": ["边角地", "夹心地", "夹心地", "狭长碎片", "边角地"],
+                       "compliant": [True, True, False, None, "否"]})
+    keys = [styles.FRAGMENT_CATEGORIES[c].key for c in styles.classify_fragments(df)]
+    assert keys == ["corner_ok", "enclosed_ok", "enclosed_no", "corner_na", "corner_no"]
+    no_cols = styles.classify_fragments(pd.DataFrame({"a": [1]}))
+    assert styles.FRAGMENT_CATEGORIES[no_cols[0]].key == "corner_na"
+
+
+def test_proposal_verdicts():
+    df = pd.DataFrame({"verdict": ["pass", "fail", "warn", "not_applicable", "missing_data", "不符合", "???"]})
+    keys = [styles.SPLIT_CATEGORIES[c].key for c in styles.classify_verdict(df)]
+    assert keys == ["pass", "fail", "warn", "not_applicable", "missing_data", "fail", "unknown"]
+    assert styles.SPLIT_CATEGORIES[0].label == "分割方案符合"
+    assert styles.MERGE_CATEGORIES[2].label == "合并方案不符合"
+
+
+def test_every_style_is_complete():
+    for spec in styles.LAYER_STYLES:
+        assert spec.pane in styles.PANES
+        for cat in spec.categories:
+            assert {"color", "weight", "fillColor", "fillOpacity"} <= set(cat.style)
+            assert re.fullmatch(r"#[0-9a-f]{6}", cat.style["fillColor"])
+
+
+# ------------------------------------------------------------------------------ geometry encoding
+
+def test_encode_polygon_with_hole_and_multipolygon_roundtrip():
+    outer = [(121.0, 29.0), (121.001, 29.0), (121.001, 29.001), (121.0, 29.001)]
+    hole = [(121.0002, 29.0002), (121.0004, 29.0002), (121.0004, 29.0004)]
+    poly = Polygon(outer, [hole])
+    multi = MultiPolygon([box(121.01, 29.01, 121.011, 29.011), box(121.02, 29.02, 121.0201234567, 29.021)])
+    feats, kinds = briefing.encode_geometries([poly, multi, None, Polygon()])
+    assert kinds is None
+    assert len(feats[0]) == 1 and len(feats[0][0]) == 2  # one polygon, two rings
+    np.testing.assert_allclose(decode_flat(feats[0][0][0]), outer, atol=5e-7)
+    np.testing.assert_allclose(decode_flat(feats[0][0][1]), hole, atol=5e-7)
+    assert len(feats[1]) == 2
+    assert decode_flat(feats[1][1][0]).max(axis=0)[0] == pytest.approx(121.020123, abs=1e-9)  # 6 decimals
+    assert feats[2] == [] and feats[3] == []
+
+
+def test_encode_mixed_kinds():
+    feats, kinds = briefing.encode_geometries([box(0, 0, 1, 1), LineString([(0, 0), (1, 2)]), Point(3, 4)])
+    assert kinds == [2, 1, 0]
+    np.testing.assert_allclose(decode_flat(feats[1][0]), [[0, 0], [1, 2]])
+    np.testing.assert_allclose(decode_flat(feats[2][0]), [[3, 4]])
+
+
+def test_coordinates_are_rounded_to_decimetres(html):
+    data = payload_of(html)
+    parcels = next(lp for lp in data["layers"] if lp["name"] == "parcels")
+    assert data["scale"] == 1_000_000
+    assert all(isinstance(v, int) for v in parcels["geom"][0][0][0])
+    first = decode_flat(parcels["geom"][0][0][0])[0]
+    assert 121.0 < first[0] < 121.1 and 29.1 < first[1] < 29.2
+
+
+def test_simplify_keeps_shared_edges(synth):
+    res, _ = synth
+    parcels = res.parcels.copy()
+    # two neighbours sharing a wiggly edge
+    left = Polygon([(0, 0), (10, 0), (10.2, 5), (10, 10), (0, 10)])
+    right = Polygon([(10, 0), (20, 0), (20, 10), (10, 10), (10.2, 5)])
+    out = briefing._simplify(gpd.GeoSeries([left, right], crs=parcels.crs), 2.0, coverage=True)
+    a, b = out.iloc[0], out.iloc[1]
+    assert shapely.get_num_coordinates(a) < shapely.get_num_coordinates(left)  # the wiggle went
+    assert a.intersection(b).area == pytest.approx(0.0, abs=1e-9)  # no overlap
+    assert a.union(b).area == pytest.approx(200.0, abs=1e-6)  # and no gap: the edge moved for both
+
+
+# ------------------------------------------------------------------------------ offline, escaping
+
+def test_page_is_self_contained(html):
+    assert "<link" not in html
+    assert not re.search(r'<script[^>]+src=', html)
+    for host in CDN_HOSTS:
+        assert host not in html
+    assert not re.search(r"url\((?!data:|#default#VML)", html)
+    assert "L.canvas" in html and "leaflet" in html.lower()
+
+
+def test_names_from_data_are_never_markup(html):
+    assert "<script>alert(1)</script>" not in html
+    data_block = re.search(r'id="gt-data">(.*?)</script>', html, re.S).group(1)
+    assert "<" not in data_block and ">" not in data_block and "&" not in data_block
+    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in data_block
+    data = payload_of(html)
+    parcels = next(lp for lp in data["layers"] if lp["name"] == "parcels")
+    col = parcels["cols"]["_name"]
+    names = col["d"] if "d" in col else col["v"]
+    assert EVIL_NAME in names  # the JSON carries the literal text
+    # the script renders data with textContent, never innerHTML
+    js = briefing.assets.briefing_js()
+    assert "innerHTML" not in js and "insertAdjacentHTML" not in js and "document.write" not in js
+
+
+def test_layer_names_from_files_are_escaped(tmp_path, synth):
+    res, ws = synth
+    bm = briefing.Basemap(label="<img src=x onerror=alert(1)>", tiles=[])
+    page = briefing.render_briefing_html(res, ws=ws, basemap=bm)
+    assert "<img src=x" not in page
+
+
+def test_absent_layers_are_omitted():
+    res = synthetic_results(12)
+    bare = Results(info=res.info, parcels=res.parcels[["parcel_id", "owner_name", "area_mu", "geometry"]].copy())
+    data = payload_of(briefing.render_briefing_html(bare))
+    assert [lp["name"] for lp in data["layers"]] == ["parcels"]
+    assert data["summary"]["targets"] == []
+    assert data["layers"][0]["legend"][0]["label"] == "未参评"
+
+
+def test_layers_legend_and_targets(synth, html):
+    data = payload_of(html)
+    names = [lp["name"] for lp in data["layers"]]
+    assert names == ["eco_redline", "basic_farmland", "urban_boundary", "parks", "parcels", "reclaimable",
+                     "idle_land", "fragments", "split_checks", "merge_checks"]
+    rec = next(lp for lp in data["layers"] if lp["name"] == "reclaimable")
+    assert rec["ref"] == "parcels" and "geom" not in rec  # no geometry duplicated
+    labels = [t["label"] for t in data["summary"]["targets"]]
+    assert "腾出低效工业用地" in labels and "规上工业亩均税收" in labels
+    t8 = next(t for t in data["summary"]["targets"] if t["rule"] == "TT-T8")
+    assert t8["progress"] == pytest.approx(t8["value"] / 200, abs=1e-4)
+    parcels = next(lp for lp in data["layers"] if lp["name"] == "parcels")
+    assert sum(c["count"] for c in parcels["legend"]) == len(synth[0].parcels)
+    assert parcels["search"] == ["_name", "_uscc", "parcel_id"]
+
+
+def test_findings_carry_rule_and_clause(html):
+    f = payload_of(html)["findings"]
+    rules = f["rule"]["d"]
+    assert "TT-T4" in rules and "TT-CORNER" in rules
+    assert "四(六)" in f["clause"]["d"]
+
+
+def test_merge_table_without_geometry_gets_parcel_union(synth):
+    res, _ = synth
+    table = pd.DataFrame(res.layers["merge_checks"].drop(columns="geometry"))
+    alt = Results(info=res.info, parcels=res.parcels, findings=res.findings,
+                  layers={**res.layers, "merge_checks": table})
+    layers = briefing.collect_layers(alt)
+    assert "merge_checks" in layers and layers["merge_checks"].geometry.notna().all()
+
+
+# ------------------------------------------------------------------------------ basemaps
+
+def test_gaode_basemap_shifts_overlays(synth):
+    res, ws = synth
+    plain = payload_of(briefing.render_briefing_html(res, ws=ws))
+    shifted = payload_of(briefing.render_briefing_html(res, ws=ws, basemap="gaode-vec"))
+    a = decode_flat(next(lp for lp in plain["layers"] if lp["name"] == "parcels")["geom"][0][0][0])[0]
+    b = decode_flat(next(lp for lp in shifted["layers"] if lp["name"] == "parcels")["geom"][0][0][0])[0]
+    ex, ey = wgs84_to_gcj02(a[0], a[1])
+    assert shifted["gcj02"] and not plain["gcj02"]
+    assert b[0] == pytest.approx(float(ex), abs=2e-6) and b[1] == pytest.approx(float(ey), abs=2e-6)
+
+
+def test_tianditu_needs_a_key(monkeypatch, tmp_path):
+    monkeypatch.delenv("TIANDITU_TK", raising=False)
+    with pytest.raises(InputError, match="TIANDITU_TK"):
+        resolve_basemap("tianditu-img")
+    monkeypatch.setenv("TIANDITU_TK", "abc123")
+    bm = resolve_basemap("tianditu-img")
+    assert bm.online and not bm.gcj02 and "tk=abc123" in bm.tiles[0].url and "img_w" in bm.tiles[0].url
+    monkeypatch.delenv("TIANDITU_TK")
+    (tmp_path / "workspace.toml").write_text('[map]\ntianditu_tk = "fromtoml"\n', encoding="utf-8")
+    assert "tk=fromtoml" in resolve_basemap("tianditu-vec", workspace_root=tmp_path).tiles[0].url
+
+
+def test_xyz_and_unknown_basemaps():
+    bm = resolve_basemap("http://10.1.2.3/tiles/{z}/{x}/{y}.png", gcj02=True)
+    assert bm.gcj02 and bm.tiles[0].url.startswith("http://10.1.2.3/")
+    assert resolve_basemap("none") is None and resolve_basemap(None) is None
+    with pytest.raises(InputError, match="unknown basemap"):
+        resolve_basemap("googlemaps")
+
+
+def _write_landcover(path: Path) -> None:
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from geo_tenglong.webmap.synthetic import origin
+
+    x0, y0 = origin()
+    data = np.zeros((60, 80), dtype=np.uint8)
+    data[:, :20], data[:, 20:40], data[:, 40:60], data[:30, 60:] = 1, 2, 3, 4
+    with rasterio.open(path, "w", driver="GTiff", width=80, height=60, count=1, dtype="uint8", crs="EPSG:4528",
+                       transform=from_origin(x0, y0 + 120, 2.0, 2.0), nodata=0) as dst:
+        dst.write(data, 1)
+
+
+def test_landcover_geotiff_basemap(tmp_path):
+    tif = tmp_path / "landcover.tif"
+    _write_landcover(tif)
+    bm = raster_basemap(tif, "土地覆盖", {1: "built", 2: "bare", 3: "vegetation", 4: "water"})
+    assert bm.image.startswith("data:image/png;base64,") and not bm.online
+    (s, w), (n, e) = bm.bounds
+    assert 121.0 < w < e < 121.1 and 29.1 < s < n < 29.2
+    assert [label for label, _ in bm.legend] == ["建设用地", "裸地", "植被", "水域"]
+    # decode the PNG: class colours where data, transparent where 0
+    import base64
+
+    import rasterio
+    from rasterio.io import MemoryFile
+
+    with MemoryFile(base64.b64decode(bm.image.split(",", 1)[1])) as mem, mem.open() as png:
+        rgba = png.read()
+    assert rgba.shape[0] == 4 and (rgba[3] == 0).any() and (rgba[3] == 255).any()
+    assert max(rgba.shape[1:]) <= 2048
+    small = raster_basemap(tif, "x", None, max_px=20)
+    assert small.image != bm.image
+
+
+def test_report_links_only_where_a_report_exists(tmp_path, synth):
+    res, ws = synth
+    out = tmp_path / "out"
+    reports = out / "reports"
+    reports.mkdir(parents=True)
+    pid = res.parcels["parcel_id"].iloc[5]
+    (reports / briefing.report_file(pid)).write_text("<html></html>", encoding="utf-8")
+    path = briefing.save_briefing_map(res, tmp_path / "maps" / "briefing.html", ws=ws, reports_dir=reports)
+    data = payload_of(path.read_text(encoding="utf-8"))
+    parcels = next(lp for lp in data["layers"] if lp["name"] == "parcels")
+    assert parcels["reportPrefix"] == "../out/reports/"
+    col = parcels["cols"]["_report"]
+    vals = [col["d"][i] if i >= 0 else None for i in col["i"]] if "d" in col else col["v"]
+    assert sum(v is not None for v in vals) == 1 and vals[5] == briefing.report_file(pid)
+
+
+def test_write_briefing_map_output(tmp_path, synth):
+    res, ws = synth
+    assert briefing.write_briefing_map(res, tmp_path / "out", None, ws) == []
+    written = briefing.write_briefing_map(res, tmp_path / "out", tmp_path / "maps", ws)
+    assert written == [tmp_path / "maps" / "briefing.html"] and written[0].stat().st_size > 150_000
+
+
+def test_map_command_from_results_gpkg(tmp_path):
+    from geo_tenglong.cli import main
+
+    res = synthetic_results(30)
+    res.write(tmp_path / "out")
+    out = tmp_path / "maps" / "b.html"
+    r = CliRunner().invoke(main, ["map", str(tmp_path / "out" / "results.gpkg"), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "wrote" in r.output and out.is_file()
+    data = payload_of(out.read_text(encoding="utf-8"))
+    assert {"parcels", "fragments", "split_checks", "merge_checks", "idle_land"} <= {lp["name"] for lp in data["layers"]}
+    r = CliRunner().invoke(main, ["map", str(tmp_path / "nowhere"), "-o", str(out)])
+    assert r.exit_code == 2 and "workspace" in r.output
+
+
+def test_sample_sized_map_stays_under_5_mb(synth):
+    res = synthetic_results(1500)
+    page = briefing.render_briefing_html(res, ws=synthetic_workspace(res))
+    assert len(page.encode("utf-8")) < 5_000_000
