@@ -62,6 +62,9 @@ CASES = [
     ("ring-of-two-points", HEADER + PLOT.replace("5,", "3,") + P1 + P2 + P1, 14, "at least 3"),
     ("closing-label-moved", HEADER + PLOT + P1 + P2 + P3 + P4 + "J1,1,3224000.500,40503000.000\n", 18,
      "repeats the label"),
+    ("overlapping-parts", HEADER + PLOT.replace("5,", "10,") + P1 + P2 + P3 + P4 + P1
+     + "".join(ln.replace(",1,", ",2,").replace("3224000", "3224020").replace("3224050", "3224070")
+               for ln in (P1, P2, P3, P4, P1)), 17, "rings 1 and 2 cross or overlap"),
     ("duplicate-ring", HEADER + PLOT.replace("5,", "10,") + P1 + P2 + P3 + P4 + P1
      + (P1 + P2 + P3 + P4 + P1).replace(",1,", ",2,"), 19, "repeats ring 1"),
     ("zone-mismatch", h(带号="39") + RECT, 9, "带号 39 disagrees with the zone prefix 40"),

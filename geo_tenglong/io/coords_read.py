@@ -580,14 +580,17 @@ def _precision(text: str) -> float:
 
 
 def _build(parsed: Sequence[_Parsed]):
-    """Geometries, areas and findings for parsed files.
+    """Geometries of all plots of all parsed files, built at once.
 
     Returns
     -------
-    (list of GeoDataFrame-ready dicts per file, list of InputError or None per file)
+    plot_keys : list of (file index, plot index)
+    geoms, area, perimeter : numpy arrays, one item per plot
+    orders : dict plot number -> ring order (outer ring then its holes), for multi-ring plots
+    errors : dict file index -> the first InputError of that file
     """
     # one linear ring per parsed ring, all files at once
-    ring_xy, ring_owner = [], []           # owner = (file k, plot j)
+    ring_xy = []
     plot_first_ring, plot_n_rings = [], []
     plot_keys = []
     for k, pf in enumerate(parsed):
@@ -595,9 +598,7 @@ def _build(parsed: Sequence[_Parsed]):
             plot_first_ring.append(len(ring_xy))
             plot_n_rings.append(len(p.rings))
             plot_keys.append((k, j))
-            for r in p.rings:
-                ring_xy.append(r.xy)
-                ring_owner.append(len(plot_keys) - 1)
+            ring_xy.extend(r.xy for r in p.rings)
     if not ring_xy:
         return [], np.empty(0, dtype=object), {}, np.empty(0), np.empty(0), {}
     lens = np.fromiter((len(a) for a in ring_xy), dtype=np.int64, count=len(ring_xy))
@@ -665,24 +666,29 @@ def _invalid_error(geom, plot: _Plot, path) -> InputError:
         pt = np.array([float(m.group(1)), float(m.group(2))])
         # the segments through the reported point (start line, labels), else the nearest point
         segs = []
-        for r in plot.rings:
+        for ri, r in enumerate(plot.rings):
             a, b = r.xy[:-1], r.xy[1:]
             ab = b - a
             t = np.clip(((pt - a) * ab).sum(axis=1) / np.maximum((ab * ab).sum(axis=1), 1e-12), 0, 1)
             d = np.hypot(*(a + t[:, None] * ab - pt).T)
             nxt = r.labels[1:] + r.labels[:1]
-            segs.extend((d[k], r.lines[k], f"{r.labels[k]}–{nxt[k]}") for k in range(len(d)))
+            segs.extend((d[k], r.lines[k], f"{r.labels[k]}–{nxt[k]}", ri) for k in range(len(d)))
         segs.sort(key=lambda s: (round(s[0], 6), s[1]))
         on = [s for s in segs if s[0] < 1e-6] or segs[:1]
         line = on[0][1]
         names = " and ".join(s[2] for s in on[:2])
         where_txt = f" at X={pt[1]:.3f}, Y={pt[0]:.3f} (segment {names})"
+        rings_hit = sorted({s[3] + 1 for s in on})
+        if len(rings_hit) > 1:
+            where_txt = (f"rings {' and '.join(map(str, rings_hit[:2]))} cross or overlap (parts must not "
+                         f"overlap, holes must lie inside their outline){where_txt}")
     kind = reason.split("[")[0].strip()
     expl = {"Self-intersection": "the boundary crosses itself", "Ring Self-intersection": "a ring touches itself",
             "Too few points": "a ring has too few points", "Interior is disconnected": "holes cut the plot apart",
             "Nested shells": "parts lie inside each other", "Self-intersection ": "the boundary crosses itself"}
+    what = "" if where_txt.startswith("rings ") else expl.get(kind, kind)
     return InputError(f"plot {plot.attrs.get('plot_no') or plot.line} is not a valid polygon: "
-                      f"{expl.get(kind, kind)}{where_txt}", path, f"line {line}")
+                      f"{what}{where_txt}", path, f"line {line}")
 
 
 # --------------------------------------------------------------------------------------------------
