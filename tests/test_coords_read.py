@@ -300,6 +300,12 @@ def test_thirteen_field_plot_line(tmp_path):
     assert p.extra_fields == "土地整理,0.5000,0.1200,示范"
 
 
+def test_extra_header_keys_are_kept(tmp_path):
+    text = HEADER.replace("转换参数=,,,,,,\n", "转换参数=,,,,,,\n项目类型=土地整治\n高程基准=1985国家高程基准\n") + RECT
+    cf = read_text(tmp_path, text)
+    assert cf.header["项目类型"] == "土地整治" and cf.header["高程基准"] == "1985国家高程基准"
+
+
 def test_seven_key_header_without_version(tmp_path):
     text = ("[属性描述]\n坐标系=2000国家大地坐标系\n几度分带=3\n投影类型=高斯克吕格\n计量单位=米\n带号=40\n精度=0.001\n"
             "转换参数=,,,,,,\n[地块坐标]\n" + RECT)
