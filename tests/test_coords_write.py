@@ -100,6 +100,10 @@ def test_round_trip_own_file(tmp_path):
     assert cf.plots[ATTRS + ["parcel_id"]].equals(back.plots[ATTRS + ["parcel_id"]])
     assert back.crs == cf.crs
     assert back.header["数据产生单位"] == cf.header["数据产生单位"]
+    old = dict(cf.header, 格式版本号="1.0", 高程基准="1985国家高程基准")
+    (out,) = write_coords(cf.plots, tmp_path / "rt2.txt", header=old)
+    back = read_coords(out)
+    assert back.header["格式版本号"] == "1.01版本" and back.header["高程基准"] == "1985国家高程基准"
     assert len(back.findings) == 0
 
 

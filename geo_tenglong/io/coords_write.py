@@ -136,8 +136,9 @@ def format_coords(gdf: gpd.GeoDataFrame, header: dict | None = None, project: di
         ``parcel_id``), ``plot_name`` (else ``owner_name``), ``shape_type`` (default 面),
         ``sheet_no``, ``plot_use``, ``land_class_code`` (else ``land_use_code``), ``extra_fields``.
     header : dict, optional
-        ``[属性描述]`` values to keep (数据产生单位, 数据产生日期, 精度 …); 坐标系, 几度分带,
-        投影类型, 计量单位 and 带号 always follow the CRS.
+        ``[属性描述]`` values to keep (数据产生单位, 数据产生日期, 精度, 转换参数, extra keys);
+        格式版本号 is always 1.01版本, and 坐标系, 几度分带, 投影类型, 计量单位 and 带号 always
+        follow the CRS.
     project : dict, optional
         ``[项目信息]`` key/values; the section is written only when given.
     date : str or date, optional
@@ -157,8 +158,8 @@ def format_coords(gdf: gpd.GeoDataFrame, header: dict | None = None, project: di
     if not h["数据产生日期"]:
         d = date or _dt.date.today()
         h["数据产生日期"] = d.isoformat() if isinstance(d, _dt.date) else str(d)
-    h.update({"坐标系": DATUM_NAMES[zone.datum], "几度分带": str(zone.width), "投影类型": "高斯克吕格",
-              "计量单位": "米", "带号": str(zone.zone)})
+    h.update({"格式版本号": "1.01版本", "坐标系": DATUM_NAMES[zone.datum], "几度分带": str(zone.width),
+              "投影类型": "高斯克吕格", "计量单位": "米", "带号": str(zone.zone)})
     out = []
     if project:
         out.append("[项目信息]")
