@@ -30,6 +30,8 @@ from .analysis.split_merge import assess_split_merge
 from .analysis.subsidies import assess_subsidies
 from .analysis.targets import assess_targets
 from .crs import planar_area
+from .report.onepager import write_onepager
+from .report.parcel_report import write_reports
 from .report.workbook import write_workbook
 from .webmap.briefing import write_briefing_map
 from .results import Results
@@ -56,6 +58,8 @@ STAGES: list[Stage] = [
 #: Output writers: (name, Chinese label, function(results, out_dir, maps_dir, workspace) -> list of paths).
 OUTPUTS: list[tuple[str, str, Callable[..., list[Path]]]] = [
     ("workbook", "写出Excel清单", write_workbook),
+    ("reports", "生成宗地报告", write_reports),
+    ("onepager", "生成一页纸汇报", write_onepager),
     ("map", "生成汇报地图", write_briefing_map),  # keep last: links to reports written before it
 ]
 

@@ -39,6 +39,7 @@ def main():
 
 from .check import check_merge_cmd, check_split_cmd  # noqa: E402
 from .map import map_cmd  # noqa: E402
+from .report import report_cmd  # noqa: E402
 from .run import run_cmd  # noqa: E402
 from .ruleset import ruleset_group  # noqa: E402
 
@@ -47,3 +48,4 @@ main.add_command(ruleset_group)
 main.add_command(check_split_cmd)
 main.add_command(check_merge_cmd)
 main.add_command(map_cmd)
+main.add_command(report_cmd)

@@ -33,7 +33,8 @@ from .pdf import html_to_pdf, split_by_outline
 from .workbook import park_names, split_ids
 
 __all__ = ["REPORTS_DIR", "ATLAS_FILE", "INDEX_FILE", "report_relpath", "report_path", "flagged_parcels",
-           "render_reports_html", "write_parcel_reports", "write_reports", "corner_table", "template_env"]
+           "render_reports_html", "write_parcel_reports", "write_reports", "corner_table", "corner_rows",
+           "template_env"]
 
 #: Folder (inside the output folder) of the parcel reports; the web map links to ``reports/<relpath>``.
 REPORTS_DIR = "reports"
@@ -178,25 +179,26 @@ def corner_table(geom) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["点号", "X", "Y", "边长", "圈号"])
 
 
-def _corner_rows(parcel_row, gdf_crs) -> pd.DataFrame:
-    """The 界址点成果表 from ``report.corner_table.corner_points`` when it exists, else :func:`corner_table`."""
-    try:
-        from .corner_table import corner_points  # another engineer's module; optional
-    except ImportError:
-        return corner_table(parcel_row.geometry)
-    try:
-        import geopandas as gpd
+def corner_rows(parcels) -> dict[str, pd.DataFrame]:
+    """The 界址点成果表 of each parcel (``点号, X, Y, 边长, 圈号``), by parcel id.
 
-        one = gpd.GeoDataFrame([parcel_row], geometry="geometry", crs=gdf_crs)
-        table = corner_points(one)
-        if all(c in table.columns for c in ("点号", "X", "Y", "边长")) and len(table):
-            for idc in ("parcel_id", "宗地代码"):
-                if idc in table.columns:
-                    table = table[table[idc].astype(str) == str(parcel_row["parcel_id"])]
-            return table
-    except Exception:  # noqa: BLE001 — the fallback is always right; never lose a report over it
-        pass
-    return corner_table(parcel_row.geometry)
+    Uses :func:`geo_tenglong.report.corner_table.corner_points` (the surveyor's labels and the
+    order of the 界址点坐标交换格式 writer) when that module is present, else :func:`corner_table`.
+    """
+    ids = parcels["parcel_id"].astype(str).to_numpy()
+    try:
+        from .corner_table import corner_points
+    except ImportError:
+        corner_points = None
+    if corner_points is not None and len(parcels):
+        try:
+            t = corner_points(parcels)
+            t = pd.DataFrame({"parcel_id": t["parcel_id"].astype(str), "点号": t["point_no"], "X": t["x"],
+                              "Y": t["y"], "边长": t["edge_m"], "圈号": t["ring"]})
+            return {k: g.drop(columns="parcel_id").reset_index(drop=True) for k, g in t.groupby("parcel_id", sort=False)}
+        except Exception:  # noqa: BLE001 — the local table is always right; never lose a report over it
+            pass
+    return {pid: corner_table(g) for pid, g in zip(ids, parcels.geometry)}
 
 
 # ---------------------------------------------------------------------------------- the context
@@ -223,6 +225,13 @@ class _Context:
         self.related = self._related()
         self.targets = self._targets()
         self.metrics = results.metrics or {}
+        self._corners: dict[str, pd.DataFrame] = {}
+        try:
+            from .corner_table import crs_label
+
+            self.info["crs_label"] = crs_label(p.crs)
+        except Exception:  # noqa: BLE001
+            self.info["crs_label"] = self.info.get("crs", "")
         self.means = {c: float(pd.to_numeric(p[c], errors="coerce").mean()) for c in
                       ("far", "building_coverage", "admin_share") if c in p.columns}
         ev = results.layer("enterprise_eval")
@@ -258,6 +267,17 @@ class _Context:
         if t is None or not len(t) or "metric" not in t:
             return {}
         return {str(r["metric"]): r for r in pd.DataFrame(t).to_dict("records")}
+
+    def prepare_corners(self, ids) -> None:
+        """Compute the 界址点成果表 of many parcels at once (vectorised)."""
+        todo = [pid for pid in ids if pid not in self._corners and pid in self.pos.index]
+        if todo:
+            self._corners.update(corner_rows(self.parcels.iloc[self.pos[todo].to_numpy()]))
+
+    def corners(self, pid: str) -> pd.DataFrame:
+        if pid not in self._corners:
+            self.prepare_corners([pid])
+        return self._corners.get(pid, corner_table(self.parcels.geometry.iloc[int(self.pos[pid])]))
 
     # -------------------------------------------------------------------------------- per parcel
     def findings_for(self, pid: str) -> pd.DataFrame:
@@ -358,7 +378,7 @@ def _page(ctx: _Context, pid: str) -> dict:
     get = row.get
     findings = ctx.findings_for(pid)
     neigh, blds, plots = ctx.neighbours(geom, pid)
-    corners = _corner_rows(row, ctx.parcels.crs)
+    corners = ctx.corners(pid)
     uniq = corners.drop_duplicates("点号", keep="first")
     corner_xy = uniq[["Y", "X"]].to_numpy(dtype=float) if len(uniq) else None
     png = figures.parcel_map(geom, neigh, blds, plots, corner_xy=corner_xy, width_in=4.1, height_in=2.85)
@@ -493,6 +513,7 @@ def write_parcel_reports(results, parcel_ids: Iterable[str], reports_dir: str | 
     if not ids:
         return []
     ctx = _Context(results, ws)
+    ctx.prepare_corners([i for i in ids if i in ctx.pos.index])
     env = template_env()
     css = _css()
     tpl = env.get_template("parcel.html")

@@ -1,0 +1,229 @@
+"""The leadership one-pager (一页纸汇报): the county against its targets on one A4 page.
+
+Key figures, progress towards each target, reclaimable low-efficiency land by park and township,
+亩均效益 class counts and the parcels to act on first, with matplotlib charts embedded as data
+URIs. Written as ``一页纸汇报.html`` and, when Chromium is available, ``一页纸汇报.pdf``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..findings import FAIL, WARN
+from ..io.atomic import check_not_input, write_text_atomic
+from . import figures
+from .parcel_report import REPORTS_DIR, _fmt, _missing, _text, flagged_parcels, report_relpath, template_env, _css
+from .pdf import html_to_pdf
+from .workbook import park_names
+
+__all__ = ["ONEPAGER_FILE", "onepager_context", "render_onepager", "write_onepager"]
+
+#: Base name of the one-pager (``.html`` and ``.pdf``) in the output folder.
+ONEPAGER_FILE = "一页纸汇报"
+_TOP_N = 10
+
+
+def _reclaim_by_area(results, ws) -> tuple[pd.Series, pd.Series]:
+    """Reclaimable 亩 by park and by township, from the ``reclaimable`` parcel column."""
+    p = results.parcels
+    if "reclaimable" not in p.columns:
+        return pd.Series(dtype=float), pd.Series(dtype=float)
+    sel = p[p["reclaimable"].fillna(False).astype(bool)]
+    parks = park_names(results, ws)
+    park = sel.get("park_id", pd.Series("", index=sel.index)).map(
+        lambda v: "园区外" if _missing(v) else parks.get(str(v), str(v)))
+    town = sel.get("township", pd.Series("", index=sel.index)).map(lambda v: "未注明" if _missing(v) else str(v))
+    area = pd.to_numeric(sel["area_mu"], errors="coerce")
+    return (area.groupby(park.to_numpy()).sum().sort_values(ascending=False),
+            area.groupby(town.to_numpy()).sum().sort_values(ascending=False))
+
+
+def _class_counts(results) -> pd.DataFrame:
+    ev = results.layer("enterprise_eval")
+    if ev is None or not len(ev) or "eval_class" not in ev:
+        p = results.parcels
+        if "eval_class" not in p.columns:
+            return pd.DataFrame()
+        c = p["eval_class"].dropna().astype(str).value_counts()
+        return pd.DataFrame({"全部": c}).reindex(["A", "B", "C", "D"]).fillna(0)
+    ev = pd.DataFrame(ev)
+    year = pd.to_numeric(ev.get("year"), errors="coerce")
+    if year.notna().any():
+        ev = ev[year == year.max()]
+    if "in_scope" in ev:
+        ev = ev[ev["in_scope"].fillna(False).astype(bool)]
+    scale = ev["scale"].astype(str) if "scale" in ev else pd.Series("全部", index=ev.index)
+    table = pd.crosstab(ev["eval_class"].astype(str), scale)
+    return table.reindex(["A", "B", "C", "D"]).fillna(0).astype(int)
+
+
+def _top_parcels(results, ws, n: int = _TOP_N) -> list[dict]:
+    p = results.parcels
+    ids = flagged_parcels(results)
+    if not ids:
+        return []
+    f = results.findings
+    f = f[f["status"].isin([FAIL, WARN])]
+    fails = f[f["status"] == FAIL].groupby(f["parcel_id"].astype(str))["rule_id"].agg(lambda s: sorted(set(s)))
+    warns = f[f["status"] == WARN].groupby(f["parcel_id"].astype(str))["rule_id"].agg(lambda s: sorted(set(s)))
+    sel = p[p["parcel_id"].astype(str).isin(ids)].copy()
+    sel["_pid"] = sel["parcel_id"].astype(str)
+
+    def col(name, default=np.nan):
+        return sel[name] if name in sel.columns else pd.Series(default, index=sel.index)
+
+    sel["_reclaim"] = col("reclaimable", False).fillna(False).astype(bool).astype(int)
+    sel["_idle"] = pd.to_numeric(col("idle_tier"), errors="coerce").fillna(0)
+    sel["_d"] = (col("eval_class", None).astype(str) == "D").astype(int)
+    sel["_nfail"] = sel["_pid"].map(fails).map(lambda v: len(v) if isinstance(v, list) else 0)
+    sel["_area"] = pd.to_numeric(sel["area_mu"], errors="coerce").fillna(0)
+    sel = sel.sort_values(["_reclaim", "_idle", "_d", "_nfail", "_area"], ascending=False, kind="stable").head(n)
+    parks = park_names(results, ws)
+    rows = []
+    for _, r in sel.iterrows():
+        holder = r.get("holder_name")
+        park_id = r.get("park_id")
+        place = "、".join(x for x in (_text(r.get("township")).replace("—", ""),
+                                       "" if _missing(park_id) else parks.get(str(park_id), str(park_id))) if x)
+        issues = (fails.get(r["_pid"]) or []) + [w + "(提示)" for w in (warns.get(r["_pid"]) or [])]
+        action = "可腾退" if r["_reclaim"] else ("闲置处置" if r["_idle"] > 0 else ("整治提升" if r["_d"] else "核查"))
+        rows.append({"parcel_id": r["_pid"], "owner": _text(holder if not _missing(holder) else r.get("owner_name")),
+                     "place": place or "—", "area_mu": _fmt(r.get("area_mu"), 2),
+                     "tax": _fmt(r.get("tax_per_mu"), 2), "eval_class": _text(r.get("eval_class")),
+                     "issues": "、".join(issues[:5]) + (" 等" if len(issues) > 5 else ""), "action": action,
+                     "href": f"{REPORTS_DIR}/{report_relpath(r['_pid'])}"})
+    return rows
+
+
+def onepager_context(results, ws=None) -> dict:
+    """Everything the one-pager shows, as plain values and PNG data URIs."""
+    p = results.parcels
+    info = {k: ("" if v is None else v) for k, v in results.info.items()}
+    info.setdefault("document", "")
+    flagged = flagged_parcels(results)
+    kpis = [{"l": "宗地总数 / 面积", "v": f"{len(p):,} 宗", "s": f"{_fmt(pd.to_numeric(p['area_mu']).sum(), 1)} 亩"},
+            {"l": "有不符合或提示结论的宗地", "v": f"{len(flagged):,} 宗", "s": ""}]
+    reclaim_mu = results.metrics.get("reclaimable_mu")
+    if reclaim_mu is None and "reclaimable" in p.columns:
+        reclaim_mu = float(pd.to_numeric(p.loc[p["reclaimable"].fillna(False).astype(bool), "area_mu"]).sum())
+    targets = results.layer("targets")
+    targets = pd.DataFrame(targets) if targets is not None else pd.DataFrame()
+    reclaim_target = None
+    if len(targets) and "metric" in targets:
+        hit = targets[targets["metric"] == "reclaimable_mu"]
+        if len(hit):
+            reclaim_target = float(hit["target"].iloc[0])
+    kpis.append({"l": "可腾退低效工业用地", "v": "—" if reclaim_mu is None else f"{_fmt(reclaim_mu, 1)} 亩",
+                 "s": "" if reclaim_target is None else f"目标 {_fmt(reclaim_target, 0)} 亩"})
+    if "idle_tier" in p.columns:
+        idle = p[pd.to_numeric(p["idle_tier"], errors="coerce").fillna(0) > 0]
+        kpis.append({"l": "闲置土地", "v": f"{len(idle):,} 宗", "s": f"{_fmt(pd.to_numeric(idle['area_mu']).sum(), 1)} 亩"})
+    frags = results.layer("fragments")
+    if frags is not None:
+        area = pd.to_numeric(frags["area_mu"], errors="coerce").sum() if "area_mu" in frags else np.nan
+        kpis.append({"l": "零星边角地/夹心地", "v": f"{len(frags):,} 块", "s": "" if np.isnan(area) else f"{_fmt(area, 1)} 亩"})
+    if "low_efficiency" in p.columns:
+        kpis.append({"l": "低效企业用地", "v": f"{int(p['low_efficiency'].fillna(False).astype(bool).sum()):,} 宗", "s": ""})
+
+    target_rows, progress_png = [], None
+    if len(targets):
+        op = {">=": "≥", "<=": "≤"}
+        for t in targets.to_dict("records"):
+            target_rows.append({"rule_id": _text(t.get("rule_id")), "label": _text(t.get("label")),
+                                "target": f"{op.get(str(t.get('op')), t.get('op') or '')}{_fmt(t.get('target'))}",
+                                "value": _fmt(t.get("value")), "unit": _text(t.get("unit")).replace("—", ""),
+                                "status": str(t.get("status")),
+                                "status_label": {"pass": "已达到", "fail": "未达到", "missing_data": "无数据"}.get(
+                                    str(t.get("status")), _text(t.get("status")))})
+        prog = pd.to_numeric(targets.get("progress"), errors="coerce")
+        show = targets[prog.notna() | targets["status"].isin(["fail", "pass"])]
+        if len(show):
+            progress_png = figures.progress_chart(show["label"].astype(str), pd.to_numeric(show["progress"], errors="coerce"),
+                                                  show["status"].astype(str), width_in=3.7)
+    by_park, by_town = _reclaim_by_area(results, ws)
+    reclaim_pngs = []
+    for series, title in ((by_park, "按园区"), (by_town, "按乡镇(街道)")):
+        if len(series):
+            top = series.head(8)
+            reclaim_pngs.append(figures.bar_chart(top.index, top.to_numpy(), title=f"可腾退低效用地{title}(亩)",
+                                                  unit="亩", colors="#c0392b", width_in=3.7,
+                                                  height_in=max(1.5, 0.24 * len(top) + 0.75)))
+    classes = _class_counts(results)
+    class_png = None
+    if len(classes) and classes.to_numpy().sum() > 0:
+        class_png = _class_chart(classes)
+    return {"info": info, "kpis": kpis, "targets": target_rows,
+            "progress_uri": figures.png_data_uri(progress_png) if progress_png else None,
+            "reclaim_uris": [figures.png_data_uri(b) for b in reclaim_pngs],
+            "class_uri": figures.png_data_uri(class_png) if class_png else None,
+            "class_table": [{"cls": c, "counts": {k: int(v) for k, v in classes.loc[c].items()}}
+                            for c in classes.index] if len(classes) else [],
+            "class_cols": list(classes.columns) if len(classes) else [],
+            "top": _top_parcels(results, ws)}
+
+
+def _class_chart(classes: pd.DataFrame) -> bytes:
+    from matplotlib.figure import Figure
+
+    with figures._rc():
+        fig = Figure(figsize=(3.7, 1.9))
+        ax = fig.add_subplot(1, 1, 1)
+        x = np.arange(len(classes.index))
+        bottom = np.zeros(len(x))
+        shades = ["#2e86c1", "#aed6f1", "#85929e"]
+        for k, col in enumerate(classes.columns):
+            vals = classes[col].to_numpy(dtype=float)
+            ax.bar(x, vals, bottom=bottom, width=0.6, label=str(col), color=shades[k % len(shades)],
+                   edgecolor=[figures.CLASS_COLORS.get(c, "#555") for c in classes.index], linewidth=1.5)
+            bottom += vals
+        for xi, total in zip(x, bottom):
+            ax.text(xi, total, f"{int(total)}", ha="center", va="bottom", fontsize=8)
+        names = {"A": "A 优先发展", "B": "B 提升发展", "C": "C 调控帮扶", "D": "D 倒逼整治"}
+        ax.set_xticks(x, [names.get(c, c) for c in classes.index], fontsize=8)
+        ax.set_ylim(0, max(bottom.max(), 1) * 1.22)
+        ax.set_ylabel("企业数(家)", fontsize=8)
+        ax.set_title("亩均效益评价分类(参评企业)", fontsize=9)
+        if len(classes.columns) > 1:
+            ax.legend(fontsize=7, frameon=False)
+        ax.spines[["top", "right"]].set_visible(False)
+        fig.tight_layout()
+        return figures._save(fig, 130)
+
+
+def render_onepager(results, ws=None) -> str:
+    """The one-pager as a self-contained HTML string (autoescaped)."""
+    ctx = onepager_context(results, ws)
+    return template_env().get_template("onepager.html").render(css=_css(), **ctx)
+
+
+def write_onepager(results, out_dir, maps_dir=None, ws=None, pdf: bool = True) -> list[Path]:
+    """Write ``一页纸汇报.html`` (and ``.pdf`` when Chromium is available) into ``out_dir``.
+
+    Parameters
+    ----------
+    results : Results
+    out_dir : str or Path
+    maps_dir : Path, optional
+        Unused (the :data:`~geo_tenglong.pipeline.OUTPUTS` signature).
+    ws : Workspace, optional
+        Park names; inputs are never overwritten.
+    pdf : bool
+        Also print the PDF.
+
+    Returns
+    -------
+    list of Path
+    """
+    out_dir = Path(out_dir)
+    inputs = getattr(ws, "inputs", ()) or ()
+    html_path = out_dir / f"{ONEPAGER_FILE}.html"
+    pdf_path = out_dir / f"{ONEPAGER_FILE}.pdf"
+    check_not_input(html_path, inputs)
+    check_not_input(pdf_path, inputs)
+    written = [write_text_atomic(html_path, render_onepager(results, ws))]
+    if pdf and html_to_pdf(html_path, pdf_path) is not None:
+        written.append(pdf_path)
+    return written
