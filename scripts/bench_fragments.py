@@ -1,0 +1,158 @@
+#!/usr/bin/env python
+"""Benchmark: finding 零星边角地/夹心地 (``geo_tenglong.analysis.fragments.find_gaps``) at scale.
+
+Usage
+-----
+``python scripts/bench_fragments.py [--sizes 100000 1000000] [--naive-max 100000] [--source synthetic|sample]``
+
+For each size N it builds a synthetic county of N parcels (``--source sample`` asks
+``scripts/make_sample_layers.py --parcels N --out DIR`` for it instead; the built-in layout is the
+default because it plants a known number of gaps to check against), then times
+
+- the tiled planar partition of :func:`find_gaps` (nodes and polygonizes tile by tile), and
+- the naive way beside it: one union of every parcel, road and water, differenced from the study
+  area (:func:`naive_gaps`) — run only up to ``--naive-max`` parcels, because it grows badly;
+
+and prints a table (seconds, plots found, their total area, the planted gaps). The built-in layout:
+a grid of street blocks, 20 m road surfaces between them, every block cut into 12 parcels along
+jittered lines (so parcels tile the block exactly, with skewed edges), then about 3 % of the parcels
+removed (the planted gaps) and one parcel in 200 pulled 2 m away from its neighbour (a sliver).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from geo_tenglong.analysis.fragments import find_gaps, naive_gaps  # noqa: E402
+
+BLOCK_W, BLOCK_H, ROAD = 200.0, 150.0, 20.0
+NX, NY = 4, 3  # parcels per block
+
+
+def synthetic_county(n_parcels: int, seed: int = 7, gap_share: float = 0.03, sliver_every: int = 200):
+    """A grid of blocks cut into parcels, with roads between blocks and planted gaps.
+
+    Returns
+    -------
+    parcels, roads : ndarray of Polygon
+    study_area : Polygon
+    planted : int
+        Number of parcels removed as gaps (adjacent removed parcels make one plot, so the plots
+        found can be fewer).
+    """
+    rng = np.random.default_rng(seed)
+    n_blocks = int(np.ceil(n_parcels / (NX * NY)))
+    gx = int(np.ceil(np.sqrt(n_blocks)))
+    gy = int(np.ceil(n_blocks / gx))
+    pitch_x, pitch_y = BLOCK_W + ROAD, BLOCK_H + ROAD
+    x0, y0 = 40_500_000.0, 3_200_000.0
+    bi = np.arange(gx * gy)[:n_blocks]
+    bx = x0 + ROAD + (bi % gx) * pitch_x
+    by = y0 + ROAD + (bi // gx) * pitch_y
+    # a jittered (NX+1) x (NY+1) lattice per block; the outer ring stays on the block outline
+    u = np.linspace(0, BLOCK_W, NX + 1)
+    v = np.linspace(0, BLOCK_H, NY + 1)
+    lx = np.broadcast_to(u[None, None, :], (n_blocks, NY + 1, NX + 1)).copy()
+    ly = np.broadcast_to(v[None, :, None], (n_blocks, NY + 1, NX + 1)).copy()
+    lx[:, :, 1:-1] += rng.uniform(-8, 8, size=(n_blocks, NY + 1, NX - 1))
+    ly[:, 1:-1, :] += rng.uniform(-6, 6, size=(n_blocks, NY - 1, NX + 1))
+    lx += bx[:, None, None]
+    ly += by[:, None, None]
+    # parcel (b, j, i): corners (j,i) (j,i+1) (j+1,i+1) (j+1,i)
+    j, i = np.meshgrid(np.arange(NY), np.arange(NX), indexing="ij")
+    j, i = j.ravel(), i.ravel()
+    cx = np.stack([lx[:, j, i], lx[:, j, i + 1], lx[:, j + 1, i + 1], lx[:, j + 1, i], lx[:, j, i]], axis=-1)
+    cy = np.stack([ly[:, j, i], ly[:, j, i + 1], ly[:, j + 1, i + 1], ly[:, j + 1, i], ly[:, j, i]], axis=-1)
+    coords = np.stack([cx, cy], axis=-1).reshape(-1, 5, 2)[:n_parcels]
+    coords = np.round(coords, 3)
+    parcels = shapely.polygons(coords)
+    # planted gaps: parcels removed; slivers: a parcel's east edge pulled 2 m west
+    drop = rng.random(len(parcels)) < gap_share
+    sliver = np.zeros(len(parcels), dtype=bool)
+    sliver[::sliver_every] = True
+    sliver &= ~drop
+    c = coords[sliver].copy()
+    c[:, 1:3, 0] -= 2.0
+    parcels[sliver] = shapely.polygons(c)
+    parcels = parcels[~drop]
+    # roads: one surface per grid line, the whole length of the county
+    width = gx * pitch_x + ROAD
+    height = gy * pitch_y + ROAD
+    roads = [shapely.box(x0 + k * pitch_x, y0, x0 + k * pitch_x + ROAD, y0 + height) for k in range(gx + 1)]
+    roads += [shapely.box(x0, y0 + k * pitch_y, x0 + width, y0 + k * pitch_y + ROAD) for k in range(gy + 1)]
+    study = shapely.box(x0, y0, x0 + width, y0 + height)
+    return parcels, np.asarray(roads, dtype=object), study, int(drop.sum())
+
+
+def sample_county(n_parcels: int, workdir: Path):
+    """Parcels and roads from ``scripts/make_sample_layers.py --parcels N`` (when it is ready)."""
+    import pyogrio
+
+    out = workdir / f"sample_{n_parcels}"
+    subprocess.run([sys.executable, str(Path(__file__).with_name("make_sample_layers.py")), "--parcels",
+                    str(n_parcels), "--out", str(out)], check=True)
+    files = {p.stem: p for p in out.iterdir()}
+    gpkg = next(out.glob("*.gpkg"))
+    parcels = pyogrio.read_dataframe(gpkg, layer="parcels").geometry.to_numpy()
+    roads = pyogrio.read_dataframe(gpkg, layer="roads").geometry.to_numpy()
+    layers = {name for name, _ in pyogrio.list_layers(gpkg)}
+    area_layer = "study_area" if "study_area" in layers else "urban_boundary"
+    study = shapely.union_all(pyogrio.read_dataframe(gpkg, layer=area_layer).geometry.to_numpy())
+    del files
+    return parcels, roads, study, -1
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    ap.add_argument("--naive-max", type=int, default=100_000,
+                    help="run the naive union-and-difference only up to this many parcels")
+    ap.add_argument("--source", choices=["synthetic", "sample"], default="synthetic")
+    ap.add_argument("--tile", type=int, default=1000, help="open boundary segments per tile")
+    args = ap.parse_args(argv)
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.sizes:
+            t = time.perf_counter()
+            if args.source == "sample":
+                parcels, roads, study, planted = sample_county(n, Path(tmp))
+            else:
+                parcels, roads, study, planted = synthetic_county(n)
+            t_build = time.perf_counter() - t
+            occupied = np.concatenate([parcels, roads])
+            t = time.perf_counter()
+            plots = find_gaps(occupied, [study], max_per_tile=args.tile)
+            t_tiled = time.perf_counter() - t
+            area = float(shapely.area(plots).sum())
+            if n <= args.naive_max:
+                t = time.perf_counter()
+                naive = naive_gaps(occupied, [study])
+                t_naive = time.perf_counter() - t
+                naive_txt = f"{t_naive:8.1f} s  {len(naive):>8,d}  {shapely.area(naive).sum():>14,.1f}"
+            else:
+                naive_txt = f"{'not run (> --naive-max)':>42}"
+            rows.append(f"{len(parcels):>10,d} {planted:>8,d} {t_build:7.1f} s | {t_tiled:8.1f} s  {len(plots):>8,d}  "
+                        f"{area:>14,.1f} | {naive_txt}")
+            print(rows[-1], flush=True)
+    head = (f"{'parcels':>10} {'planted':>8} {'build':>9} | {'tiled':>10}  {'plots':>8}  {'area m²':>14} | "
+            f"{'naive':>10}  {'plots':>8}  {'area m²':>14}")
+    print()
+    print(head)
+    print("-" * len(head))
+    print("\n".join(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
