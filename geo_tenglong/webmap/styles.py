@@ -319,7 +319,7 @@ PROPOSAL_FIELDS = (
     Field("n_parcels", "合并宗地数", "int"),
     Field("buyer_class", "受让方亩均评价"),
     Field("unified_term_end", "统一后使用期限至"),
-    Field("_verdict", "核查结论"),
+    Field("_verdict", "总体结论"),
     Field("failed", "未通过条件"),
     Field("message", "说明"),
 )
