@@ -257,7 +257,7 @@ def test_split_given_as_lines_is_checked_like_parts(tiantai):
                              geometry=[cut_line(100), cut_line(200)], crs=ZONE40)
     f, layer = run(lines, tiantai)
     assert set(f.loc[f["parcel_id"] == "SL", "status"]) <= {"pass", "not_applicable"}
-    assert layer["part_no"].tolist() == ["1", "2", "3"]
+    assert layer["part_no"].tolist() == [1, 2, 3]
     assert layer["area_mu"].tolist() == [15.0, 15.0, 15.0]
     assert (layer.geom_type == "Polygon").all()
     # a line through a building: cut

@@ -49,11 +49,12 @@ from ..stage import StageResult
 
 #: Columns of the ``split_checks`` layer (one row per part, plus geometry).
 SPLIT_CHECK_COLUMNS = ["proposal_id", "parcel_id", "part_no", "buyer_uscc", "area_m2", "area_mu", "area_ok",
-                       "buildings", "cut_buildings", "admin_only", "buyer_class", "part_status", "verdict", "failed"]
+                       "buildings", "cut_buildings", "admin_only", "buyer_class", "part_status", "verdict", "failed",
+                       "message"]
 #: Columns of the ``merge_checks`` table (one row per proposal).
 MERGE_CHECK_COLUMNS = ["proposal_id", "parcel_ids", "buyer_uscc", "n_parcels", "area_m2", "area_mu",
                        "shared_length_m", "adjacent", "rights_nature", "rights_type", "same_rights",
-                       "unified_term_end", "splittable", "buyer_class", "verdict", "failed"]
+                       "unified_term_end", "splittable", "buyer_class", "verdict", "failed", "message"]
 
 NA_MESSAGE = "本县规则集无此条款"
 _LINES = {"LineString", "MultiLineString", "LinearRing"}
@@ -162,16 +163,23 @@ class _Rows:
                           "status": status, "value": value, "threshold": threshold, "unit": unit, "limit": limit,
                           "message": f"{condition}: {message}" if message else condition})
 
-    def verdicts(self) -> tuple[dict[str, str], dict[str, str | None]]:
-        """Per proposal: the verdict, and the failed or missing conditions joined with 、."""
+    def verdicts(self) -> tuple[dict[str, str], dict[str, str | None], dict[str, str]]:
+        """Per proposal: the verdict, the failed or missing conditions joined with 、, and a message
+        (the messages of those conditions and of the notes, or 各项条件均符合)."""
         statuses: dict[str, set] = {}
         failed: dict[str, list] = {}
+        notes: dict[str, list] = {}
         for r in self.rows:
-            statuses.setdefault(r["proposal_id"], set()).add(r["status"])
+            p = r["proposal_id"]
+            statuses.setdefault(p, set()).add(r["status"])
             if r["status"] in (FAIL, MISSING_DATA):
-                failed.setdefault(r["proposal_id"], []).append(r["condition"])
-        return ({p: _verdict(s) for p, s in statuses.items()},
-                {p: "、".join(failed[p]) if p in failed else None for p in statuses})
+                failed.setdefault(p, []).append(r["condition"])
+            if r["status"] in (FAIL, MISSING_DATA, WARN):
+                notes.setdefault(p, []).append(r["message"])
+        verdicts = {p: _verdict(s) for p, s in statuses.items()}
+        messages = {p: ";".join(notes.get(p, [])) or ("各项条件均符合" if verdicts[p] == PASS else NA_MESSAGE)
+                    for p in statuses}
+        return verdicts, {p: "、".join(failed[p]) if p in failed else None for p in statuses}, messages
 
     def findings(self) -> pd.DataFrame:
         if not self.rows:
@@ -669,15 +677,19 @@ def check_split(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None, p
     for c in SPLIT_CHECK_COLUMNS:
         if c not in layer.columns:
             layer[c] = None
-    verdicts, failed = rows.verdicts()
+    verdicts, failed, messages = rows.verdicts()
     layer["verdict"] = layer["proposal_id"].map(verdicts)
     layer["failed"] = layer["proposal_id"].map(failed)
+    layer["message"] = layer["proposal_id"].map(messages)
     layer["part_status"] = layer["part_status"].fillna(layer["verdict"])
-    layer["part_no"] = layer["part_no"].astype("string")
+    nos = pd.to_numeric(layer["part_no"], errors="coerce")
+    whole = nos.notna() == layer["part_no"].notna()
+    whole = whole.all() and bool((nos.dropna() % 1 == 0).all())
+    layer["part_no"] = nos.astype("Int64") if whole else layer["part_no"].astype("string")
     for c in ("area_ok", "admin_only"):
         layer[c] = layer[c].astype("boolean")
     for c in ("proposal_id", "parcel_id", "buyer_uscc", "buildings", "cut_buildings", "buyer_class", "part_status",
-              "verdict", "failed"):
+              "verdict", "failed", "message"):
         layer[c] = layer[c].astype("string")
     geoms = [g if g is not None else shapely.Polygon() for g in layer["geometry"]]
     out = gpd.GeoDataFrame(layer[SPLIT_CHECK_COLUMNS], geometry=geoms, crs=crs)
@@ -897,9 +909,10 @@ def check_merge(parcels: gpd.GeoDataFrame, proposals: pd.DataFrame | None, rules
     for c in MERGE_CHECK_COLUMNS:
         if c not in table.columns:
             table[c] = None
-    verdicts, failed = rows.verdicts()
+    verdicts, failed, messages = rows.verdicts()
     table["verdict"] = table["proposal_id"].map(verdicts)
     table["failed"] = table["proposal_id"].map(failed)
+    table["message"] = table["proposal_id"].map(messages)
     table = table[MERGE_CHECK_COLUMNS]
     for c in ("adjacent", "same_rights", "splittable"):
         table[c] = table[c].astype("boolean")
@@ -908,7 +921,7 @@ def check_merge(parcels: gpd.GeoDataFrame, proposals: pd.DataFrame | None, rules
     for c in ("area_m2", "area_mu", "shared_length_m"):
         table[c] = pd.to_numeric(table[c], errors="coerce").astype(float)
     for c in ("proposal_id", "parcel_ids", "buyer_uscc", "rights_nature", "rights_type", "unified_term_end",
-              "buyer_class", "verdict", "failed"):
+              "buyer_class", "verdict", "failed", "message"):
         table[c] = table[c].astype("string")
     return findings, table
 
