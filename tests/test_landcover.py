@@ -149,23 +149,36 @@ def test_raster_without_crs_assumes_the_parcels_crs(tmp_path, grid):
     assert got.loc[0, "built"] == pytest.approx(expected_shares(poly, arr, X0, Y0)["built"], abs=1e-9)
 
 
-def test_reads_windows_not_the_whole_raster(tmp_path, monkeypatch):
-    """A 4096 × 4096 tiled raster: every read is a parcel's window, never the raster."""
+@pytest.mark.parametrize("strategy", ["chunked", "feature-sequential"])
+def test_reads_windows_not_the_whole_raster(tmp_path, monkeypatch, strategy):
+    """A 4096 × 4096 tiled raster: every read is a window much smaller than the raster."""
     arr = np.ones((4096, 4096), dtype="uint8")
     path = write_raster(tmp_path / "big.tif", arr, X0, Y0, "EPSG:4528", tiled=True)
     seen = []
-    original = landcover.RasterioRasterSource.read_window
+    original = rasterio.io.DatasetReader.read
 
-    def spy(self, x0, y0, nx, ny):
-        seen.append(nx * ny)
-        return original(self, x0, y0, nx, ny)
+    def spy(self, *args, window=None, **kw):
+        assert window is not None, "a read without a window loads the whole raster"
+        seen.append(window.width * window.height)
+        return original(self, *args, window=window, **kw)
 
-    monkeypatch.setattr(landcover.RasterioRasterSource, "read_window", spy)
+    monkeypatch.setattr(rasterio.io.DatasetReader, "read", spy)
     gs = gpd.GeoSeries([box(X0 + 100 * i, Y0 - 100 * i - 40, X0 + 100 * i + 30, Y0 - 100 * i) for i in range(1, 30)],
                        crs="EPSG:4528")
-    got = zonal_shares(gs, path, CLASSES)
+    got = zonal_shares(gs, path, CLASSES, strategy=strategy, chunk_px=256)
     assert (got["built"] == 1).all()
-    assert seen and max(seen) < 4096 * 4096 / 1000
+    assert seen and max(seen) <= 4096 * 4096 / 100
+
+
+def test_strategies_agree(grid):
+    path, _ = grid
+    polys = polygons()
+    gs = gpd.GeoSeries(list(polys.values()), index=list(polys), crs="EPSG:4528")
+    cols = [*COVER_CLASSES, "valid_coverage"]
+    base = zonal_shares(gs, path, CLASSES, strategy="feature-sequential")[cols]
+    for strategy, chunk in (("chunked", 4), ("chunked", 2048), ("raster-sequential", 2048)):
+        got = zonal_shares(gs, path, CLASSES, strategy=strategy, chunk_px=chunk)[cols]
+        np.testing.assert_allclose(got.to_numpy(), base.to_numpy(), atol=1e-12)
 
 
 def test_unknown_class_name_is_refused(grid):

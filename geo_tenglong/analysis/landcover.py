@@ -30,9 +30,10 @@ import pandas as pd
 import pyproj
 import rasterio
 import shapely
+from rasterio.windows import Window
 from exactextract import exact_extract
 from exactextract.feature import Feature, FeatureSource
-from exactextract.raster import RasterioRasterSource
+from exactextract.raster import NumPyRasterSource, RasterioRasterSource
 
 #: The cover classes a land-cover raster maps its values to.
 COVER_CLASSES = ("built", "bare", "vegetation", "water")
@@ -121,9 +122,14 @@ def to_raster_crs(geoms: gpd.GeoSeries, target: pyproj.CRS | None) -> gpd.GeoSer
     return out
 
 
+#: Side of the raster tiles parcels are grouped by (pixels): each group's window is read once.
+CHUNK_PX = 2048
+_OPS = ["unique", "frac", "count"]
+
+
 def zonal_shares(polygons: gpd.GeoSeries | gpd.GeoDataFrame, raster: str | Path,
-                 classes: Mapping[int, str], *, assume_crs=None,
-                 strategy: str = "feature-sequential") -> pd.DataFrame:
+                 classes: Mapping[int, str], *, assume_crs=None, strategy: str = "chunked",
+                 chunk_px: int = CHUNK_PX) -> pd.DataFrame:
     """Coverage-weighted shares of each cover class per polygon, read window by window.
 
     Parameters
@@ -138,8 +144,13 @@ def zonal_shares(polygons: gpd.GeoSeries | gpd.GeoDataFrame, raster: str | Path,
     assume_crs : CRS-like, optional
         The CRS to assume when the raster has none (default: the polygons' CRS).
     strategy : str
-        exactextract's strategy (``"feature-sequential"`` reads each parcel's window;
-        ``"raster-sequential"`` reads the raster in chunks).
+        ``"chunked"`` (default): parcels are grouped by the ``chunk_px`` × ``chunk_px`` raster
+        tile their centre falls in; each group's bounding window is read once and handed to
+        exactextract as an array (memory: one window). ``"feature-sequential"``: exactextract
+        reads each parcel's own window. ``"raster-sequential"``: exactextract reads the raster in
+        strips. All give the same shares.
+    chunk_px : int
+        Tile side for ``"chunked"``.
 
     Returns
     -------
@@ -161,9 +172,13 @@ def zonal_shares(polygons: gpd.GeoSeries | gpd.GeoDataFrame, raster: str | Path,
     unknown = sorted(set(classes.values()) - set(COVER_CLASSES))
     if unknown:
         raise ValueError(f"unknown land-cover class {unknown[0]!r}; expected one of {COVER_CLASSES}")
+    if strategy not in ("chunked", "feature-sequential", "raster-sequential"):
+        raise ValueError(f"unknown strategy {strategy!r}")
     if not len(geoms):
         return out
     with rasterio.open(raster) as ds:
+        if ds.transform.b != 0 or ds.transform.d != 0:
+            raise ValueError(f"{raster}: rotated rasters are not supported")
         crs = pyproj.CRS.from_user_input(ds.crs) if ds.crs else None
         if crs is None:
             crs = pyproj.CRS.from_user_input(assume_crs if assume_crs is not None else geoms.crs)
@@ -177,12 +192,17 @@ def zonal_shares(polygons: gpd.GeoSeries | gpd.GeoDataFrame, raster: str | Path,
         out.iloc[pos, out.columns.get_loc("in_raster")] = True
         if not len(pos):
             return out
-        order = pos[np.argsort(gpd.GeoSeries(arr[pos]).hilbert_distance(total_bounds=(left, bottom, right, top)).to_numpy(),
-                               kind="stable")]
-        src = _WkbSource(order.astype(np.int64), shapely.to_wkb(arr[order]), crs.to_wkt())
-        res = exact_extract(RasterioRasterSource(ds), src, ["unique", "frac", "count"], include_cols=["fid"], strategy=strategy,
-                            output="pandas")
+        wkt = crs.to_wkt()
+        if strategy == "chunked" and ds.transform.a > 0 and ds.transform.e < 0:
+            parts = list(_chunked(ds, arr, b, pos, wkt, chunk_px))
+        else:
+            order = pos[np.argsort(gpd.GeoSeries(arr[pos]).hilbert_distance(
+                total_bounds=(left, bottom, right, top)).to_numpy(), kind="stable")]
+            src = _WkbSource(order.astype(np.int64), shapely.to_wkb(arr[order]), wkt)
+            parts = [exact_extract(RasterioRasterSource(ds), src, _OPS, include_cols=["fid"], strategy=strategy,
+                                   max_cells_in_memory=4_000_000, output="pandas")]
         cell_area = abs(ds.transform.a * ds.transform.e)
+    res = pd.concat(parts, ignore_index=True)
     fid = res["fid"].to_numpy(dtype=np.int64)
     uniques = res["unique"].to_numpy()
     fracs = res["frac"].to_numpy()
@@ -209,6 +229,43 @@ def zonal_shares(polygons: gpd.GeoSeries | gpd.GeoDataFrame, raster: str | Path,
         out[c] = np.where(touched, shares[:, i], np.nan)
     out["valid_coverage"] = np.where(touched, np.clip(coverage, 0, 1), 0.0)
     return out
+
+
+def _chunked(ds, geoms: np.ndarray, bounds: np.ndarray, pos: np.ndarray, wkt: str, chunk_px: int):
+    """exactextract results for the parcels ``pos``, one raster window read per group of parcels.
+
+    Parcels are grouped by the ``chunk_px`` tile holding their bounding-box centre; a group's window
+    is the union of its parcels' boxes (clipped to the raster, aligned to its grid), read once with
+    rasterio and passed to exactextract as an in-memory source.
+    """
+    inv = ~ds.transform
+    bx = bounds[pos]
+    # pixel coordinates of each box (north-up raster: col grows east, row grows south)
+    ca, ra = inv * (bx[:, 0], bx[:, 3])
+    cb, rb = inv * (bx[:, 2], bx[:, 1])
+    c0 = np.clip(np.floor(np.minimum(ca, cb)), 0, ds.width).astype(np.int64)
+    c1 = np.clip(np.ceil(np.maximum(ca, cb)), 0, ds.width).astype(np.int64)
+    r0 = np.clip(np.floor(np.minimum(ra, rb)), 0, ds.height).astype(np.int64)
+    r1 = np.clip(np.ceil(np.maximum(ra, rb)), 0, ds.height).astype(np.int64)
+    key = ((c0 + c1) // 2 // chunk_px) * (ds.height // chunk_px + 2) + (r0 + r1) // 2 // chunk_px
+    order = np.argsort(key, kind="stable")
+    splits = np.flatnonzero(np.diff(key[order])) + 1
+    nodata = ds.nodata
+    nodata = None if nodata is None else (nodata if ds.dtypes[0].startswith("float") else int(nodata))
+    t = ds.transform
+    for idx in np.split(order, splits):
+        wc0, wc1 = int(c0[idx].min()), int(c1[idx].max())
+        wr0, wr1 = int(r0[idx].min()), int(r1[idx].max())
+        if wc1 <= wc0 or wr1 <= wr0:
+            continue
+        window = Window(wc0, wr0, wc1 - wc0, wr1 - wr0)
+        data = ds.read(1, window=window)
+        xmin, ymax = t * (wc0, wr0)
+        xmax, ymin = t * (wc1, wr1)
+        rast = NumPyRasterSource(data, xmin, ymin, xmax, ymax, nodata=nodata, srs_wkt=wkt)
+        sel = pos[idx]
+        src = _WkbSource(sel.astype(np.int64), shapely.to_wkb(geoms[sel]), wkt)
+        yield exact_extract(rast, src, _OPS, include_cols=["fid"], output="pandas")
 
 
 def footprint_share(parcels: gpd.GeoSeries, buildings: gpd.GeoSeries | None) -> np.ndarray:
