@@ -34,6 +34,7 @@ at once with shapely 2's array constructors.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -399,8 +400,7 @@ def _parse_points(block: list, linenos: np.ndarray, path: Path) -> list:
     labels = [r[0].strip() for r in rows]
     ringnos = [r[1].strip() for r in rows]
     try:
-        north = np.array([r[2] for r in rows], dtype=float)
-        east = np.array([r[3] for r in rows], dtype=float)
+        ne = np.array([r[2:] for r in rows], dtype=float)          # (n, 2): X north, Y east
     except ValueError:
         for r, ln in zip(rows, linenos):
             for name, v in (("X", r[2]), ("Y", r[3])):
@@ -410,12 +410,11 @@ def _parse_points(block: list, linenos: np.ndarray, path: Path) -> list:
                     raise InputError(f"{name} coordinate must be a number, found {v.strip()[:30]!r}",
                                      path, f"line {ln}") from None
         raise
-    ok = np.isfinite(north) & np.isfinite(east)
-    if not ok.all():
-        ln = linenos[np.argmin(ok)]
+    if not np.isfinite(ne).all():
+        ln = linenos[np.argmin(np.isfinite(ne).all(axis=1))]
         raise InputError("coordinates must be finite numbers", path, f"line {ln}")
-    _check_ranges(north, east, linenos, path)
-    xy = np.column_stack([east, north])      # GIS order: x = east (surveyor's Y), y = north (X)
+    xy = ne[:, ::-1]                        # GIS order: x = east (surveyor's Y), y = north (X)
+    _check_ranges(xy[:, 1], xy[:, 0], linenos, path)
     return _split_rings(xy, labels, ringnos, linenos, path)
 
 
@@ -480,7 +479,7 @@ def _split_rings(xy, labels, ringnos, linenos, path) -> list:
                 k = a + int(dup[0]) + 1
                 raise InputError(f"duplicate point: {labels[k] or 'this point'} repeats the coordinates of "
                                  f"the point before it (line {linenos[k - 1]})", path, f"line {linenos[k]}")
-            rings.append(_Ring(np.vstack([pts, pts[:1]]), labels[a:end], np.asarray(linenos[a:end]),
+            rings.append(_Ring(np.concatenate((pts, pts[:1])), labels[a:end], linenos[a:end],
                                ringnos[a], closed))
             a = nxt
     return rings
@@ -555,9 +554,14 @@ def _zone(header, header_lines, east_x, north_y, plots, path, warnings) -> GKZon
     if width is None:
         width = 3 if 25 <= zone_no <= 45 else 6 if 13 <= zone_no <= 23 else 3
     try:
-        return GKZone(datum, width, zone_no, prefixed)
+        return _gk_zone(datum, width, zone_no, prefixed)
     except ValueError as exc:
         raise InputError(f"{exc} (几度分带={width}, 带号={zone_no})", path, where("带号")) from None
+
+
+@functools.lru_cache(maxsize=256)
+def _gk_zone(datum: str, width: int, zone: int, prefixed: bool) -> GKZone:
+    return GKZone(datum, width, zone, prefixed)
 
 
 def _precision(text: str) -> float:
