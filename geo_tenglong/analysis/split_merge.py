@@ -266,7 +266,8 @@ def _check_buyers(rows: _Rows, pid, buyers: list[str], transfer, eval_info) -> d
         else:
             statuses.append(PASS)
             notes.append(f"受让方 {b} 为 {year} 年度 {cls} 类({name or ''})")
-    rows.add(pid, cond, "TT-TRANSFER", transfer.clause, _verdict(statuses), limit=limit, message=";".join(notes))
+    rows.add(pid, cond, "TT-TRANSFER", transfer.clause, _verdict(statuses), limit=limit,
+             message=";".join(notes) + "(能耗、环保、质量、安全等要求另行核实)")
     return classes
 
 
