@@ -108,8 +108,11 @@ def make_results() -> Results:
         "metric": ["tax_per_mu", "va_per_mu", "reclaimable_mu"], "op": [">="] * 3, "target": [25.0, 150.0, 200.0],
         "value": [18.0, 160.0, 36.5], "unit": ["万元/亩", "万元/亩", "亩"], "year": [2023] * 3,
         "status": ["fail", "pass", "fail"], "progress": [0.72, 160 / 150, 36.5 / 200]})
-    reclaim = pd.DataFrame({"park": ["天台经济开发区", "", ""], "township": ["始丰街道", "白鹤镇", "白鹤镇"],
-                            "reclaimable_mu": [12.0, 9.6, 14.9], "parcels": [1, 1, 1]})
+    reclaim = pd.DataFrame({"level": ["park", "park", "township", "township"],
+                            "area_id": ["P1", "园区外", "始丰街道", "白鹤镇"],
+                            "area_name": ["天台经济开发区", "园区外", "始丰街道", "白鹤镇"], "parcels": [1, 2, 1, 2],
+                            "reclaimable_mu": [12.0, 24.0, 12.0, 24.0], "class_d_mu": [12.0, 0, 12.0, 0],
+                            "low_efficiency_mu": [12.0, 12.0, 12.0, 12.0], "idle_mu": [0, 12.0, 0, 12.0]})
     join = pd.DataFrame({"kind": ["unmatched_enterprise", "invalid_uscc"], "uscc": ["92331023SMALL0001X", "123"],
                          "parcel_id": [None, IDS[5]], "source": ["enterprises.xlsx", "parcels"], "source_row": [7, 6],
                          "message": ["企业在宗地图层中找不到对应宗地", "统一社会信用代码校验位错误"]})

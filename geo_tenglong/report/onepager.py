@@ -27,7 +27,21 @@ _TOP_N = 10
 
 
 def _reclaim_by_area(results, ws) -> tuple[pd.Series, pd.Series]:
-    """Reclaimable 亩 by park and by township, from the ``reclaimable`` parcel column."""
+    """Reclaimable 亩 by park and by township: the ``reclaim_by_area`` layer (``level``,
+    ``area_name``, ``reclaimable_mu``) when the reclaim stage published it, else the sums of the
+    ``reclaimable`` parcel column."""
+    layer = results.layer("reclaim_by_area")
+    if layer is not None and len(layer) and {"level", "reclaimable_mu"} <= set(layer.columns):
+        t = pd.DataFrame(layer)
+        name = t["area_name"] if "area_name" in t else t.get("area_id", pd.Series("", index=t.index))
+        name = name.where(name.notna() & (name.astype(str) != ""), t.get("area_id", name)).astype(str)
+        val = pd.to_numeric(t["reclaimable_mu"], errors="coerce").fillna(0)
+        out = []
+        for level in ("park", "township"):
+            m = (t["level"].astype(str) == level) & (val > 0)
+            out.append(pd.Series(val[m].to_numpy(), index=name[m].to_numpy()).groupby(level=0).sum()
+                       .sort_values(ascending=False))
+        return out[0], out[1]
     p = results.parcels
     if "reclaimable" not in p.columns:
         return pd.Series(dtype=float), pd.Series(dtype=float)

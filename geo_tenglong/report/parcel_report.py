@@ -17,6 +17,7 @@ import hashlib
 import math
 import re
 import tempfile
+import time
 import unicodedata
 from pathlib import Path
 from typing import Callable, Iterable
@@ -474,7 +475,7 @@ def render_reports_html(results, parcel_ids: Iterable[str], ws=None, title: str 
 
 def write_parcel_reports(results, parcel_ids: Iterable[str], reports_dir: str | Path, ws=None, pdf: bool = True,
                          atlas: bool = False, index: bool = False,
-                         progress: Callable[[str], None] | None = None) -> list[Path]:
+                         progress: Callable[[str], None] | None = None, timings: dict | None = None) -> list[Path]:
     """Write a report (HTML, and PDF when Chromium is available) for each parcel.
 
     All pages are printed by one Chromium process as one atlas PDF, which is then cut into a PDF
@@ -496,6 +497,9 @@ def write_parcel_reports(results, parcel_ids: Iterable[str], reports_dir: str | 
         Write :data:`INDEX_FILE` listing the reports.
     progress : callable, optional
         Called with each parcel id once its page is built.
+    timings : dict, optional
+        Filled with seconds spent on ``pages`` (maps, tables, HTML), ``pdf`` (Chromium) and
+        ``split`` (per-parcel PDFs), for the benchmark.
 
     Returns
     -------
@@ -512,6 +516,8 @@ def write_parcel_reports(results, parcel_ids: Iterable[str], reports_dir: str | 
     ids = list(dict.fromkeys(str(p) for p in parcel_ids))
     if not ids:
         return []
+    clock = time.perf_counter()
+    timings = timings if timings is not None else {}
     ctx = _Context(results, ws)
     ctx.prepare_corners([i for i in ids if i in ctx.pos.index])
     env = template_env()
@@ -531,6 +537,7 @@ def write_parcel_reports(results, parcel_ids: Iterable[str], reports_dir: str | 
         if progress:
             progress(pid)
     pdf_paths: dict[str, Path] = {}
+    timings["pages"] = time.perf_counter() - clock
     if pdf:
         html = tpl.render(pages=pages, info=ctx.info, css=css, title=f"{ctx.info.get('county', '')}宗地报告图集")
         with tempfile.TemporaryDirectory(prefix="geo-tenglong-atlas-") as tmp:
@@ -539,15 +546,20 @@ def write_parcel_reports(results, parcel_ids: Iterable[str], reports_dir: str | 
             atlas_pdf = (reports_dir / ATLAS_FILE) if atlas else Path(tmp) / "atlas.pdf"
             if atlas:
                 check_not_input(atlas_pdf, inputs)
-            if html_to_pdf(src, atlas_pdf) is not None:
+            clock = time.perf_counter()
+            printed = html_to_pdf(src, atlas_pdf)
+            timings["pdf"] = time.perf_counter() - clock
+            if printed is not None:
                 if atlas:
                     written.append(atlas_pdf)
+                clock = time.perf_counter()
                 targets = [report_path(reports_dir, pid, ".pdf") for pid in ids]
                 for t in targets:
                     check_not_input(t, inputs)
                 for pid, path in zip(ids, split_by_outline(atlas_pdf, targets)):
                     pdf_paths[pid] = path
                     written.append(path)
+                timings["split"] = time.perf_counter() - clock
     if index:
         written.append(_write_index(ctx, ids, pages, reports_dir, pdf_paths, atlas and pdf and
                                     (reports_dir / ATLAS_FILE).is_file(), inputs))

@@ -68,13 +68,31 @@ FIELD_LABELS = {
     "adjacent": ("界线相邻", "text"), "same_rights": ("权属一致", "text"), "second_split": ("二次分割", "text"),
     "eval_class": ("类别", "text"), "buyer_class": ("受让方类别", "text"), "fail_rules": ("不符合规则", "text"),
     "note": ("备注", "text"), "source": ("来源文件", "text"), "source_row": ("行号", "int"), "feature": ("要素", "text"),
+    # split_checks / merge_checks (split_merge stage)
+    "area_ok": ("面积达标", "text"), "buildings": ("涉及建筑物", "text"), "cut_buildings": ("被切割建筑物", "text"),
+    "admin_only": ("仅含行政办公及生活服务用地", "text"), "part_status": ("分割地块结论", "text"),
+    "verdict": ("核查结论", "text"), "failed": ("不符合条件", "text"), "n_parcels": ("合并宗数", "int"),
+    "shared_length_m": ("共用界线长度(米)", "num2"), "splittable": ("合并后可分割", "text"),
+    # fragments / fragment_offers (fragments stage)
+    "width_m": ("宽度(米)", "num2"), "perimeter_m": ("周长(米)", "num2"), "compactness": ("紧凑度", "num2"),
+    "parcel_count": ("相邻宗地数", "int"), "parcel_shared_m": ("与宗地共边(米)", "num2"),
+    "road_shared_m": ("与道路共边(米)", "num2"), "water_shared_m": ("与水域共边(米)", "num2"),
+    "edge_shared_m": ("与范围线共边(米)", "num2"), "compliance": ("规划符合性", "text"),
+    "usable_area_m2": ("可用面积(平方米)", "m2"), "usable_area_mu": ("可用面积(亩)", "mu"), "rank": ("顺位", "int"),
+    "holder_uscc": ("使用企业统一社会信用代码", "text"), "holder_name": ("使用企业", "text"),
+    "parcel_area_m2": ("原宗地面积(平方米)", "m2"), "cap_m2": ("可增加上限(平方米)", "m2"), "cap_mu": ("可增加上限(亩)", "mu"),
+    "fragment_area_m2": ("边角地面积(平方米)", "m2"), "max_take_m2": ("最多可取得(平方米)", "m2"),
+    "max_take_mu": ("最多可取得(亩)", "mu"), "whole_plot": ("可整块取得", "text"),
 }
 
 _ISSUE_KINDS = {
     "unmatched_enterprise": "企业未匹配到宗地", "unmatched_parcel": "宗地未匹配到企业", "invalid_uscc": "统一社会信用代码无效",
     "duplicate_uscc": "统一社会信用代码重复", "repaired_geometry": "几何已修复", "invalid_geometry": "几何无效",
     "unmatched_tenant": "入驻企业未匹配", "missing_year": "缺少年度数据", "duplicate": "重复记录",
-    "empty_geometry": "空几何", "bad_value": "取值错误",
+    "empty_geometry": "空几何", "bad_value": "取值错误", "assumed_crs": "坐标系按默认处理",
+    "missing_year": "缺少评价年度数据", "tenancy_unknown_parcel": "入驻企业所在宗地不存在", "duplicate_tenancy": "入驻记录重复",
+    "tenancy_missing_floor_area": "入驻企业缺少使用面积", "parcel_without_enterprise": "宗地无对应企业",
+    "enterprise_without_land": "企业无对应宗地",
 }
 
 
@@ -329,20 +347,28 @@ def _idle_sheet(results, ws) -> Sheet:
         "统一社会信用代码": _col(rows, "owner_uscc").to_numpy(),
         "占地面积(亩)": pd.to_numeric(_col(rows, "area_mu"), errors="coerce").to_numpy(),
         "认定规则": _col(rows, "idle_rule").to_numpy(),
+        "闲置类型": _col(rows, "idle_kind").to_numpy(),
         "闲置情形": pd.to_numeric(_col(rows, "idle_tier"), errors="coerce").map(
             lambda v: None if pd.isna(v) else _IDLE_TIER.get(int(v), str(v))).to_numpy(),
         "闲置天数(天)": _col(rows, "idle_days").to_numpy(),
         "土地闲置费(万元)": _col(rows, "idle_fee_wan").to_numpy(),
+        "出让(划拨)价款(万元)": pd.to_numeric(_col(rows, "land_price_wan"), errors="coerce").to_numpy(),
+        "可无偿收回": _col(rows, "recover_candidate").map(
+            lambda v: None if v is None or pd.isna(v) else ("是" if bool(v) else "否")).to_numpy(),
+        "已开发面积比例(%)": pd.to_numeric(_col(rows, "developed_share"), errors="coerce").to_numpy() * 100,
+        "已投资比例(%)": pd.to_numeric(_col(rows, "invested_share"), errors="coerce").to_numpy() * 100,
         "政府原因": gov.where(gov.notna() & (gov.astype(str) != ""), None).to_numpy(),
         "首期建成比例(%)": pd.to_numeric(_col(rows, "built_share_first"), errors="coerce").to_numpy() * 100,
         "末期建成比例(%)": pd.to_numeric(_col(rows, "built_share_last"), errors="coerce").to_numpy() * 100,
         "末期裸地比例(%)": pd.to_numeric(_col(rows, "bare_share_last"), errors="coerce").to_numpy() * 100,
         "土地状态": _col(rows, "status").to_numpy(),
+        "影像佐证": _col(rows, "evidence").to_numpy(),
         "规则与条款": rows["parcel_id"].map(flags).to_numpy() if len(flags) else None,
     })
     frame["土地闲置费(万元)"] = pd.to_numeric(frame["土地闲置费(万元)"], errors="coerce")
     kinds = {"占地面积(亩)": "mu", "闲置天数(天)": "int", "土地闲置费(万元)": "money", "首期建成比例(%)": "pct",
-             "末期建成比例(%)": "pct", "末期裸地比例(%)": "pct", "宗地代码": "text", "统一社会信用代码": "text"}
+             "末期建成比例(%)": "pct", "末期裸地比例(%)": "pct", "宗地代码": "text", "统一社会信用代码": "text",
+             "出让(划拨)价款(万元)": "money", "已开发面积比例(%)": "pct", "已投资比例(%)": "pct"}
     return Sheet(SHEETS[3], frame.reset_index(drop=True), kinds, totals=["占地面积(亩)", "土地闲置费(万元)"])
 
 
