@@ -102,6 +102,18 @@ def test_started_without_any_share_is_missing_data():
     assert not r["idle"] and isinstance(r["missing"], str)
 
 
+@pytest.mark.parametrize("row", [
+    {"agreed_start": "2019-01-01", "actual_start": "2019-13-01"},             # started? unreadable
+    {"agreed_start": "去年", "actual_start": None},                             # unstarted, agreed start unreadable
+    {"agreed_start": "2019-01-01", "actual_start": "2019-03-01", "developed_area_m2": 10.0,
+     "suspended_since": "2021-02-29"},                                          # low, suspension unreadable
+])
+def test_an_unreadable_deciding_date_gives_no_conclusion(row):
+    r = one(row)
+    assert not r["idle"] and r["date_invalid"] and isinstance(r["missing"], str)
+    assert np.isnan(r["idle_days"]) and np.isnan(r["fee_wan"])
+
+
 # ---------------------------------------------------------------- government cause, fee
 
 def test_government_cause_keeps_the_tier_but_no_fee_or_recovery():

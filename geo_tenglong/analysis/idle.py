@@ -161,7 +161,10 @@ def classify_contracts(contracts: pd.DataFrame, as_of: dt.date, ruleset, parcel_
     """
     n = len(contracts)
     as_of_ts = pd.Timestamp(as_of)
-    dates, _bad = contract_dates(contracts)
+    dates, bad = contract_dates(contracts)
+    invalid = {f: np.zeros(n, dtype=bool) for f in DATE_FIELDS}
+    for pos, f in zip(bad["pos"], bad["field"]):
+        invalid[f][pos] = True
     s1, s2 = ruleset.get("NAT-IDLE-1"), ruleset.get("NAT-IDLE-2")
     fee, back, gov = ruleset.get("NAT-IDLE-FEE"), ruleset.get("NAT-IDLE-BACK"), ruleset.get("NAT-IDLE-GOV")
     out = pd.DataFrame(index=contracts.index)
@@ -211,18 +214,24 @@ def classify_contracts(contracts: pd.DataFrame, as_of: dt.date, ruleset, parcel_
 
     need = np.where(started, s2.suspended_years if s2 else np.inf, s1.min_years if s1 else np.inf)
     idle = run & (years >= need)
-    out["idle"] = idle
 
     # what is missing, by row (missing_data rather than a guess)
     missing = pd.Series(pd.NA, index=contracts.index, dtype="string")
     agreed_missing = ~started & dates["agreed_start"].isna().to_numpy()
     missing[agreed_missing] = "约定动工日期"
     missing[started & low_unknown] = "已开发面积/应开发面积及已完成投资/总投资"
+    # an unreadable date that decides the case: no conclusion (the date itself is reported by row)
+    bad_date = (invalid["actual_start"] | (~started & invalid["agreed_start"])
+                | (started & low & invalid["suspended_since"]))
+    missing[bad_date] = "可识别的日期"
     out["missing"] = missing
+    out["date_invalid"] = bad_date
+    idle &= ~bad_date
+    out["idle"] = idle
     assessed = missing.isna().to_numpy()
-    out["idle_years"] = np.where(run, years, np.where(assessed, 0.0, np.nan))
-    out["idle_days_after"] = np.where(run, anniv_days, np.where(assessed, 0.0, np.nan))
-    out["idle_days"] = np.where(run, days, np.where(assessed, 0.0, np.nan))
+    out["idle_years"] = np.where(assessed, np.where(run, years, 0.0), np.nan)
+    out["idle_days_after"] = np.where(assessed, np.where(run, anniv_days, 0.0), np.nan)
+    out["idle_days"] = np.where(assessed, np.where(run, days, 0.0), np.nan)
 
     back_years = back.min_years if back else np.inf
     tier = np.where(idle, np.where(years >= back_years, 2, 1), 0)
@@ -251,8 +260,8 @@ def _contract_findings(c: pd.DataFrame, ruleset, as_of: dt.date) -> list[pd.Data
         if spec is None or not len(rows):
             continue
         miss = rows["missing"].notna()
-        if miss.any():
-            m = rows[miss]
+        if (miss & ~rows["date_invalid"]).any():
+            m = rows[miss & ~rows["date_invalid"]]
             frames.append(make_findings(m["parcel_id"], rid, spec.clause, MISSING_DATA,
                                         message=[f"合同表第{r}行缺少{what},无法认定是否闲置"
                                                  for r, what in zip(m["source_row"], m["missing"])]))
