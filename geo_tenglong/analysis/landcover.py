@@ -14,9 +14,9 @@ Conventions
 - A raster in another CRS than the parcels is never resampled: the parcel polygons are projected to
   the raster's CRS (vertices transformed, after densifying long edges) and measured on the raster's
   own grid.
-- Rasters are read window by window (one parcel's bounding window at a time, in a Hilbert-curve
-  order of the parcels so neighbouring parcels reuse GDAL's block cache); a 50,000 × 50,000 tiled
-  GeoTIFF is never loaded whole.
+- Rasters are read window by window: parcels are grouped by the 2048 × 2048-pixel tile their
+  centre falls in, and each group's bounding window is read once and handed to exactextract as an
+  array; a 50,000 × 50,000 tiled GeoTIFF is never loaded whole (memory: one window).
 """
 
 from __future__ import annotations
