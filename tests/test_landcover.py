@@ -195,3 +195,14 @@ def test_footprint_share_counts_overlaps_once():
     assert got[0] == pytest.approx(want)
     assert got[1] == 0
     assert np.isnan(footprint_share(gpd.GeoSeries([parcel]), None)[0])
+
+
+def test_parcels_in_lon_lat_on_a_projected_raster(grid):
+    path, arr = grid
+    polys = {k: v for k, v in polygons().items() if k in ("irregular", "rotated", "one_mu")}
+    gs = gpd.GeoSeries(list(polys.values()), index=list(polys), crs="EPSG:4528").to_crs("EPSG:4326")
+    got = zonal_shares(gs, path, CLASSES)
+    for name, poly in polys.items():
+        want = expected_shares(poly, arr, X0, Y0)
+        for col in [*COVER_CLASSES, "valid_coverage"]:
+            assert got.loc[name, col] == pytest.approx(want[col], abs=1e-4), (name, col)

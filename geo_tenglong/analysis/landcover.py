@@ -101,24 +101,42 @@ def raster_crs(path: str | Path, default=None) -> pyproj.CRS | None:
             pyproj.CRS.from_user_input(default) if default is not None else None)
 
 
+#: A projected parcel whose representative point does not come back within this distance (in the
+#: parcels' units) after projecting there and back is not trusted (it is treated as outside).
+ROUND_TRIP_TOL = 0.01
+
+
 def to_raster_crs(geoms: gpd.GeoSeries, target: pyproj.CRS | None) -> gpd.GeoSeries:
     """Project ``geoms`` to the raster CRS ``target`` (vertices only: the raster is never resampled).
 
     Long edges are densified first (every :data:`DENSIFY_M` in the source units) so a straight
-    parcel edge in one projection stays the same line on the ground in the other. Polygons that
-    project to non-finite coordinates become empty (they are then outside the raster).
+    parcel edge in one projection stays the same line on the ground in the other. The projection
+    is verified per parcel: its representative point is projected there and back and must return
+    within :data:`ROUND_TRIP_TOL`; parcels that fail, or project to non-finite coordinates (outside
+    the target's domain), become empty — they are then reported as outside the raster.
     """
     if target is None or geoms.crs is None or pyproj.CRS.from_user_input(geoms.crs).equals(target):
         return geoms
     src = pyproj.CRS.from_user_input(geoms.crs)
-    dense = geoms.set_axis(geoms.index)
+    dense = geoms
     if src.is_projected:
         dense = gpd.GeoSeries(shapely.segmentize(geoms.values, DENSIFY_M), index=geoms.index, crs=geoms.crs)
     out = dense.to_crs(target)
-    coords_ok = np.array([np.isfinite(b).all() for b in shapely.bounds(out.values)])
-    if not coords_ok.all():
+    fwd = pyproj.Transformer.from_crs(src, target, always_xy=True)
+    pts = shapely.get_coordinates(shapely.point_on_surface(geoms.values))
+    ok = ~shapely.is_empty(geoms.values)
+    if ok.any():
+        px, py = pts[:, 0], pts[:, 1]
+        tx, ty = fwd.transform(px, py)
+        bx, by = fwd.transform(tx, ty, direction="INVERSE")
+        err = np.hypot(np.asarray(bx) - px, np.asarray(by) - py)
+        good = np.isfinite(err) & (err <= ROUND_TRIP_TOL)
+        ok[np.flatnonzero(ok)] = good
+    finite = np.isfinite(shapely.bounds(out.values)).all(axis=1)
+    bad = ~(ok & finite) & ~shapely.is_empty(geoms.values)
+    if bad.any():
         out = out.copy()
-        out[~coords_ok] = shapely.Polygon()
+        out[bad] = shapely.Polygon()
     return out
 
 
