@@ -47,6 +47,16 @@ def test_import_folder_ok(folder, tmp_path):
     assert gdf.area.sum() == pytest.approx(2 * (30000 + 32500))
 
 
+def test_import_keeps_other_layers_of_an_existing_gpkg(folder, tmp_path):
+    out = tmp_path / "results.gpkg"
+    other = gpd.GeoDataFrame({"road_id": [1]}, geometry=[shapely.box(0, 0, 1, 1)], crs=4528)
+    other.to_file(out, layer="roads", driver="GPKG")
+    assert run("import", folder, "-o", out).exit_code == 0
+    assert run("import", folder / "a.txt", "-o", out).exit_code == 0
+    assert len(gpd.read_file(out, layer="roads")) == 1
+    assert len(gpd.read_file(out, layer="parcels")) == 2
+
+
 def test_import_some_bad_files_exit_1(folder, tmp_path):
     (folder / "bad.txt").write_text("[属性描述]\n坐标系=2000国家大地坐标系\n[地块坐标]\n3,1,x,@\n", encoding="utf-8")
     out = tmp_path / "parcels.gpkg"
@@ -72,8 +82,11 @@ def test_import_writes_findings_table(tmp_path):
     out = tmp_path / "p.gpkg"
     res = run("import", src, "-o", out)
     assert res.exit_code == 0, res.output
-    f = gpd.read_file(out, layer="findings")
+    f = gpd.read_file(out, layer="parcels_findings")
     assert f.rule_id.tolist() == ["TT-CORNER-PTS"] and f.clause.tolist() == ["四(三)"] and f.status.tolist() == ["warn"]
+    src.write_bytes(GOOD.read_bytes())                  # fixed: the next import leaves no stale finding
+    assert run("import", src, "-o", out).exit_code == 0
+    assert len(gpd.read_file(out, layer="parcels_findings")) == 0
 
 
 def test_import_refuses_to_overwrite_an_input(tmp_path):

@@ -7,6 +7,7 @@ good ones are still imported and listed); 2 bad input, with a one-line reason on
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -90,7 +91,8 @@ def _load_parcels(inputs: tuple[Path, ...], layer: str | None, quiet: bool):
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path),
                 metavar="FILE_OR_FOLDER...")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="GeoPackage to write (layer 'parcels'; table 'findings' when areas disagree).")
+              help="GeoPackage to write: layer 'parcels' and table 'parcels_findings' (stated vs computed "
+                   "area, TT-CORNER-PTS 四(三)). Other layers of an existing GeoPackage are kept.")
 @click.option("--layer", default="parcels", show_default=True, help="Name of the parcels layer.")
 @click.option("--crs", default=None, metavar="EPSG",
               help="CRS of the output (e.g. EPSG:4528). Default: the CRS most files use; files in another "
@@ -120,9 +122,11 @@ def import_cmd(inputs, output, layer, crs, quiet):
     if not len(batch.plots):
         raise InputError(f"none of the {len(files)} coordinate file(s) could be imported", inputs[0])
     with atomic_path(output) as tmp:
+        if output.exists():          # keep the GeoPackage's other layers; replace only ours
+            shutil.copy2(output, tmp)
         batch.plots.to_file(tmp, layer=layer, driver="GPKG")
-        if len(batch.findings):
-            pyogrio.write_dataframe(batch.findings, tmp, layer="findings", driver="GPKG")
+        # always written, so a stale table from an earlier import never survives
+        pyogrio.write_dataframe(batch.findings, tmp, layer=f"{layer}_findings", driver="GPKG")
     if not quiet:
         click.echo(f"导入 {len(files) - len(batch.failures)}/{len(files)} 个文件，{len(batch.plots)} 个地块 "
                    f"({batch.plots.crs.to_string()})，面积核查提示 {len(batch.findings)} 条 -> {output}")
