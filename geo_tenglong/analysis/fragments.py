@@ -4,15 +4,18 @@ How the plots are found (the geoplanar approach, tiled so that it scales to a pr
 
 1. The study area is the ``study_area`` layer when the workspace has one, else the 城镇开发边界
    (``urban_boundary``); with neither, only land *enclosed* by parcels, roads and water is sought.
-2. The extent is cut into rectangular tiles by recursive median splits of the features' centres,
-   so that every tile holds at most a few thousand features whatever the density.
-3. In each tile the boundaries of the parcels, roads and water (and of the study area) are clipped
-   to the tile, noded together with the tile's frame (:func:`shapely.union_all`) and polygonized:
-   the faces of the planar partition.
-4. One representative point per face (:func:`shapely.point_on_surface`), tested against an
-   :class:`shapely.STRtree` of the features and of the study area, drops the faces covered by a
-   parcel, road or water, or outside the study area. What remains is unallocated.
-5. Unallocated faces sharing an edge (a gap cut by a tile frame) are dissolved into one plot.
+2. Boundary segments with occupied land on both sides cannot bound a gap and are dropped first:
+   those shared exactly by two neighbours (found by sorting), and those whose far side lies inside
+   one feature (one STRtree query). Most of a province's linework goes here, cheaply.
+3. The extent is cut into rectangular tiles by recursive median splits (a k-d tree), so that
+   every tile holds about the same amount of the remaining linework whatever the density.
+4. In each tile that linework and the study area's boundary are clipped to the tile, noded
+   together with the tile's frame (:func:`shapely.union_all`) and polygonized: the faces of the
+   planar partition.
+5. One representative point per face, tested against an :class:`shapely.STRtree` of the features
+   and of the study area, drops the faces covered by a parcel, road or water, or outside the
+   study area. What remains is unallocated.
+6. Unallocated faces sharing an edge (a gap cut by a tile frame) are dissolved into one plot.
 
 Each plot is then described — area (m², 亩), width (twice the radius of its largest inscribed
 circle), Polsby–Popper compactness 4πA/P², and the length of boundary it shares with each parcel,
@@ -45,7 +48,6 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .. import units
-from ..findings import MISSING_DATA, NOT_APPLICABLE, make_findings
 from ..stage import StageResult
 
 RULE_ID = "TT-CORNER"
@@ -88,8 +90,8 @@ def _polygonal(geoms) -> np.ndarray:
     if not len(arr):
         return np.empty(0, dtype=object)
     parts = shapely.get_parts(arr[~(shapely.is_missing(arr) | shapely.is_empty(arr))])
-    kind = shapely.get_type_id(parts)
-    return parts[kind == shapely.GeometryType.POLYGON]
+    parts = parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON]
+    return parts[shapely.area(parts) > 0]
 
 
 def kd_tiles(centres: np.ndarray, extent, max_per_tile: int = 2000) -> np.ndarray:
@@ -328,7 +330,8 @@ def find_gaps(occupied, study_area=None, *, max_per_tile: int = 1000, noise_area
     keep = np.zeros(len(faces), dtype=bool)
     keep[shapely.STRtree(area_parts).query(pts, predicate="within")[0]] = True
     if len(occ):
-        keep[shapely.STRtree(occ).query(pts, predicate="within")[0]] = False
+        # "intersects", not "within": a face's point may lie on a dropped edge between two features
+        keep[shapely.STRtree(occ).query(pts, predicate="intersects")[0]] = False
     faces, tile_of = faces[keep], tile_of[keep]
     if not len(faces):
         return faces
@@ -368,3 +371,422 @@ def naive_gaps(occupied, study_area) -> np.ndarray:
     occ = _polygonal(occupied)
     area = shapely.union_all(_polygonal(study_area))
     return _polygonal([shapely.difference(area, shapely.union_all(occ))])
+
+
+# --------------------------------------------------------------------------------------------
+# describing the plots
+# --------------------------------------------------------------------------------------------
+
+def boundary_segments(polys: np.ndarray, max_length: float | None = None):
+    """Every straight segment of the polygons' rings.
+
+    Parameters
+    ----------
+    polys : ndarray of Polygon
+    max_length : float, optional
+        Densify first, so no segment is longer (for hand-drawn plots whose edges run past the
+        vertices of what they touch).
+
+    Returns
+    -------
+    owner : ndarray of int
+        Index of the polygon each segment belongs to.
+    length : ndarray of float
+    mid : ndarray of Point
+        The segments' midpoints.
+    """
+    if max_length:
+        polys = shapely.segmentize(polys, max_length)
+    rings = shapely.get_rings(polys)
+    ring_owner = np.repeat(np.arange(len(polys)), shapely.get_num_interior_rings(polys) + 1)
+    coords, ring = shapely.get_coordinates(rings, return_index=True)
+    s = np.flatnonzero(ring[:-1] == ring[1:]) if len(ring) else np.empty(0, dtype=np.int64)
+    a, b = coords[s], coords[s + 1]
+    length = np.hypot(*(b - a).T) if len(s) else np.empty(0)
+    return ring_owner[ring[s]], length, shapely.points((a + b) / 2.0)
+
+
+def shared_lengths(owner: np.ndarray, length: np.ndarray, mid: np.ndarray, others: np.ndarray,
+                   tolerance: float) -> pd.DataFrame:
+    """Boundary length each polygon shares with each of ``others``.
+
+    A segment counts for a neighbour when its midpoint lies within ``tolerance`` of it; touching
+    at a corner shares no segment, so no length.
+
+    Returns
+    -------
+    DataFrame
+        ``owner``, ``other`` (index into ``others``), ``shared_m``; only pairs with shared > 0.
+    """
+    if not len(others) or not len(mid):
+        return pd.DataFrame({"owner": np.empty(0, dtype=np.int64), "other": np.empty(0, dtype=np.int64),
+                             "shared_m": np.empty(0)})
+    seg, other = shapely.STRtree(others).query(mid, predicate="dwithin", distance=tolerance)
+    frame = pd.DataFrame({"owner": owner[seg], "other": other, "shared_m": length[seg]})
+    return frame.groupby(["owner", "other"], as_index=False, sort=True)["shared_m"].sum()
+
+
+def _touched_length(owner, length, mid, geoms, tolerance, n) -> np.ndarray:
+    """Per polygon, the length of its segments within ``tolerance`` of any of ``geoms`` (each counted once)."""
+    out = np.zeros(n)
+    if geoms is None or not len(geoms) or not len(mid):
+        return out
+    seg = np.unique(shapely.STRtree(geoms).query(mid, predicate="dwithin", distance=tolerance)[0])
+    np.add.at(out, owner[seg], length[seg])
+    return out
+
+
+def describe_plots(plots: np.ndarray, parcel_geoms: np.ndarray, parcel_ids, roads=None, water=None,
+                   study_area=None, sliver_width_m: float = 5.0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Measure and classify unallocated plots.
+
+    Parameters
+    ----------
+    plots : ndarray of Polygon
+        From :func:`find_gaps`.
+    parcel_geoms : ndarray of (Multi)Polygon
+    parcel_ids : array-like of str
+        The 宗地代码 of ``parcel_geoms``.
+    roads, water : ndarray of (Multi)Polygon, optional
+    study_area : ndarray of (Multi)Polygon, optional
+        Its boundary is the "edge" a 边角地 may lie against.
+    sliver_width_m : float
+        Plots narrower than this are 狭长碎片.
+
+    Returns
+    -------
+    plots : DataFrame
+        One row per plot: ``kind, area_m2, area_mu, width_m, perimeter_m, compactness,
+        parcel_count, neighbours`` (JSON text: ``[{"parcel_id", "shared_m"}]`` by shared length)
+        ``, parcel_shared_m, road_shared_m, water_shared_m, edge_shared_m``.
+    neighbours : DataFrame
+        ``plot`` (row of ``plots``), ``parcel`` (index into ``parcel_geoms``), ``parcel_id``,
+        ``shared_m``, sorted by plot and decreasing shared length.
+
+    Notes
+    -----
+    Width is twice the radius of the largest inscribed circle (:func:`shapely.maximum_inscribed_circle`,
+    to a tolerance of a thousandth of the plot's extent, at most 5 cm); compactness is Polsby–Popper
+    4πA/P² (1 for a disc, about 0.785 for a square, near 0 for a sliver).
+    """
+    n = len(plots)
+    area = shapely.area(plots)
+    perimeter = shapely.length(plots)
+    ext = shapely.bounds(plots) if n else np.empty((0, 4))
+    tol = np.minimum(np.maximum(ext[:, 2] - ext[:, 0], ext[:, 3] - ext[:, 1]) / 1000.0, 0.05)
+    tol = np.maximum(tol, 1e-4)
+    width = 2.0 * shapely.length(shapely.maximum_inscribed_circle(plots, tolerance=tol)) if n else np.empty(0)
+    compactness = np.where(perimeter > 0, 4 * math.pi * area / np.where(perimeter > 0, perimeter, 1) ** 2, 0.0)
+
+    owner, length, mid = boundary_segments(plots)
+    parcel_geoms = np.asarray(parcel_geoms, dtype=object)
+    nb = shared_lengths(owner, length, mid, parcel_geoms, EXACT_TOLERANCE_M)
+    nb = nb.rename(columns={"owner": "plot", "other": "parcel"})
+    nb["parcel_id"] = np.asarray(parcel_ids, dtype=object)[nb["parcel"].to_numpy()]
+    nb = nb.sort_values(["plot", "shared_m", "parcel_id"], ascending=[True, False, True], kind="stable")
+    nb = nb.reset_index(drop=True)
+
+    parcel_len = _touched_length(owner, length, mid, parcel_geoms, EXACT_TOLERANCE_M, n)
+    road_len = _touched_length(owner, length, mid, _polygonal(roads) if roads is not None else None,
+                               EXACT_TOLERANCE_M, n)
+    water_len = _touched_length(owner, length, mid, _polygonal(water) if water is not None else None,
+                                EXACT_TOLERANCE_M, n)
+    edge = shapely.get_parts(shapely.boundary(_polygonal(study_area))) if study_area is not None else None
+    edge_len = _touched_length(owner, length, mid, edge, EXACT_TOLERANCE_M, n)
+
+    kind = np.full(n, OPEN, dtype=object)
+    touches_parcel = parcel_len > 0
+    kind[touches_parcel] = CORNER
+    kind[touches_parcel & (perimeter - parcel_len <= 0.01)] = ENCLOSED
+    kind[width < sliver_width_m] = SLIVER
+
+    counts = np.bincount(nb["plot"].to_numpy(), minlength=n) if n else np.zeros(0, dtype=int)
+    lists = [[] for _ in range(n)]
+    for p, pid, s in zip(nb["plot"].to_numpy(), nb["parcel_id"].to_numpy(), nb["shared_m"].to_numpy()):
+        lists[p].append({"parcel_id": str(pid), "shared_m": round(float(s), 2)})
+    frame = pd.DataFrame({
+        "kind": kind, "area_m2": area.round(2), "area_mu": units.m2_to_mu(area).round(units.MU_DECIMALS),
+        "width_m": np.round(width, 2), "perimeter_m": perimeter.round(2), "compactness": compactness.round(4),
+        "parcel_count": counts, "neighbours": [json.dumps(v, ensure_ascii=False) for v in lists],
+        "parcel_shared_m": parcel_len.round(2), "road_shared_m": road_len.round(2),
+        "water_shared_m": water_len.round(2), "edge_shared_m": edge_len.round(2),
+    })
+    return frame, nb
+
+
+# --------------------------------------------------------------------------------------------
+# condition (a): compliance with plans
+# --------------------------------------------------------------------------------------------
+
+#: The constraint layers of condition (a): name → (Chinese label, the plot must lie inside?).
+CONSTRAINTS = {
+    "urban_boundary": ("城镇开发边界", True),
+    "basic_farmland": ("永久基本农田", False),
+    "eco_redline": ("生态保护红线", False),
+    "zoning": ("控规工业用地", True),
+}
+
+
+def covered_part(geoms: np.ndarray, layer: np.ndarray) -> np.ndarray:
+    """Per geometry, its part covered by ``layer`` (``geom ∩ union(layer)``), pairwise via an STRtree.
+
+    Only the layer's polygons that meet a geometry are intersected with it; nothing is unioned
+    beyond a geometry's own pieces.
+    """
+    out = np.array([_EMPTY_POLY] * len(geoms), dtype=object)
+    layer = _polygonal(layer)
+    if not len(geoms) or not len(layer):
+        return out
+    i, j = shapely.STRtree(layer).query(geoms, predicate="intersects")
+    if not len(i):
+        return out
+    pieces = shapely.intersection(geoms[i], layer[j])
+    order = np.argsort(i, kind="stable")
+    i, pieces = i[order], pieces[order]
+    starts = np.flatnonzero(np.r_[True, i[1:] != i[:-1]])
+    ends = np.r_[starts[1:], len(i)]
+    single = ends - starts == 1
+    out[i[starts[single]]] = pieces[starts[single]]
+    for s, e in zip(starts[~single], ends[~single]):
+        out[i[s]] = shapely.union_all(pieces[s:e])
+    return out
+
+
+def industrial_zones(zoning: gpd.GeoDataFrame | None, codes) -> np.ndarray | None:
+    """The 控规 polygons zoned for industry (``land_use_code`` starting with one of ``codes``), or
+    ``None`` when the zoning layer or its code column is missing."""
+    if zoning is None or "land_use_code" not in zoning.columns:
+        return None
+    code = zoning["land_use_code"].astype("string").str.strip().str.upper().fillna("")
+    hit = np.zeros(len(zoning), dtype=bool)
+    for c in codes:
+        hit |= code.str.startswith(str(c).upper()).to_numpy(dtype=bool)
+    return zoning.geometry.to_numpy()[hit]
+
+
+def plan_compliance(geoms: np.ndarray, layers: dict, industrial_codes, tolerance_m2: float = 1.0) -> pd.DataFrame:
+    """Condition (a): the part of each plot that complies with plans, and why the rest does not.
+
+    Parameters
+    ----------
+    geoms : ndarray of (Multi)Polygon
+    layers : dict
+        ``urban_boundary``, ``basic_farmland``, ``eco_redline``, ``zoning`` GeoDataFrames (any
+        may be missing or ``None``).
+    industrial_codes : sequence of str
+        Zoning code prefixes counted as industrial.
+    tolerance_m2 : float
+        Parts smaller than this (m²) are digitising noise: ignored in the verdict.
+
+    Returns
+    -------
+    DataFrame
+        ``usable`` (geometry of the compliant part), ``usable_area_m2``, ``outside_urban_m2``,
+        ``farmland_m2``, ``redline_m2``, ``non_industrial_m2``, ``missing`` (Chinese names of the
+        missing layers, ``、``-joined), ``compliant`` (nullable bool: the whole plot complies;
+        ``<NA>`` when a layer is missing and the others leave nothing to object to),
+        ``compliance`` (符合 / 部分符合 / 不符合 / 数据缺失), ``reason`` (Chinese).
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    n = len(geoms)
+    area = shapely.area(geoms)
+    usable = geoms.copy()
+    lost = {}
+    missing = []
+    ub = layers.get("urban_boundary")
+    if ub is None:
+        missing.append("城镇开发边界")
+        lost["outside_urban_m2"] = np.full(n, np.nan)
+    else:
+        inside = covered_part(geoms, ub.geometry.to_numpy())
+        lost["outside_urban_m2"] = area - shapely.area(inside)
+        usable = shapely.intersection(usable, inside)
+    for name, col in (("basic_farmland", "farmland_m2"), ("eco_redline", "redline_m2")):
+        lay = layers.get(name)
+        if lay is None:
+            missing.append(CONSTRAINTS[name][0])
+            lost[col] = np.full(n, np.nan)
+        else:
+            hit = covered_part(geoms, lay.geometry.to_numpy())
+            lost[col] = shapely.area(hit)
+            usable = shapely.difference(usable, hit)
+    zones = industrial_zones(layers.get("zoning"), industrial_codes)
+    if zones is None:
+        missing.append("控规(用地性质)")
+        lost["non_industrial_m2"] = np.full(n, np.nan)
+    else:
+        ind = covered_part(geoms, zones)
+        lost["non_industrial_m2"] = area - shapely.area(ind)
+        usable = shapely.intersection(usable, ind)
+    usable_area = shapely.area(usable) if n else np.empty(0)
+    usable_area = np.where(area - usable_area <= tolerance_m2, area, usable_area)
+
+    labels = {"outside_urban_m2": "城镇开发边界外", "farmland_m2": "占永久基本农田", "redline_m2": "占生态保护红线",
+              "non_industrial_m2": "控规非工业用地"}
+    reasons = []
+    for k in range(n):
+        parts = [f"{labels[c]}{v[k]:.1f}㎡" for c, v in lost.items() if np.isfinite(v[k]) and v[k] > tolerance_m2]
+        if missing:
+            parts.append("缺少图层:" + "、".join(missing))
+        reasons.append(";".join(parts))
+    full = usable_area >= area - tolerance_m2
+    none = usable_area <= tolerance_m2
+    compliance = np.where(full, "符合", np.where(none, "不符合", "部分符合")).astype(object)
+    compliant = pd.array(full, dtype="boolean")
+    if missing:
+        unknown = full  # nothing objected to so far, but a layer could not be checked
+        compliance[unknown] = "数据缺失"
+        compliant[unknown] = pd.NA
+    out = pd.DataFrame({"usable": usable, "usable_area_m2": usable_area.round(2), **{c: np.round(v, 2) for c, v in lost.items()}})
+    out["missing"] = "、".join(missing)
+    out["compliant"] = compliant
+    out["compliance"] = compliance
+    out["reason"] = reasons
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# who could take a plot
+# --------------------------------------------------------------------------------------------
+
+def cap_m2(parcel_area_m2, spec) -> np.ndarray:
+    """Condition (b): the most a parcel's holder may add, min(share × original area, cap 亩), in m²."""
+    return np.minimum(spec.max_share * np.asarray(parcel_area_m2, dtype=float), units.mu_to_m2(spec.max_area_mu))
+
+
+def build_offers(fragments: pd.DataFrame, neighbours: pd.DataFrame, parcels: pd.DataFrame, spec) -> pd.DataFrame:
+    """The ``fragment_offers`` table: each 夹心地/边角地 offered to the holders of the parcels it
+    shares boundary with, by decreasing shared length.
+
+    Parameters
+    ----------
+    fragments : DataFrame
+        The fragments (``fragment_id``, ``kind``, ``area_m2``, ``usable_area_m2``), row order as
+        ``neighbours["plot"]`` refers to.
+    neighbours : DataFrame
+        From :func:`describe_plots`.
+    parcels : DataFrame
+        The results' parcels: ``parcel_id``, ``area_m2`` and, when the efficiency stage ran,
+        ``holder_uscc``, ``holder_name``, ``eval_class``.
+    spec : CornerRule
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`OFFER_COLUMNS`. ``cap_m2`` = min(20 % of the parcel's area, 10 亩);
+        ``max_take_m2`` = min(cap, the plot's usable area); ``whole_plot`` when the cap allows the
+        whole usable plot. 狭长碎片 and 其他空闲地 are offered to no one.
+    """
+    nb = neighbours.copy()
+    nb["kind"] = fragments["kind"].to_numpy()[nb["plot"].to_numpy()] if len(nb) else pd.Series(dtype=object)
+    nb = nb[nb["kind"].isin([ENCLOSED, CORNER])]
+    if not len(nb):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in OFFER_COLUMNS})
+    info = parcels.drop(columns=parcels.geometry.name, errors="ignore").set_index("parcel_id")
+    plot = nb["plot"].to_numpy()
+    out = pd.DataFrame({
+        "fragment_id": fragments["fragment_id"].to_numpy()[plot],
+        "kind": nb["kind"].to_numpy(),
+        "rank": nb.groupby("plot").cumcount().to_numpy() + 1,
+        "parcel_id": nb["parcel_id"].astype(str).to_numpy(),
+    })
+    for col in ("holder_uscc", "holder_name", "eval_class"):
+        out[col] = info[col].reindex(out["parcel_id"]).to_numpy() if col in info.columns else None
+    out["shared_length_m"] = nb["shared_m"].round(2).to_numpy()
+    area = info["area_m2"].reindex(out["parcel_id"]).to_numpy(dtype=float)
+    out["parcel_area_m2"] = area
+    cap = cap_m2(area, spec)
+    out["cap_m2"] = cap.round(2)
+    out["cap_mu"] = units.m2_to_mu(cap).round(units.MU_DECIMALS)
+    out["fragment_area_m2"] = fragments["area_m2"].to_numpy()[plot]
+    usable = fragments["usable_area_m2"].to_numpy(dtype=float)[plot]
+    out["usable_area_m2"] = usable
+    take = np.minimum(cap, usable)
+    out["max_take_m2"] = take.round(2)
+    out["max_take_mu"] = units.m2_to_mu(take).round(units.MU_DECIMALS)
+    out["whole_plot"] = usable <= cap + spec.area_tolerance_m2
+    return out[OFFER_COLUMNS].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# the stage
+# --------------------------------------------------------------------------------------------
+
+def study_area_of(ws):
+    """The polygons where fragments are sought and where they came from.
+
+    Returns
+    -------
+    geoms : ndarray of Polygon or None
+        The ``study_area`` layer, else the 城镇开发边界, else ``None`` (only enclosed land).
+    source : str
+        ``"study_area"``, ``"urban_boundary"`` or ``""``.
+    """
+    for name in ("study_area", "urban_boundary"):
+        lay = ws.layer(name)
+        if lay is not None and len(lay):
+            return _polygonal(lay.geometry.to_numpy()), name
+    return None, ""
+
+
+def constraint_layers(ws) -> dict:
+    """The layers condition (a) reads (absent ones are left out)."""
+    return {name: ws.layer(name) for name in CONSTRAINTS if ws.layer(name) is not None}
+
+
+def _geoms(layer) -> np.ndarray:
+    return np.empty(0, dtype=object) if layer is None else _polygonal(layer.geometry.to_numpy())
+
+
+def assess_fragments(ws, results) -> StageResult:
+    """Find and describe the 零星边角地、夹心地 of the study area (TT-CORNER, 四(六)).
+
+    Parameters
+    ----------
+    ws : Workspace
+    results : Results
+        ``results.parcels`` (with ``area_m2``, and ``holder_uscc``, ``holder_name``,
+        ``eval_class`` when the efficiency stage ran).
+
+    Returns
+    -------
+    StageResult
+        Layers ``fragments`` (polygons, columns :data:`FRAGMENT_COLUMNS`) and
+        ``fragment_offers`` (:data:`OFFER_COLUMNS`); a summary with counts and areas by kind.
+        Under a ruleset without TT-CORNER nothing is sought (``applicable`` false in the summary).
+    """
+    spec = ws.ruleset.get(RULE_ID)
+    if spec is None:
+        return StageResult(summary={"applicable": False, "note": "本县规则集无此条款(TT-CORNER)"})
+    parcels = results.parcels
+    roads, water = _geoms(ws.layer("roads")), _geoms(ws.layer("water"))
+    study, source = study_area_of(ws)
+    parcel_geoms = parcels.geometry.to_numpy()
+    occupied = np.concatenate([_polygonal(parcel_geoms), roads, water])
+    plots = find_gaps(occupied, study, noise_area_m2=spec.noise_area_m2)
+    desc, nb = describe_plots(plots, parcel_geoms, parcels["parcel_id"].to_numpy(), roads, water, study,
+                              sliver_width_m=spec.sliver_width_m)
+    comp = plan_compliance(plots, constraint_layers(ws), spec.industrial_zoning_codes, spec.overlap_tolerance_m2)
+    desc.insert(0, "fragment_id", [f"FR{k + 1:05d}" for k in range(len(plots))])
+    desc["compliant"] = comp["compliant"].to_numpy()
+    desc["compliance"] = comp["compliance"].to_numpy()
+    desc["usable_area_m2"] = comp["usable_area_m2"].to_numpy()
+    desc["usable_area_mu"] = units.m2_to_mu(comp["usable_area_m2"].to_numpy(dtype=float)).round(units.MU_DECIMALS)
+    desc["reason"] = comp["reason"].to_numpy()
+    layer = gpd.GeoDataFrame(desc[FRAGMENT_COLUMNS], geometry=list(plots) if len(plots) else [], crs=ws.crs)
+    offers = build_offers(desc, nb, parcels, spec)
+
+    by_kind = {k: {"count": int((desc["kind"] == k).sum()),
+                   "area_m2": round(float(desc.loc[desc["kind"] == k, "area_m2"].sum()), 2),
+                   "area_mu": round(float(desc.loc[desc["kind"] == k, "area_mu"].sum()), 4)} for k in KINDS}
+    summary = {
+        "applicable": True, "study_area": source or "enclosed_only",
+        "count": len(desc), "area_m2": round(float(desc["area_m2"].sum()), 2),
+        "area_mu": round(float(units.m2_to_mu(desc["area_m2"].sum())), 4), "by_kind": by_kind,
+        "usable_area_mu": round(float(units.m2_to_mu(desc.loc[desc["kind"].isin([ENCLOSED, CORNER]),
+                                                           "usable_area_m2"].sum())), 4),
+        "offers": len(offers),
+    }
+    if not source:
+        summary["note"] = "无研究范围与城镇开发边界图层,仅识别被宗地、道路、水域围合的空地"
+    return StageResult(layers={"fragments": layer, "fragment_offers": offers}, summary=summary)
