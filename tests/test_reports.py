@@ -102,3 +102,16 @@ def test_pdf_reports_use_a_cjk_font(tmp_path):
     atlas = pypdf.PdfReader(str(tmp_path / ATLAS_FILE))
     assert [o.title for o in atlas.outline if not isinstance(o, list)][0].startswith("宗地分析报告")
     assert len(atlas.pages) >= 3
+
+
+@needs_chromium
+def test_run_output_writes_html_atlas_and_index(tmp_path):
+    from geo_tenglong.report.parcel_report import write_reports
+
+    res = make_results()
+    written = write_reports(res, tmp_path, None, make_ws())
+    reports = tmp_path / "reports"
+    assert {p.name for p in written} == {f"{i}.html" for i in flagged_parcels(res)} | {ATLAS_FILE, INDEX_FILE}
+    assert all(p.parent == reports for p in written)
+    index = (reports / INDEX_FILE).read_text(encoding="utf-8")
+    assert f"{ATLAS_FILE}#page=1" in index and "&lt;script&gt;" in index

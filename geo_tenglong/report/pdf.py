@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..io.atomic import atomic_path
 
-__all__ = ["find_chromium", "html_to_pdf", "split_by_outline", "pdf_fonts", "PDF_ENV"]
+__all__ = ["find_chromium", "html_to_pdf", "split_by_outline", "outline_starts", "pdf_fonts", "PDF_ENV"]
 
 #: Environment variable naming the Chromium/Chrome executable ("none" disables PDFs).
 PDF_ENV = "GEO_TENGLONG_CHROMIUM"
@@ -133,7 +133,7 @@ def split_by_outline(atlas: str | Path, targets: list[Path]) -> list[Path]:
     from pypdf import PdfReader, PdfWriter
 
     reader = PdfReader(str(atlas))
-    starts = [reader.get_destination_page_number(o) for o in reader.outline if not isinstance(o, list)]
+    starts = outline_starts(reader)
     if len(starts) != len(targets) or starts != sorted(starts):
         _warn(f"图集目录与宗地数不符 ({len(starts)} ≠ {len(targets)}), 未拆分单宗 PDF")
         return []
@@ -148,6 +148,19 @@ def split_by_outline(atlas: str | Path, targets: list[Path]) -> list[Path]:
                 writer.write(fh)
         written.append(Path(target))
     return written
+
+
+def outline_starts(pdf) -> list[int]:
+    """0-based first page of each top-level outline entry (one per report ``<h1>``) of a PDF.
+
+    Parameters
+    ----------
+    pdf : str, Path or pypdf.PdfReader
+    """
+    from pypdf import PdfReader
+
+    reader = pdf if isinstance(pdf, PdfReader) else PdfReader(str(pdf))
+    return [reader.get_destination_page_number(o) for o in reader.outline if not isinstance(o, list)]
 
 
 def pdf_fonts(path: str | Path) -> set[str]:
