@@ -334,3 +334,24 @@ def test_raster_in_another_crs(workspace):
     assert p.loc[ids[3], "built_share_last"] == pytest.approx(1.0)
     assert p.loc[ids[2], "bare_share_last"] == pytest.approx(1.0)
     assert p.loc[ids[6], "built_share_last"] == pytest.approx(0.0)
+
+
+def test_the_sample_reference_agrees_on_this_workspace(workspace):
+    """The plain-datetime reference used on the sample (test_idle_sample.py) agrees here too."""
+    from test_idle_sample import reference
+
+    path, ids = workspace
+    ws, res = run_idle(path)
+    p = res.parcels.set_index("parcel_id")
+    checked = 0
+    for row in ws.table("contracts").to_dict("records"):
+        if row["parcel_id"] not in p.index:
+            continue
+        want = reference(row, ws.as_of, float(p.loc[row["parcel_id"], "area_m2"]))
+        if want is None:
+            continue
+        assert p.loc[row["parcel_id"], "idle_tier"] == want[0]
+        if want[0]:
+            assert p.loc[row["parcel_id"], "idle_fee_wan"] == pytest.approx(want[1])
+        checked += 1
+    assert checked == 5   # the row with 2021-02-30 has no verdict
