@@ -106,3 +106,21 @@ def test_formula_like_text_stays_text(tmp_path):
     assert any(r["企业名称"] == "=HYPERLINK(\"http://x\")" for r in rows)
     sh = wb["低效企业与低效用地清单"]
     assert all(c.data_type != "f" for row in sh.iter_rows() for c in row)
+
+
+def test_workbook_from_saved_results_matches(tmp_path):
+    """After a GeoPackage round trip (lists become JSON text, booleans integers) the lists agree."""
+    from geo_tenglong.results import Results
+
+    res = make_results()
+    res.write(tmp_path / "out")
+    back = Results.read(tmp_path / "out")
+    a = load_workbook(write_workbook(res, tmp_path / "a", None, None)[0])
+    b = load_workbook(write_workbook(back, tmp_path / "b", None, None)[0])
+    for name in ("亩均效益评价结果(规上)", "低效企业与低效用地清单", "闲置土地清单", "数据问题"):
+        ra = list(a[name].iter_rows(values_only=True))
+        rb = list(b[name].iter_rows(values_only=True))
+        assert ra[0] == rb[0] and len(ra) == len(rb), name
+        ka = {r[ra[0].index("宗地代码")] for r in ra[1:]}
+        kb = {r[rb[0].index("宗地代码")] for r in rb[1:]}
+        assert ka == kb, name
