@@ -57,8 +57,10 @@ log = logging.getLogger(__name__)
 MAP_FILE = "briefing.html"
 #: Coordinates are stored as integers of 1e-6 degree (≈ 0.11 m north–south, 0.10 m east–west here).
 COORD_SCALE = 1_000_000
-#: Upper layers with at most this many features are drawn as SVG (crisp dashes, own pane).
-SVG_LIMIT = 3000
+#: When the upper layers (reclaimable, idle, fragments, proposals) hold at most this many features
+#: together they are drawn as SVG in their own panes; beyond it every layer shares the one canvas
+#: (thousands of SVG paths make each popup's layout and each pan slow).
+SVG_LIMIT = 1500
 #: Workspace layers drawn on the map (the results do not hold them).
 WORKSPACE_LAYERS = ("parks", "urban_boundary", "basic_farmland", "eco_redline")
 #: Layer switcher order (top to bottom); drawing order is :data:`~.styles.LAYER_STYLES`.
@@ -540,6 +542,7 @@ def build_briefing_map(results, ws=None, basemap: str | Basemap | None = None, m
     reports_dir = Path(reports_dir).resolve() if reports_dir else None
     ids: set[str] = set()
     payload_layers = []
+    upper = sum(len(layers[s.name]) for s in LAYER_STYLES if s.name in layers and s.pane in {"gt-focus", "gt-plans"})
     for spec in LAYER_STYLES:
         if spec.name not in layers:
             continue
@@ -569,7 +572,7 @@ def build_briefing_map(results, ws=None, basemap: str | Basemap | None = None, m
             lp["search"] = ["_id"]
         elif spec.name in {"split_checks", "merge_checks"} and "proposal_id" in gdf.columns:
             lp["search"] = ["proposal_id"]
-        lp["svg"] = spec.pane in {"gt-focus", "gt-plans"} and len(gdf) <= SVG_LIMIT
+        lp["svg"] = spec.pane in {"gt-focus", "gt-plans"} and upper <= SVG_LIMIT
         lp["pane"] = spec.pane
         lp["show"] = spec.show
         payload_layers.append(lp)

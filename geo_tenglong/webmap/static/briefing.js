@@ -92,7 +92,10 @@
   }
 
   function gtBriefing(map, groups, dataId) {
-    var data = JSON.parse(document.getElementById(dataId).textContent);
+    var t0 = Date.now(), node = document.getElementById(dataId);
+    var data = JSON.parse(node.textContent);
+    node.parentNode.removeChild(node);  /* the parsed copy is all we need: free the text */
+    var timing = {parse: Date.now() - t0};
     var s = data.scale;
     var layers = {}, order = [];
     var canvas = L.canvas({padding: 0.3, tolerance: 3});
@@ -204,6 +207,8 @@
       layer.group.bindTooltip(function (p) { return tooltipFor(layer, p._gt); }, {sticky: true, direction: "top"});
       layer.group._gtLayer = layer;
     });
+
+    timing.layers = Date.now() - t0 - timing.parse;
 
     /* one canvas for every canvas layer: keep the drawing order when a lower layer is switched on */
     map.on("overlayadd", function (e) {
@@ -389,7 +394,8 @@
       return box;
     };
     search.addTo(map);
-    global.gtMap = {map: map, layers: layers, focus: focusFeature, ready: true};
+    timing.total = Date.now() - t0;
+    global.gtMap = {map: map, layers: layers, focus: focusFeature, timing: timing, ready: true};
   }
 
   global.gtBriefing = gtBriefing;
