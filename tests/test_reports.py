@@ -115,3 +115,12 @@ def test_run_output_writes_html_atlas_and_index(tmp_path):
     assert all(p.parent == reports for p in written)
     index = (reports / INDEX_FILE).read_text(encoding="utf-8")
     assert f"{ATLAS_FILE}#page=1" in index and "&lt;script&gt;" in index
+
+
+def test_empty_geometry_still_gets_a_report():
+    from shapely.geometry import Polygon
+
+    res = make_results()
+    res.parcels.loc[0, "geometry"] = Polygon()
+    html, _pages = render_reports_html(res, [IDS[0]], make_ws())
+    assert "未能绘制位置图" in html and "TT-T4" in html

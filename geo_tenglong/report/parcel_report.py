@@ -378,11 +378,14 @@ def _page(ctx: _Context, pid: str) -> dict:
     geom = row.geometry
     get = row.get
     findings = ctx.findings_for(pid)
-    neigh, blds, plots = ctx.neighbours(geom, pid)
+    neigh, blds, plots = ctx.neighbours(geom, pid) if geom is not None and not geom.is_empty else ([], [], [])
     corners = ctx.corners(pid)
     uniq = corners.drop_duplicates("点号", keep="first")
     corner_xy = uniq[["Y", "X"]].to_numpy(dtype=float) if len(uniq) else None
-    png = figures.parcel_map(geom, neigh, blds, plots, corner_xy=corner_xy, width_in=4.1, height_in=2.85)
+    try:
+        png = figures.parcel_map(geom, neigh, blds, plots, corner_xy=corner_xy, width_in=4.1, height_in=2.85)
+    except Exception:  # noqa: BLE001 — an odd geometry must not cost the whole report its page
+        png = None
     park_id = get("park_id")
     park = "" if _missing(park_id) else ctx.parks.get(str(park_id), str(park_id))
     cls = get("eval_class")
@@ -421,7 +424,7 @@ def _page(ctx: _Context, pid: str) -> dict:
     return {
         "parcel_id": pid, "owner": _text(holder if not _missing(holder) else get("owner_name")),
         "class_css": "none" if _missing(cls) else str(cls), "class_text": "亩均效益评价: " + cls_text,
-        "badges": badges, "basic": basic, "map_uri": figures.png_data_uri(png),
+        "badges": badges, "basic": basic, "map_uri": figures.png_data_uri(png) if png else None,
         "corners": [{"label": c["点号"], "x": f"{c['X']:.3f}", "y": f"{c['Y']:.3f}",
                      "side": "" if _missing(c["边长"]) else f"{c['边长']:.2f}"} for c in corners.to_dict("records")],
         "area_m2": _fmt(get("area_m2"), 2), "area_mu": _fmt(get("area_mu"), 4),
