@@ -252,6 +252,8 @@ def test_stage_on_a_workspace(workspace):
     assert has(ids[6], "NAT-IDLE-1", "missing_data")       # 未动工 without a contract
     assert has(ids[7], "IDLE-IMG", "warn")                 # started per contract, bare in the image
     assert not has(ids[3], "IDLE-IMG", "warn")
+    img7 = f[(f["parcel_id"] == ids[7]) & (f["rule_id"] == "IDLE-IMG")]["message"].iloc[0]
+    assert "2023-04-20" in img7 and "建筑物图层占地0.0%,与影像一致" in img7
     layer = res.layers["idle_land"]
     assert list(layer.columns) == [*LAYER_COLUMNS, "geometry"]
     lay = layer.set_index("parcel_id")
@@ -355,3 +357,12 @@ def test_the_sample_reference_agrees_on_this_workspace(workspace):
             assert p.loc[row["parcel_id"], "idle_fee_wan"] == pytest.approx(want[1])
         checked += 1
     assert checked == 5   # the row with 2021-02-30 has no verdict
+
+
+def test_deqing_cites_its_own_clause(workspace):
+    path, ids = workspace
+    _, res = run_idle(path, ruleset="deqing-2021")
+    f = res.findings
+    clauses = set(f.loc[f["rule_id"].str.startswith("NAT-IDLE") & (f["status"] != "not_applicable"), "clause"])
+    assert clauses and all("三(一)3" in c and "闲置土地处置办法" in c for c in clauses)
+    assert res.parcels.set_index("parcel_id").loc[ids[0], "idle_tier"] == 2

@@ -409,9 +409,18 @@ def _imagery_findings(parcels, c_by_parcel, lc, footprint, spec, info) -> tuple[
     has_contract = pid.isin(c_by_parcel.index).to_numpy()
     started = pid.map(c_by_parcel["started"]).fillna(False).to_numpy(dtype=bool) & has_contract
     fp = footprint
-    witness = np.where(np.isnan(fp), "建筑物图层缺失",
-                       np.where(fp >= spec.footprint_witness_share, [f"建筑物图层占地{_pct(v)}" for v in fp],
-                                [f"建筑物图层占地{_pct(v)},与影像一致" for v in fp]))
+
+    def witnesses(mask, built_expected: bool) -> list[str]:
+        """The footprint witness for the flagged parcels: does it agree with the image?"""
+        out = []
+        for v in fp[mask]:
+            if np.isnan(v):
+                out.append("建筑物图层缺失,无旁证")
+            else:
+                agrees = (v >= spec.footprint_witness_share) == built_expected
+                out.append(f"建筑物图层占地{_pct(v)}," + ("与影像一致" if agrees else "与影像不一致,请核实"))
+        return out
+
     last, first = info.get("last"), info.get("first")
     built_last = lc["built_last"].to_numpy()
     # (a) contract says started, the image shows little built
@@ -425,21 +434,21 @@ def _imagery_findings(parcels, c_by_parcel, lc, footprint, spec, info) -> tuple[
     cflag = ~has_contract & bare_both
     if a.any():
         msgs = [f"合同记载已动工,但{last}影像建成比例仅{_pct(v)}(阈值{_pct(spec.started_min_built_share)});{w}"
-                for v, w in zip(built_last[a], witness[a])]
+                for v, w in zip(built_last[a], witnesses(a, False))]
         frames.append(make_findings(pid[a], "IDLE-IMG", spec.clause, WARN, built_last[a], spec.started_min_built_share,
                                     "比例", msgs))
         ev.loc[a, "evidence"] = msgs
         ev.loc[a, "suspect"] = True
     if b.any():
         msgs = [f"合同记载未动工,但{last}影像建成比例已达{_pct(v)}(阈值{_pct(spec.unstarted_max_built_share)});{w},"
-                "请核实实际动工日期" for v, w in zip(built_last[b], witness[b])]
+                "请核实实际动工日期" for v, w in zip(built_last[b], witnesses(b, True))]
         frames.append(make_findings(pid[b], "IDLE-IMG", spec.clause, WARN, built_last[b],
                                     spec.unstarted_max_built_share, "比例", msgs))
         ev.loc[b, "evidence"] = msgs
     if cflag.any():
         bf, bl = lc["bare_first"].to_numpy()[cflag], lc["bare_last"].to_numpy()[cflag]
         msgs = [f"无出让合同记录,{first}与{last}两期影像均为裸地({_pct(x)}、{_pct(y)}),疑似闲置;{w}"
-                for x, y, w in zip(bf, bl, witness[cflag])]
+                for x, y, w in zip(bf, bl, witnesses(cflag, False))]
         frames.append(make_findings(pid[cflag], "IDLE-IMG", spec.clause, WARN, bl, spec.bare_min_share, "比例", msgs))
         ev.loc[cflag, "evidence"] = msgs
         ev.loc[cflag, "suspect"] = True
