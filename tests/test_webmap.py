@@ -373,3 +373,21 @@ def test_sample_sized_map_stays_under_5_mb(synth):
     res = synthetic_results(1500)
     page = briefing.render_briefing_html(res, ws=synthetic_workspace(res))
     assert len(page.encode("utf-8")) < 5_000_000
+
+
+def test_orthophoto_geotiff_basemap_is_rgb_and_opaque(tmp_path):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from geo_tenglong.webmap.synthetic import origin
+
+    x0, y0 = origin()
+    tif = tmp_path / "ortho.tif"
+    data = (np.arange(3 * 40 * 50, dtype=np.uint16).reshape(3, 40, 50) * 7) % 4000
+    with rasterio.open(tif, "w", driver="GTiff", width=50, height=40, count=3, dtype="uint16", crs="EPSG:4528",
+                       transform=from_origin(x0, y0 + 80, 2.0, 2.0)) as dst:
+        dst.write(data)
+    bm = resolve_basemap(str(tif))
+    assert bm.label == "影像 ortho" and bm.opacity == 1.0 and bm.legend == [] and not bm.online
+    page = briefing.render_briefing_html(synthetic_results(4), basemap=bm)
+    assert "L.imageOverlay" in page and "data:image/png;base64," in page

@@ -85,6 +85,7 @@ class Basemap:
     gcj02: bool = False
     online: bool = False
     legend: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    opacity: float = 1.0
 
 
 def map_config(workspace_root: str | Path | None) -> dict:
@@ -168,7 +169,7 @@ def resolve_basemap(spec: str | None, ws=None, workspace_root: str | Path | None
         if not path.is_file():
             raise InputError("basemap image not found", path)
         classes = getattr(ws, "landcover_classes", None) if ws is not None else None
-        return raster_basemap(path, f"影像 {path.stem}", classes, bool(gcj02))
+        return raster_basemap(path, None, classes, bool(gcj02))
     raise InputError(f"unknown basemap {spec!r}; expected one of {', '.join(NAMES)}, a GeoTIFF path "
                      "or an XYZ URL with {z}/{x}/{y}", where="--basemap")
 
@@ -189,7 +190,7 @@ def _stretch(band: np.ndarray, valid: np.ndarray) -> np.ndarray:
     return np.clip(scaled, 0, 255).astype(np.uint8)
 
 
-def raster_basemap(path: str | Path, label: str, classes: dict[int, str] | None = None,
+def raster_basemap(path: str | Path, label: str | None, classes: dict[int, str] | None = None,
                    gcj02: bool = False, max_px: int = MAX_IMAGE_PX) -> Basemap:
     """Render a GeoTIFF as a PNG image overlay in Web Mercator (offline).
 
@@ -202,7 +203,8 @@ def raster_basemap(path: str | Path, label: str, classes: dict[int, str] | None 
     Parameters
     ----------
     path : str or Path
-    label : str
+    label : str or None
+        Name in the layer switcher; default 土地覆盖 or 影像 and the file name.
     classes : dict, optional
     gcj02 : bool
         Shift the image bounds to GCJ-02.
@@ -287,8 +289,11 @@ def raster_basemap(path: str | Path, label: str, classes: dict[int, str] | None 
 
         (west, east), (south, north) = wgs84_to_gcj02(np.array([west, east]), np.array([south, north]))
         west, east, south, north = float(west), float(east), float(south), float(north)
+    if label is None:
+        label = f"{'土地覆盖' if paletted else '影像'} {path.stem}"
+    # class colours are drawn translucent so parcel colours stay readable; photos opaque
     return Basemap(label=label, image=png_data_uri(rgba), bounds=[[south, west], [north, east]],
-                   gcj02=gcj02, online=False, legend=legend)
+                   gcj02=gcj02, online=False, legend=legend, opacity=0.55 if paletted else 1.0)
 
 
 def _mercator_to_lonlat_bounds(left, bottom, right, top):

@@ -597,7 +597,7 @@ def build_briefing_map(results, ws=None, basemap: str | Basemap | None = None, m
     if bm is not None:
         if bm.image:
             folium.raster_layers.ImageOverlay(image=bm.image, bounds=bm.bounds, name=html.escape(bm.label),
-                                              opacity=0.8, pane="gt-raster", overlay=True, control=True).add_to(m)
+                                              opacity=bm.opacity, pane="gt-raster", overlay=True, control=True).add_to(m)
         for t in bm.tiles:
             folium.TileLayer(tiles=t.url, attr=html.escape(t.attribution), name=html.escape(t.label),
                              subdomains=t.subdomains, max_zoom=t.max_zoom, max_native_zoom=18,
