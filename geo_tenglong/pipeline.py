@@ -17,7 +17,9 @@ import geopandas as gpd
 
 from . import units
 from .analysis.clusters import assess_clusters
+from .analysis.corner_plans import assess_corner_plans
 from .analysis.efficiency import assess_efficiency
+from .analysis.fragments import assess_fragments
 from .analysis.high_energy import assess_high_energy
 from .analysis.idle import assess_idle
 from .analysis.intensity import assess_intensity
@@ -44,6 +46,8 @@ STAGES: list[Stage] = [
     Stage("intensity", "用地强度", assess_intensity),
     Stage("idle", "闲置土地认定", assess_idle),
     Stage("reclaim", "可腾退低效用地", assess_reclaim),
+    Stage("fragments", "零星边角地识别", assess_fragments),
+    Stage("corner_plans", "零增地技改用地核查", assess_corner_plans),
     Stage("rezoned", "规划调整工业用地核查", assess_rezoned),
     Stage("preregistration", "低效用地预告登记", assess_preregistration),
     Stage("subsidies", "技改补助测算", assess_subsidies),

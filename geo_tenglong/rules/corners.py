@@ -52,9 +52,13 @@ class CornerRule(RuleSpec):
         A requested plot's boundary within this distance (m) of the parcel counts as shared with it
         (plots are drawn by hand); found fragments are built from the parcels' own linework and use
         1 mm.
+    min_shared_length_m : float
+        A requested plot is adjacent to the parcel (相邻) when they share at least this much
+        boundary (m); plots touching it only at a corner share (almost) none.
     overlap_tolerance_m2 : float
         A requested plot may overlap existing parcels, roads or water by at most this area (m²)
-        before it counts as not free land.
+        before it counts as not free land; parts of a plot under a constraint (农田, 红线, outside
+        the 城镇开发边界, non-industrial zoning) smaller than this are digitising noise too.
     """
 
     max_share: float = bound(0.20, min=0, max=1)
@@ -67,3 +71,4 @@ class CornerRule(RuleSpec):
     area_tolerance_m2: float = bound(0.01, min=0)
     snap_tolerance_m: float = bound(0.1, min=0)
     overlap_tolerance_m2: float = bound(1.0, min=0)
+    min_shared_length_m: float = bound(1.0, min=0)
