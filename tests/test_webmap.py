@@ -391,3 +391,29 @@ def test_orthophoto_geotiff_basemap_is_rgb_and_opaque(tmp_path):
     assert bm.label == "影像 ortho" and bm.opacity == 1.0 and bm.legend == [] and not bm.online
     page = briefing.render_briefing_html(synthetic_results(4), basemap=bm)
     assert "L.imageOverlay" in page and "data:image/png;base64," in page
+
+
+def test_run_and_map_on_a_workspace(tmp_path, tiny_parcels):
+    from conftest import box, write_workspace
+
+    from geo_tenglong.cli import main
+    from geo_tenglong.webmap.synthetic import CRS
+
+    urban = gpd.GeoDataFrame({"id": ["UB1"], "name": ["城镇开发边界"]}, geometry=[box(-50, -50, 350, 150)], crs=CRS)
+    ws = write_workspace(tmp_path / "ws", tiny_parcels, layers={"urban_boundary": urban},
+                         extra_toml='\n[map]\nbasemap = "none"\n')
+    r = CliRunner().invoke(main, ["run", str(ws), "--out", str(tmp_path / "out"), "--maps", str(tmp_path / "maps"),
+                                  "-q"])
+    assert r.exit_code == 0, r.output
+    data = payload_of((tmp_path / "maps" / "briefing.html").read_text(encoding="utf-8"))
+    assert {"parcels", "urban_boundary"} <= {lp["name"] for lp in data["layers"]}
+    assert len(data["summary"]["targets"]) >= 3
+    # from the results: the workspace named in them gives back the 城镇开发边界
+    r = CliRunner().invoke(main, ["map", str(tmp_path / "out" / "results.gpkg"), "-o", str(tmp_path / "m2.html")])
+    assert r.exit_code == 0, r.output
+    assert "urban_boundary" in {lp["name"] for lp in payload_of((tmp_path / "m2.html").read_text("utf-8"))["layers"]}
+    # straight from the workspace, writing nothing else
+    r = CliRunner().invoke(main, ["map", str(ws), "-o", str(tmp_path / "m3.html"), "-q"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "m3.html").is_file() and r.output == ""
+    assert sorted(p.name for p in ws.iterdir()) == ["workspace.toml", "ws.gpkg"]
