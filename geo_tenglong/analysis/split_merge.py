@@ -896,7 +896,7 @@ def check_merge(parcels: gpd.GeoDataFrame, proposals: pd.DataFrame | None, rules
                 msg += f",剩余 {years:.2f} 年"
             rows.add(pid, "剩余年限统一", "TT-MERGE", clause, PASS, years, np.nan, "年", msg, limit="按最短年限统一")
 
-        rows.add(pid, "合并后不得分割", "TT-MERGE", clause, PASS, limit="合并后不得分割",
+        rows.add(pid, "合并后不得分割", "TT-MERGE", clause, PASS, limit="不可再分割",
                  message=f"合并后宗地登记合并来源({';'.join(ids)}),产权不得再分割")
 
         classes = _check_buyers(rows, pid, [buyer] if buyer else [], transfer, eval_info)
