@@ -15,7 +15,7 @@ import pandas as pd
 from ..findings import FAIL, WARN
 from ..io.atomic import check_not_input, write_text_atomic
 from . import figures
-from .parcel_report import REPORTS_DIR, _fmt, _missing, _text, flagged_parcels, report_relpath, template_env, _css
+from .parcel_report import REPORTS_DIR, _fmt, _missing, _num, _text, flagged_parcels, report_relpath, template_env, _css
 from .pdf import html_to_pdf
 from .workbook import park_names
 
@@ -147,7 +147,7 @@ def onepager_context(results, ws=None) -> dict:
         op = {">=": "≥", "<=": "≤"}
         for t in targets.to_dict("records"):
             target_rows.append({"rule_id": _text(t.get("rule_id")), "label": _text(t.get("label")),
-                                "target": f"{op.get(str(t.get('op')), t.get('op') or '')}{_fmt(t.get('target'))}",
+                                "target": f"{op.get(str(t.get('op')), t.get('op') or '')}{_num(t.get('target'))}",
                                 "value": _fmt(t.get("value")), "unit": _text(t.get("unit")).replace("—", ""),
                                 "status": str(t.get("status")),
                                 "status_label": {"pass": "已达到", "fail": "未达到", "missing_data": "无数据"}.get(

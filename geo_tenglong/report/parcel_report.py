@@ -117,8 +117,6 @@ def _fmt(v, digits: int = 2, unit: str = "") -> str:
     if isinstance(v, (int, np.integer)):
         return f"{int(v):,}{unit}"
     if isinstance(v, (float, np.floating)):
-        if float(v).is_integer() and abs(v) < 1e12 and digits <= 2:
-            return f"{int(v):,}{unit}"
         return f"{float(v):,.{digits}f}{unit}"
     return f"{v}{unit}"
 
@@ -318,7 +316,7 @@ def _indicators(ctx: _Context, row, findings: pd.DataFrame) -> list[dict]:
         if not t or _missing(t.get("target")):
             return "—", None
         op = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}.get(str(t.get("op", "")), str(t.get("op", "")))
-        return f"{op}{_fmt(t['target'])}", t
+        return f"{op}{_num(t['target'])}", t
 
     def threshold_of(rule_ids):
         hit = findings[findings["rule_id"].isin(rule_ids) & findings["threshold"].notna()]
@@ -355,18 +353,18 @@ def _indicators(ctx: _Context, row, findings: pd.DataFrame) -> list[dict]:
         add("亩均效益综合得分", "分", e.get("score"), None)
     if "far" in ctx.parcels.columns:
         limit = get("far_limit")
-        add("容积率", "", get("far"), ctx.means.get("far"), "≤" + _fmt(limit) if not _missing(limit) else "—",
+        add("容积率", "", get("far"), ctx.means.get("far"), "≤" + _num(limit) if not _missing(limit) else "—",
             higher_is_better=True)
     if "building_coverage" in ctx.parcels.columns:
         thr = threshold_of(["NAT-COVER"])
         cov = get("building_coverage")
         add("建筑系数", "%", None if _missing(cov) else cov * 100, ctx.means.get("building_coverage", np.nan) * 100,
-            "≥" + _fmt(thr) if thr is not None else "—", limit=thr)
+            "≥" + _num(thr) if thr is not None else "—", limit=thr)
     if "admin_share" in ctx.parcels.columns:
         thr = threshold_of(["NAT-ADMIN"])
         share = get("admin_share")
         add("行政办公及生活服务设施用地比例", "%", None if _missing(share) else share * 100,
-            ctx.means.get("admin_share", np.nan) * 100, "≤" + _fmt(thr) if thr is not None else "—",
+            ctx.means.get("admin_share", np.nan) * 100, "≤" + _num(thr) if thr is not None else "—",
             higher_is_better=False, limit=thr)
     if "max_height_m" in ctx.parcels.columns:
         add("最高建筑高度", "米", get("max_height_m"), None)
