@@ -106,15 +106,7 @@ def workspace_layers(results, ws=None) -> dict[str, gpd.GeoDataFrame]:
     ``results.info["workspace"]`` is loaded if it still exists. Missing layers are omitted.
     """
     if ws is None:
-        root = results.info.get("workspace") if results.info else None
-        if root and Path(root, "workspace.toml").is_file():
-            try:
-                from ..workspace import load_workspace
-
-                ws = load_workspace(root)
-            except Exception as exc:  # a moved or edited workspace must not stop the map
-                log.warning("workspace %s not readable for map layers: %s", root, exc)
-                ws = None
+        ws = results_workspace(results)
     if ws is None:
         return {}
     out = {}
@@ -123,6 +115,20 @@ def workspace_layers(results, ws=None) -> dict[str, gpd.GeoDataFrame]:
         if layer is not None and len(layer):
             out[name] = layer
     return out
+
+
+def results_workspace(results):
+    """The workspace named in ``results.info["workspace"]``, loaded, or ``None`` if gone or unreadable."""
+    root = (results.info or {}).get("workspace")
+    if not root or not Path(root, "workspace.toml").is_file():
+        return None
+    try:
+        from ..workspace import load_workspace
+
+        return load_workspace(root)
+    except Exception as exc:  # a moved or edited workspace must not stop the map
+        log.warning("workspace %s not readable for map layers: %s", root, exc)
+        return None
 
 
 def _as_gdf(layer, crs) -> gpd.GeoDataFrame | None:
@@ -514,6 +520,8 @@ def build_briefing_map(results, ws=None, basemap: str | Basemap | None = None, m
     -------
     folium.Map
     """
+    if ws is None:
+        ws = results_workspace(results)
     layers = collect_layers(results, ws)
     root = getattr(ws, "root", None) or (results.info or {}).get("workspace")
     if basemap is None:
