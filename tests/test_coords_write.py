@@ -171,6 +171,15 @@ def test_atomic_write_leaves_no_temp_files_and_keeps_old_on_error(tmp_path):
     assert "\U0001F600" in target.read_text(encoding="utf-8")
 
 
+def test_per_parcel_error_writes_nothing(tmp_path):
+    bad = parcels()
+    bad["parcel_id"] = ["ok", "bad"]
+    bad["owner_name"] = ["x", "\U0001F600"]
+    with pytest.raises(InputError, match=r"bad\.txt, line 13: character"):
+        write_coords(bad, tmp_path / "jzd")
+    assert not any((tmp_path / "jzd").glob("*")) if (tmp_path / "jzd").exists() else True
+
+
 def test_unprefixed_and_other_datum_crs(tmp_path):
     gdf = parcels().to_crs(4549)                       # CGCS2000 3° CM 120°E, no prefix
     (out,) = write_coords(gdf, tmp_path / "np.txt")

@@ -24,7 +24,7 @@ import shapely
 
 from ..crs import BEIJING54, CGCS2000, XIAN80, GKZone, zone_from_epsg, zone_from_longitude
 from ..errors import InputError
-from .atomic import check_not_input, write_bytes_atomic
+from .atomic import write_bytes_atomic
 from .coords_read import HEADER_KEYS
 
 __all__ = ["write_coords", "format_coords", "DATUM_NAMES"]
@@ -91,8 +91,8 @@ def _field(row, key: str) -> str:
 
 
 def _rings(geom) -> list[np.ndarray]:
-    """Closed rings (x = east, y = north) in writing order: per part the outer ring then its holes."""
-    geom = shapely.orient_polygons(geom, exterior_cw=True)
+    """Closed rings (x = east, y = north) in writing order: per part the outer ring then its holes.
+    ``geom`` is already oriented (outer rings clockwise)."""
     parts = geom.geoms if geom.geom_type == "MultiPolygon" else [geom]
     out = []
     for p in parts:
@@ -150,11 +150,18 @@ def format_coords(gdf: gpd.GeoDataFrame, header: dict | None = None, project: di
     """
     gdf, zone = _zone_of(gdf)
     _check_in_zone(gdf, zone)
+    out = _header_lines(zone, header, project, date)
+    for lines in _plots_lines(gdf):
+        out.extend(lines)
+    return "\n".join(out) + "\n"
+
+
+def _header_lines(zone: GKZone, header, project, date) -> list[str]:
     h = {k: "" for k in HEADER_KEYS}
-    h.update({"格式版本号": "1.01版本", "精度": "0.001", "转换参数": ",,,,,,"})
+    h.update({"精度": "0.001", "转换参数": ",,,,,,"})
     for k, v in (header or {}).items():
         if v not in (None, ""):
-            h[k] = str(v)
+            h[k] = _clean(v) if k != "转换参数" else str(v).strip()
     if not h["数据产生日期"]:
         d = date or _dt.date.today()
         h["数据产生日期"] = d.isoformat() if isinstance(d, _dt.date) else str(d)
@@ -165,13 +172,17 @@ def format_coords(gdf: gpd.GeoDataFrame, header: dict | None = None, project: di
         out.append("[项目信息]")
         out.extend(f"{_clean(k)}={_clean(v)}" for k, v in project.items())
     out.append("[属性描述]")
-    out.extend(f"{k}={v}" for k, v in h.items())
-    out.extend(f"{k}={v}" for k, v in (header or {}).items() if k not in h)
+    out.extend(f"{k}={v}" for k, v in h.items())       # the 1.01 keys in order, then any extra ones
     out.append("[地块坐标]")
-    geoms = gdf.geometry.to_numpy()
-    for k, (row, geom) in enumerate(zip(gdf.drop(columns=gdf.geometry.name).to_dict("records"), geoms)):
-        out.extend(_plot_lines(row, geom, k))
-    return "\n".join(out) + "\n"
+    return out
+
+
+def _plots_lines(gdf: gpd.GeoDataFrame):
+    """Yield the lines of each parcel's plot, in row order."""
+    geoms = shapely.orient_polygons(gdf.geometry.to_numpy(), exterior_cw=True)
+    rows = gdf.drop(columns=gdf.geometry.name).to_dict("records")
+    for k, (row, geom) in enumerate(zip(rows, geoms)):
+        yield _plot_lines(row, geom, k)
 
 
 def _safe_name(s: str) -> str:
@@ -226,29 +237,38 @@ def write_coords(gdf: gpd.GeoDataFrame, path_or_dir: str | Path, one_file_per_pa
     protected = [Path(p) for p in inputs]
     if "source_file" in gdf.columns:
         protected.extend(Path(p) for p in gdf["source_file"].dropna().unique())
-    gdf, _ = _zone_of(gdf)
+    protected_set = {p.resolve() for p in protected}
+    gdf, zone = _zone_of(gdf)
+    _check_in_zone(gdf, zone)
+    head = _header_lines(zone, header, project, date)
     if not one_file_per_parcel:
-        jobs = [(target, gdf)]
+        jobs = [(target, _plots_lines(gdf))]
     else:
         if target.exists() and not target.is_dir():
             raise InputError("expected a folder for one file per parcel", target)
         names = gdf["parcel_id"] if "parcel_id" in gdf.columns else (
             gdf["plot_no"] if "plot_no" in gdf.columns else None)
+        names = [_clean(v) for v in names] if names is not None else [""] * len(gdf)
         used: set = set()
-        jobs = []
-        for k in range(len(gdf)):
-            name_k = _clean(names.iloc[k]) if names is not None else ""
+        paths = []
+        for k, name_k in enumerate(names):
             base = _safe_name(name_k) if name_k else f"parcel_{k + 1}"
             name, n = base, 1
             while name.lower() in used:
                 n += 1
                 name = f"{base}_{n}"
             used.add(name.lower())
-            jobs.append((target / f"{name}.txt", gdf.iloc[[k]]))
-    written = []
-    for path, part in jobs:
-        check_not_input(path, protected)
-        text = format_coords(part, header, project, date)
+            paths.append(target / f"{name}.txt")
+        jobs = ((path, [lines]) for path, lines in zip(paths, _plots_lines(gdf)))
+    # format and encode everything first, so a bad parcel leaves no half-written folder behind
+    encoded = []
+    for path, plot_lines in jobs:
+        if path.resolve() in protected_set:
+            raise InputError("refusing to write an output over an input file", path)
+        out = list(head)
+        for lines in plot_lines:
+            out.extend(lines)
+        text = "\n".join(out) + "\n"
         try:
             data = text.replace("\n", newline).encode(encoding)
         except UnicodeEncodeError as exc:
@@ -257,5 +277,5 @@ def write_coords(gdf: gpd.GeoDataFrame, path_or_dir: str | Path, one_file_per_pa
                              path, f"line {text.count(chr(10), 0, exc.start) + 1}") from None
         except LookupError:
             raise InputError(f"unknown encoding {encoding!r}; expected gbk or utf-8", path) from None
-        written.append(write_bytes_atomic(path, data))
-    return written
+        encoded.append((path, data))
+    return [write_bytes_atomic(path, data) for path, data in encoded]
