@@ -29,7 +29,7 @@ from ..findings import (FAIL, MISSING_DATA, NOT_APPLICABLE, PASS, WARN, concat_f
                         make_findings)
 from ..rules.efficiency import CLASSES, INDICATORS
 from ..stage import StageResult
-from .enterprise_land import JOIN_ISSUE_COLUMNS, join_land
+from .enterprise_land import JOIN_ISSUE_COLUMNS, join_land, normalise_codes
 
 VALUE_COLUMNS = ["revenue", "tax", "value_added", "employees", "energy_tce", "emissions_t", "rd_expense"]
 
@@ -148,7 +148,7 @@ def rank_classes(scores: np.ndarray, tiebreak: np.ndarray, ids: np.ndarray, shar
     out = np.full(n, None, dtype=object)
     if n == 0:
         return out
-    order = np.lexsort((ids.astype(str), -np.nan_to_num(tiebreak, nan=-np.inf), -scores))
+    order = np.lexsort((np.asarray(ids), -np.nan_to_num(tiebreak, nan=-np.inf), -scores))
     cum = np.floor(np.cumsum([shares[c] for c in CLASSES]) * n + 0.5).astype(int)
     cum[-1] = n
     rank = np.empty(n, dtype=int)
@@ -179,8 +179,10 @@ def _not_applicable(admin_code: str, rule_id: str, ruleset: str) -> pd.DataFrame
     return make_findings([admin_code], rule_id, "", NOT_APPLICABLE, message=f"本县规则集({ruleset})无此条款,不适用")
 
 
-def _fmt(v, unit=""):
-    return "无数据" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.2f}{unit}"
+def _num_str(values, decimals=2) -> pd.Series:
+    """Numbers as text with ``decimals`` (``无数据`` for NaN), vectorised."""
+    v = pd.Series(np.asarray(values, dtype=float))
+    return v.round(decimals).map(("{:." + str(decimals) + "f}").format).where(v.notna(), "无数据").astype("string")
 
 
 def evaluate(ws, results) -> dict:
@@ -189,8 +191,8 @@ def evaluate(ws, results) -> dict:
     spec = rs.get("MJ-EVAL")
     parcels = results.parcels
     land_m2 = np.asarray(parcels.geometry.area, dtype=float)
-    ptable = pd.DataFrame({"parcel_id": parcels["parcel_id"].astype("string").to_numpy(), "land_m2": land_m2})
-    for c in ("owner_uscc", "land_use_code", "owner_name"):
+    ptable = pd.DataFrame({"parcel_id": parcels["parcel_id"].to_numpy(), "land_m2": land_m2})
+    for c in ("owner_uscc", "land_use_code"):
         if c in parcels.columns:
             ptable[c] = parcels[c].to_numpy()
     floor = None
@@ -198,15 +200,13 @@ def evaluate(ws, results) -> dict:
         from .intensity import parcel_floor_area
 
         floor = parcel_floor_area(ws.layer("buildings"), parcels, rs.get("NAT-FAR"))
-    ent_in = ws.table("enterprises")
-    j = join_land(ptable, ent_in, ws.table("tenancy"), spec, floor)
+    j = join_land(ptable, ws.table("enterprises"), ws.table("tenancy"), spec, floor)
     ent = j.enterprises
     for c in VALUE_COLUMNS:
-        ent[c] = pd.to_numeric(ent[c], errors="coerce") if c in ent.columns else np.nan
-    if "name" not in ent.columns:
-        ent["name"] = None
-    if "scale" not in ent.columns:
-        ent["scale"] = None
+        ent[c] = pd.to_numeric(ent[c], errors="coerce").astype(float) if c in ent.columns else np.nan
+    for c in ("name", "scale"):
+        if c not in ent.columns:
+            ent[c] = None
     ent["large"] = is_large(ent["scale"], spec.large_label)
 
     findings = []
@@ -215,93 +215,111 @@ def evaluate(ws, results) -> dict:
         neg = (ent[c] < 0).to_numpy()
         if neg.any():
             b = ent[neg]
+            rows = b["source_row"] if "source_row" in b.columns else [""] * len(b)
             findings.append(make_findings(b["uscc"], "MJ-EVAL", spec.clause, MISSING_DATA, b[c], np.nan, "",
                                           [f"{n}({u}) {y}年{_VALUE_LABELS[c]}为负数({v:g}),按缺失处理(第{r}行)"
-                                           for n, u, y, v, r in zip(b["name"].astype(object), b["uscc"], b["year"], b[c],
-                                                                    b.get("source_row", [""] * len(b)))]))
+                                           for n, u, y, v, r in zip(b["name"].astype(object), b["uscc"], b["year"],
+                                                                    b[c], rows)]))
             ent.loc[neg, c] = np.nan
 
     # Units × years: sums of the members' figures.
-    grp = ent.groupby(["unit_id", "year"], sort=True)
+    grp = ent.groupby(["unit", "year"], sort=True)
     ut = grp[VALUE_COLUMNS].sum(min_count=1)
     ut["large"] = grp["large"].any()
-    ut["members"] = grp["uscc"].nunique()
+    ut["members"] = grp["code"].nunique()
     ut = ut.reset_index()
-    ul = j.unit_land.set_index("unit_id")
-    ut["land_mu"] = ul["land_mu"].reindex(ut["unit_id"]).fillna(0.0).to_numpy()
-    ut["land_m2"] = ul["land_m2"].reindex(ut["unit_id"]).fillna(0.0).to_numpy()
-    ut["parcel_ids"] = ul["parcel_ids"].reindex(ut["unit_id"]).to_numpy()
+    unit_name = ent.groupby("unit")["unit_id"].first()
+    ut["unit_id"] = unit_name.reindex(ut["unit"]).to_numpy(dtype=object)
+    ul = j.unit_land
+    ut["land_mu"] = ul["land_mu"].reindex(ut["unit"]).fillna(0.0).to_numpy()
+    ut["land_m2"] = ul["land_m2"].reindex(ut["unit"]).fillna(0.0).to_numpy()
+    ut["parcel_ids"] = ul["parcel_ids"].reindex(ut["unit"]).to_numpy(dtype=object)
     ut["in_scope"] = (ut["land_mu"] > 0) & (ut["large"] | _ge(ut["land_mu"], spec.small_min_mu))
     ind = indicators(ut)
     for c in INDICATORS:
         ut[c] = ind[c].to_numpy()
 
     # Scores and classes, per year and scale group.
-    ut["score"] = np.nan
-    ut["eval_class"] = None
+    score_col = np.full(len(ut), np.nan)
+    class_col = np.full(len(ut), None, dtype=object)
     benchmarks = {}
-    for (year, large), idx in ut[ut["in_scope"]].groupby(["year", "large"]).groups.items():
-        rows = ut.index.isin(idx)
-        bench = benchmark(ut, ind, rows, spec.benchmark_kind)
+    scoped = ut["in_scope"].to_numpy()
+    keys = pd.DataFrame({"year": ut["year"].to_numpy(), "large": ut["large"].to_numpy(dtype=bool)})[scoped]
+    for (year, large), idx in keys.groupby(["year", "large"]).indices.items():
+        rows = np.flatnonzero(scoped)[idx]
+        mask = np.zeros(len(ut), bool)
+        mask[rows] = True
+        bench = benchmark(ut, ind, mask, spec.benchmark_kind)
         bench.update(spec.benchmarks)
         benchmarks[f"{int(year)}{'规上' if large else '规下'}"] = bench
-        s = score(ind[rows], spec.weights(bool(large)), bench)
-        ut.loc[rows, "score"] = s
+        sc = score(ind.iloc[rows], spec.weights(bool(large)), bench)
+        score_col[rows] = sc
         if spec.class_method == "rank":
-            cls = rank_classes(s, ut.loc[rows, "tax_per_mu"].to_numpy(), ut.loc[rows, "unit_id"].to_numpy(),
-                               spec.class_shares)
+            class_col[rows] = rank_classes(sc, ut["tax_per_mu"].to_numpy()[rows], ut["unit"].to_numpy()[rows],
+                                           spec.class_shares)
         else:
-            cls = band_classes(s, spec.score_bands)
-        ut.loc[rows, "eval_class"] = cls
-    ut["class_note"] = ""
-    ut.loc[ut["members"] > 1, "class_note"] = "一地多企:与同宗地企业合并评价(" + ut["members"].astype(str) + "家)"
-    ut.loc[~ut["in_scope"] & (ut["land_mu"] <= 0), "class_note"] = "未关联到工业用地,未参评"
-    ut.loc[~ut["in_scope"] & (ut["land_mu"] > 0), "class_note"] = f"规下企业用地不足{spec.small_min_mu:g}亩,不在评价范围"
+            class_col[rows] = band_classes(sc, spec.score_bands)
+    ut["score"] = score_col
+    ut["eval_class"] = class_col
+    note = np.full(len(ut), "", dtype=object)
+    multi = ut["members"].to_numpy() > 1
+    note[multi] = ("一地多企:与同宗地企业合并评价(" + ut["members"][multi].astype(str) + "家)").to_numpy(dtype=object)
+    land_mu = ut["land_mu"].to_numpy()
+    note[~scoped & (land_mu <= 0)] = "未关联到工业用地,未参评"
+    note[~scoped & (land_mu > 0)] = f"规下企业用地不足{spec.small_min_mu:g}亩,不在评价范围"
+    ut["class_note"] = note
 
-    years = sorted(ut["year"].unique().tolist())
+    years = sorted(int(y) for y in ut["year"].unique())
     ey = eval_year(years, ws.as_of.year, spec.year)
-    last = ut["year"] == ey if ey is not None else np.zeros(len(ut), bool)
+    last = (ut["year"] == ey).to_numpy() if ey is not None else np.zeros(len(ut), bool)
 
     # Missing indicators of weighted inputs, evaluation year, in scope.
     for name, (num, den, label, unit) in INDICATOR_DEFS.items():
         w = np.where(ut["large"], spec.weights_large.get(name, 0.0), spec.weights_small.get(name, 0.0))
-        miss = (last & ut["in_scope"] & (w > 0) & ut[name].isna()).to_numpy()
+        miss = last & scoped & (w > 0) & ut[name].isna().to_numpy()
         if miss.any():
-            b = ut[miss]
-            findings.append(make_findings(b["unit_id"], "MJ-EVAL", spec.clause, MISSING_DATA, np.nan, np.nan, unit,
-                                          [f"{ey}年{label}无法计算({_VALUE_LABELS.get(num, num)}或"
-                                           f"{_VALUE_LABELS.get(den, '用地面积')}缺失、为负或为0),该项按0分计"] * len(b)))
+            findings.append(make_findings(ut["unit_id"].to_numpy()[miss], "MJ-EVAL", spec.clause, MISSING_DATA, np.nan,
+                                          np.nan, unit,
+                                          f"{ey}年{label}无法计算({_VALUE_LABELS.get(num, num)}或"
+                                          f"{_VALUE_LABELS.get(den, '用地面积')}缺失、为负或为0),该项按0分计"))
 
     # TT-RATE: key projects under construction lift the class (evaluation year).
     rate = rs.get("TT-RATE")
     projects = ws.table("projects")
     issues = [j.issues]
+    ut["_rate"] = ""
     if rate is None:
         findings.append(_not_applicable(ws.admin_code, "TT-RATE", rs.name))
     elif projects is not None and len(projects) and ey is not None:
         pr = projects.copy()
-        pr["uscc"] = pr["uscc"].astype("string").str.strip().str.upper()
-        inv = pd.to_numeric(pr.get("total_investment", np.nan), errors="coerce")
-        pr["total_investment"] = inv
-        ok = pr.get("under_construction", pd.Series(False, index=pr.index)).fillna(False).astype(bool)
+        pr["uscc"] = normalise_codes(pr["uscc"]).to_numpy(dtype=object)
+        pr["total_investment"] = pd.to_numeric(pr["total_investment"], errors="coerce") \
+            if "total_investment" in pr.columns else np.nan
+        ok = pr["under_construction"].astype("boolean").fillna(False).to_numpy(dtype=bool) \
+            if "under_construction" in pr.columns else np.zeros(len(pr), bool)
         if rate.key_only:
-            ok &= pr.get("key_project", pd.Series(False, index=pr.index)).fillna(False).astype(bool)
-        pr = pr[ok.to_numpy()]
-        code_unit = ent.drop_duplicates("uscc").set_index("uscc")["unit_id"]
-        pr["unit_id"] = code_unit.reindex(pr["uscc"]).to_numpy()
-        unknown = pr["unit_id"].isna().to_numpy()
+            ok &= pr["key_project"].astype("boolean").fillna(False).to_numpy(dtype=bool) \
+                if "key_project" in pr.columns else np.zeros(len(pr), bool)
+        pr = pr[ok]
+        unit_of_code = np.full(len(j.codes) + 1, -1, dtype=np.int64)
+        unit_of_code[ent["code"].to_numpy()] = ent["unit"].to_numpy()
+        pc = pd.Index(j.codes).get_indexer(pr["uscc"].to_numpy(dtype=object))
+        pr["unit"] = unit_of_code[np.where(pc >= 0, pc, len(j.codes))]
+        unknown = (pr["unit"] < 0).to_numpy()
         if unknown.any():
             b = pr[unknown]
+            rows = b["source_row"].to_numpy() if "source_row" in b.columns else [None] * len(b)
             issues.append(pd.DataFrame({"kind": "project_unknown_enterprise", "uscc": b["uscc"].to_numpy(dtype=object),
-                                        "parcel_id": b.get("parcel_id", pd.Series([None] * len(b))).to_numpy(dtype=object),
-                                        "source": "projects", "source_row": b.get("source_row", pd.Series([None] * len(b))).to_numpy(),
+                                        "parcel_id": b["parcel_id"].to_numpy(dtype=object) if "parcel_id" in b.columns
+                                        else None, "source": "projects", "source_row": rows,
                                         "message": [f"重点项目表第{r}行 企业{u}不在亩均效益数据中,未作评价激励"
-                                                    for r, u in zip(b.get("source_row", [""] * len(b)), b["uscc"])]}))
-        pr = pr[~unknown]
-        best = pr.sort_values("total_investment", ascending=False).drop_duplicates("unit_id").set_index("unit_id")
-        target = (last & ut["in_scope"] & ut["unit_id"].isin(best.index)).to_numpy()
-        inv_u = best["total_investment"].reindex(ut["unit_id"]).to_numpy(dtype=float)
-        pname = (best["name"] if "name" in best.columns else pd.Series(dtype=object)).reindex(ut["unit_id"]).to_numpy(dtype=object)
+                                                    for r, u in zip(rows, b["uscc"])]}))
+        pr = pr[~unknown].astype({"unit": np.int64})
+        best = pr.sort_values("total_investment", ascending=False).drop_duplicates("unit").set_index("unit")
+        target = last & scoped & ut["unit"].isin(best.index).to_numpy()
+        inv_u = best["total_investment"].reindex(ut["unit"]).to_numpy(dtype=float)
+        pname = (best["name"] if "name" in best.columns else pd.Series(dtype=object)).reindex(ut["unit"]) \
+            .to_numpy(dtype=object)
         was = ut["eval_class"].to_numpy(dtype=object)
         to_a = target & _ge(np.nan_to_num(inv_u, nan=-1), rate.class_a_investment)
         not_d = target & ~to_a & _ge(np.nan_to_num(inv_u, nan=-1), rate.not_d_investment) & (was == "D")
@@ -310,48 +328,49 @@ def evaluate(ws, results) -> dict:
                 continue
             add = [f"TT-RATE {rate.clause}:重点项目{n if isinstance(n, str) else ''}(总投资{v:g}万元)在建,建设期间{text}"
                    f"(按评分为{c}类)" for n, v, c in zip(pname[mask], inv_u[mask], was[mask])]
-            old = ut.loc[mask, "class_note"].to_numpy(dtype=object)
+            old = ut["class_note"].to_numpy(dtype=object)[mask]
             ut.loc[mask, "class_note"] = [f"{o};{a}" if o else a for o, a in zip(old, add)]
         ut.loc[to_a, "eval_class"] = "A"
         ut.loc[not_d, "eval_class"] = "C"
         ut["_rate"] = np.where(to_a, "A", np.where(not_d, "notD", ""))
-    ut["class_name"] = [spec.class_name(c) if isinstance(c, str) else None for c in ut["eval_class"]]
+    cls = ut["eval_class"].to_numpy(dtype=object)
+    ut["class_name"] = pd.Series(np.select([cls == k for k in CLASSES], [spec.class_name(k) for k in CLASSES], None),
+                                 dtype=object).to_numpy()
 
     # TT-T4 low-efficiency enterprises.
     t4 = rs.get("TT-T4")
-    ut["low_efficiency_type"] = ""
+    low_type = np.full(len(ut), "", dtype=object)
     t4_rows = []
     if t4 is None:
         findings.append(_not_applicable(ws.admin_code, "TT-T4", rs.name))
     elif ey is not None:
-        piv = ut.pivot_table(index="unit_id", columns="year", values="tax_per_mu", aggfunc="first")
-        cur = ut[last].set_index("unit_id")
+        piv = ut.pivot(index="unit", columns="year", values="tax_per_mu")
+        cur = ut[last].set_index("unit")
         cand = cur[cur["in_scope"]] if t4.in_scope_only else cur[cur["land_mu"] > 0]
 
-        def window(k):
-            cols = [piv.get(y, pd.Series(np.nan, index=piv.index)) for y in range(ey - k + 1, ey + 1)]
-            return pd.concat(cols, axis=1).reindex(cand.index).to_numpy(dtype=float)
+        def year_values(y):
+            return piv[y].reindex(cand.index).to_numpy(dtype=float) if y in piv.columns else np.full(len(cand), np.nan)
 
-        prev = piv.get(ey - 1, pd.Series(np.nan, index=piv.index)).reindex(cand.index).to_numpy(dtype=float)
+        prev = year_values(ey - 1)
         now = cand["tax_per_mu"].to_numpy(dtype=float)
         rev = cand["revenue"].to_numpy(dtype=float)
+        pos_in_ut = np.flatnonzero(last)[np.flatnonzero(cur["in_scope"].to_numpy() if t4.in_scope_only
+                                                        else (cur["land_mu"] > 0).to_numpy())]
         for kind, k, cap, extra, label in (
                 ("large", t4.large_years, t4.large_tax_max, _ge(np.nan_to_num(rev, nan=-1), t4.revenue_min),
                  f"亿元企业(营业收入≥{t4.revenue_min:g}万元)亩均税收连续{t4.large_years}年≤{t4.large_tax_max:g}万元/亩"),
                 ("low", t4.low_years, t4.low_tax_max, np.ones(len(cand), bool),
-                 f"低效企业亩均税收" + (f"连续{t4.low_years}年" if t4.low_years > 1 else "") + f"≤{t4.low_tax_max:g}万元/亩")):
-            w = window(k)
+                 "低效企业亩均税收" + (f"连续{t4.low_years}年" if t4.low_years > 1 else "") + f"≤{t4.low_tax_max:g}万元/亩")):
+            w = np.column_stack([year_values(y) for y in range(ey - k + 1, ey + 1)])
             known = ~np.isnan(w).any(axis=1)
             flag = extra & known & _le(np.where(np.isnan(w), np.inf, w), cap).all(axis=1)
             missing = extra & ~known & _le(np.where(np.isnan(w), -np.inf, w), cap).all(axis=1)
             status = np.where(flag, FAIL, np.where(missing, MISSING_DATA, PASS))
-            t4_rows.append(pd.DataFrame({"unit_id": cand.index.to_numpy(), "status": status, "value": now,
+            t4_rows.append(pd.DataFrame({"unit": cand.index.to_numpy(), "status": status, "value": now,
                                          "threshold": cap, "kind": kind, "label": label, "prev": prev}))
-            lt = pd.Series(np.where(flag, label, ""), index=cand.index)
-            add = lt.reindex(ut["unit_id"]).fillna("").to_numpy(dtype=object)
-            add = np.where(last, add, "")
-            cur_t = ut["low_efficiency_type"].to_numpy(dtype=object)
-            ut["low_efficiency_type"] = [f"{a};{b}" if a and b else (a or b) for a, b in zip(cur_t, add)]
+            hit = pos_in_ut[flag]
+            low_type[hit] = np.where(low_type[hit] == "", label, low_type[hit] + ";" + label)
+    ut["low_efficiency_type"] = low_type
 
     return {"spec": spec, "join": j, "ent": ent, "units": ut, "eval_year": ey, "findings": findings,
             "issues": issues, "t4": t4_rows, "benchmarks": benchmarks, "years": years}
@@ -410,117 +429,115 @@ def assess_efficiency(ws, results) -> StageResult:
         return StageResult(findings=_not_applicable(ws.admin_code, "MJ-EVAL", rs.name), parcel_columns=cols,
                            layers={"enterprise_eval": pd.DataFrame(columns=EVAL_COLUMNS),
                                    "join_issues": pd.DataFrame(columns=JOIN_ISSUE_COLUMNS)})
-    if ws.table("enterprises") is None:
-        extra = make_findings([ws.admin_code], "MJ-EVAL", spec.clause, MISSING_DATA,
-                              message="工作空间缺少亩均效益数据表(enterprises),无法评价")
-    else:
-        extra = None
     ev = evaluate(ws, results)
     ut, ent, j, ey = ev["units"], ev["ent"], ev["join"], ev["eval_year"]
     findings = list(ev["findings"])
-    if extra is not None:
-        findings.append(extra)
+    if ws.table("enterprises") is None:
+        findings.append(make_findings([ws.admin_code], "MJ-EVAL", spec.clause, MISSING_DATA,
+                                      message="工作空间缺少亩均效益数据表(enterprises),无法评价"))
 
     # enterprise_eval: own figures, the unit's land, indicators and result.
-    uk = ut.set_index(["unit_id", "year"])
-    key = pd.MultiIndex.from_arrays([ent["unit_id"], ent["year"]])
-    table = pd.DataFrame({"uscc": ent["uscc"].astype(object).to_numpy(), "name": ent["name"].astype(object).to_numpy(),
-                          "year": ent["year"].to_numpy(), "scale": ent["scale"].astype(object).to_numpy()})
+    ut_key = pd.Index(ut["unit"].to_numpy(dtype=np.int64) * 10000 + ut["year"].to_numpy(dtype=np.int64))
+    at = ut_key.get_indexer(ent["unit"].to_numpy(dtype=np.int64) * 10000 + ent["year"].to_numpy(dtype=np.int64))
+    table = pd.DataFrame({"uscc": ent["uscc"].to_numpy(dtype=object), "name": ent["name"].to_numpy(dtype=object),
+                          "year": ent["year"].to_numpy(), "scale": ent["scale"].to_numpy(dtype=object)})
     for c in ("in_scope", "land_mu", "parcel_ids", *INDICATORS, "score", "eval_class", "class_name", "class_note",
               "low_efficiency_type"):
-        table[c] = uk[c].reindex(key).to_numpy()
+        table[c] = ut[c].to_numpy()[at]
     for c in VALUE_COLUMNS:
         table[c] = ent[c].to_numpy(dtype=float)
-    table["in_scope"] = table["in_scope"].fillna(False).astype(bool)
+    table["in_scope"] = table["in_scope"].astype(bool)
     table["land_mu"] = table["land_mu"].astype(float).round(units.MU_DECIMALS)
-    table["pool_id"] = ent["unit_id"].astype(object).to_numpy()
-    table["pool_size"] = uk["members"].reindex(key).to_numpy()
+    table["low_efficiency_type"] = table["low_efficiency_type"].where(table["low_efficiency_type"] != "", None)
+    table["pool_id"] = ent["unit_id"].to_numpy(dtype=object)
+    table["pool_size"] = ut["members"].to_numpy()[at]
     table = table[EVAL_COLUMNS].sort_values(["year", "uscc"]).reset_index(drop=True)
 
-    # Parcel columns: the unit each parcel shows.
-    pu = j.parcel_unit.set_index("parcel_id")
-    cur = ut[ut["year"] == ey].set_index("unit_id") if ey is not None else ut.iloc[:0].set_index("unit_id")
-    prev = ut[ut["year"] == (ey - 1 if ey else -1)].set_index("unit_id")
-    pids = parcels["parcel_id"].astype("string")
-    uid = pu["unit_id"].reindex(pids).to_numpy(dtype=object)
-    names = ent.sort_values("year").drop_duplicates("uscc", keep="last").set_index("uscc")["name"]
-    holder = pu["holder_uscc"].reindex(pids).to_numpy(dtype=object)
-    holder_name = names.reindex(pd.Series(holder).astype("string")).to_numpy(dtype=object)
+    # Parcel columns: the unit each parcel shows (parcel_unit is in parcel order).
+    pu = j.parcel_unit
+    pids = pu["parcel_id"].to_numpy(dtype=object)
+    uid = pu["unit"].to_numpy(dtype=np.int64)
+    cur = ut[ut["year"] == ey].set_index("unit") if ey is not None else ut.iloc[:0].set_index("unit")
+    prev = ut[ut["year"] == (ey - 1 if ey else -1)].set_index("unit")
+
+    def pick(frame, col, dtype=float):
+        if not len(frame):
+            return np.full(len(uid), np.nan if dtype is float else None, dtype=dtype)
+        return frame[col].reindex(uid).to_numpy(dtype=dtype)
+
+    latest = ent.sort_values("year").drop_duplicates("code", keep="last")
+    name_by_code = np.full(len(j.codes) + 1, None, dtype=object)
+    name_by_code[latest["code"].to_numpy()] = latest["name"].to_numpy(dtype=object)
+    hc = pu["holder_code"].to_numpy()
+    holder_name = name_by_code[np.where(hc >= 0, hc, len(j.codes))]
     if "owner_name" in parcels.columns:
         holder_name = np.where(pd.isna(holder_name), parcels["owner_name"].to_numpy(dtype=object), holder_name)
-    scoped = cur["in_scope"].reindex(uid).fillna(False).to_numpy(dtype=bool)
-
-    def pick(frame, col):
-        return frame[col].reindex(uid).to_numpy() if len(frame) else np.full(len(uid), np.nan)
-
-    low_type = pick(cur, "low_efficiency_type").astype(object)
+    scoped = pick(cur, "in_scope", object)
+    scoped = np.asarray(pd.Series(scoped).astype("boolean").fillna(False), dtype=bool)
+    low_type = pick(cur, "low_efficiency_type", object)
     low_type = np.where(pd.isna(low_type) | (low_type == ""), None, low_type)
     cols = pd.DataFrame({
-        "holder_uscc": holder, "holder_name": holder_name,
-        "tenant_count": pu["tenant_count"].reindex(pids).fillna(0).astype(int).to_numpy(),
+        "holder_uscc": pu["holder_uscc"].to_numpy(dtype=object), "holder_name": holder_name,
+        "tenant_count": pu["tenant_count"].to_numpy(),
         "eval_year": np.where(scoped, float(ey) if ey else np.nan, np.nan),
-        "eval_class": np.where(scoped, pick(cur, "eval_class"), None),
-        "class_name": np.where(scoped, pick(cur, "class_name"), None),
-        "eval_score": np.where(scoped, pick(cur, "score").astype(float), np.nan),
-        "tax_per_mu": pick(cur, "tax_per_mu").astype(float),
-        "tax_per_mu_prev": pick(prev, "tax_per_mu").astype(float),
-        "va_per_mu": pick(cur, "va_per_mu").astype(float),
+        "eval_class": np.where(scoped, pick(cur, "eval_class", object), None),
+        "class_name": np.where(scoped, pick(cur, "class_name", object), None),
+        "eval_score": np.where(scoped, pick(cur, "score"), np.nan),
+        "tax_per_mu": pick(cur, "tax_per_mu"),
+        "tax_per_mu_prev": pick(prev, "tax_per_mu"),
+        "va_per_mu": pick(cur, "va_per_mu"),
         "low_efficiency": pd.notna(low_type),
         "low_efficiency_type": low_type,
-    }, index=pd.Index(pids.to_numpy(), name="parcel_id"))
+    }, index=pd.Index(pids, name="parcel_id"))
     cols["eval_year"] = cols["eval_year"].astype("Int64")
     cols["tenant_count"] = cols["tenant_count"].astype("Int64")
     for c in ("eval_class", "class_name", "low_efficiency_type", "holder_uscc", "holder_name"):
         cols[c] = cols[c].astype("string")
 
     # Findings per parcel: the class, TT-T4, TT-RATE.
-    has = scoped
-    if has.any():
-        c = cols[has]
-        findings.append(make_findings(c.index, "MJ-EVAL", spec.clause,
-                                      np.where(c["eval_class"].fillna("") == "D", WARN, PASS), c["eval_score"], np.nan, "分",
-                                      [f"{ey}年亩均效益评价{k}类({n}),得分{s:.2f}" for k, n, s in
-                                       zip(c["eval_class"].fillna(""), c["class_name"].fillna(""), c["eval_score"])]))
+    is_d = scoped & cols["eval_class"].eq("D").fillna(False).to_numpy(dtype=bool)
+    if is_d.any():
+        c = cols[is_d]
+        msg = f"{ey}年亩均效益评价D类({spec.class_name('D')}),得分" + _num_str(c["eval_score"]).to_numpy(dtype=object)
+        findings.append(make_findings(c.index, "MJ-EVAL", spec.clause, WARN, c["eval_score"], np.nan, "分",
+                                      np.asarray(msg, dtype=object)))
     if ev["t4"]:
         t4 = pd.concat(ev["t4"], ignore_index=True)
-        p_of_u = pd.DataFrame({"parcel_id": pids.to_numpy(), "unit_id": uid})
-        t4 = t4.merge(p_of_u.dropna(), on="unit_id")
-        t4 = t4[(t4["status"] != PASS) | (t4["kind"] == "low")]  # one pass finding per parcel
-        msg = [(f"{lab}:{ey - 1}年{_fmt(pv, '万元/亩')},{ey}年{_fmt(v, '万元/亩')}"
-                + ("" if st == FAIL else ("(数据不全)" if st == MISSING_DATA else "(不属于低效企业)")))
-               for lab, pv, v, st in zip(t4["label"], t4["prev"], t4["value"], t4["status"])]
-        msg = [m if st != PASS else f"亩均税收{ey - 1}年{_fmt(pv, '万元/亩')},{ey}年{_fmt(v, '万元/亩')},不属于TT-T4改造提升对象"
-               for m, st, pv, v in zip(msg, t4["status"], t4["prev"], t4["value"])]
-        t4spec = rs.get("TT-T4")
-        findings.append(make_findings(t4["parcel_id"], "TT-T4", t4spec.clause, t4["status"], t4["value"],
-                                      t4["threshold"], "万元/亩", msg))
-    if "_rate" in ut.columns:
-        r = cur["_rate"].reindex(uid).fillna("").to_numpy(dtype=object) if "_rate" in cur.columns else np.full(len(uid), "")
-        m = r != ""
-        if m.any():
-            rate = rs.get("TT-RATE")
-            notes = cur["class_note"].reindex(uid[m]).to_numpy(dtype=object)
-            findings.append(make_findings(pids.to_numpy()[m], "TT-RATE", rate.clause, PASS,
-                                          np.where(r[m] == "A", rate.class_a_investment, rate.not_d_investment), np.nan,
-                                          "万元", [n.split(";")[-1] for n in notes]))
+        t4 = t4[t4["status"] != PASS]                                    # flags only
+        msg = (t4["label"].astype(object) + f":{ey - 1}年" + _num_str(t4["prev"]).to_numpy(dtype=object)
+               + f"万元/亩,{ey}年" + _num_str(t4["value"]).to_numpy(dtype=object) + "万元/亩"
+               + np.where(t4["status"] == MISSING_DATA, "(年度数据不全)", ""))
+        t4 = t4.assign(message=msg.to_numpy(dtype=object))
+        p_of_u = pd.DataFrame({"parcel_id": pids, "unit": uid})
+        t4 = t4.merge(p_of_u[uid >= 0], on="unit")
+        findings.append(make_findings(t4["parcel_id"].to_numpy(), "TT-T4", rs.get("TT-T4").clause, t4["status"],
+                                      t4["value"], t4["threshold"], "万元/亩", t4["message"].to_numpy(dtype=object)))
+    r = pick(cur, "_rate", object) if "_rate" in cur.columns else np.full(len(uid), None)
+    m = np.asarray(pd.Series(r).fillna("") != "", dtype=bool)
+    if m.any():
+        rate = rs.get("TT-RATE")
+        notes = pick(cur, "class_note", object)[m]
+        findings.append(make_findings(pids[m], "TT-RATE", rate.clause, PASS,
+                                      np.where(r[m] == "A", rate.class_a_investment, rate.not_d_investment), np.nan,
+                                      "万元", [n.split(";")[-1] for n in notes]))
 
     issues = pd.concat([i for i in ev["issues"] if len(i)], ignore_index=True) if any(len(i) for i in ev["issues"]) \
         else pd.DataFrame(columns=JOIN_ISSUE_COLUMNS)
     issues = issues[JOIN_ISSUE_COLUMNS].astype({"kind": "string", "uscc": "string", "parcel_id": "string",
                                                 "source": "string", "message": "string"})
     issues["source_row"] = pd.to_numeric(issues["source_row"], errors="coerce").astype("Int64")
-    metrics = county_metrics(ut, ey)
-    metrics = {k: v for k, v in metrics.items() if v is not None}
+    metrics = {k: v for k, v in county_metrics(ut, ey).items() if v is not None}
     scope = ut[(ut["year"] == ey) & ut["in_scope"]] if ey is not None else ut.iloc[:0]
+    ey_rows = table[table["year"] == ey] if ey is not None else table.iloc[:0]
     summary = {
         "eval_year": ey,
         "enterprises": int(ent["uscc"].nunique()),
         "units_in_scope": int(len(scope)),
-        "enterprises_in_scope": int(table[(table["year"] == ey) & table["in_scope"]]["uscc"].nunique()) if ey else 0,
+        "enterprises_in_scope": int(ey_rows.loc[ey_rows["in_scope"], "uscc"].nunique()),
         "classes": {k: int((scope["eval_class"] == k).sum()) for k in CLASSES},
         "classes_large": {k: int(((scope["eval_class"] == k) & scope["large"]).sum()) for k in CLASSES},
         "low_efficiency_units": int((scope["low_efficiency_type"] != "").sum()),
-        "join_issues": {k: int(v) for k, v in issues["kind"].value_counts().items()},
+        "join_issues": {str(k): int(v) for k, v in issues["kind"].value_counts().items()},
         "benchmarks": {k: {i: (None if np.isnan(x) else round(float(x), 4)) for i, x in b.items()}
                        for k, b in ev["benchmarks"].items()},
     }

@@ -35,21 +35,27 @@ class LandJoin:
     Attributes
     ----------
     enterprises : DataFrame
-        The valid, de-duplicated enterprise rows (one per ``uscc`` and ``year``), with ``unit_id``.
+        The valid, de-duplicated enterprise rows (one per ``uscc`` and ``year``), with ``code``
+        (index into ``codes``), ``unit`` (integer unit label) and ``unit_id`` (the unit's name: the
+        code of its member holding most land).
     unit_land : DataFrame
-        One row per unit: ``unit_id``, ``land_m2``, ``land_mu``, ``parcel_ids`` (``;``-joined),
+        Indexed by ``unit``: ``unit_id``, ``land_m2``, ``land_mu``, ``parcel_ids`` (``;``-joined),
         ``members`` (number of enterprises with data).
     parcel_unit : DataFrame
-        One row per industrial parcel: ``parcel_id``, ``unit_id`` (the unit whose result the
-        parcel shows: its pool, or its holder's unit), ``holder_uscc``, ``tenant_count``.
+        One row per input parcel, in input order: ``parcel_id``, ``unit`` (the unit whose result
+        the parcel shows: its pool, or its holder's unit; −1 for none), ``holder_code``,
+        ``holder_uscc``, ``tenant_count``, ``industrial``.
     issues : DataFrame
         Columns :data:`JOIN_ISSUE_COLUMNS`.
+    codes : numpy.ndarray
+        Every code met (object array), indexed by the ``code`` integers.
     """
 
     enterprises: pd.DataFrame
     unit_land: pd.DataFrame
     parcel_unit: pd.DataFrame
     issues: pd.DataFrame
+    codes: np.ndarray
 
 
 def normalise_codes(codes) -> pd.Series:
@@ -101,6 +107,27 @@ def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         labels = new
 
 
+def join_sorted(labels: np.ndarray, values: np.ndarray, sep: str = ";") -> np.ndarray:
+    """``sep``-joined ``values`` of each run of equal ``labels`` (already sorted), one per run.
+
+    Single-value runs are taken as they are; only longer runs are joined in Python.
+
+    Examples
+    --------
+    >>> join_sorted(np.array([1, 1, 2]), np.array(["a", "b", "c"], dtype=object)).tolist()
+    ['a;b', 'c']
+    """
+    if len(labels) == 0:
+        return np.array([], dtype=object)
+    start = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
+    size = np.diff(np.r_[start, len(labels)])
+    out = values[start].astype(object)
+    multi = np.flatnonzero(size > 1)
+    for g in multi:
+        out[g] = sep.join(values[start[g]:start[g] + size[g]])
+    return out
+
+
 def _issues(kind, uscc, parcel_id, source, source_row, message) -> pd.DataFrame:
     n = len(message)
 
@@ -111,6 +138,14 @@ def _issues(kind, uscc, parcel_id, source, source_row, message) -> pd.DataFrame:
                          "source_row": col(source_row), "message": np.asarray(message, dtype=object)})
 
 
+def _valid_codes(codes: pd.Series) -> np.ndarray:
+    """:func:`~geo_tenglong.uscc.valid_mask` over the distinct codes only (codes repeat by year)."""
+    arr = codes.astype(object).where(codes.notna(), None).to_numpy(dtype=object)
+    idx, uniq = pd.factorize(arr, use_na_sentinel=True)
+    ok = valid_mask(pd.Series(uniq, dtype=object)) if len(uniq) else np.zeros(0, bool)
+    return np.where(idx >= 0, ok[np.maximum(idx, 0)] if len(uniq) else False, False)
+
+
 def join_land(parcels: pd.DataFrame, enterprises: pd.DataFrame | None, tenancy: pd.DataFrame | None, spec,
               floor_area_m2: pd.Series | None = None) -> LandJoin:
     """Join enterprises to their industrial land.
@@ -119,7 +154,7 @@ def join_land(parcels: pd.DataFrame, enterprises: pd.DataFrame | None, tenancy: 
     ----------
     parcels : DataFrame
         ``parcel_id``, ``owner_uscc``, ``land_m2`` (planar area, unrounded), optionally
-        ``land_use_code``, ``owner_name``.
+        ``land_use_code``.
     enterprises : DataFrame or None
         The ``enterprises`` table (``uscc``, ``year``, …, ``source_row``).
     tenancy : DataFrame or None
@@ -132,116 +167,126 @@ def join_land(parcels: pd.DataFrame, enterprises: pd.DataFrame | None, tenancy: 
     Returns
     -------
     LandJoin
+        Units are integer labels (``unit``); ``unit_id`` names a unit by a member's code.
     """
     issues = []
-    p = pd.DataFrame({"parcel_id": parcels["parcel_id"].astype("string").to_numpy(),
-                      "holder": normalise_codes(parcels.get("owner_uscc", pd.Series([None] * len(parcels)))).to_numpy(),
-                      "land_m2": np.asarray(parcels["land_m2"], dtype=float)})
-    ind = industrial_mask(parcels["land_use_code"] if "land_use_code" in parcels.columns else [None] * len(p),
-                          spec.industrial_land_codes)
-    has_holder = p["holder"].notna().to_numpy()
-    holder_ok = valid_mask(p["holder"].astype(object).where(p["holder"].notna(), None))
-    bad = has_holder & ~holder_ok
+    n_all = len(parcels)
+    pid_all = parcels["parcel_id"].astype(str).to_numpy(dtype=object)
+    holder_all = normalise_codes(parcels["owner_uscc"] if "owner_uscc" in parcels.columns else [None] * n_all)
+    holder_ok = _valid_codes(holder_all)
+    bad = holder_all.notna().to_numpy() & ~holder_ok
     if bad.any():
-        issues.append(_issues("invalid_uscc", p["holder"][bad].to_numpy(), p["parcel_id"][bad].to_numpy(), "parcels",
-                              None, [f"宗地{pid}的权利人统一社会信用代码{c}无效(校验位或字符不符),未能关联企业"
-                                     for pid, c in zip(p["parcel_id"][bad], p["holder"][bad])]))
-    p["holder"] = p["holder"].where(holder_ok)
-    p = p[ind].reset_index(drop=True)
+        issues.append(_issues("invalid_uscc", holder_all[bad].to_numpy(dtype=object), pid_all[bad], "parcels", None,
+                              [f"宗地{a}的权利人统一社会信用代码{c}无效(校验位或字符不符),未能关联企业"
+                               for a, c in zip(pid_all[bad], holder_all[bad].to_numpy(dtype=object))]))
+    holder_all = holder_all.where(holder_ok).to_numpy(dtype=object)
+    ind = industrial_mask(parcels["land_use_code"] if "land_use_code" in parcels.columns else [None] * n_all,
+                          spec.industrial_land_codes)
+    pos = np.flatnonzero(ind)                      # industrial parcels, positions in the input
+    n_p = len(pos)
+    pid = pid_all[pos]
+    holder = holder_all[pos]
+    land = np.asarray(parcels["land_m2"], dtype=float)[pos]
+    pidx = pd.Index(pid)
 
     # Enterprises: valid, one row per code and year.
     if enterprises is None or not len(enterprises):
-        ent = pd.DataFrame(columns=["uscc", "year", "source_row"])
+        ent = pd.DataFrame({"uscc": pd.Series(dtype=object), "year": pd.Series(dtype=int),
+                            "source_row": pd.Series(dtype=float)})
     else:
         ent = enterprises.copy()
         ent["uscc"] = normalise_codes(ent["uscc"]).to_numpy()
-        ok = valid_mask(ent["uscc"].astype(object).where(ent["uscc"].notna(), None))
-        rows = ent["source_row"] if "source_row" in ent.columns else pd.Series(np.arange(len(ent)) + 2)
+        ok = _valid_codes(ent["uscc"])
+        rows = ent["source_row"] if "source_row" in ent.columns else pd.Series(np.arange(len(ent)) + 2, index=ent.index)
+        names = ent["name"] if "name" in ent.columns else pd.Series([None] * len(ent), index=ent.index)
         if (~ok).any():
-            issues.append(_issues("invalid_uscc", ent["uscc"][~ok].to_numpy(), None, "enterprises", rows[~ok].to_numpy(),
-                                  [f"第{r}行 {n if isinstance(n, str) else ''} 统一社会信用代码{c if isinstance(c, str) else '(空)'}"
-                                   "无效,该行未参与亩均评价"
-                                   for r, n, c in zip(rows[~ok], ent.get("name", pd.Series([None] * len(ent)))[~ok],
+            issues.append(_issues("invalid_uscc", ent["uscc"][~ok].to_numpy(dtype=object), None, "enterprises",
+                                  rows[~ok].to_numpy(),
+                                  [f"第{r}行 {n if isinstance(n, str) else ''} 统一社会信用代码"
+                                   f"{c if isinstance(c, str) else '(空)'}无效,该行未参与亩均评价"
+                                   for r, n, c in zip(rows[~ok], names[~ok].astype(object),
                                                       ent["uscc"][~ok].astype(object))]))
         ent = ent[ok].copy()
         ent["year"] = pd.to_numeric(ent["year"], errors="coerce")
         noyear = ent["year"].isna().to_numpy()
         if noyear.any():
-            r = ent["source_row"][noyear] if "source_row" in ent.columns else [None] * int(noyear.sum())
-            issues.append(_issues("missing_year", ent["uscc"][noyear].to_numpy(), None, "enterprises", np.asarray(r),
+            r = rows[ent.index[noyear]].to_numpy()
+            issues.append(_issues("missing_year", ent["uscc"][noyear].to_numpy(dtype=object), None, "enterprises", r,
                                   [f"第{x}行 缺少年度,该行未参与亩均评价" for x in r]))
         ent = ent[~noyear]
         ent["year"] = ent["year"].astype(int)
-        dup = ent.duplicated(["uscc", "year"], keep="first").to_numpy()
+        ucode = pd.factorize(ent["uscc"].to_numpy(dtype=object))[0].astype(np.int64)
+        dup = pd.Series(ucode * 10000 + ent["year"].to_numpy(dtype=np.int64)).duplicated(keep="first").to_numpy()
         if dup.any():
-            first_row = ent.drop_duplicates(["uscc", "year"]).set_index(["uscc", "year"])["source_row"] \
-                if "source_row" in ent.columns else None
+            firsts = ent[~dup].set_index(["uscc", "year"])["source_row"] if "source_row" in ent.columns else None
             d = ent[dup]
-            firsts = (first_row.reindex(pd.MultiIndex.from_frame(d[["uscc", "year"]])).to_numpy()
-                      if first_row is not None else [None] * len(d))
-            issues.append(_issues("duplicate_uscc", d["uscc"].to_numpy(), None, "enterprises",
-                                  d["source_row"].to_numpy() if "source_row" in d.columns else None,
+            first_rows = (firsts.reindex(pd.MultiIndex.from_frame(d[["uscc", "year"]])).to_numpy()
+                          if firsts is not None else [None] * len(d))
+            d_rows = d["source_row"].to_numpy() if "source_row" in d.columns else [None] * len(d)
+            issues.append(_issues("duplicate_uscc", d["uscc"].to_numpy(dtype=object), None, "enterprises", d_rows,
                                   [f"第{r}行 统一社会信用代码{c}在{y}年重复,仅采用第{f}行"
-                                   for r, c, y, f in zip(d.get("source_row", [None] * len(d)), d["uscc"], d["year"], firsts)]))
+                                   for r, c, y, f in zip(d_rows, d["uscc"], d["year"], first_rows)]))
         ent = ent[~dup].reset_index(drop=True)
-    codes_with_data = pd.Index(ent["uscc"].unique())
 
     # Tenancy rows: valid code, known industrial parcel, not the holder itself, once per (parcel, code).
     if tenancy is not None and len(tenancy):
-        t = pd.DataFrame({"parcel_id": tenancy["parcel_id"].astype("string").str.strip().to_numpy(),
-                          "uscc": normalise_codes(tenancy["uscc"]).to_numpy(),
-                          "floor_area_m2": pd.to_numeric(tenancy.get("floor_area_m2", np.nan), errors="coerce"),
+        t = pd.DataFrame({"parcel_id": tenancy["parcel_id"].astype("string").str.strip().to_numpy(dtype=object),
+                          "uscc": normalise_codes(tenancy["uscc"]).to_numpy(dtype=object),
+                          "floor_area_m2": pd.to_numeric(tenancy["floor_area_m2"], errors="coerce").to_numpy(dtype=float)
+                          if "floor_area_m2" in tenancy.columns else np.nan,
                           "source_row": tenancy["source_row"].to_numpy() if "source_row" in tenancy.columns
                           else np.arange(len(tenancy)) + 2})
-        ok = valid_mask(t["uscc"].astype(object).where(t["uscc"].notna(), None))
+        ok = _valid_codes(t["uscc"])
         if (~ok).any():
             b = t[~ok]
             issues.append(_issues("invalid_uscc", b["uscc"].to_numpy(), b["parcel_id"].to_numpy(), "tenancy",
                                   b["source_row"].to_numpy(),
                                   [f"一地多企表第{r}行 承租企业统一社会信用代码{c if isinstance(c, str) else '(空)'}无效,未计入"
-                                   for r, c in zip(b["source_row"], b["uscc"].astype(object))]))
+                                   for r, c in zip(b["source_row"], b["uscc"])]))
         t = t[ok]
-        known = t["parcel_id"].isin(p["parcel_id"]).to_numpy()
-        if (~known).any():
-            b = t[~known]
+        at = pidx.get_indexer(t["parcel_id"].fillna("").to_numpy(dtype=object))
+        if (at < 0).any():
+            b = t[at < 0]
             issues.append(_issues("tenancy_unknown_parcel", b["uscc"].to_numpy(), b["parcel_id"].to_numpy(), "tenancy",
                                   b["source_row"].to_numpy(),
-                                  [f"一地多企表第{r}行 宗地{pid}不在工业用地宗地图层中,未计入" for r, pid in
+                                  [f"一地多企表第{r}行 宗地{x}不在工业用地宗地图层中,未计入" for r, x in
                                    zip(b["source_row"], b["parcel_id"])]))
-        t = t[known]
-        dup = t.duplicated(["parcel_id", "uscc"], keep="first").to_numpy()
+        t = t[at >= 0].assign(p=at[at >= 0])
+        dup = t.duplicated(["p", "uscc"], keep="first").to_numpy()
         if dup.any():
             b = t[dup]
             issues.append(_issues("duplicate_tenancy", b["uscc"].to_numpy(), b["parcel_id"].to_numpy(), "tenancy",
                                   b["source_row"].to_numpy(),
                                   [f"一地多企表第{r}行 与前行重复(同一宗地同一企业),仅采用首行" for r in b["source_row"]]))
         t = t[~dup]
-        holder_of = p.set_index("parcel_id")["holder"]
-        t = t[(t["uscc"] != holder_of.reindex(t["parcel_id"]).to_numpy()).fillna(True).to_numpy()].reset_index(drop=True)
+        t = t[t["uscc"].to_numpy(dtype=object) != holder[t["p"].to_numpy()]].reset_index(drop=True)
     else:
-        t = pd.DataFrame({"parcel_id": pd.Series(dtype="string"), "uscc": pd.Series(dtype="string"),
-                          "floor_area_m2": pd.Series(dtype=float), "source_row": pd.Series(dtype=float)})
+        t = pd.DataFrame({"parcel_id": pd.Series(dtype=object), "uscc": pd.Series(dtype=object),
+                          "floor_area_m2": pd.Series(dtype=float), "source_row": pd.Series(dtype=float),
+                          "p": pd.Series(dtype=np.int64)})
+    tp = t["p"].to_numpy(dtype=np.int64)
+    tenant_count = np.bincount(tp, minlength=n_p)
 
-    tenant_count = t.groupby("parcel_id").size()
-    # Occupancy: (parcel index, code) pairs, holder and tenants.
-    pidx = pd.Index(p["parcel_id"])
-    occ_p = np.concatenate([np.flatnonzero(p["holder"].notna().to_numpy()), pidx.get_indexer(t["parcel_id"])])
-    occ_c = np.concatenate([p["holder"].dropna().to_numpy(dtype=object), t["uscc"].to_numpy(dtype=object)])
-    occ_tenant = np.concatenate([np.zeros(int(p["holder"].notna().sum()), bool), np.ones(len(t), bool)])
-    codes, occ_ci = np.unique(np.concatenate([occ_c, codes_with_data.to_numpy(dtype=object)]).astype(str),
-                              return_inverse=True)
-    occ_ci = occ_ci[:len(occ_c)]
-    n_p = len(p)
+    # Codes: every holder, tenant and enterprise code as an integer.
+    has_h = np.flatnonzero(pd.notna(holder))
+    all_codes = np.concatenate([holder[has_h], t["uscc"].to_numpy(dtype=object), ent["uscc"].to_numpy(dtype=object)])
+    code_idx, codes = pd.factorize(all_codes)
+    codes = np.asarray(codes, dtype=object)
+    n_c = len(codes)
+    h_code = code_idx[:len(has_h)]
+    t_code = code_idx[len(has_h):len(has_h) + len(t)]
+    e_code = code_idx[len(has_h) + len(t):]
+    occ_p = np.concatenate([has_h, tp])
+    occ_c = np.concatenate([h_code, t_code])
+    occ_tenant = np.r_[np.zeros(len(has_h), bool), np.ones(len(t), bool)]
 
     if spec.tenants == "pool":
-        labels = components(n_p + len(codes), occ_p, n_p + occ_ci)
-        parcel_unit_label = labels[:n_p]
-        code_unit_label = labels[n_p:]
+        labels = components(n_p + n_c, occ_p, n_p + occ_c)
+        parcel_label, code_label = labels[:n_p], labels[n_p:]
         share = np.ones(len(occ_p))
-        land_rows = pd.DataFrame({"label": parcel_unit_label, "p": np.arange(n_p)})
     else:
         # apportion: tenant share = its floor area / the parcel's floor area.
-        fa = floor_area_m2.reindex(p["parcel_id"]).to_numpy(dtype=float) if floor_area_m2 is not None \
+        fa = floor_area_m2.reindex(pd.Index(pid.astype(str))).to_numpy(dtype=float) if floor_area_m2 is not None \
             else np.full(n_p, np.nan)
         tfa = t["floor_area_m2"].to_numpy(dtype=float)
         miss = np.isnan(tfa) | (tfa < 0)
@@ -251,79 +296,79 @@ def join_land(parcels: pd.DataFrame, enterprises: pd.DataFrame | None, tenancy: 
                                   "tenancy", b["source_row"].to_numpy(),
                                   [f"一地多企表第{r}行 缺少有效的使用建筑面积,按0分摊用地" for r in b["source_row"]]))
         tfa = np.where(miss, 0.0, tfa)
-        tsum = pd.Series(tfa).groupby(pidx.get_indexer(t["parcel_id"])).sum().reindex(range(n_p), fill_value=0.0).to_numpy()
+        tsum = np.bincount(tp, weights=tfa, minlength=n_p)
         total = np.where(np.isnan(fa) | (fa < tsum), tsum, fa)
-        tshare = np.divide(tfa, total[pidx.get_indexer(t["parcel_id"])],
-                           out=np.zeros_like(tfa), where=total[pidx.get_indexer(t["parcel_id"])] > 0)
+        tshare = np.divide(tfa, total[tp], out=np.zeros_like(tfa), where=total[tp] > 0)
         hshare = 1.0 - np.divide(tsum, total, out=np.zeros(n_p), where=total > 0)
-        share = np.concatenate([hshare[p["holder"].notna().to_numpy()], tshare])
-        code_unit_label = np.arange(len(codes)) + n_p
-        # a parcel shows its holder's result (or nothing when no holder)
-        parcel_unit_label = np.full(n_p, -1)
-        hp = occ_p[~occ_tenant]
-        parcel_unit_label[hp] = code_unit_label[occ_ci[~occ_tenant]]
-        land_rows = pd.DataFrame({"label": code_unit_label[occ_ci], "p": occ_p})
+        share = np.r_[hshare[has_h], tshare]
+        code_label = np.arange(n_c) + n_p
+        parcel_label = np.full(n_p, -1, dtype=np.int64)
+        parcel_label[has_h] = code_label[h_code]
 
-    # Unit ids: the code of the member holding most land (ties: smallest code); a parcel-only unit: "".
-    unit_of_code = pd.Series(code_unit_label, index=codes)
-    land = p["land_m2"].to_numpy()
-    occ_land = land[occ_p] * share
-    held = pd.DataFrame({"label": code_unit_label[occ_ci], "code": codes[occ_ci], "land": occ_land,
-                         "tenant": occ_tenant})
+    # Land per unit.
+    occ_label = code_label[occ_c]
+    if spec.tenants == "pool":
+        lab, lp, lw = parcel_label, np.arange(n_p), land
+    else:
+        keep = share > 0
+        lab, lp, lw = occ_label[keep], occ_p[keep], (land[occ_p] * share)[keep]
+    order = np.lexsort((pid[lp].astype(str), lab))
+    lab, lp, lw = lab[order], lp[order], lw[order]
+    starts = np.flatnonzero(np.r_[True, lab[1:] != lab[:-1]]) if len(lab) else np.zeros(0, int)
+    unit_land = pd.DataFrame({"land_m2": np.add.reduceat(lw, starts) if len(lab) else np.zeros(0),
+                              "parcel_ids": join_sorted(lab, pid[lp])}, index=pd.Index(lab[starts], name="unit"))
+
+    # A unit's name: its member holding most land (holders before tenants; ties: the code met first).
+    held = pd.DataFrame({"label": occ_label, "code": occ_c, "land": land[occ_p] * share, "tenant": occ_tenant})
     held = held.groupby(["label", "code"], as_index=False).agg(land=("land", "sum"), tenant=("tenant", "min"))
     lead = held.sort_values(["label", "tenant", "land", "code"], ascending=[True, True, False, True]) \
         .drop_duplicates("label").set_index("label")["code"]
-    # codes with data but no land: their own unit
-    label_name = pd.Series(codes, index=code_unit_label).groupby(level=0).min()
-    label_name.update(lead)
+    name_code = np.full(n_p + n_c, -1, dtype=np.int64)
+    first_code = pd.Series(np.arange(n_c)).groupby(code_label).min()      # codes with no land: themselves
+    name_code[first_code.index.to_numpy()] = first_code.to_numpy()
+    name_code[lead.index.to_numpy()] = lead.to_numpy()
 
-    if spec.tenants == "pool":
-        ul = land_rows.assign(land=land[land_rows["p"]], pid=p["parcel_id"].to_numpy()[land_rows["p"]])
-    else:
-        keep = share > 0
-        ul = pd.DataFrame({"label": code_unit_label[occ_ci][keep], "land": occ_land[keep],
-                           "pid": p["parcel_id"].to_numpy()[occ_p[keep]]})
-    ul = ul.sort_values(["label", "pid"])
-    unit_land = ul.groupby("label").agg(land_m2=("land", "sum"), parcel_ids=("pid", lambda s: ";".join(s.astype(str))))
-    unit_land["unit_id"] = label_name.reindex(unit_land.index).to_numpy()
-
-    ent["unit_label"] = unit_of_code.reindex(ent["uscc"].astype(str)).to_numpy()
-    ent["unit_id"] = label_name.reindex(ent["unit_label"]).to_numpy()
-    members = ent.groupby("unit_label")["uscc"].nunique()
-
-    # units → ids; land per unit id
-    unit_land = unit_land.reset_index()
-    unit_land["members"] = members.reindex(unit_land["label"]).fillna(0).astype(int).to_numpy()
-    unit_land = unit_land[unit_land["unit_id"].notna()]
+    ent["code"] = e_code
+    ent["unit"] = code_label[e_code] if len(ent) else np.zeros(0, dtype=np.int64)
+    ent["unit_id"] = codes[name_code[ent["unit"].to_numpy()]] if len(ent) else np.zeros(0, dtype=object)
+    members = ent.groupby("unit")["code"].nunique()
+    unit_land["members"] = members.reindex(unit_land.index).fillna(0).astype(int).to_numpy()
+    nc = name_code[unit_land.index.to_numpy()]
+    unit_land["unit_id"] = np.where(nc >= 0, codes[np.maximum(nc, 0)] if n_c else None, None)
+    unit_land = unit_land[nc >= 0]
     unit_land["land_mu"] = unit_land["land_m2"] / (10000.0 / 15.0)
 
-    pu_label = pd.Series(parcel_unit_label)
-    parcel_unit = pd.DataFrame({
-        "parcel_id": p["parcel_id"].to_numpy(),
-        "unit_id": label_name.reindex(pu_label).to_numpy(),
-        "holder_uscc": p["holder"].to_numpy(),
-        "tenant_count": tenant_count.reindex(p["parcel_id"]).fillna(0).astype(int).to_numpy(),
-    })
-    # Which units have data: parcels whose unit has no enterprise data are issues.
-    unit_has_data = pd.Index(ent["unit_label"].dropna().unique())
-    no_ent = ~pu_label.isin(unit_has_data).to_numpy() if spec.tenants == "pool" else \
-        ~pd.Series(parcel_unit_label).isin(ent["unit_label"]).to_numpy()
+    # Parcel → unit for every input parcel (−1: none, or not industrial).
+    unit_all = np.full(n_all, -1, dtype=np.int64)
+    unit_all[pos] = parcel_label
+    hcode_all = np.full(n_all, -1, dtype=np.int64)
+    hcode_all[pos[has_h]] = h_code
+    tc_all = np.zeros(n_all, dtype=np.int64)
+    tc_all[pos] = tenant_count
+    parcel_unit = pd.DataFrame({"parcel_id": pid_all, "unit": unit_all, "holder_code": hcode_all,
+                                "holder_uscc": np.where(hcode_all >= 0, codes[np.maximum(hcode_all, 0)] if n_c else None,
+                                                        None),
+                                "tenant_count": tc_all, "industrial": ind})
+
+    # Issues: industrial parcels whose unit has no enterprise data; enterprises with no land.
+    with_data = np.zeros(n_p + n_c, dtype=bool)
+    with_data[ent["unit"].to_numpy()] = True
+    no_ent = (parcel_label < 0) | ~with_data[np.maximum(parcel_label, 0)]
     if no_ent.any():
-        b = p[no_ent]
-        issues.append(_issues("parcel_without_enterprise", b["holder"].to_numpy(dtype=object), b["parcel_id"].to_numpy(),
-                              "parcels", None,
-                              [f"工业用地宗地{pid}" + (f"(权利人{h})" if isinstance(h, str) else "(无有效权利人代码)")
-                               + "在亩均效益数据中无对应企业" for pid, h in zip(b["parcel_id"], b["holder"].astype(object))]))
-    landed = set(unit_land.loc[unit_land["land_m2"] > 0, "label"])
-    noland = ~ent["unit_label"].isin(landed).to_numpy()
+        hs = holder[no_ent]
+        issues.append(_issues("parcel_without_enterprise", hs, pid[no_ent], "parcels", None,
+                              [f"工业用地宗地{x}" + (f"(权利人{h})" if isinstance(h, str) else "(无有效权利人代码)")
+                               + "在亩均效益数据中无对应企业" for x, h in zip(pid[no_ent], hs)]))
+    landed = np.zeros(n_p + n_c, dtype=bool)
+    landed[unit_land.index[unit_land["land_m2"] > 0].to_numpy()] = True
+    noland = ~landed[ent["unit"].to_numpy()] if len(ent) else np.zeros(0, bool)
     if noland.any():
         b = ent[noland].drop_duplicates("uscc")
-        issues.append(_issues("enterprise_without_land", b["uscc"].to_numpy(), None, "enterprises",
+        bn = b["name"].astype(object).to_numpy() if "name" in b.columns else [None] * len(b)
+        issues.append(_issues("enterprise_without_land", b["uscc"].to_numpy(dtype=object), None, "enterprises",
                               b["source_row"].to_numpy() if "source_row" in b.columns else None,
                               [f"企业{n if isinstance(n, str) else ''}({c})未关联到实际占有(使用)的工业用地,未参评"
-                               for n, c in zip(b.get("name", pd.Series([None] * len(b))).astype(object), b["uscc"])]))
-    ent = ent.drop(columns=["unit_label"])
-    unit_land = unit_land.drop(columns=["label"])
+                               for n, c in zip(bn, b["uscc"])]))
     issue_frame = pd.concat(issues, ignore_index=True) if issues else pd.DataFrame(columns=JOIN_ISSUE_COLUMNS)
     return LandJoin(enterprises=ent, unit_land=unit_land[["unit_id", "land_m2", "land_mu", "parcel_ids", "members"]],
-                    parcel_unit=parcel_unit, issues=issue_frame[JOIN_ISSUE_COLUMNS])
+                    parcel_unit=parcel_unit, issues=issue_frame[JOIN_ISSUE_COLUMNS], codes=codes)
