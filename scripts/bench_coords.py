@@ -23,7 +23,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geo_tenglong.io.coords import read_coords_many  # noqa: E402
+from geo_tenglong.io.coords import read_coords_many, write_coords  # noqa: E402
+from geo_tenglong.report.corner_table import corner_points  # noqa: E402
 
 HEADER = ("[属性描述]\r\n格式版本号=1.01版本\r\n数据产生单位=天台县自然资源和规划局\r\n数据产生日期=2023-6-30\r\n"
           "坐标系=2000国家大地坐标系\r\n几度分带=3\r\n投影类型=高斯克吕格\r\n计量单位=米\r\n带号=40\r\n精度=0.001\r\n"
@@ -76,21 +77,34 @@ def main(argv=None) -> int:
     ap.add_argument("-n", "--files", type=int, default=10_000)
     ap.add_argument("-p", "--points", type=int, default=50)
     ap.add_argument("--keep", type=Path, default=None, help="generate into this folder and keep it")
+    ap.add_argument("--no-export", action="store_true", help="skip timing the writer and the corner table")
     args = ap.parse_args(argv)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench_coords_"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
+        src = folder / "jzd"
+        src.mkdir(exist_ok=True)
         t0 = time.perf_counter()
-        n_lines = generate(folder, args.files, args.points)
+        n_lines = generate(src, args.files, args.points)
         t_gen = time.perf_counter() - t0
         t0 = time.perf_counter()
-        batch = read_coords_many([folder])
+        batch = read_coords_many([src])
         t_read = time.perf_counter() - t0
         ok = len(batch.plots)
         rows = [("files", f"{args.files:,}"), ("point lines", f"{n_lines:,}"), ("generate (s)", f"{t_gen:.2f}"),
                 ("import (s)", f"{t_read:.2f}"), ("files/s", f"{args.files / t_read:,.0f}"),
                 ("points/s", f"{n_lines / t_read:,.0f}"), ("plots imported", f"{ok:,}"),
                 ("failed files", f"{len(batch.failures):,}"), ("area findings", f"{len(batch.findings):,}")]
+        if not args.no_export:
+            t0 = time.perf_counter()
+            written = write_coords(batch.plots, folder / "export")
+            t_write = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            table = corner_points(batch.plots)
+            t_table = time.perf_counter() - t0
+            rows += [("export, file per parcel (s)", f"{t_write:.2f}"),
+                     ("export files/s", f"{len(written) / t_write:,.0f}"),
+                     ("corner_points (s)", f"{t_table:.2f}"), ("corner rows", f"{len(table):,}")]
         w = max(len(k) for k, _ in rows)
         print(f"{'measure':<{w}}  value")
         print(f"{'-' * w}  {'-' * 12}")
