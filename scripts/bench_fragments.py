@@ -13,7 +13,8 @@ default because it plants a known number of gaps to check against), then times
 - the naive way beside it: one union of every parcel, road and water, differenced from the study
   area (:func:`naive_gaps`) — run only up to ``--naive-max`` parcels, because it grows badly;
 
-and prints a table (seconds, plots found, their total area, the planted gaps). The built-in layout:
+and prints a table (seconds, plots found, their total area, the planted gaps), with the time to
+describe and classify the plots (:func:`describe_plots`: width, compactness, neighbours) beside. The built-in layout:
 a grid of street blocks, 20 m road surfaces between them, every block cut into 12 parcels along
 jittered lines (so parcels tile the block exactly, with skewed edges), then about 3 % of the parcels
 removed (the planted gaps) and one parcel in 200 pulled 2 m away from its neighbour (a sliver).
@@ -33,7 +34,7 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geo_tenglong.analysis.fragments import find_gaps, naive_gaps  # noqa: E402
+from geo_tenglong.analysis.fragments import describe_plots, find_gaps, naive_gaps  # noqa: E402
 
 BLOCK_W, BLOCK_H, ROAD = 200.0, 150.0, 20.0
 NX, NY = 4, 3  # parcels per block
@@ -135,6 +136,11 @@ def main(argv=None) -> int:
             plots = find_gaps(occupied, [study], max_per_tile=args.tile)
             t_tiled = time.perf_counter() - t
             area = float(shapely.area(plots).sum())
+            t = time.perf_counter()
+            desc, _ = describe_plots(plots, parcels, np.arange(len(parcels)).astype(str), roads, None, [study])
+            t_desc = time.perf_counter() - t
+            kinds = desc["kind"].value_counts()
+            kind_txt = "/".join(str(int(kinds.get(k, 0))) for k in ("夹心地", "边角地", "狭长碎片", "其他空闲地"))
             if n <= args.naive_max:
                 t = time.perf_counter()
                 naive = naive_gaps(occupied, [study])
@@ -143,10 +149,10 @@ def main(argv=None) -> int:
             else:
                 naive_txt = f"{'not run (> --naive-max)':>42}"
             rows.append(f"{len(parcels):>10,d} {planted:>8,d} {t_build:7.1f} s | {t_tiled:8.1f} s  {len(plots):>8,d}  "
-                        f"{area:>14,.1f} | {naive_txt}")
+                        f"{area:>14,.1f} | {t_desc:8.1f} s  {kind_txt:>21} | {naive_txt}")
             print(rows[-1], flush=True)
     head = (f"{'parcels':>10} {'planted':>8} {'build':>9} | {'tiled':>10}  {'plots':>8}  {'area m²':>14} | "
-            f"{'naive':>10}  {'plots':>8}  {'area m²':>14}")
+            f"{'describe':>10}  {'夹心/边角/碎片/空闲':>17} | {'naive':>10}  {'plots':>8}  {'area m²':>14}")
     print()
     print(head)
     print("-" * len(head))
