@@ -137,7 +137,7 @@ def kd_tiles(centres: np.ndarray, extent, max_per_tile: int = 2000) -> np.ndarra
         b[axis] = cut
         stack.append((b, pts[~left]))
         stack.append((a, pts[left]))
-    return np.array(out[::-1] if out else [], dtype=float).reshape(-1, 4)
+    return np.array(out, dtype=float).reshape(-1, 4)
 
 
 def _open_segments(occ: np.ndarray, offset_m: float = PROBE_OFFSET_M) -> np.ndarray:
@@ -436,6 +436,30 @@ def _touched_length(owner, length, mid, geoms, tolerance, n) -> np.ndarray:
     return out
 
 
+def plot_width(plots: np.ndarray, fine_below_m: float = 10.0, fine_tolerance_m: float = 0.01) -> np.ndarray:
+    """Twice the radius of each polygon's largest inscribed circle (m).
+
+    :func:`shapely.maximum_inscribed_circle` first to a thousandth of each polygon's extent, then
+    again to ``fine_tolerance_m`` for those found narrower than ``fine_below_m`` — a 500 m long
+    sliver must be measured to the centimetre, a 2 km field need not be.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> plot_width(np.array([shapely.box(0, 0, 500, 2), shapely.box(0, 0, 40, 30)])).round(2).tolist()
+    [2.0, 30.0]
+    """
+    if not len(plots):
+        return np.empty(0)
+    ext = shapely.bounds(plots)
+    coarse = np.maximum(np.maximum(ext[:, 2] - ext[:, 0], ext[:, 3] - ext[:, 1]) / 1000.0, fine_tolerance_m)
+    width = 2.0 * shapely.length(shapely.maximum_inscribed_circle(plots, tolerance=coarse))
+    redo = (width < fine_below_m + 2 * coarse) & (coarse > fine_tolerance_m)
+    if redo.any():
+        width[redo] = 2.0 * shapely.length(shapely.maximum_inscribed_circle(plots[redo], tolerance=fine_tolerance_m))
+    return width
+
+
 def describe_plots(plots: np.ndarray, parcel_geoms: np.ndarray, parcel_ids, roads=None, water=None,
                    study_area=None, sliver_width_m: float = 5.0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Measure and classify unallocated plots.
@@ -465,17 +489,13 @@ def describe_plots(plots: np.ndarray, parcel_geoms: np.ndarray, parcel_ids, road
 
     Notes
     -----
-    Width is twice the radius of the largest inscribed circle (:func:`shapely.maximum_inscribed_circle`,
-    to a tolerance of a thousandth of the plot's extent, at most 5 cm); compactness is Polsby–Popper
-    4πA/P² (1 for a disc, about 0.785 for a square, near 0 for a sliver).
+    Width: see :func:`plot_width`. Compactness is Polsby–Popper 4πA/P² (1 for a disc, π/4 ≈ 0.785
+    for a square, near 0 for a sliver).
     """
     n = len(plots)
     area = shapely.area(plots)
     perimeter = shapely.length(plots)
-    ext = shapely.bounds(plots) if n else np.empty((0, 4))
-    tol = np.minimum(np.maximum(ext[:, 2] - ext[:, 0], ext[:, 3] - ext[:, 1]) / 1000.0, 0.05)
-    tol = np.maximum(tol, 1e-4)
-    width = 2.0 * shapely.length(shapely.maximum_inscribed_circle(plots, tolerance=tol)) if n else np.empty(0)
+    width = plot_width(plots, fine_below_m=2 * sliver_width_m)
     compactness = np.where(perimeter > 0, 4 * math.pi * area / np.where(perimeter > 0, perimeter, 1) ** 2, 0.0)
 
     owner, length, mid = boundary_segments(plots)
