@@ -271,6 +271,19 @@ def _decode(data: bytes, encoding: str, path) -> str:
 def parse_coords_text(text: str, path: str | Path = "<text>") -> _Parsed:
     """Parse decoded text into header, plots and rings (no geometry yet).
 
+    Parameters
+    ----------
+    text : str
+        Text as :func:`decode_coords_bytes` returns it (``\n`` line ends, ASCII punctuation).
+    path : str or Path
+        The file the text came from, for error messages.
+
+    Returns
+    -------
+    _Parsed
+        Header and project dicts, plots with their rings as coordinate arrays, the zone, the
+        precision (m) and warnings; :func:`read_coords` turns it into geometries.
+
     Raises
     ------
     InputError
@@ -891,6 +904,15 @@ def read_coords(path: str | Path) -> CoordsFile:
 
 def find_coords_files(paths: Iterable[str | Path]) -> list[Path]:
     """Expand files and folders into a sorted list of coordinate files (``*.txt``, recursively).
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        Files (taken whatever their suffix) and folders (searched for ``*.txt``).
+
+    Returns
+    -------
+    list of Path
 
     Raises
     ------

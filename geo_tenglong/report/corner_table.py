@@ -40,7 +40,17 @@ _SUMMARY_HEADERS = {"parcel_id": "地块编号", "n_points": "界址点数", "n_
 
 
 def crs_label(crs) -> str:
-    """A planner-readable name of a CRS, e.g. ``2000国家大地坐标系 3度带 第40带 (EPSG:4528)``."""
+    """A planner-readable name of a CRS.
+
+    Parameters
+    ----------
+    crs : pyproj.CRS or None
+
+    Returns
+    -------
+    str
+        E.g. ``2000国家大地坐标系 3度带 第40带 (EPSG:4528)``; ``未知坐标系`` for None.
+    """
     if crs is None:
         return "未知坐标系"
     epsg = crs.to_epsg()
