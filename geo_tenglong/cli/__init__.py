@@ -38,6 +38,7 @@ def main():
 
 
 from .check import check_merge_cmd, check_split_cmd  # noqa: E402
+from .coords import coords  # noqa: E402
 from .map import map_cmd  # noqa: E402
 from .report import report_cmd  # noqa: E402
 from .run import run_cmd  # noqa: E402
@@ -45,6 +46,7 @@ from .ruleset import ruleset_group  # noqa: E402
 
 main.add_command(run_cmd)
 main.add_command(ruleset_group)
+main.add_command(coords)
 main.add_command(check_split_cmd)
 main.add_command(check_merge_cmd)
 main.add_command(map_cmd)
