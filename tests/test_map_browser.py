@@ -31,17 +31,18 @@ def _skip_reason() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def map_file(tmp_path_factory):
+def map_file(tmp_path_factory, request):
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
-    from geo_tenglong.webmap.briefing import map_from_source, save_briefing_map
+    from geo_tenglong.webmap.briefing import save_briefing_map
     from geo_tenglong.webmap.synthetic import EVIL_NAME, synthetic_results, synthetic_workspace
 
     out = tmp_path_factory.mktemp("map") / "briefing.html"
     evil = EVIL_NAME
     if (SAMPLE / "workspace.toml").is_file():
-        map_from_source(SAMPLE, out, reports_dir=out.parent / "reports")
+        res = request.getfixturevalue("sample_results")  # conftest: the sample analysed once per session
+        save_briefing_map(res, out)  # parks and 三区三线 come from the workspace named in res.info
         html = out.read_text(encoding="utf-8")
         evil = "<script>alert(1)</script>" if "\\u003cscript\\u003ealert(1)" in html else None
     else:
