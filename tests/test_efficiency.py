@@ -278,3 +278,17 @@ def test_apportion_by_floor_area():
     assert ev.loc[(E[3], 2022), "land_mu"] == pytest.approx(10.0)
     assert ev.loc[(E[3], 2022), "tax_per_mu"] == pytest.approx(12 / 10.0)
     assert ev.loc[(E[2], 2022), "pool_size"] == 1
+
+
+def test_zero_area_parcel_is_missing_data_not_a_division():
+    from shapely.geometry import LineString, Polygon
+
+    parcels = fixture_parcels()
+    x, y = parcels.geometry.iloc[0].bounds[:2]
+    parcels.loc[parcels["parcel_id"] == "P3", "geometry"] = Polygon([(x, y), (x + 10, y), (x + 20, y)])  # no area
+    res = run_stages(make_ws(parcels, fixture_tables()), ("efficiency",))
+    f = res.findings[(res.findings["parcel_id"] == E[4]) & (res.findings["status"] == "missing_data")]
+    assert f["message"].str.contains("用地面积为0").any()
+    ev = res.layer("enterprise_eval")
+    row = ev[(ev["uscc"] == E[4]) & (ev["year"] == 2022)].iloc[0]
+    assert not row["in_scope"] and pd.isna(row["tax_per_mu"])

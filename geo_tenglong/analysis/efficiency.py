@@ -283,6 +283,14 @@ def evaluate(ws, results) -> dict:
                                           f"{ey}年{label}无法计算({_VALUE_LABELS.get(num, num)}或"
                                           f"{_VALUE_LABELS.get(den, '用地面积')}缺失、为负或为0),该项按0分计"))
 
+    # Land parcels whose area is zero (degenerate polygons): the land indicators cannot be measured.
+    zero = last & ut["parcel_ids"].notna().to_numpy() & (land_mu <= 0)
+    if zero.any():
+        for name in ("tax_per_mu", "va_per_mu"):
+            findings.append(make_findings(ut["unit_id"].to_numpy()[zero], "MJ-EVAL", spec.clause, MISSING_DATA, 0.0,
+                                          np.nan, "亩", f"{ey}年{INDICATOR_DEFS[name][2]}无法计算:用地面积为0(宗地"
+                                          + ut["parcel_ids"][zero].astype(str).to_numpy(dtype=object) + ")"))
+
     # TT-RATE: key projects under construction lift the class (evaluation year).
     rate = rs.get("TT-RATE")
     projects = ws.table("projects")
