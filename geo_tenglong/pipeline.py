@@ -17,6 +17,7 @@ import geopandas as gpd
 
 from . import units
 from .analysis.clusters import assess_clusters
+from .analysis.corner_files import assess_corner_files
 from .analysis.corner_plans import assess_corner_plans
 from .analysis.efficiency import assess_efficiency
 from .analysis.fragments import assess_fragments
@@ -42,6 +43,7 @@ from .workspace import Workspace, load_workspace
 
 #: Analysis stages, in order. A stage may read what earlier ones produced.
 STAGES: list[Stage] = [
+    Stage("corner_files", "界址点坐标核对", assess_corner_files),
     Stage("efficiency", "亩均效益评价", assess_efficiency),
     Stage("intensity", "用地强度", assess_intensity),
     Stage("idle", "闲置土地认定", assess_idle),
