@@ -583,6 +583,7 @@ def build_briefing_map(results, ws=None, basemap: str | Basemap | None = None, m
         lp["svg"] = spec.pane in {"gt-focus", "gt-plans"} and upper <= SVG_LIMIT
         lp["pane"] = spec.pane
         lp["show"] = spec.show
+        lp["ctl"] = CONTROL_ORDER.index(spec.name) if spec.name in CONTROL_ORDER else len(CONTROL_ORDER)
         payload_layers.append(lp)
 
     summary = summary_payload(results, layers)

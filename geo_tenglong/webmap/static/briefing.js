@@ -225,6 +225,8 @@
 
     /* legend */
     var legend = L.control({position: "bottomright"});
+    legend._open = true;
+    var byControl = order.slice().sort(function (a, b) { return a.d.ctl - b.d.ctl; });
     legend.onAdd = function () {
       this._div = el("div", "gt-panel gt-legend");
       L.DomEvent.disableClickPropagation(this._div);
@@ -236,8 +238,14 @@
       var box = this._div;
       if (!box) { return; }
       while (box.firstChild) { box.removeChild(box.firstChild); }
-      box.appendChild(el("div", "gt-panel-title", "图例"));
-      order.forEach(function (l) {
+      var head = el("div", "gt-summary-head"), btn = el("button", "gt-toggle", legend._open ? "收起" : "展开");
+      btn.setAttribute("type", "button");
+      head.appendChild(el("div", "gt-panel-title", "图例"));
+      head.appendChild(btn);
+      box.appendChild(head);
+      L.DomEvent.on(btn, "click", function () { legend._open = !legend._open; legend.update(); });
+      if (!legend._open) { return; }
+      byControl.forEach(function (l) {
         if (!l.group || !map.hasLayer(l.group) || !l.d.legend.length) { return; }
         box.appendChild(el("div", "gt-legend-layer", l.d.label));
         l.d.legend.forEach(function (c) {
