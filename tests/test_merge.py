@@ -12,7 +12,7 @@ from geo_tenglong.analysis.split_merge import MERGE_CHECK_COLUMNS, check_merge, 
 from geo_tenglong.rules import load_ruleset
 
 from conftest import box
-from test_split_merge_cases import (BUYER_B, BUYER_C, BUYER_D, P_CORNER, P_EAST, P_GAP, P_MAIN, P_STD, by_condition,
+from test_split_merge_cases import (BUYER_B, BUYER_C, BUYER_D, OWNER, P_CORNER, P_EAST, P_GAP, P_MAIN, P_STD, by_condition,
                                     eval_table, parcels)
 
 AS_OF = dt.date(2023, 6, 30)
@@ -131,6 +131,14 @@ def test_buyer_rule(tiantai, buyer, status):
     f, table = run(merges(("MB", f"{P_MAIN};{P_EAST}", buyer)), tiantai)
     assert by_condition(f, "MB")["受让方亩均评价"]["status"] == status
     assert table["verdict"].iloc[0] == status
+
+
+def test_buyer_already_holding_every_parcel_is_no_transferee(tiantai):
+    f, _ = run(merges(("MO", f"{P_MAIN};{P_EAST}", OWNER)), tiantai)
+    assert by_condition(f, "MO")["受让方亩均评价"]["status"] == "not_applicable"
+    # holding one of them is not enough: the other parcel is transferred to a class D enterprise
+    f, _ = run(merges(("MO2", f"{P_MAIN};{P_STD}", OWNER)), tiantai)
+    assert by_condition(f, "MO2")["受让方亩均评价"]["status"] == "fail"
 
 
 def test_standard_land_is_noted(tiantai):

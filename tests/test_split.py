@@ -13,7 +13,7 @@ from geo_tenglong.findings import COLUMNS
 from geo_tenglong.rules import load_ruleset
 
 from conftest import ZONE40, box
-from test_split_merge_cases import (BUYER_B, BUYER_C, BUYER_D, BUYER_NEW, P_BUILDING, P_FOUR, P_IRE, P_MAIN,
+from test_split_merge_cases import (BUYER_B, BUYER_C, BUYER_D, BUYER_NEW, OWNER, P_BUILDING, P_FOUR, P_IRE, P_MAIN,
                                     P_MERGED, P_SPLIT, P_STD, X0, buildings, by_condition, cut_line, eval_table,
                                     parcels, proposal, with_building)
 
@@ -171,6 +171,20 @@ def test_several_buyers_each_checked(tiantai):
     c = cond(f, "SBB", "受让方亩均评价")
     assert c["status"] == "fail" and BUYER_B in c["message"] and BUYER_D in c["message"]
     assert layer["buyer_class"].tolist()[:2] == ["B", "D"]
+
+
+def test_a_part_kept_by_the_owner_is_no_transfer(tiantai):
+    # the owner (class D) keeps part 1; part 2 and 3 go to a class B buyer
+    props = proposal("SK", P_MAIN, [100, 200])
+    props["buyer_uscc"] = [OWNER, BUYER_B, BUYER_B]
+    f, layer = run(props, tiantai)
+    c = cond(f, "SK", "受让方亩均评价")
+    assert c["status"] == "pass" and OWNER in c["message"] and "不涉及转让" in c["message"]
+    assert pd.isna(layer["buyer_class"].iloc[0]) and layer["buyer_class"].tolist()[1:] == ["B", "B"]
+    # every part stays with the owner: nothing to check
+    props["buyer_uscc"] = OWNER
+    f, _ = run(props.assign(proposal_id="SK2"), tiantai)
+    assert cond(f, "SK2", "受让方亩均评价")["status"] == "not_applicable"
 
 
 def test_standard_land_passes_indicators_to_each_part(tiantai):

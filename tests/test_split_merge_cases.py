@@ -28,6 +28,7 @@ BUYER_B = "91331023MA2B000001"   # class B in 2022 (C in 2021)
 BUYER_C = "91331023MA2C000002"   # class C in 2022
 BUYER_D = "91331023MA2D000003"   # class D in 2022
 BUYER_NEW = "91331023MA2N000004"  # not evaluated
+OWNER = "91331023MA2O000005"      # holds P_MAIN and P_EAST; class D in 2022
 
 X0 = 2000.0  # the second row of test parcels, far from the first
 
@@ -54,6 +55,8 @@ def parcels() -> gpd.GeoDataFrame:
     df = pd.DataFrame(rows, columns=cols)
     df["term_end"] = pd.to_datetime(df["term_end"]).dt.date
     df["land_use_code"] = "1001"
+    df["owner_uscc"] = None
+    df.loc[df["parcel_id"].isin([P_MAIN, P_EAST]), "owner_uscc"] = OWNER
     return gpd.GeoDataFrame(df, geometry="geometry", crs=ZONE40)
 
 
@@ -101,10 +104,10 @@ def cut_line(x: float, y0: float = -5.0, y1: float = 105.0) -> shapely.LineStrin
 def eval_table() -> pd.DataFrame:
     """``enterprise_eval`` as the efficiency stage publishes it (two years; 2022 is the latest)."""
     return pd.DataFrame({
-        "uscc": [BUYER_B, BUYER_B, BUYER_C, BUYER_D],
-        "year": [2021, 2022, 2022, 2022],
-        "eval_class": ["C", "B", "C", "D"],
-        "class_name": ["调控帮扶类", "提升发展类", "调控帮扶类", "倒逼整治类"],
+        "uscc": [BUYER_B, BUYER_B, BUYER_C, BUYER_D, OWNER],
+        "year": [2021, 2022, 2022, 2022, 2022],
+        "eval_class": ["C", "B", "C", "D", "D"],
+        "class_name": ["调控帮扶类", "提升发展类", "调控帮扶类", "倒逼整治类", "倒逼整治类"],
     })
 
 

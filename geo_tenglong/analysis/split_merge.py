@@ -232,8 +232,13 @@ def latest_classes(eval_table: pd.DataFrame | None) -> tuple[int | None, dict[st
     return latest, lookup
 
 
-def _check_buyers(rows: _Rows, pid, buyers: list[str], transfer, eval_info) -> dict[str, str | None]:
-    """One 受让方亩均评价 finding for a proposal; returns buyer → class."""
+def _check_buyers(rows: _Rows, pid, buyers: list[str], transfer, eval_info,
+                  keepers: tuple[str, ...] = ()) -> dict[str, str | None]:
+    """One 受让方亩均评价 finding for a proposal; returns buyer → class.
+
+    ``keepers`` are the current right holders: a part whose "buyer" is its owner stays with the
+    owner and is no transfer, so it is not checked.
+    """
     cond = "受让方亩均评价"
     classes: dict[str, str | None] = {}
     if transfer is None:
@@ -242,6 +247,13 @@ def _check_buyers(rows: _Rows, pid, buyers: list[str], transfer, eval_info) -> d
     year, lookup = eval_info
     barred = tuple(transfer.barred_classes)
     limit = "非" + "/".join(barred) + "类"
+    keep = {k.upper() for k in keepers if k}
+    kept = [b for b in buyers if b.upper() in keep]
+    buyers = [b for b in buyers if b.upper() not in keep]
+    if kept and not buyers:
+        rows.add(pid, cond, "TT-TRANSFER", transfer.clause, NOT_APPLICABLE, limit=limit,
+                 message=f"各分块由原权利人 {'、'.join(kept)} 保留,不涉及转让")
+        return classes
     if not buyers:
         rows.add(pid, cond, "TT-TRANSFER", transfer.clause, MISSING_DATA, limit=limit,
                  message="方案未填受让方统一社会信用代码")
@@ -266,6 +278,8 @@ def _check_buyers(rows: _Rows, pid, buyers: list[str], transfer, eval_info) -> d
         else:
             statuses.append(PASS)
             notes.append(f"受让方 {b} 为 {year} 年度 {cls} 类({name or ''})")
+    if kept:
+        notes.append(f"{'、'.join(kept)} 为原权利人,所留分块不涉及转让")
     rows.add(pid, cond, "TT-TRANSFER", transfer.clause, _verdict(statuses), limit=limit,
              message=";".join(notes) + "(能耗、环保、质量、安全等要求另行核实)")
     return classes
@@ -655,7 +669,8 @@ def check_split(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None, p
                      message=f"宗地由 {src} 合并而来,合并转让后产权不得分割" if src else "宗地非合并所得")
 
         # 6. buyer and 标准地
-        classes = _check_buyers(rows, prop_id, buyers, transfer, eval_info)
+        owner = _text(prow.get("owner_uscc")) if "owner_uscc" in parcels.columns else None
+        classes = _check_buyers(rows, prop_id, buyers, transfer, eval_info, (owner,) if owner else ())
         std = prow.get("standard_land") if "standard_land" in parcels.columns else None
         _check_standard_land(rows, prop_id, [None if std is None else _truthy(std)], [parcel_id], transfer, "各分块")
 
@@ -899,7 +914,10 @@ def check_merge(parcels: gpd.GeoDataFrame, proposals: pd.DataFrame | None, rules
         rows.add(pid, "合并后不得分割", "TT-MERGE", clause, PASS, limit="不可再分割",
                  message=f"合并后宗地登记合并来源({';'.join(ids)}),产权不得再分割")
 
-        classes = _check_buyers(rows, pid, [buyer] if buyer else [], transfer, eval_info)
+        owners = {(_text(v) or "").upper() for v in sub["owner_uscc"]} if "owner_uscc" in sub.columns else {""}
+        # the buyer holding every parcel already is no transferee
+        keepers = tuple(owners) if len(owners) == 1 and "" not in owners else ()
+        classes = _check_buyers(rows, pid, [buyer] if buyer else [], transfer, eval_info, keepers)
         rec["buyer_class"] = classes.get(buyer) if buyer else None
         flags = [(_truthy(v) if _text(v) is not None else False) for v in sub["standard_land"]] \
             if "standard_land" in sub.columns else []
