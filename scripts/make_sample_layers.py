@@ -75,6 +75,8 @@ import pandas as pd  # noqa: E402
 import pyogrio  # noqa: E402
 import pyproj  # noqa: E402
 import shapely  # noqa: E402
+import shapely.affinity  # noqa: E402
+import shapely.ops  # noqa: E402
 from shapely.geometry import LineString, MultiPoint, Point, Polygon, box  # noqa: E402
 
 from geo_tenglong.uscc import ALPHABET, WEIGHTS, check_char  # noqa: E402
@@ -249,8 +251,11 @@ def rotate_xy(x, y, angle_deg: float, cx: float, cy: float):
 
 
 def snap(geoms):
-    """Snap geometries to the cadastral 1 mm grid, keeping them valid."""
-    return shapely.set_precision(geoms, GRID)
+    """Snap geometries to the cadastral 1 mm grid, keeping them valid.
+
+    The result carries no fixed precision model (a WKB round trip drops it), so later overlays
+    work in floating precision exactly as a reader of the written files would."""
+    return shapely.from_wkb(shapely.to_wkb(shapely.set_precision(geoms, GRID)))
 
 
 def polygons_of(geom) -> list:
@@ -539,9 +544,26 @@ def build_layout(rng, profile: Profile) -> Layout:
         target = min(targets[b.size_class], MAX_PARCEL_M2)
         if b.size_class == 3:
             target = max(b.geom.area / math.ceil(b.geom.area / MAX_PARCEL_M2), 40000.0)
-        b.cells = [snap(c) for c in subdivide_block(rng, b.geom, target, MIN_PARCEL_M2)]
+        b.cells = resolve_overlaps([snap(c) for c in subdivide_block(rng, b.geom, target, MIN_PARCEL_M2)])
     ponds = make_ponds(rng, (ax, ay), outlines, river)
     return Layout((ax, ay), outlines, roads, blocks, river, ponds, parks)
+
+
+def resolve_overlaps(cells: list) -> list:
+    """Remove the hair-thin overlaps that snapping neighbours separately can leave: the larger
+    cell of an overlapping pair gives the overlap up."""
+    if len(cells) < 2:
+        return cells
+    tree = shapely.STRtree(cells)
+    left, right = tree.query(cells, predicate="intersects")
+    for i, j in zip(left, right):
+        if i >= j:
+            continue
+        inter = cells[i].intersection(cells[j])
+        if inter.area > 0:
+            big, small = (i, j) if cells[i].area >= cells[j].area else (j, i)
+            cells[big] = snap(largest_polygon(cells[big].difference(cells[small])))
+    return cells
 
 
 def assign_size_classes(rng, profile: Profile, blocks: list) -> tuple:
@@ -708,7 +730,7 @@ def carve_exact(neighbour, parcel, target_m2: float, check_rest: bool = True):
             lo = mid
         else:
             hi = mid
-    gap = strip(hi)
+    gap = strip(hi * 1.01 + 0.05)          # a little more, then cut exactly
     if gap.geom_type != "Polygon":
         gap = largest_polygon(gap)
     if gap.area < target_m2:
@@ -927,6 +949,8 @@ def plant_renovation_plots(county: County) -> None:
         def fits(i, p):
             if not (lo * M2_PER_MU < p.area < hi * M2_PER_MU):
                 return False
+            if lo >= 45 and not in_park(p):     # keep big parcels outside parks for TT-HOUSING
+                return False
             target = want(p.area)
             for j, shared in county.neighbours(i):
                 if county.free(j) and shared > 15 and county.parcels[j].area > target + 1600:
@@ -948,7 +972,7 @@ def plant_renovation_plots(county: County) -> None:
                 county.parcels[j].geom = rest
                 county.parcels[j].role = "renovation_donor"
                 county.gaps.append(Gap("corners.requested", gap, f"requested by renovation {rid}"))
-                county.renov_plots[rid] = (i, gap, key)
+                county.renov_plots[rid] = (county.parcels[i], gap, key)
                 p.attrs["renovation"] = rid
                 county.invalidate()
                 done = True
@@ -987,6 +1011,8 @@ def plant_splits(county: County) -> None:
         def fits(i, p):
             if not (lo * M2_PER_MU < p.area < hi * M2_PER_MU) or p.geom.interiors:
                 return False
+            if lo >= 45 and not in_park(p):     # keep big parcels outside parks for TT-HOUSING
+                return False
             _, _, length = long_axis(p.geom)
             return p.area / length > 55      # wide enough for a building across the cut
 
@@ -1008,7 +1034,7 @@ def plant_splits(county: County) -> None:
         if sid == "S15":
             parts[0] = largest_polygon(parts[0].union(parts[1].intersection(cuts[0].buffer(1.0, cap_style="flat"))))
         p.attrs["split"] = sid
-        county.splits[sid] = dict(index=i, key=key, parts=parts, cuts=cuts)
+        county.splits[sid] = dict(parcel=p, key=key, parts=parts, cuts=cuts)
 
 
 def plant_merges(county: County, quads: list[int]) -> None:
@@ -1024,9 +1050,10 @@ def plant_merges(county: County, quads: list[int]) -> None:
         j = next(j for j, s in sorted(county.neighbours(i), key=lambda t: -t[1])
                  if county.free(j) and s > 30 and 8 * M2_PER_MU < county.parcels[j].area < 40 * M2_PER_MU)
         county.parcels[j].role = role
-        return [i, j]
+        return [county.parcels[i], county.parcels[j]]
 
     county.merges["M01"] = ("merge.pass", pair("merge"))
+    quads = [county.parcels[q] for q in quads]
     county.merges["M02"] = ("merge.fail_corner_touch", [quads[0], quads[2]])
     county.merges["M03"] = ("merge.fail_rights_type", pair("merge"))
     county.merges["M04"] = ("merge.pass_term_unified", pair("merge"))
@@ -1034,11 +1061,43 @@ def plant_merges(county: County, quads: list[int]) -> None:
     county.merges["M06"] = ("merge.pass", [quads[1], quads[2]])
 
 
+def clean_overlaps(county: County) -> None:
+    """Overlays may snap by a fraction of a millimetre; give any resulting overlap to the parcel
+    whose exact area does not matter (planted exact-area parcels are kept as they are)."""
+    for _ in range(3):
+        if not _clean_pass(county):
+            break
+
+
+def _clean_pass(county: County) -> bool:
+    geoms = [p.geom for p in county.parcels]
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    exact = ("renovation", "split")
+    changed = False
+    for i, j in zip(left, right):
+        if i >= j:
+            continue
+        pi, pj = county.parcels[i], county.parcels[j]
+        if pi.geom.intersection(pj.geom).area <= 1e-7:
+            continue
+        if pi.role in exact:
+            victim, other = pj, pi
+        elif pj.role in exact:
+            victim, other = pi, pj
+        else:
+            victim, other = (pi, pj) if pi.area >= pj.area else (pj, pi)
+        victim.geom = snap(largest_polygon(victim.geom.difference(other.geom)))
+        changed = True
+    return changed
+
+
 def assign_ids(county: County) -> None:
     """宗地代码 for every parcel: admin code + township + 街坊 (block, numbered north to south) +
     ``GB`` + sequence number (west to east, with the small gaps real cadastres have)."""
     admin = county.profile.admin_code
     county.parcels = [p for p in county.parcels if p is not None]
+    clean_overlaps(county)
+    county.invalidate()
     by_town: dict[str, list[int]] = {}
     for bi, b in enumerate(county.layout.blocks):
         by_town.setdefault(b.township[0], []).append(bi)
@@ -1061,3 +1120,1487 @@ def assign_ids(county: County) -> None:
     ids = [p.attrs["parcel_id"] for p in county.parcels]
     assert len(set(ids)) == len(ids), "duplicate parcel ids"
     county.by_id = {p.attrs["parcel_id"]: p for p in county.parcels}
+
+
+# --------------------------------------------------------------------------------------------
+# Enterprises: codes, names, figures
+# --------------------------------------------------------------------------------------------
+
+TRADE_CHARS = "华泰立新宏盛德通达丰鑫荣恒誉凯博晨耀银天和合欣创佳美嘉瑞祥远宇星光源力精明安禾盈峰川海永兴旺隆昌汇"
+INDUSTRY_WORDS = {
+    "汽车零部件及配件制造": ("汽车部件", "汽配"), "橡胶和塑料制品业": ("塑业", "橡塑制品"),
+    "医药制造业": ("药业", "生物医药"), "通用设备制造业": ("机械", "通用设备"), "纺织业": ("纺织", "织造"),
+    "金属制品业": ("五金制品", "金属制品"), "电气机械和器材制造业": ("电器", "电机"),
+    "化学原料和化学制品制造业": ("化工", "新材料"), "非金属矿物制品业": ("建材", "陶瓷"),
+    "专用设备制造业": ("机电设备", "智能装备"), "工业滤布制造": ("滤材", "过滤科技"),
+    "汽车用品制造": ("汽车用品", "车饰"), "木材加工和木、竹、藤、棕、草制品业": ("木业", "竹木制品"),
+    "家具制造业": ("家具", "家居"), "计算机、通信和其他电子设备制造业": ("电子", "光电科技"),
+    "地理信息产业": ("测绘科技", "地信科技"),
+}
+HTML_NAME = "天台县<script>alert(1)</script>精工 & \"星月\" '五金'有限公司"
+
+
+def org_code(rng) -> str:
+    """A GB 11714 组织机构代码 body (8 chars) with its check character."""
+    if rng.random() < 0.7:
+        body = "MA" + "".join(rng.choice(list("0123456789ABCDEFGHJKLMNPQRTUWXY"), 6))
+    else:
+        body = "".join(rng.choice(list("0123456789"), 8))
+    vals = [int(c) if c.isdigit() else ord(c) - 55 for c in body]
+    c9 = 11 - sum(v * w for v, w in zip(vals, (3, 7, 9, 10, 5, 8, 4, 2))) % 11
+    return body + ("X" if c9 == 10 else "0" if c9 == 11 else str(c9))
+
+
+def new_uscc(rng, admin_code: str, taken: set) -> str:
+    """A valid 统一社会信用代码 of an enterprise (91 = 工商, 企业) registered in the county."""
+    while True:
+        code17 = "91" + admin_code + org_code(rng)
+        code = code17 + check_char(code17)
+        if code not in taken:
+            taken.add(code)
+            return code
+
+
+def new_name(rng, profile: Profile, industry: str, taken: set) -> str:
+    while True:
+        trade = "".join(rng.choice(list(TRADE_CHARS), 2))
+        word = INDUSTRY_WORDS.get(industry, ("实业", "科技"))[int(rng.integers(2))]
+        suffix = "股份有限公司" if rng.random() < 0.15 else "有限公司"
+        name = f"{rng.choice(list(profile.name_prefixes))}{trade}{word}{suffix}"
+        if name not in taken:
+            taken.add(name)
+            return name
+
+
+@dataclass
+class Enterprise:
+    uscc: str
+    name: str
+    industry: str
+    scale: str = "规下"
+    parcels: list = field(default_factory=list)    # ParcelRec
+    tenant_m2: float = 0.0
+    role: str = ""
+    tpm: tuple | None = None        # planted 亩均税收 (2021, 2022)
+    revenue: tuple | None = None    # planted 营业收入 (2021, 2022)
+    quality: str = "ordinary"       # good / bad / ordinary: drives the other indicators
+    rows: dict = field(default_factory=dict)
+
+    @property
+    def land_m2(self) -> float:
+        return sum(p.area for p in self.parcels)
+
+
+def exact_tax(tpm: float, area_m2: float) -> float:
+    """Tax such that ``tax / (area_m2 / (10000/15))`` == ``tpm`` exactly in floating point."""
+    land_mu = area_m2 / M2_PER_MU
+    tax = tpm * land_mu
+    for _ in range(64):
+        q = tax / land_mu
+        if q == tpm:
+            return tax
+        tax = np.nextafter(tax, np.inf if q < tpm else -np.inf)
+    return tax
+
+
+def enterprise_rows(rng, e: Enterprise) -> dict:
+    """The 2021 and 2022 figures of one enterprise (万元, 人, 吨标准煤, 吨)."""
+    land_mu = max(e.land_m2 / M2_PER_MU, 0.0)
+    if e.tenant_m2 and not land_mu:
+        land_mu = e.tenant_m2 / 0.8 / M2_PER_MU       # nominal: floor area at FAR 0.8
+    rows = {}
+    if e.scale == "规上":
+        rev_per_mu = math.exp(rng.normal(math.log(380), 0.7))
+        rev0 = float(np.clip(rev_per_mu * max(land_mu, 3), 2000, 200000)) if e.revenue is None else None
+        rate = rng.uniform(0.02, 0.07)
+    else:
+        rev_per_mu = math.exp(rng.normal(math.log(110), 0.6))
+        rev0 = float(np.clip(rev_per_mu * max(land_mu, 2), 60, 1950)) if e.revenue is None else None
+        rate = rng.uniform(0.015, 0.05)
+    growth = rng.normal(1.05, 0.09)
+    va_ratio = {"good": 0.32, "bad": 0.09}.get(e.quality, rng.uniform(0.16, 0.3))
+    energy_per_va = {"good": 0.04, "bad": 0.9}.get(e.quality, math.exp(rng.normal(math.log(0.18), 0.6)))
+    productivity = {"good": 45.0, "bad": 8.0}.get(e.quality, rng.uniform(12, 40))
+    rd_ratio = {"good": 0.045, "bad": 0.002}.get(e.quality, rng.uniform(0.0, 0.04) if e.scale == "规上" else rng.uniform(0, 0.015))
+    for k, year in enumerate((2021, 2022)):
+        if e.revenue is not None:
+            revenue = float(e.revenue[k])
+        else:
+            revenue = round(rev0 * (growth if k else 1.0) * rng.normal(1, 0.02), 2)
+            if e.scale == "规上":
+                revenue = max(revenue, 2000.0 + rng.uniform(10, 300))
+            else:
+                revenue = min(revenue, 1990.0)
+        if e.tpm is not None:
+            tax = exact_tax(e.tpm[k], e.land_m2)
+        else:
+            tax = round(revenue * rate * rng.normal(1, 0.05), 2)
+        va = round(revenue * va_ratio * rng.normal(1, 0.03), 2)
+        employees = max(3, int(round(va / productivity)))
+        energy = round(va * energy_per_va * rng.normal(1, 0.05), 2)
+        emissions = round(energy * rng.uniform(0.002, 0.012), 3)
+        rd = round(revenue * rd_ratio, 2)
+        rows[year] = dict(revenue=revenue, tax=tax, value_added=va, employees=employees,
+                          energy_tce=energy, emissions_t=emissions, rd_expense=rd)
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# Parcel attributes and planted roles
+# --------------------------------------------------------------------------------------------
+
+D = dt.date
+ZONE_NAMES = {"M1": "一类工业用地", "M2": "二类工业用地", "M3": "三类工业用地", "R": "居住用地",
+              "B": "商业服务业设施用地", "G": "绿地与广场用地", "S": "道路与交通设施用地"}
+
+# Idle-land cases: id -> (manifest key, status, agreed_start, actual_start, developed share,
+# invested share, suspended_since, gov_cause, land cover 2021/2023)
+IDLE_CASES = {
+    "I01": ("idle.nat_idle_1_tier1", "未动工", D(2022, 3, 15), None, 0, 0, None, None, (2, 2)),
+    "I02": ("idle.nat_idle_1_tier2", "未动工", D(2020, 9, 10), None, 0, 0, None, None, (2, 2)),
+    "I03": ("idle.nat_idle_2_developed_area", "在建", D(2020, 8, 1), D(2020, 11, 2), 0.2, 0.45,
+            D(2021, 11, 20), None, (2, 2)),
+    "I04": ("idle.nat_idle_2_investment", "在建", D(2020, 10, 1), D(2020, 12, 15), 0.5, 0.18,
+            D(2022, 2, 15), None, (2, 2)),
+    "I05": ("idle.not_idle_suspended_under_1y", "在建", D(2021, 9, 1), D(2021, 10, 8), 0.2, 0.15,
+            D(2022, 12, 20), None, (2, 2)),
+    "I06": ("idle.not_idle_under_1y", "未动工", D(2022, 11, 1), None, 0, 0, None, None, (3, 2)),
+    "I07": ("idle.gov_cause", "未动工", D(2020, 6, 1), None, 0, 0, None, "规划调整", (2, 2)),
+    "I08": ("imagery.contract_started_but_bare", "在建", D(2021, 3, 1), D(2021, 6, 1), 0.4, 0.5,
+            None, None, (2, 2)),
+}
+
+# Planted enterprises: role -> (manifest key, scale, 亩均税收 2021/2022, revenue 2021/2022, quality)
+EFFICIENCY_CASES = {
+    "E01": ("efficiency.billion_low_both_years", "规上", (8.0, 9.0), (15000.0, 16500.0), "ordinary"),
+    "E02": ("efficiency.billion_low_one_year", "规上", (14.0, 9.5), (14000.0, 15500.0), "ordinary"),
+    "E03": ("efficiency.billion_exactly_10", "规上", (10.0, 10.0), (12000.0, 12600.0), "ordinary"),
+    "E04": ("efficiency.revenue_exactly_1yi_low", "规上", (7.0, 7.5), (10000.0, 10000.0), "ordinary"),
+    "E05": ("efficiency.revenue_just_under_1yi_low", "规上", (7.0, 7.5), (9999.99, 9999.99), "ordinary"),
+    "E06": ("efficiency.low_le5", "规下", (3.5, 3.0), (800.0, 850.0), "ordinary"),
+    "E07": ("efficiency.low_exactly_5", "规上", (6.0, 5.0), (3000.0, 3200.0), "ordinary"),
+    "E08": ("efficiency.low_just_over_5", "规上", (6.0, 5.01), (3100.0, 3300.0), "ordinary"),
+}
+
+# Key projects (TT-RATE): id -> (manifest key, total investment, key project, under construction)
+PROJECT_CASES = {
+    "K01": ("rating.key_project_a_override", 12000.0, True, True),
+    "K02": ("rating.key_project_exactly_1yi_a_override", 10000.0, True, True),
+    "K03": ("rating.key_project_not_d", 4500.0, True, True),
+    "K04": ("rating.key_project_exactly_3000_not_d", 3000.0, True, True),
+    "K05": ("rating.key_project_below_3000_no_override", 2999.0, True, True),
+    "K06": ("rating.key_project_completed_no_override", 15000.0, True, False),
+    "K07": ("rating.non_key_project_no_override", 20000.0, False, True),
+}
+
+
+def draw_year(rng) -> int:
+    return int(rng.choice(np.arange(1998, 2023), p=_YEAR_P))
+
+
+_YEAR_W = np.array([1, 1, 2, 2, 3, 4, 5, 6, 6, 6, 5, 5, 5, 5, 5, 5, 4, 4, 4, 4, 4, 4, 4, 3, 3], float)
+_YEAR_P = _YEAR_W / _YEAR_W.sum()
+
+
+def rand_date(rng, year: int, lo_month=1, hi_month=12) -> dt.date:
+    return D(year, int(rng.integers(lo_month, hi_month + 1)), int(rng.integers(1, 29)))
+
+
+def add_years(d: dt.date, n: int) -> dt.date:
+    try:
+        return d.replace(year=d.year + n)
+    except ValueError:
+        return d.replace(year=d.year + n, day=28)
+
+
+def set_zoning(county: County) -> None:
+    """控规 codes per block (mostly M1/M2); three small blocks rezoned to R / B / G (TT-KEEP)."""
+    rng = county.rng
+    for b in county.layout.blocks:
+        if b.area_key in ("kfq", "gxq", "jkq"):
+            b.zone = "M2" if rng.random() < 0.7 else "M1"
+        elif b.park_id:
+            b.zone = "M1" if rng.random() < 0.6 else "M2"
+        else:
+            b.zone = str(rng.choice(["M1", "M2", "M3"], p=[0.5, 0.4, 0.1]))
+    members: dict[int, list] = {}
+    for p in county.parcels:
+        members.setdefault(p.block, []).append(p)
+    cands = [bi for bi, ps in members.items()
+             if 3 <= len(ps) <= 10 and all(not q.role for q in ps)]
+    chosen = [cands[i] for i in rng.choice(len(cands), 3, replace=False)]
+    county.rezoned = {}
+    for bi, code in zip(sorted(chosen), ("R", "B", "G")):
+        county.layout.blocks[bi].zone = code
+        for q in members[bi]:
+            q.attrs["zone"] = code
+        county.rezoned[bi] = members[bi]
+    for p in county.parcels:
+        p.attrs.setdefault("zone", county.layout.blocks[p.block].zone)
+
+
+def base_parcel_attributes(county: County) -> None:
+    """Rights, terms, status and planning attributes of ordinary parcels."""
+    rng = county.rng
+    specs = {a.key: a for a in county.profile.areas}
+    for p in county.parcels:
+        a = p.attrs
+        a["township"] = p.township[1]
+        a["park_id"] = p.park_id
+        a["land_use_code"] = "1001"
+        a["rights_nature"] = "国有"
+        year = draw_year(rng)
+        a["rights_type"] = "出让" if rng.random() < 0.94 else ("划拨" if rng.random() < 0.7 else "租赁")
+        a["term_start"] = rand_date(rng, year)
+        if year >= 2021 and rng.random() < 0.55:
+            # recent land: under construction, or not yet due to start
+            if rng.random() < 0.55:
+                a["status"] = "在建"
+            else:
+                a["status"] = "未动工"
+                a["term_start"] = rand_date(rng, 2022, 6, 12)
+        else:
+            a["status"] = "已竣工投产" if rng.random() < 0.96 else "停产"
+        spec = specs[p.area_key]
+        park_rules = bool(p.park_id) and spec.standard_land_rules
+        a["standard_land"] = a["term_start"].year >= 2018 and a["rights_type"] == "出让"
+        a["plan_conditions"] = True if p.park_id else bool(rng.random() < 0.55)
+        if a["standard_land"]:
+            a["contract_far"] = float(rng.choice([1.2, 1.5, 1.6, 1.8, 2.0]))
+        elif a["plan_conditions"] and rng.random() < 0.6:
+            a["contract_far"] = float(rng.choice([0.8, 1.0, 1.2, 1.5]))
+        else:
+            a["contract_far"] = None
+        a["park_rules"] = park_rules
+        a["split_from"] = None
+        a["merged_from"] = None
+        a["industrial_real_estate"] = False
+        a["intensity"] = str(rng.choice(["low", "mid", "high"], p=[0.3, 0.45, 0.25]))
+        set_term_end(a)
+
+
+def set_term_end(a: dict) -> None:
+    if a["rights_type"] == "出让":
+        a["term_end"] = add_years(a["term_start"], 50) - dt.timedelta(days=1)
+    elif a["rights_type"] == "租赁":
+        a["term_end"] = add_years(a["term_start"], 20) - dt.timedelta(days=1)
+    else:
+        a["term_end"] = None
+
+
+def completed_parcel(a: dict, year: int | None = None, month: int = 4) -> None:
+    """Make a parcel an ordinary completed one, supplied in ``year``."""
+    a["status"] = "已竣工投产"
+    a["rights_type"] = "出让"
+    if year is not None:
+        a["term_start"] = D(year, month, 10)
+    set_term_end(a)
+
+
+def fake_id(county: County, p: ParcelRec, n: int) -> str:
+    """A 宗地代码 in the same 街坊 that no current parcel has (a parcel before a split/merge)."""
+    base = p.attrs["parcel_id"][:14]
+    cand = f"{base}{90000 + n:05d}"
+    assert cand not in county.by_id
+    return cand
+
+
+def plant_roles(county: County) -> None:
+    """Attributes of the geometric planted cases, and the parcels picked for the rest."""
+    rng = county.rng
+    for p in county.parcels:
+        if p.role == "skipped":
+            p.role = ""
+    yr = lambda: int(rng.integers(2006, 2016))  # noqa: E731
+    for sid, sp in county.splits.items():
+        a = sp["parcel"].attrs
+        completed_parcel(a, yr())
+        a["intensity"] = "mid"
+        if sid == "S09":
+            a["status"] = "在建"
+            completed_parcel(a, 2021)
+            a["status"] = "在建"
+        if sid == "S10":
+            a["split_from"] = fake_id(county, sp["parcel"], 1)
+        if sid == "S11":
+            a["merged_from"] = f"{fake_id(county, sp['parcel'], 2)};{fake_id(county, sp['parcel'], 3)}"
+        if sid == "S06":
+            a["industrial_real_estate"] = True
+    for rid, (p, gap, key) in county.renov_plots.items():
+        completed_parcel(p.attrs, yr())
+        p.attrs["intensity"] = "mid"
+    for mid, (key, pair) in county.merges.items():
+        y = yr()
+        for k, p in enumerate(pair):
+            completed_parcel(p.attrs, y)
+        if mid == "M03":
+            pair[1].attrs["rights_type"] = "划拨"
+            set_term_end(pair[1].attrs)
+        if mid == "M04":
+            completed_parcel(pair[1].attrs, y + 3, 9)
+    for p in county.parcels:
+        if p.role in ("hole_outer", "hole_inner"):
+            completed_parcel(p.attrs, yr())
+    # idle land
+    county.idle = {}
+    for iid, (key, status, agreed, actual, dev, inv, susp, cause, lc) in IDLE_CASES.items():
+        p = county.parcels[county.pick("idle", lambda i, p: 8 * M2_PER_MU < p.area < 40 * M2_PER_MU)]
+        a = p.attrs
+        a.update(status=status, rights_type="出让", term_start=agreed - dt.timedelta(days=120))
+        a["standard_land"] = a["term_start"].year >= 2018
+        set_term_end(a)
+        county.idle[iid] = dict(parcel=p, key=key, agreed_start=agreed, actual_start=actual,
+                                developed=dev, invested=inv, suspended=susp, gov_cause=cause)
+        a["lc"] = lc
+    i = county.pick("idle", lambda i, p: 5 * M2_PER_MU < p.area < 30 * M2_PER_MU)
+    county.no_contract_bare = county.parcels[i]
+    vacant_parcel(county.parcels[i].attrs, (2, 2))
+    county.vacant = [county.parcels[i]]
+    for _ in range(11):
+        i = county.pick("vacant", lambda i, p: p.area < 40 * M2_PER_MU)
+        vacant_parcel(county.parcels[i].attrs, (3, 3))
+        county.vacant.append(county.parcels[i])
+
+
+def vacant_parcel(a: dict, lc) -> None:
+    """Unsupplied land: no owner, no contract, not started."""
+    a.update(status="未动工", rights_type=None, term_start=None, term_end=None, contract_far=None,
+             standard_land=False, lc=lc, vacant=True)
+
+
+def make_enterprises(county: County) -> None:
+    """Owners for every supplied parcel, tenants, enterprises without land, and the planted ones."""
+    rng, prof = county.rng, county.profile
+    codes, names = set(), set()
+    ents: list[Enterprise] = []
+    county.enterprises = ents
+    county.planted_ents = {}
+
+    def new(industry=None, **kw) -> Enterprise:
+        ind = industry or str(rng.choice(list(prof.industries)))
+        e = Enterprise(new_uscc(rng, prof.admin_code, codes), new_name(rng, prof, ind, names), ind, **kw)
+        ents.append(e)
+        return e
+
+    def own(e: Enterprise, p: ParcelRec):
+        e.parcels.append(p)
+        p.attrs["owner"] = e
+
+    def completed_single(role, lo, hi, cond=lambda p: True):
+        i = county.pick(role, lambda i, p: lo * M2_PER_MU < p.area < hi * M2_PER_MU and cond(p))
+        p = county.parcels[i]
+        completed_parcel(p.attrs, int(rng.integers(2005, 2017)))
+        return p
+
+    for eid, (key, scale, tpm, rev, quality) in EFFICIENCY_CASES.items():
+        p = completed_single("efficiency", 10, 45, (lambda p: not in_park(p)) if eid in ("E06", "E08") else in_park)
+        e = new(scale=scale, tpm=tpm, revenue=rev, quality=quality, role=eid)
+        own(e, p)
+        county.planted_ents[eid] = (key, e)
+    for kid, (key, total, is_key, building) in PROJECT_CASES.items():
+        p = completed_single("rating", 8, 40)
+        e = new(scale="规上", tpm=(1.5, 1.2), revenue=(3500.0, 3800.0), quality="bad", role=kid)
+        own(e, p)
+        county.planted_ents[kid] = (key, e)
+    for gid, tpm, rev in (("G1", (62.0, 68.0), (42000.0, 46000.0)), ("G2", (72.0, 75.0), (38000.0, 41000.0)),
+                          ("G3", (55.0, 62.0), (30000.0, 33000.0))):
+        p = completed_single("buyer", 10, 40)
+        e = new(scale="规上", tpm=tpm, revenue=rev, quality="good", role=gid)
+        own(e, p)
+        county.planted_ents[gid] = ("rating.good_buyers", e)
+    p = completed_single("buyer", 6, 30)
+    bad = new(scale="规上", tpm=(0.6, 0.5), revenue=(2300.0, 2400.0), quality="bad", role="BAD")
+    own(bad, p)
+    county.planted_ents["BAD"] = ("rating.bad_buyer", bad)
+    # TT-KEEP: an A-class and a D-class owner in each rezoned block
+    county.keep = {"A": [], "D": []}
+    for bi, ps in county.rezoned.items():
+        pa, pd_ = ps[0], ps[1]
+        for p, cls in ((pa, "A"), (pd_, "D")):
+            p.role = p.role or "keep"
+            completed_parcel(p.attrs, int(rng.integers(2005, 2015)))
+            if cls == "A":
+                e = new(scale="规上", tpm=(70.0, 72.0), revenue=(30000.0, 32000.0), quality="good", role="KEEP_A")
+            else:
+                e = new(scale="规上", tpm=(0.8, 0.7), revenue=(2600.0, 2700.0), quality="bad", role="KEEP_D")
+            own(e, p)
+            county.keep[cls].append(p)
+    # TT-HOUSING: parcels ≥ 50 亩 outside parks
+    county.housing = {"ab": [], "cd": []}
+    for cls in ("ab", "ab", "cd"):
+        p = completed_single("housing", 50, 400, lambda p: not in_park(p))
+        if cls == "ab":
+            e = new(scale="规上", tpm=(58.0, 61.0), revenue=(60000.0, 65000.0), quality="good", role="HOUSING_A")
+        else:
+            e = new(scale="规上", tpm=(2.0, 1.8), revenue=(5000.0, 5200.0), quality="bad", role="HOUSING_D")
+        own(e, p)
+        county.housing[cls].append(p)
+    # the enterprise whose name carries markup
+    p = completed_single("html", 4, 30)
+    e = new(role="HTML")
+    e.name = HTML_NAME
+    own(e, p)
+    county.html_ent = e
+    # ordinary owners: most hold one parcel, some two, a few four (neighbours in the block)
+    order = [int(i) for i in rng.permutation(len(county.parcels))]
+    for i in order:
+        p = county.parcels[i]
+        if "owner" in p.attrs or p.attrs.get("vacant"):
+            continue
+        e = new()
+        own(e, p)
+        extra = 1 if rng.random() < 0.36 else (3 if rng.random() < 0.09 else 0)
+        if extra and not p.role:
+            for j, _ in county.neighbours(i):
+                q = county.parcels[j]
+                if extra and "owner" not in q.attrs and not q.role and not q.attrs.get("vacant"):
+                    own(e, q)
+                    extra -= 1
+    # 规上: the larger landholders
+    ordinary = [e for e in ents if not e.role]
+    n_big = 380 - sum(1 for e in ents if e.role and e.scale == "规上")
+    score = np.array([e.land_m2 for e in ordinary]) * np.exp(rng.normal(0, 0.6, len(ordinary)))
+    for k in np.argsort(-score)[:n_big]:
+        ordinary[int(k)].scale = "规上"
+    # tenants (一地多企) on completed, ordinary parcels
+    hosts = [p for p in county.parcels if p.attrs.get("status") == "已竣工投产" and not p.role
+             and p.area > 8 * M2_PER_MU and not p.attrs["owner"].role]
+    county.tenancy = []
+    for k in rng.choice(len(hosts), 60, replace=False):
+        host = hosts[int(k)]
+        for _ in range(int(rng.choice([1, 1, 2, 3]))):
+            t = new(scale="规上" if rng.random() < 0.12 else "规下", role="tenant")
+            county.tenancy.append([host, t, 0.0])
+    # enterprises without any land
+    county.landless = [new(scale="规上" if rng.random() < 0.2 else "规下", role="landless") for _ in range(40)]
+    for p in county.parcels:
+        p.attrs.setdefault("owner", None)
+
+
+# --------------------------------------------------------------------------------------------
+# Buildings
+# --------------------------------------------------------------------------------------------
+
+def footprints(rng, poly, setback: float, fill: float) -> list:
+    """Rectangular footprints laid out in rows inside ``poly`` (clipped where the shape bites)."""
+    inner = poly.buffer(-setback, join_style="mitre")
+    if inner.is_empty or inner.area < 150:
+        return []
+    inner = largest_polygon(inner)
+    origin, u, length = long_axis(inner)
+    n = np.array([-u[1], u[0]])
+    ex = np.asarray(shapely.oriented_envelope(inner).exterior.coords)[:4]
+    proj = (ex - origin) @ n
+    nlo, nhi = proj.min(), proj.max()
+    width = nhi - nlo
+    k = max(1, int(round(length / rng.uniform(32, 62))))
+    m = 1 if width < 55 else (2 if width < 130 else 3)
+    cu, cn = length / k, width / m
+    f = math.sqrt(fill)
+    out = []
+    for a in range(k):
+        for b in range(m):
+            cen = origin + u * (a + 0.5) * cu + n * (nlo + (b + 0.5) * cn)
+            hu, hn = cu * f / 2, cn * f / 2
+            rect = Polygon([cen - u * hu - n * hn, cen + u * hu - n * hn, cen + u * hu + n * hn,
+                            cen - u * hu + n * hn])
+            clipped = largest_polygon(rect.intersection(inner))
+            if clipped is not None and clipped.area >= max(80.0, 0.55 * rect.area):
+                out.append(snap(shapely.simplify(clipped, 0.01)))
+    return out
+
+
+def building_attrs(rng, use: str, intensity: str, tall: bool = False) -> dict:
+    """floors, height_m and storey_height_m for a building of ``use``."""
+    if use in ("构筑物", "堆场"):
+        return dict(floors=0, height_m=round(rng.uniform(10, 22), 1) if use == "构筑物" else 0.0,
+                    storey_height_m=0.0)
+    if use == "生产":
+        if tall:
+            floors = int(rng.integers(6, 8))
+        elif intensity == "low" or rng.random() < 0.25:
+            floors = 1
+        else:
+            floors = int(rng.choice([2, 3, 4, 5, 6] if intensity == "high" else [1, 2, 2, 3, 4]))
+        if floors == 1:
+            sh = round(rng.uniform(6.5, 12.0), 1)       # > 8 m single-storey plants count twice
+            return dict(floors=1, height_m=sh, storey_height_m=sh)
+        sh = round(rng.uniform(5.0, 7.0), 1)
+        return dict(floors=floors, height_m=round(sh + (floors - 1) * 4.5, 1), storey_height_m=sh)
+    if use == "仓储":
+        if rng.random() < 0.5:
+            sh = round(rng.uniform(7.0, 11.0), 1)
+            return dict(floors=1, height_m=sh, storey_height_m=sh)
+        floors = int(rng.integers(2, 4))
+        return dict(floors=floors, height_m=round(floors * 5.0, 1), storey_height_m=5.0)
+    floors = int(rng.integers(7, 9)) if tall else int(rng.integers(3, 7))
+    sh = 3.6 if use == "行政办公" else 3.3
+    return dict(floors=floors, height_m=round(floors * sh + 0.9, 1), storey_height_m=sh)
+
+
+def floor_area(b: dict) -> float:
+    """Floor area as NAT-FAR counts it: a storey taller than 8 m counts twice."""
+    f = b["geom"].area * b["floors"]
+    if b["floors"] == 1 and b["storey_height_m"] > 8:
+        f *= 2
+    return f
+
+
+def buildings_for(rng, p: ParcelRec, poly=None, uses=None, tall=False, admin_heavy=False) -> list:
+    """Buildings of one parcel (or of ``poly``, a part of it)."""
+    a = p.attrs
+    poly = p.geom if poly is None else poly
+    fill = {"low": rng.uniform(0.45, 0.6), "mid": rng.uniform(0.55, 0.75), "high": rng.uniform(0.65, 0.85)}[a["intensity"]]
+    rects = footprints(rng, poly, float(rng.uniform(5, 9)), fill)
+    rects.sort(key=lambda g: -g.area)
+    out = []
+    for k, g in enumerate(rects):
+        if uses is not None:
+            use = uses[k % len(uses)]
+        elif k == 0:
+            use = "生产"
+        elif k == len(rects) - 1 and len(rects) >= 2 and p.area > 4 * M2_PER_MU:
+            use = "行政办公" if rng.random() < 0.7 else "生活服务"
+        else:
+            r = rng.random()
+            use = "生产" if r < 0.55 else "仓储" if r < 0.85 else "生活服务" if r < 0.92 else "构筑物" if r < 0.96 else "堆场"
+        b = dict(geom=g, use=use, parcel=p, **building_attrs(rng, use, a["intensity"], tall and k == 0))
+        if admin_heavy and use == "行政办公":
+            b.update(floors=8, height_m=round(8 * 3.6 + 0.9, 1), storey_height_m=3.6)
+        out.append(b)
+    return out
+
+
+def set_completion(rng, bs: list, a: dict) -> None:
+    """completed / completed_year from the parcel's status and dates."""
+    start = a.get("term_start") or D(2015, 1, 1)
+    for b in bs:
+        if a["status"] in ("已竣工投产", "停产"):
+            b["completed"] = True
+            b["completed_year"] = int(min(2022, start.year + int(rng.integers(1, 4))))
+        else:
+            b["completed"] = False
+            b["completed_year"] = None
+
+
+def straddling_building(p: ParcelRec, cut, over: float):
+    """A 30 m × (25 m + over) plant across the split line: ``over`` metres in the second part."""
+    c = np.asarray(cut.interpolate(0.5, normalized=True).coords[0])
+    origin, u, _ = long_axis(p.geom)
+    n = np.array([-u[1], u[0]])
+    ring = [c - u * 25 - n * 15, c + u * over - n * 15, c + u * over + n * 15, c - u * 25 + n * 15]
+    return Polygon(ring)
+
+
+def make_buildings(county: County) -> None:
+    """Buildings of every parcel, with the planted split, height and admin-share cases."""
+    rng = county.rng
+    bs_all = []
+    split_parcels = {id(sp["parcel"]): sid for sid, sp in county.splits.items()}
+    county.tall, county.admin_heavy = [], []
+    outside_noplan = [p for p in county.parcels if not p.park_id and not p.attrs["plan_conditions"]
+                      and p.attrs["status"] == "已竣工投产" and not p.role and p.area > 4 * M2_PER_MU]
+    tall_set = {id(outside_noplan[int(k)]) for k in rng.choice(len(outside_noplan), 6, replace=False)}
+    admin_set = {id(p) for p in county.parcels[::97] if not p.role and p.attrs["status"] == "已竣工投产"}
+    for p in county.parcels:
+        a = p.attrs
+        if a["status"] == "未动工" or a.get("vacant"):
+            continue
+        if id(p) in split_parcels:
+            bs = split_buildings(county, p, split_parcels[id(p)])
+        elif p.role == "idle":
+            case = next(c for c in county.idle.values() if c["parcel"] is p)
+            bs = []
+            if case["developed"] and "imagery" not in case["key"]:
+                part, _, _ = cut_at_area(p.geom, p.area * case["developed"])
+                bs = buildings_for(rng, p, part, uses=["生产"])[:2]
+        else:
+            bs = buildings_for(rng, p, tall=id(p) in tall_set, admin_heavy=id(p) in admin_set)
+            if id(p) in tall_set and bs:
+                county.tall.append(bs[0])
+            if id(p) in admin_set and any(b["use"] == "行政办公" for b in bs):
+                county.admin_heavy.append(p)
+        set_completion(rng, bs, a)
+        bs_all.extend(bs)
+    # a few buildings whose parcel_id the surveyor left empty (joined by location)
+    for k, b in enumerate(bs_all):
+        b["building_id"] = f"JZ{k + 1:06d}"
+        b["parcel_id"] = b["parcel"].attrs["parcel_id"] if k % 53 else None
+    county.buildings = bs_all
+
+
+def split_buildings(county: County, p: ParcelRec, sid: str) -> list:
+    """Buildings of a parcel with a split proposal: none crosses a cut, except in S07/S08."""
+    rng = county.rng
+    sp = county.splits[sid]
+    clear = shapely.union_all([c.buffer(45 if sid in ("S07", "S08") else 4) for c in sp["cuts"]])
+    bs = []
+    for k, part in enumerate(sp["parts"]):
+        area = largest_polygon(part.difference(clear))
+        if area is None:
+            continue
+        uses = ["行政办公", "生活服务"] if (sid == "S12" and k == 1) else None
+        part_bs = buildings_for(rng, p, area, uses=uses)
+        if sid == "S12" and k == 0:
+            part_bs = [b for b in part_bs if b["use"] not in ("行政办公", "生活服务")] or part_bs[:1]
+            for b in part_bs:
+                b["use"] = "生产" if b["use"] in ("行政办公", "生活服务") else b["use"]
+        bs.extend(part_bs)
+    if sid in ("S07", "S08"):
+        over = 5.0 if sid == "S07" else 0.05
+        g = straddling_building(p, sp["cuts"][0], over)
+        # keep it on the side of part 0 by construction: orient by the cut's normal
+        if g.intersection(sp["parts"][0]).area < g.intersection(sp["parts"][1]).area:
+            g = shapely.affinity.rotate(g, 180, origin=sp["cuts"][0].interpolate(0.5, normalized=True))
+        b = dict(geom=g, use="生产", parcel=p, **building_attrs(rng, "生产", "mid"))
+        bs.append(b)
+        sp["straddler"] = b
+    return bs
+
+
+# --------------------------------------------------------------------------------------------
+# Contracts, tenancy, projects, renovations, proposals, land supply
+# --------------------------------------------------------------------------------------------
+
+def land_price_per_mu(rng, year: int) -> float:
+    return (6.0 + 1.4 * max(0, year - 1998)) * rng.uniform(0.9, 1.1)
+
+
+def make_contracts(county: County) -> None:
+    """出让合同/划拨决定书 for supplied parcels, consistent with status, buildings and the idle cases."""
+    rng = county.rng
+    idle_by_parcel = {id(c["parcel"]): (iid, c) for iid, c in county.idle.items()}
+    fa = {}
+    for b in county.buildings:
+        fa[id(b["parcel"])] = fa.get(id(b["parcel"]), 0.0) + b["geom"].area
+    rows = []
+    seq = {}
+    for p in sorted(county.parcels, key=lambda p: p.attrs["parcel_id"]):
+        a = p.attrs
+        if a.get("vacant") or a["rights_type"] not in ("出让", "划拨"):
+            continue
+        signed = a["term_start"]
+        seq[signed.year] = seq.get(signed.year, 0) + int(rng.integers(1, 4))
+        kind = a["rights_type"]
+        cid = f"{county.profile.admin_code}{signed.year}{'B' if kind == '出让' else 'A'}{seq[signed.year]:05d}"
+        mu_ = p.area / M2_PER_MU
+        total = round(mu_ * rng.uniform(180, 450), 2)
+        agreed = signed + dt.timedelta(days=int(rng.integers(60, 150)))
+        row = dict(contract_id=cid, parcel_id=a["parcel_id"], kind=kind, signed_date=signed,
+                   agreed_start=agreed, agreed_completion=add_years(agreed, 2),
+                   actual_start=None, total_investment=total, invested=0.0,
+                   due_area_m2=round(p.area, 2), developed_area_m2=0.0, suspended_since=None,
+                   gov_cause=None,
+                   land_price=round(mu_ * land_price_per_mu(rng, signed.year) * (1 if kind == "出让" else 0.25), 2))
+        if id(p) in idle_by_parcel:
+            iid, c = idle_by_parcel[id(p)]
+            row.update(agreed_start=c["agreed_start"], agreed_completion=add_years(c["agreed_start"], 2),
+                       actual_start=c["actual_start"], invested=round(total * c["invested"], 2),
+                       developed_area_m2=round(p.area * c["developed"], 2),
+                       suspended_since=c["suspended"], gov_cause=c["gov_cause"])
+            c["contract_id"] = cid
+        elif a["status"] in ("已竣工投产", "停产"):
+            row.update(actual_start=agreed + dt.timedelta(days=int(rng.integers(-20, 90))), invested=total,
+                       developed_area_m2=round(p.area, 2))
+        elif a["status"] == "在建":
+            start = agreed + dt.timedelta(days=int(rng.integers(0, 60)))
+            share = float(rng.uniform(0.35, 0.9))
+            row.update(actual_start=start, invested=round(total * share, 2),
+                       developed_area_m2=round(p.area * share, 2))
+            a["actual_start"] = start
+        rows.append(row)
+    county.contracts = rows
+
+
+def make_tenancy_floor_areas(county: County) -> None:
+    """Floor area each tenant uses: a share of its host parcel's floor area."""
+    rng = county.rng
+    fa = {}
+    for b in county.buildings:
+        if b["completed"]:
+            fa[id(b["parcel"])] = fa.get(id(b["parcel"]), 0.0) + b["geom"].area * max(b["floors"], 1)
+    for row in county.tenancy:
+        host, t, _ = row
+        row[2] = round(fa.get(id(host), 2000.0) * rng.uniform(0.05, 0.2), 1)
+        t.tenant_m2 = row[2]
+
+
+def far_before(county: County, p: ParcelRec) -> tuple[float, float]:
+    """(floor area, FAR) of a parcel's completed buildings, counting > 8 m storeys twice."""
+    total = sum(floor_area(b) for b in county.buildings if b["parcel"] is p and b["completed"])
+    return total, total / p.area
+
+
+def make_renovations(county: County) -> None:
+    """零增地技改 plans: the six corner-plot cases plus TT-VERT, TT-TECH and TT-KEEP ones."""
+    rng = county.rng
+    rows = []
+    for rid, (p, gap, key) in county.renov_plots.items():
+        fa, _ = far_before(county, p)
+        if rid in ("R05", "R06"):
+            after = fa * 1.1                         # FAR rises by 10 % only (< 20 %)
+            reno = after * (0.25 if rid == "R05" else 0.10)
+        else:
+            after = fa * 1.6
+            reno = after - fa
+        rows.append(dict(renovation_id=rid, parcel=p, floor_area_after_m2=round(after, 2),
+                         renovation_floor_area_m2=round(reno, 2), expansion_floor_area_m2=round(after - fa, 2),
+                         accepted=False, equipment_investment=round(float(rng.uniform(600, 3000)), 2),
+                         total_investment=round(float(rng.uniform(3000, 9000)), 2), leased_plant_m2=0.0,
+                         geometry=shapely.MultiPolygon([gap]), key=key))
+    # TT-VERT / TT-TECH: no plots; tiers of equipment investment at the bounds
+    extra = [("R07", 480.0, 1200.0, True, "renovation.vert_pass"),
+             ("R08", 500.0, 999.0, True, "renovation.vert_fail_expansion_under_1000"),
+             ("R09", 2000.0, 1500.0, False, "renovation.vert_fail_not_accepted"),
+             ("R10", 5000.0, 3000.0, True, "renovation.tech_tier3_exact_5000"),
+             ("R11", 1999.99, 0.0, False, "renovation.tech_tier1")]
+    for rid, equip, expansion, accepted, key in extra:
+        while True:
+            i = county.pick("renovation", lambda i, p: p.attrs["status"] == "已竣工投产"
+                            and p.attrs["owner"] is not None and not p.attrs["owner"].role
+                            and p.area > 6 * M2_PER_MU)
+            p = county.parcels[i]
+            fa, far = far_before(county, p)
+            if fa > 0:
+                break
+        rows.append(dict(renovation_id=rid, parcel=p, floor_area_after_m2=round(fa + expansion, 2),
+                         renovation_floor_area_m2=round(expansion, 2), expansion_floor_area_m2=round(expansion, 2),
+                         accepted=accepted, equipment_investment=equip, total_investment=round(equip * 1.6, 2),
+                         leased_plant_m2=1800.0 if rid == "R11" else 0.0,
+                         geometry=shapely.MultiPolygon(), key=key))
+    # TT-KEEP: renovation on a rezoned parcel by a class-A and a class-D enterprise
+    for rid, p, key in (("R12", county.keep["A"][0], "keep.renovation_class_a"),
+                        ("R13", county.keep["D"][0], "keep.renovation_class_d")):
+        fa, _ = far_before(county, p)
+        rows.append(dict(renovation_id=rid, parcel=p, floor_area_after_m2=round(fa * 1.3, 2),
+                         renovation_floor_area_m2=round(fa * 0.3, 2), expansion_floor_area_m2=round(fa * 0.3, 2),
+                         accepted=False, equipment_investment=800.0, total_investment=1500.0, leased_plant_m2=0.0,
+                         geometry=shapely.MultiPolygon(), key=key))
+    county.renovations = rows
+
+
+def make_projects(county: County) -> None:
+    """重点项目 (projects.csv): the TT-RATE cases plus ordinary projects."""
+    rng = county.rng
+    rows = []
+    for kid, (key, total, is_key, building) in PROJECT_CASES.items():
+        e = county.planted_ents[kid][1]
+        p = e.parcels[0]
+        rows.append(dict(project_id=f"XM2022{len(rows) + 1:04d}", uscc=e.uscc, parcel_id=p.attrs["parcel_id"],
+                         name=f"{e.name[:-4]}技改扩产项目", key_project=is_key, total_investment=total,
+                         under_construction=building, built_year=2023 if building else 2021,
+                         energy_tce=round(float(rng.uniform(300, 3000)), 1), key=key))
+    ordinary = [e for e in county.enterprises if not e.role and e.parcels]
+    for k in rng.choice(len(ordinary), 40, replace=False):
+        e = ordinary[int(k)]
+        building = bool(rng.random() < 0.4)
+        by = int(rng.integers(2015, 2023))
+        rows.append(dict(project_id=f"XM2022{len(rows) + 1:04d}", uscc=e.uscc,
+                         parcel_id=e.parcels[0].attrs["parcel_id"], name=f"{e.name[:-4]}年产扩建项目",
+                         key_project=bool(rng.random() < 0.5), total_investment=round(float(rng.uniform(500, 25000)), 2),
+                         under_construction=building, built_year=2023 if building else by,
+                         energy_tce=round(float(math.exp(rng.normal(math.log(900), 1.0))), 1), key=""))
+    county.projects = rows
+
+
+def make_proposals(county: County) -> None:
+    """Split parts (layer) and merge proposals (table)."""
+    good = [county.planted_ents[g][1] for g in ("G1", "G2", "G3")]
+    bad = county.planted_ents["BAD"][1]
+    parts = []
+    for sid, sp in county.splits.items():
+        owner = sp["parcel"].attrs["owner"]
+        for k, g in enumerate(sp["parts"]):
+            buyer = owner if k == 0 else good[(k - 1) % 3]
+            if sid == "S13" and k == 1:
+                buyer = bad
+            parts.append(dict(proposal_id=f"FG{sid[1:]}", parcel_id=sp["parcel"].attrs["parcel_id"],
+                              part_no=k + 1, buyer_uscc=buyer.uscc, geometry=g))
+    county.split_rows = parts
+    merges = []
+    for mid, (key, pair) in county.merges.items():
+        buyer = bad if mid == "M05" else good[int(mid[-1]) % 3]
+        merges.append(dict(proposal_id=f"HB{mid[1:]}", parcel_ids=";".join(p.attrs["parcel_id"] for p in pair),
+                           buyer_uscc=buyer.uscc, key=key))
+    county.merge_rows = merges
+
+
+def make_land_supply(county: County) -> list[dict]:
+    """土地供应台账 2021–2023 with the profile's industrial shares (one year exactly on 30 %)."""
+    rng = county.rng
+    rows = []
+    for year, share in zip((2021, 2022, 2023), county.profile.supply_share):
+        total = float(rng.integers(18, 30)) * 100.0
+        ind = round(total * share, 4)
+        rest = total - ind
+        w = np.array([0.25, 0.45, 0.2, 0.1])
+        others = np.round(rest * w, 4)
+        others[-1] = round(rest - others[:-1].sum(), 4)
+        rows.append(dict(year=year, use="工业", area_mu=ind))
+        for use, v in zip(("商服", "住宅", "公共管理与公共服务", "交通运输"), others):
+            rows.append(dict(year=year, use=use, area_mu=float(v)))
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# Constraint layers and rasters
+# --------------------------------------------------------------------------------------------
+
+def constraint_layers(county: County) -> dict:
+    """城镇开发边界, 永久基本农田, 生态保护红线, 控规 zoning, parks, water, roads as GeoDataFrames."""
+    rng, lay, prof = county.rng, county.layout, county.profile
+    crs = f"EPSG:{EPSG}"
+    areas = shapely.union_all(list(lay.outlines.values()))
+    ub = areas
+    for h in county.ub_holes:
+        ub = ub.difference(h)
+    urban = gpd.GeoDataFrame({"id": ["CZKFBJ01"], "name": ["城镇开发边界"]}, geometry=[snap(ub)], crs=crs)
+    # basic farmland around three sites outside parks (one holds half of a planted gap)
+    avoid = areas.buffer(20).union(lay.river.buffer(10)).union(shapely.union_all([r.poly for r in lay.roads]))
+    sites = [a.key for a in prof.areas if a.kind is None]
+    farm_site, half = county.farmland_extra[0]
+    chosen = [farm_site] + [s for s in sites if s != farm_site][:2]
+    farm = []
+    for k, key in enumerate(chosen):
+        ring = lay.outlines[key].buffer(350).difference(avoid)
+        if key == farm_site:
+            near = lay.outlines[key].buffer(350).difference(lay.outlines[key]).difference(
+                areas.difference(lay.outlines[key]).buffer(20)).difference(lay.river.buffer(10))
+            ring = ring.union(near.intersection(half.buffer(60))).union(half)
+        farm.append(snap(shapely.union_all(polygons_of(ring))))
+    farmland = gpd.GeoDataFrame({"id": [f"JBNT{k + 1:03d}" for k in range(len(farm))],
+                                 "name": ["永久基本农田保护图斑"] * len(farm)}, geometry=farm, crs=crs)
+    ax, ay = lay.anchor
+    eco = []
+    for dx, dy, w, h in ((0, 5200, 9000, 1800), (1000, -5800, 8000, 1600)):
+        blob = area_outline(rng, ax + dx, ay + dy, w, h, rng.uniform(-8, 8), 48)
+        eco.append(snap(largest_polygon(blob.difference(areas.buffer(150)))))
+    eco_gdf = gpd.GeoDataFrame({"id": ["STBHHX01", "STBHHX02"], "name": ["生态保护红线（北部山区）", "生态保护红线（南部山区）"]},
+                               geometry=eco, crs=crs)
+    zones = []
+    g_gap = county.zoning_extra[0][0] if county.zoning_extra else None
+    for b in lay.blocks:
+        geom = b.geom
+        if g_gap is not None and geom.intersects(g_gap) and geom.intersection(g_gap).area > 1:
+            zones.append((g_gap, "G"))
+            geom = geom.difference(g_gap)
+        zones.append((geom, b.zone))
+    for key, o in lay.outlines.items():
+        ru = shapely.union_all([r.poly for r in lay.roads]).intersection(o)
+        zones.append((ru, "S"))
+    zoning = gpd.GeoDataFrame({"zone_id": [f"KG{k + 1:04d}" for k in range(len(zones))],
+                               "land_use_code": [z for _, z in zones],
+                               "land_use_name": [ZONE_NAMES[z] for _, z in zones]},
+                              geometry=[snap(g) for g, _ in zones], crs=crs)
+    parks = gpd.GeoDataFrame({"park_id": [pid for pid, _, _ in lay.parks], "name": [s.name for _, s, _ in lay.parks],
+                              "kind": [s.kind for _, s, _ in lay.parks],
+                              "standard_land_rules": [bool(s.standard_land_rules) for _, s, _ in lay.parks]},
+                             geometry=[g for _, _, g in lay.parks], crs=crs)
+    water = gpd.GeoDataFrame({"water_id": [f"SY{k + 1:02d}" for k in range(1 + len(lay.ponds))],
+                              "name": [prof.river_name] + ["水塘"] * len(lay.ponds)},
+                             geometry=[lay.river] + lay.ponds, crs=crs)
+    roads = gpd.GeoDataFrame({"road_id": [f"DL{k + 1:04d}" for k in range(len(lay.roads))],
+                              "name": [r.name for r in lay.roads], "road_class": [r.road_class for r in lay.roads],
+                              "width_m": [float(r.width) for r in lay.roads]},
+                             geometry=[r.poly for r in lay.roads], crs=crs)
+    return dict(urban_boundary=urban, basic_farmland=farmland, eco_redline=eco_gdf, zoning=zoning,
+                parks=parks, water=water, roads=roads)
+
+
+def yard_classes(p: ParcelRec, bs: list) -> tuple[int, int]:
+    """Land cover of a parcel outside its buildings on the 2021 and 2023 images."""
+    a = p.attrs
+    if "lc" in a:
+        return a["lc"]
+    if a["status"] in ("已竣工投产", "停产"):
+        first = min((b["completed_year"] for b in bs), default=2015)
+        return (1 if first <= 2020 else 2, 1)
+    if a["status"] == "在建":
+        return (2 if a.get("actual_start") and a["actual_start"] <= D(2021, 10, 15) else 3, 2)
+    return (3, 3)
+
+
+RASTER_DATES = (("landcover_2021.tif", D(2021, 10, 15)), ("landcover_2023.tif", D(2023, 4, 20)))
+
+
+def write_rasters(county: County, layers: dict, out: Path, pixel: float = 2.0) -> list:
+    """Two land-cover GeoTIFFs rasterised from the vector data (so they agree with it)."""
+    import rasterio
+    from rasterio.features import rasterize
+    from rasterio.transform import from_origin
+
+    lay = county.layout
+    areas = shapely.union_all(list(lay.outlines.values()))
+    cover = areas.buffer(250)
+    minx, miny, maxx, maxy = cover.bounds
+    x0, y1 = math.floor(minx / pixel) * pixel, math.ceil(maxy / pixel) * pixel
+    width, height = int(math.ceil((maxx - x0) / pixel)), int(math.ceil((y1 - miny) / pixel))
+    transform = from_origin(x0, y1, pixel, pixel)
+    by_parcel: dict[int, list] = {}
+    for b in county.buildings:
+        by_parcel.setdefault(id(b["parcel"]), []).append(b)
+    written = []
+    for k, (name, date) in enumerate(RASTER_DATES):
+        shapes = [(cover, 3), (lay.river, 4)] + [(g, 4) for g in lay.ponds]
+        shapes += [(r.poly, 1) for r in lay.roads]
+        for p in county.parcels:
+            bs = by_parcel.get(id(p), [])
+            shapes.append((p.geom, yard_classes(p, bs)[k]))
+        for b in county.buildings:
+            if b["completed"]:
+                v = 1 if b["completed_year"] <= date.year - (1 if k == 0 else 0) else 2
+            else:
+                started = b["parcel"].attrs.get("actual_start")
+                idle_started = b["parcel"].role == "idle"
+                v = 1 if (k == 1 or idle_started) else (2 if started and started <= date else None)
+            if v:
+                shapes.append((b["geom"], v))
+        arr = rasterize(shapes, out_shape=(height, width), transform=transform, fill=0, dtype="uint8")
+        profile = dict(driver="GTiff", width=width, height=height, count=1, dtype="uint8", crs=f"EPSG:{EPSG}",
+                       transform=transform, nodata=0, tiled=True, blockxsize=256, blockysize=256,
+                       compress="deflate", predictor=1, zlevel=9, interleave="band")
+        path = out / name
+        with rasterio.open(path, "w", **profile) as dst:
+            dst.write(arr, 1)
+            dst.update_tags(ACQUISITION_DATE=date.isoformat(), CLASSES="0=nodata,1=built,2=bare,3=vegetation,4=water",
+                            TIFFTAG_DATETIME=date.strftime("%Y:%m:%d 00:00:00"))
+            dst.set_band_description(1, "landcover")
+        written.append((name, date))
+    return written
+
+
+# --------------------------------------------------------------------------------------------
+# 界址点坐标交换格式
+# --------------------------------------------------------------------------------------------
+
+def jzd_plot_lines(p: ParcelRec) -> list[str]:
+    """One parcel in 界址点坐标交换格式: the plot line, then J-points ring by ring (X = north,
+    Y = east with the zone prefix), each ring closed by repeating its first label."""
+    g = shapely.orient_polygons(p.geom, exterior_cw=True)
+    rings = [g.exterior] + list(g.interiors)
+    pts, label = [], 0
+    for r_no, ring in enumerate(rings, start=1):
+        xy = np.asarray(ring.coords)[:-1]
+        first = label + 1
+        for x, y in xy:
+            label += 1
+            pts.append(f"J{label},{r_no},{y:.3f},{x:.3f}")
+        pts.append(f"J{first},{r_no},{xy[0][1]:.3f},{xy[0][0]:.3f}")
+    owner = p.attrs["owner"].name if p.attrs.get("owner") else ""
+    head = f"{len(pts)},{p.area / 10000:.4f},{p.attrs['parcel_id']},{owner},面,,工业用地,{p.attrs['land_use_code']},@"
+    return [head] + pts
+
+
+def write_jzd(county: County, out: Path) -> list[str]:
+    """A few dozen parcels in 界址点 files (GBK, CRLF), one to three parcels per file; the parcel
+    with a hole is among them."""
+    rng = county.rng
+    folder = out / "jzd"
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in folder.glob("*.txt"):
+        f.unlink()
+    chosen = [p for p in county.parcels if p.role == "hole_outer"]
+    chosen += [p for _, pair in county.merges.values() for p in pair][:4]
+    ordinary = [p for p in county.parcels if not p.role and p.attrs.get("owner") is not None]
+    for k in rng.choice(len(ordinary), 31, replace=False):
+        chosen.append(ordinary[int(k)])
+    header = ["[属性描述]", "格式版本号=1.01版本", f"数据产生单位={county.profile.county}自然资源和规划局",
+              "数据产生日期=2023-6-30", "坐标系=2000国家大地坐标系", "几度分带=3", "投影类型=高斯克吕格",
+              "计量单位=米", "带号=40", "精度=0.001", "转换参数=0,0,0,0,0,0,0", "[地块坐标]"]
+    ids, k = [], 0
+    while k < len(chosen):
+        n = 1 if k < 6 else int(rng.choice([1, 2, 3]))
+        group = chosen[k:k + n]
+        k += n
+        lines = list(header)
+        for p in group:
+            lines += jzd_plot_lines(p)
+            ids.append(p.attrs["parcel_id"])
+        name = f"{group[0].attrs['parcel_id']}.txt" if n == 1 else f"{group[0].attrs['parcel_id']}_等{n}宗.txt"
+        (folder / name).write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+    return ids
+
+
+# --------------------------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------------------------
+
+ENTERPRISE_HEADERS = {"uscc": "统一社会信用代码", "name": "企业名称", "year": "年度", "scale": "规模",
+                      "revenue": "营业收入(万元)", "tax": "税收实际贡献(万元)", "value_added": "工业增加值(万元)",
+                      "employees": "年平均职工人数", "energy_tce": "综合能耗(吨标准煤)",
+                      "emissions_t": "主要污染物排放量(吨)", "rd_expense": "R&D经费支出(万元)", "industry": "行业"}
+CONTRACT_HEADERS = {"contract_id": "合同编号", "parcel_id": "宗地代码", "kind": "供地方式", "signed_date": "签订日期",
+                    "agreed_start": "约定动工日期", "agreed_completion": "约定竣工日期", "actual_start": "实际动工日期",
+                    "total_investment": "总投资(万元)", "invested": "已完成投资(万元)",
+                    "due_area_m2": "应开发面积(平方米)", "developed_area_m2": "已开发面积(平方米)",
+                    "suspended_since": "停工日期", "gov_cause": "政府原因", "land_price": "出让价款(万元)"}
+TENANCY_HEADERS = {"parcel_id": "宗地代码", "uscc": "统一社会信用代码", "floor_area_m2": "租用建筑面积(平方米)"}
+PROJECT_HEADERS = {"project_id": "项目编号", "uscc": "统一社会信用代码", "parcel_id": "宗地代码", "name": "项目名称",
+                   "key_project": "是否重点项目", "total_investment": "总投资(万元)", "under_construction": "是否在建",
+                   "built_year": "建成年份", "energy_tce": "年综合能耗(吨标准煤)"}
+MERGE_HEADERS = {"proposal_id": "方案编号", "parcel_ids": "宗地代码", "buyer_uscc": "受让方统一社会信用代码"}
+SUPPLY_HEADERS = {"year": "年度", "use": "用途", "area_mu": "供地面积(亩)"}
+XLSX_EPOCH = dt.datetime(2023, 6, 30, 9, 0, 0)
+
+
+def write_xlsx(path: Path, sheet: str, headers: list[str], rows: list[list], number_formats: dict | None = None):
+    """Write one sheet with openpyxl, then rewrite the zip with fixed entry dates and properties."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append(headers)
+    for r in rows:
+        ws.append(r)
+    for (r, c), fmt in (number_formats or {}).items():
+        ws.cell(row=r, column=c).number_format = fmt
+    for c, h in enumerate(headers, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = max(10, 2 * len(h) + 2)
+    wb.properties.creator = "geo-tenglong sample generator"
+    wb.properties.created = XLSX_EPOCH
+    wb.properties.modified = XLSX_EPOCH
+    wb.properties.lastModifiedBy = "geo-tenglong"
+    buf = io.BytesIO()
+    wb.save(buf)
+    fixed = io.BytesIO()
+    stamp = XLSX_EPOCH.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with zipfile.ZipFile(buf) as zin, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                              lambda m: m.group(1) + stamp.encode() + m.group(2), data)
+            zi = zipfile.ZipInfo(info.filename, date_time=XLSX_EPOCH.timetuple()[:6])
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o600 << 16
+            zout.writestr(zi, data)
+    path.write_bytes(fixed.getvalue())
+
+
+def write_csv(path: Path, headers: list[str], rows: list[list]) -> None:
+    """UTF-8 with BOM (as Excel writes it), CRLF."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(headers)
+    w.writerows(rows)
+    path.write_bytes(buf.getvalue().encode("utf-8-sig"))
+
+
+def enterprise_table(county: County) -> tuple[list[list], dict]:
+    """Rows of enterprises.xlsx (2021 then 2022) with the planted data faults; returns the faults."""
+    rng = county.rng
+    for e in county.enterprises:
+        e.rows = enterprise_rows(rng, e)
+    plain = [e for e in county.enterprises if not e.role and e.parcels and len(e.parcels) == 1
+             and e.parcels[0].attrs["status"] == "已竣工投产"]
+    pick = [plain[int(k)] for k in rng.choice(len(plain), 5, replace=False)]
+    bad_code, dup, zero, missing, negative = pick
+    zero.rows[2022]["employees"] = 0
+    missing.rows[2022]["tax"] = None
+    negative.rows[2022]["energy_tce"] = -abs(negative.rows[2022]["energy_tce"])
+    wrong = bad_code.uscc[:17] + ALPHABET[(ALPHABET.index(bad_code.uscc[17]) + 7) % 31]
+    rows = []
+    for year in (2021, 2022):
+        for e in county.enterprises:
+            r = e.rows[year]
+            code = wrong if (e is bad_code and year == 2022) else e.uscc
+            row = [code, e.name, year, e.scale, r["revenue"], r["tax"], r["value_added"], r["employees"],
+                   r["energy_tce"], r["emissions_t"], r["rd_expense"], e.industry]
+            rows.append(row)
+            if e is dup and year == 2022:
+                rows.append(list(row))
+    faults = {
+        "invalid_uscc": [{"uscc": wrong, "valid_uscc": bad_code.uscc, "name": bad_code.name, "year": 2022}],
+        "duplicate_row": [{"uscc": dup.uscc, "name": dup.name, "year": 2022}],
+        "zero_employees": [{"uscc": zero.uscc, "year": 2022, "field": "employees"}],
+        "missing_value": [{"uscc": missing.uscc, "year": 2022, "field": "tax"}],
+        "negative_value": [{"uscc": negative.uscc, "year": 2022, "field": "energy_tce",
+                            "value": negative.rows[2022]["energy_tce"]}],
+    }
+    return rows, faults
+
+
+def contract_cells(county: County) -> tuple[list[list], dict, dict]:
+    """Rows of contracts.xlsx with dates in the forms bureaus type, and exactly one unreadable date."""
+    rng = county.rng
+    rows, fmts = [], {}
+    date_fields = ("signed_date", "agreed_start", "agreed_completion", "actual_start", "suspended_since")
+    keys = list(CONTRACT_HEADERS)
+    planted = {c["contract_id"] for c in county.idle.values() if "contract_id" in c}
+    ordinary = [k for k, r in enumerate(county.contracts) if r["contract_id"] not in planted]
+    tbd_row = ordinary[int(rng.integers(len(ordinary)))]
+    unreadable = None
+    for k, r in enumerate(county.contracts):
+        row = []
+        for c, key in enumerate(keys, start=1):
+            v = r[key]
+            if key in date_fields and v is not None:
+                form = int(rng.choice(5, p=[0.45, 0.2, 0.12, 0.13, 0.1]))
+                if form == 0:
+                    v = dt.datetime(v.year, v.month, v.day)
+                    fmts[(k + 2, c)] = "yyyy-mm-dd"
+                elif form == 1:
+                    v = v.isoformat()
+                elif form == 2:
+                    v = f"{v.year}/{v.month}/{v.day}"
+                elif form == 3:
+                    v = f"{v.year}年{v.month}月{v.day}日"
+                else:
+                    v = (v - D(1899, 12, 30)).days          # Excel serial number in a General cell
+            if k == tbd_row and key == "agreed_completion":
+                unreadable = {"contract_id": r["contract_id"], "parcel_id": r["parcel_id"],
+                              "field": "agreed_completion", "header": CONTRACT_HEADERS[key], "value": "待定",
+                              "row": k + 2}
+                v = "待定"
+            row.append(v)
+        rows.append(row)
+    return rows, fmts, unreadable
+
+
+# --------------------------------------------------------------------------------------------
+# Writing the workspace
+# --------------------------------------------------------------------------------------------
+
+def to_dt64(values) -> pd.Series:
+    return pd.to_datetime(pd.Series([v if v is not None else pd.NaT for v in values], dtype=object)).astype("datetime64[ms]")
+
+
+def parcels_gdf(county: County) -> gpd.GeoDataFrame:
+    ps = sorted(county.parcels, key=lambda p: p.attrs["parcel_id"])
+    cols = {
+        "parcel_id": [p.attrs["parcel_id"] for p in ps],
+        "owner_uscc": [p.attrs["owner"].uscc if p.attrs["owner"] else None for p in ps],
+        "owner_name": [p.attrs["owner"].name if p.attrs["owner"] else None for p in ps],
+        "land_use_code": [p.attrs["land_use_code"] for p in ps],
+        "township": [p.attrs["township"] for p in ps],
+        "park_id": [p.attrs["park_id"] for p in ps],
+        "rights_nature": [p.attrs["rights_nature"] for p in ps],
+        "rights_type": [p.attrs["rights_type"] for p in ps],
+        "term_start": to_dt64([p.attrs["term_start"] for p in ps]),
+        "term_end": to_dt64([p.attrs["term_end"] for p in ps]),
+        "contract_far": [p.attrs["contract_far"] if p.attrs["contract_far"] is not None else np.nan for p in ps],
+        "plan_conditions": [bool(p.attrs["plan_conditions"]) for p in ps],
+        "standard_land": [bool(p.attrs["standard_land"]) for p in ps],
+        "status": [p.attrs["status"] for p in ps],
+        "split_from": [p.attrs["split_from"] for p in ps],
+        "merged_from": [p.attrs["merged_from"] for p in ps],
+        "industrial_real_estate": [bool(p.attrs["industrial_real_estate"]) for p in ps],
+    }
+    return gpd.GeoDataFrame(cols, geometry=[p.geom for p in ps], crs=f"EPSG:{EPSG}")
+
+
+def buildings_gdf(county: County) -> gpd.GeoDataFrame:
+    bs = county.buildings
+    return gpd.GeoDataFrame({
+        "building_id": [b["building_id"] for b in bs],
+        "parcel_id": [b["parcel_id"] for b in bs],
+        "floors": np.array([b["floors"] for b in bs], dtype="int32"),
+        "height_m": [float(b["height_m"]) for b in bs],
+        "storey_height_m": [float(b["storey_height_m"]) for b in bs],
+        "use": [b["use"] for b in bs],
+        "completed": [bool(b["completed"]) for b in bs],
+        "completed_year": pd.array([b["completed_year"] for b in bs], dtype="Int32"),
+    }, geometry=[b["geom"] for b in bs], crs=f"EPSG:{EPSG}")
+
+
+def renovations_gdf(county: County) -> gpd.GeoDataFrame:
+    rs = county.renovations
+    cols = ["renovation_id", "floor_area_after_m2", "renovation_floor_area_m2", "expansion_floor_area_m2",
+            "accepted", "equipment_investment", "total_investment", "leased_plant_m2"]
+    data = {c: [r[c] for r in rs] for c in cols}
+    data["parcel_id"] = [r["parcel"].attrs["parcel_id"] for r in rs]
+    data["uscc"] = [r["parcel"].attrs["owner"].uscc for r in rs]
+    order = ["renovation_id", "parcel_id", "uscc"] + cols[1:]
+    return gpd.GeoDataFrame({c: data[c] for c in order}, geometry=[r["geometry"] for r in rs], crs=f"EPSG:{EPSG}")
+
+
+def splits_gdf(county: County) -> gpd.GeoDataFrame:
+    rs = county.split_rows
+    return gpd.GeoDataFrame({c: [r[c] for r in rs] for c in ("proposal_id", "parcel_id", "part_no", "buyer_uscc")},
+                            geometry=[r["geometry"] for r in rs], crs=f"EPSG:{EPSG}")
+
+
+def write_gpkg_layers(path: Path, layers: dict) -> None:
+    if path.exists():
+        path.unlink()
+    for name, gdf in layers.items():
+        multi = any(t.startswith("Multi") for t in gdf.geom_type.dropna().unique())
+        pyogrio.write_dataframe(gdf, path, layer=name, driver="GPKG", promote_to_multi=multi or None)
+
+
+def write_shapefile_gbk(path: Path, gdf: gpd.GeoDataFrame) -> None:
+    """A Shapefile with a GBK .cpg; the DBF's last-update date is pinned for reproducibility."""
+    for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+        f = path.with_suffix(ext)
+        if f.exists():
+            f.unlink()
+    pyogrio.write_dataframe(gdf, path, driver="ESRI Shapefile", encoding="GBK", promote_to_multi=True)
+    dbf = path.with_suffix(".dbf")
+    data = bytearray(dbf.read_bytes())
+    data[1:4] = bytes([2023 - 1900, 6, 30])
+    dbf.write_bytes(bytes(data))
+
+
+def workspace_toml(profile: Profile, gpkg: str, vector_layers: list[str]) -> str:
+    lines = ["# Sample county workspace, generated by scripts/make_sample_layers.py (do not edit by hand).",
+             "[workspace]", f'county = "{profile.county}"', f'admin_code = "{profile.admin_code}"',
+             f'ruleset = "{profile.ruleset}"', f"as_of = {profile.as_of}", f'crs = "EPSG:{EPSG}"', "", "[layers]"]
+    for name in vector_layers:
+        lines.append(f'{name} = {{ path = "{gpkg}", layer = "{name}" }}')
+    lines += ['roads = "roads.shp"', "", "[tables]", 'enterprises = "enterprises.xlsx"', 'tenancy = "tenancy.csv"',
+              'contracts = "contracts.xlsx"', 'projects = "projects.csv"', 'merge_proposals = "merge_proposals.csv"',
+              'land_supply = "land_supply.csv"', "", "[rasters]",
+              'landcover = [ { path = "landcover_2021.tif", date = 2021-10-15 },',
+              '              { path = "landcover_2023.tif", date = 2023-04-20 } ]',
+              'landcover_classes = { 1 = "built", 2 = "bare", 3 = "vegetation", 4 = "water" }', "",
+              "[coords]", 'folder = "jzd"', "", "[aliases]", ""]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Manifest
+# --------------------------------------------------------------------------------------------
+
+ABOUT = {
+    "idle.nat_idle_1_tier1": "NAT-IDLE-1: not started, 1–2 years past the agreed start → 土地闲置费 20 % (NAT-IDLE-FEE)",
+    "idle.nat_idle_1_tier2": "NAT-IDLE-1: not started, ≥ 2 years past the agreed start → 无偿收回 candidate (NAT-IDLE-BACK)",
+    "idle.nat_idle_2_developed_area": "NAT-IDLE-2: developed area < 1/3 (investment ≥ 25 %), suspended ≥ 1 year",
+    "idle.nat_idle_2_investment": "NAT-IDLE-2: investment < 25 % (developed area ≥ 1/3), suspended ≥ 1 year",
+    "idle.not_idle_suspended_under_1y": "started, below both NAT-IDLE-2 bounds, but suspended < 1 year: not idle",
+    "idle.not_idle_under_1y": "not started, agreed start < 1 year before as_of: not idle",
+    "idle.gov_cause": "not started for > 2 years with gov_cause 规划调整: reported with the cause, not penalised (NAT-IDLE-GOV)",
+    "imagery.contract_started_but_bare": "contract has actual_start, status 在建, parcel bare on both rasters, no buildings",
+    "imagery.no_contract_bare": "parcel with no contract record (and no owner), bare on both rasters",
+    "corners.*": "unallocated plots: {centroid, point (inside), area_m2, area_mu, note}",
+    "corners.enclosed": "夹心地 enclosed by ≥ 3 parcels",
+    "corners.corner": "边角地 between parcels and a road",
+    "corners.sliver": "2 m wide slivers between two parcels",
+    "corners.half_in_farmland": "plot half inside 永久基本农田 (TT-CORNER (a) fails)",
+    "corners.outside_urban_boundary": "plot outside the 城镇开发边界 (TT-CORNER (a) fails)",
+    "corners.non_industrial_zoning": "plot zoned G in 控规 (TT-CORNER (a) fails)",
+    "corners.requested": "plots requested by renovation plans R01–R06 (geometry = the renovation's geometry)",
+    "renovation.plots_pct20_exact": "TT-CORNER: plots exactly 20 % of the parcel (< 10 亩), FAR ×1.6: pass",
+    "renovation.plots_pct20_over": "TT-CORNER: plots 20 % of the parcel + 1 m²: fail (b)",
+    "renovation.plots_mu10_exact": "TT-CORNER: plots exactly 10 亩 (< 20 %): pass",
+    "renovation.plots_mu10_over": "TT-CORNER: plots 10 亩 + 1 m²: fail (b)",
+    "renovation.far_fail_area_pass": "TT-CORNER (c): FAR after = 1.1 × before, renovation floor area 25 % of total: pass",
+    "renovation.far_fail_area_fail": "TT-CORNER (c): FAR after = 1.1 × before, renovation floor area 10 % of total: fail",
+    "renovation.vert_*": "TT-VERT cases (expansion ≥ 1000 m², accepted); renovation.tech_*: TT-TECH tiers at the bounds",
+    "keep.*": "TT-KEEP: rezoned_parcels lie in blocks zoned R/B/G; class_a_parcels / class_d_parcels owned by planted A / D enterprises",
+    "split.*": "TT-SPLIT proposal ids (split_proposals layer); pass_* must pass, fail_* fail for the named reason only",
+    "merge.*": "TT-MERGE proposal ids (merge_proposals.csv)",
+    "efficiency.*": "亩均税收 cases (uscc), tax set so tax / (planar area / (10000/15)) hits the value exactly",
+    "rating.*": "TT-RATE / TT-TRANSFER: key projects (projects.csv) and planted A-grade buyers / a D-grade buyer (uscc)",
+    "housing.*": "TT-HOUSING: parcels ≥ 50 亩 outside parks, owners planted class A/B or C/D",
+    "intensity.*": "TT-FAR-DEFAULT / NAT-FAR / NAT-ADMIN examples computed by the generator",
+    "supply.*": "TT-SUPPLY: industrial share of each year's supply",
+    "faults.*": "planted data faults the readers must report",
+    "tenancy.parcels_with_tenants": "一地多企 host parcels",
+    "headers": "every Chinese header used in the tables, per table",
+}
+
+
+def gap_entry(g: Gap) -> dict:
+    c = g.geom.centroid
+    pt = g.geom.representative_point()
+    return {"centroid": [round(c.x, 3), round(c.y, 3)], "point": [round(pt.x, 3), round(pt.y, 3)],
+            "area_m2": round(g.geom.area, 6), "area_mu": round(g.geom.area / M2_PER_MU, 6), "note": g.note}
+
+
+def put(manifest: dict, dotted: str, value) -> None:
+    head, tail = dotted.split(".", 1)
+    manifest.setdefault(head, {}).setdefault(tail, [])
+    if isinstance(value, list):
+        manifest[head][tail].extend(value)
+    else:
+        manifest[head][tail].append(value)
+
+
+def build_manifest(county: County, extra: dict) -> dict:
+    m: dict = {"_about": ABOUT, "county": county.profile.county, "admin_code": county.profile.admin_code,
+               "ruleset": county.profile.ruleset, "as_of": county.profile.as_of, "crs": f"EPSG:{EPSG}",
+               "seed": county.profile.seed}
+    pid = lambda p: p.attrs["parcel_id"]  # noqa: E731
+    for iid, c in county.idle.items():
+        put(m, c["key"], pid(c["parcel"]))
+    put(m, "imagery.no_contract_bare", pid(county.no_contract_bare))
+    for g in county.gaps:
+        put(m, g.key, gap_entry(g))
+    for r in county.renovations:
+        put(m, r["key"], r["renovation_id"])
+    for sid, sp in county.splits.items():
+        put(m, sp["key"], f"FG{sid[1:]}")
+    for row in county.merge_rows:
+        put(m, row["key"], row["proposal_id"])
+    for key, e in county.planted_ents.values():
+        put(m, key, e.uscc)
+    m["rating"]["project_ids"] = [r["project_id"] for r in county.projects if r["key"]]
+    for bi, ps in county.rezoned.items():
+        put(m, "keep.rezoned_parcels", [pid(p) for p in ps])
+    put(m, "keep.class_a_parcels", [pid(p) for p in county.keep["A"]])
+    put(m, "keep.class_d_parcels", [pid(p) for p in county.keep["D"]])
+    put(m, "housing.outside_park_ge50_class_ab", [pid(p) for p in county.housing["ab"]])
+    put(m, "housing.outside_park_ge50_class_cd", [pid(p) for p in county.housing["cd"]])
+    m["intensity"] = intensity_examples(county)
+    m["supply"] = extra["supply"]
+    m["faults"] = extra["faults"]
+    m["faults"]["unreadable_date"] = [extra["unreadable"]]
+    m["faults"]["html_name"] = [{"uscc": county.html_ent.uscc, "name": county.html_ent.name}]
+    m["faults"]["enterprises_without_land"] = [e.uscc for e in county.landless]
+    m["faults"]["parcels_without_enterprise"] = sorted(pid(p) for p in county.parcels if p.attrs["owner"] is None)
+    m["faults"]["buildings_without_parcel_id"] = [b["building_id"] for b in county.buildings if b["parcel_id"] is None]
+    m["tenancy"] = {"parcels_with_tenants": sorted({pid(h) for h, _, _ in county.tenancy}),
+                    "tenants": sorted({t.uscc for _, t, _ in county.tenancy})}
+    m["geometry"] = {"hole_parcels": [pid(p) for p in county.parcels if p.role == "hole_outer"],
+                     "enclave_parcels": [pid(p) for p in county.parcels if p.role == "hole_inner"],
+                     "corner_touch_point": county.manifest.get("_corner_point"),
+                     "jzd_parcels": extra["jzd"]}
+    m["headers"] = extra["headers"]
+    m["counts"] = extra["counts"]
+    return m
+
+
+def intensity_examples(county: County) -> dict:
+    """FAR / height / admin-share examples, computed from the generated buildings."""
+    by = {}
+    for b in county.buildings:
+        by.setdefault(id(b["parcel"]), []).append(b)
+    out = {"far_below_1_1_in_park": [], "far_above_1_1_in_park": [], "far_below_1_1_outside_no_plan": [],
+           "far_above_1_1_outside_no_plan": []}
+    for p in sorted(county.parcels, key=lambda p: p.attrs["parcel_id"]):
+        if p.role or p.attrs["status"] != "已竣工投产":
+            continue
+        bs = [b for b in by.get(id(p), []) if b["completed"]]
+        if not bs:
+            continue
+        far = sum(floor_area(b) for b in bs) / p.area
+        if abs(far - 1.1) < 0.05:
+            continue
+        if p.park_id:
+            key = "far_below_1_1_in_park" if far < 1.1 else "far_above_1_1_in_park"
+        elif not p.attrs["plan_conditions"]:
+            key = "far_below_1_1_outside_no_plan" if far < 1.1 else "far_above_1_1_outside_no_plan"
+        else:
+            continue
+        if len(out[key]) < 8:
+            out[key].append(p.attrs["parcel_id"])
+    out["height_over_24_outside_park_no_plan"] = [b["building_id"] for b in county.tall if b["height_m"] > 24]
+    out["single_storey_over_8m"] = [b["building_id"] for b in county.buildings
+                                    if b["floors"] == 1 and b["storey_height_m"] > 8][:10]
+    out["admin_share_over_7pct"] = []
+    for p in county.admin_heavy:
+        bs = [b for b in by.get(id(p), []) if b["completed"]]
+        total = sum(floor_area(b) for b in bs)
+        admin = sum(floor_area(b) for b in bs if b["use"] in ("行政办公", "生活服务"))
+        if total and admin / total > 0.07:
+            out["admin_share_over_7pct"].append(p.attrs["parcel_id"])
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------------------------
+
+def build_county(profile: Profile) -> County:
+    """Everything but the writing."""
+    rng = np.random.default_rng(profile.seed)
+    county = County(profile, rng, build_layout(rng, profile))
+    quads = plant_quadrant_block(county)
+    plant_enclave(county)
+    plant_gaps(county)
+    plant_renovation_plots(county)
+    plant_splits(county)
+    plant_merges(county, quads)
+    assign_ids(county)
+    set_zoning(county)
+    base_parcel_attributes(county)
+    plant_roles(county)
+    make_enterprises(county)
+    make_buildings(county)
+    make_contracts(county)
+    make_tenancy_floor_areas(county)
+    make_renovations(county)
+    make_projects(county)
+    make_proposals(county)
+    return county
+
+
+def generate(profile: Profile, out: Path, quiet: bool = False) -> dict:
+    """Generate the workspace of ``profile`` into ``out``; returns the manifest."""
+    t0 = time.time()
+    say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr))  # noqa: E731
+    out.mkdir(parents=True, exist_ok=True)
+    county = build_county(profile)
+    say(f"built {len(county.parcels)} parcels, {len(county.buildings)} buildings in {time.time() - t0:.1f}s")
+    layers = constraint_layers(county)
+    vector = {"parcels": parcels_gdf(county), "buildings": buildings_gdf(county)}
+    for name in ("water", "parks", "urban_boundary", "basic_farmland", "eco_redline", "zoning"):
+        vector[name] = layers[name]
+    vector["renovations"] = renovations_gdf(county)
+    vector["split_proposals"] = splits_gdf(county)
+    write_gpkg_layers(out / profile.gpkg, vector)
+    write_shapefile_gbk(out / "roads.shp", layers["roads"])
+    # tables
+    ent_rows, faults = enterprise_table(county)
+    write_xlsx(out / "enterprises.xlsx", "亩均效益数据", list(ENTERPRISE_HEADERS.values()), ent_rows)
+    c_rows, c_fmts, unreadable = contract_cells(county)
+    write_xlsx(out / "contracts.xlsx", "供地合同", list(CONTRACT_HEADERS.values()), c_rows, c_fmts)
+    write_csv(out / "tenancy.csv", list(TENANCY_HEADERS.values()),
+              [[h.attrs["parcel_id"], t.uscc, fa] for h, t, fa in county.tenancy])
+    yes = lambda v: "是" if v else "否"  # noqa: E731
+    write_csv(out / "projects.csv", list(PROJECT_HEADERS.values()),
+              [[r["project_id"], r["uscc"], r["parcel_id"], r["name"], yes(r["key_project"]), r["total_investment"],
+                yes(r["under_construction"]), r["built_year"], r["energy_tce"]] for r in county.projects])
+    write_csv(out / "merge_proposals.csv", list(MERGE_HEADERS.values()),
+              [[r["proposal_id"], r["parcel_ids"], r["buyer_uscc"]] for r in county.merge_rows])
+    supply = make_land_supply(county)
+    write_csv(out / "land_supply.csv", list(SUPPLY_HEADERS.values()),
+              [[r["year"], r["use"], r["area_mu"]] for r in supply])
+    shares = {}
+    for y in (2021, 2022, 2023):
+        tot = sum(r["area_mu"] for r in supply if r["year"] == y)
+        ind = sum(r["area_mu"] for r in supply if r["year"] == y and r["use"] == "工业")
+        shares[str(y)] = ind / tot
+    write_rasters(county, layers, out)
+    jzd = write_jzd(county, out)
+    (out / "workspace.toml").write_text(workspace_toml(profile, profile.gpkg, [k for k in vector]), encoding="utf-8")
+    headers = {"enterprises": list(ENTERPRISE_HEADERS.values()), "contracts": list(CONTRACT_HEADERS.values()),
+               "tenancy": list(TENANCY_HEADERS.values()), "projects": list(PROJECT_HEADERS.values()),
+               "merge_proposals": list(MERGE_HEADERS.values()), "land_supply": list(SUPPLY_HEADERS.values())}
+    counts = {"parcels": len(county.parcels), "buildings": len(county.buildings),
+              "enterprises": len(county.enterprises),
+              "enterprises_guishang": sum(e.scale == "规上" for e in county.enterprises),
+              "enterprise_rows": len(ent_rows), "contracts": len(county.contracts), "tenancy": len(county.tenancy),
+              "gaps": len(county.gaps), "roads": len(county.layout.roads)}
+    extra = dict(faults=faults, unreadable=unreadable, jzd=jzd, headers=headers, counts=counts,
+                 supply={"industrial_share": shares,
+                         "years_below_30pct": [int(y) for y, s in shares.items() if s < 0.30],
+                         "years_at_or_above_30pct": [int(y) for y, s in shares.items() if s >= 0.30]})
+    manifest = build_manifest(county, extra)
+    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    say(f"wrote {out} in {time.time() - t0:.1f}s")
+    return manifest
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--county", choices=sorted(PROFILES), default="tiantai")
+    ap.add_argument("--out", type=Path, default=None, help="output folder (default: the profile's, under the repo)")
+    ap.add_argument("--parcels", type=int, default=None, help="scale mode: a synthetic county of N parcels")
+    ap.add_argument("--format", choices=("parquet", "gpkg"), default="parquet", help="scale mode output format")
+    ap.add_argument("--quiet", action="store_true")
+    args = ap.parse_args(argv)
+    if args.parcels is not None:
+        out = args.out or Path(f"/tmp/geo_tenglong_scale_{args.parcels}")
+        generate_scale(args.parcels, out, args.format, PROFILES[args.county], quiet=args.quiet)
+        return 0
+    profile = PROFILES[args.county]
+    generate(profile, args.out or ROOT / profile.out, quiet=args.quiet)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
