@@ -107,7 +107,7 @@ def _top_parcels(results, ws, n: int = _TOP_N) -> list[dict]:
         rows.append({"parcel_id": r["_pid"], "owner": _text(holder if not _missing(holder) else r.get("owner_name")),
                      "place": place or "—", "area_mu": _fmt(r.get("area_mu"), 2),
                      "tax": _fmt(r.get("tax_per_mu"), 2), "eval_class": _text(r.get("eval_class")),
-                     "issues": "、".join(issues[:5]) + (" 等" if len(issues) > 5 else ""), "action": action,
+                     "issues": "、".join(issues[:4]) + (" 等" if len(issues) > 4 else ""), "action": action,
                      "href": f"{REPORTS_DIR}/{report_relpath(r['_pid'])}"})
     return rows
 
@@ -156,15 +156,16 @@ def onepager_context(results, ws=None) -> dict:
         show = targets[prog.notna() | targets["status"].isin(["fail", "pass"])]
         if len(show):
             progress_png = figures.progress_chart(show["label"].astype(str), pd.to_numeric(show["progress"], errors="coerce"),
-                                                  show["status"].astype(str), width_in=3.7)
+                                                  show["status"].astype(str), width_in=3.6,
+                                                  height_in=0.2 * len(show) + 0.6)
     by_park, by_town = _reclaim_by_area(results, ws)
     reclaim_pngs = []
     for series, title in ((by_park, "按园区"), (by_town, "按乡镇(街道)")):
         if len(series):
-            top = series.head(8)
-            reclaim_pngs.append(figures.bar_chart(top.index, top.to_numpy(), title=f"可腾退低效用地{title}(亩)",
-                                                  unit="亩", colors="#c0392b", width_in=3.7,
-                                                  height_in=max(1.5, 0.24 * len(top) + 0.75)))
+            top = series.head(7)
+            more = f"(前{len(top)}个)" if len(series) > len(top) else ""
+            reclaim_pngs.append(figures.bar_chart(top.index, top.to_numpy(), title=f"可腾退用地{title}{more}",
+                                                  unit="亩", colors="#c0392b", width_in=2.45, height_in=2.1))
     classes = _class_counts(results)
     class_png = None
     if len(classes) and classes.to_numpy().sum() > 0:
@@ -183,7 +184,7 @@ def _class_chart(classes: pd.DataFrame) -> bytes:
     from matplotlib.figure import Figure
 
     with figures._rc():
-        fig = Figure(figsize=(3.7, 1.9))
+        fig = Figure(figsize=(2.45, 2.1))
         ax = fig.add_subplot(1, 1, 1)
         x = np.arange(len(classes.index))
         bottom = np.zeros(len(x))
@@ -195,9 +196,12 @@ def _class_chart(classes: pd.DataFrame) -> bytes:
             bottom += vals
         for xi, total in zip(x, bottom):
             ax.text(xi, total, f"{int(total)}", ha="center", va="bottom", fontsize=8)
-        names = {"A": "A 优先发展", "B": "B 提升发展", "C": "C 调控帮扶", "D": "D 倒逼整治"}
-        ax.set_xticks(x, [names.get(c, c) for c in classes.index], fontsize=8)
+        names = {"A": "A\n优先发展", "B": "B\n提升发展", "C": "C\n调控帮扶", "D": "D\n倒逼整治"}
+        ax.set_xticks(x, [names.get(c, c) for c in classes.index], fontsize=7)
         ax.set_ylim(0, max(bottom.max(), 1) * 1.22)
+        from matplotlib.ticker import MaxNLocator
+
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel("企业数(家)", fontsize=8)
         ax.set_title("亩均效益评价分类(参评企业)", fontsize=9)
         if len(classes.columns) > 1:
