@@ -273,15 +273,20 @@ def evaluate(ws, results) -> dict:
     ey = eval_year(years, ws.as_of.year, spec.year)
     last = (ut["year"] == ey).to_numpy() if ey is not None else np.zeros(len(ut), bool)
 
-    # Missing indicators of weighted inputs, evaluation year, in scope.
+    # Indicators that cannot be computed (evaluation year, in scope): every weighted one that is
+    # empty, and any whose denominator is reported as 0 (zero employees, energy, emissions, revenue).
     for name, (num, den, label, unit) in INDICATOR_DEFS.items():
         w = np.where(ut["large"], spec.weights_large.get(name, 0.0), spec.weights_small.get(name, 0.0))
-        miss = last & scoped & (w > 0) & ut[name].isna().to_numpy()
+        empty = ut[name].isna().to_numpy()
+        zero_den = (ut[den].to_numpy(dtype=float) == 0) if den != "land_mu" else np.zeros(len(ut), bool)
+        miss = last & scoped & empty & ((w > 0) | zero_den)
         if miss.any():
+            why = np.where(zero_den[miss], f"{_VALUE_LABELS.get(den, den)}为0",
+                           f"{_VALUE_LABELS.get(num, num)}或{_VALUE_LABELS.get(den, '用地面积')}缺失、为负或为0")
+            tail = np.where(w[miss] > 0, ",该项按0分计", "")
             findings.append(make_findings(ut["unit_id"].to_numpy()[miss], "MJ-EVAL", spec.clause, MISSING_DATA, np.nan,
-                                          np.nan, unit,
-                                          f"{ey}年{label}无法计算({_VALUE_LABELS.get(num, num)}或"
-                                          f"{_VALUE_LABELS.get(den, '用地面积')}缺失、为负或为0),该项按0分计"))
+                                          np.nan, unit, f"{ey}年{label}无法计算(" + why.astype(object) + ")"
+                                          + tail.astype(object)))
 
     # Land parcels whose area is zero (degenerate polygons): the land indicators cannot be measured.
     zero = last & ut["parcel_ids"].notna().to_numpy() & (land_mu <= 0)

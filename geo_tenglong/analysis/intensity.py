@@ -260,7 +260,8 @@ def assess_intensity(ws, results) -> StageResult:
     contract_far = pd.to_numeric(parcels["contract_far"], errors="coerce").to_numpy(dtype=float) \
         if "contract_far" in parcels.columns else np.full(n, np.nan)
     contract_far = np.where(contract_far > 0, contract_far, np.nan)
-    plan = _flag(parcels["plan_conditions"]) if "plan_conditions" in parcels.columns else np.zeros(n, bool)
+    # 规划条件: the layer's plan_conditions; without that column a contract FAR is the evidence.
+    plan = _flag(parcels["plan_conditions"]) if "plan_conditions" in parcels.columns else ~np.isnan(contract_far)
     park_id = parcels["park_id"].astype("string").str.strip() if "park_id" in parcels.columns \
         else pd.Series([pd.NA] * n, dtype="string")
     in_park = park_id.notna().to_numpy() & (park_id.fillna("") != "").to_numpy()
@@ -303,7 +304,7 @@ def assess_intensity(ws, results) -> StageResult:
         std_park = in_park & (std | kinds.isin(list(fd.park_kinds if fd else ())).fillna(False).to_numpy(dtype=bool))
     else:
         std_park = in_park
-    default_applies = industrial & ~std_park & ~plan & np.isnan(contract_far)
+    default_applies = industrial & ~std_park & ~plan
     far_limit = contract_far.copy()
     if fd is not None:
         far_limit = np.where(default_applies, fd.far_max, far_limit)
