@@ -218,6 +218,19 @@ def test_open_land_touching_no_parcel(tmp_path):
     assert len(res.layers["fragment_offers"]) == 0
 
 
+def test_plot_outside_the_urban_boundary_is_found_and_fails(tmp_path):
+    # the 城镇开发边界 stops at x = 230, the 控规 (M1) covers everything: H is sought in their union
+    layers = _layers()
+    layers["urban_boundary"] = _layer([box(0, 0, 230, 200)])
+    res = _run(tmp_path, layers=layers)
+    assert res.summary["fragments"]["study_area"] == "urban_boundary+zoning"
+    h = _at(res.layers["fragments"], 245, 165)
+    assert h["kind"] == CORNER and h["area_m2"] == 1800.0
+    # x 230..260 is outside the boundary (900 m²) and in 永久基本农田 (the same 900 m²)
+    assert h["usable_area_m2"] == 900.0 and h["compliance"] == "部分符合"
+    assert "城镇开发边界外900.0㎡" in h["reason"] and "永久基本农田900.0㎡" in h["reason"]
+
+
 def test_without_study_area_only_enclosed_land(tmp_path):
     layers = {"roads": _layer([box(0, 180, 300, 200)])}
     res = _run(tmp_path, layers=layers)

@@ -3,7 +3,8 @@
 How the plots are found (the geoplanar approach, tiled so that it scales to a province):
 
 1. The study area is the ``study_area`` layer when the workspace has one, else the 城镇开发边界
-   (``urban_boundary``); with neither, only land *enclosed* by parcels, roads and water is sought.
+   (``urban_boundary``) together with the 控规 coverage (see :func:`study_area_of`); with none of
+   them, only land *enclosed* by parcels, roads and water is sought.
 2. Boundary segments with occupied land on both sides cannot bound a gap and are dropped first:
    those shared exactly by two neighbours (found by sorting), and those whose far side lies inside
    one feature (one STRtree query). Most of a province's linework goes here, cheaply.
@@ -735,18 +736,29 @@ def build_offers(fragments: pd.DataFrame, neighbours: pd.DataFrame, parcels: pd.
 def study_area_of(ws):
     """The polygons where fragments are sought and where they came from.
 
+    The ``study_area`` layer when the workspace has one. Else the 城镇开发边界 together with the
+    area the 控规 covers (land a detailed plan has allocated): a plot the new 城镇开发边界 leaves out
+    next to an enterprise is still found — and fails condition (a). With neither layer, ``None``
+    (only land enclosed by parcels, roads and water is sought).
+
     Returns
     -------
     geoms : ndarray of Polygon or None
-        The ``study_area`` layer, else the 城镇开发边界, else ``None`` (only enclosed land).
     source : str
-        ``"study_area"``, ``"urban_boundary"`` or ``""``.
+        ``"study_area"``, ``"urban_boundary"``, ``"urban_boundary+zoning"``, ``"zoning"`` or ``""``.
     """
-    for name in ("study_area", "urban_boundary"):
+    lay = ws.layer("study_area")
+    if lay is not None and len(lay):
+        return _polygonal(lay.geometry.to_numpy()), "study_area"
+    parts, names = [], []
+    for name in ("urban_boundary", "zoning"):
         lay = ws.layer(name)
         if lay is not None and len(lay):
-            return _polygonal(lay.geometry.to_numpy()), name
-    return None, ""
+            parts.append(_polygonal(lay.geometry.to_numpy()))
+            names.append(name)
+    if not parts:
+        return None, ""
+    return np.concatenate(parts), "+".join(names)
 
 
 def constraint_layers(ws) -> dict:
