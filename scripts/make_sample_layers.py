@@ -1192,15 +1192,27 @@ class Enterprise:
 
 
 def exact_tax(tpm: float, area_m2: float) -> float:
-    """Tax such that ``tax / (area_m2 / (10000/15))`` == ``tpm`` exactly in floating point."""
+    """Tax such that ``tax / (area_m2 / (10000/15))`` == ``tpm`` exactly in floating point, and that
+    survives the xlsx round trip (openpyxl writes floats with 16 significant digits)."""
     land_mu = area_m2 / M2_PER_MU
-    tax = tpm * land_mu
-    for _ in range(64):
-        q = tax / land_mu
-        if q == tpm:
-            return tax
-        tax = np.nextafter(tax, np.inf if q < tpm else -np.inf)
-    return tax
+    base = tpm * land_mu
+    step = np.spacing(base)
+    best, best_err = None, math.inf
+    for k in range(0, 400):
+        for sign in (1, -1):
+            t = float("%.16g" % (base + sign * k * step))
+            err = abs(t / land_mu - tpm)
+            if err == 0:
+                return t
+            if err < best_err:
+                best, best_err = t, err
+    return best        # off by an ulp or two: analyses must compare with a tolerance anyway
+
+
+def has_exact_tax(tpms, area_m2: float) -> bool:
+    """Whether every 亩均税收 in ``tpms`` can be hit exactly on a parcel of ``area_m2``."""
+    land_mu = area_m2 / M2_PER_MU
+    return all(exact_tax(t, area_m2) / land_mu == t for t in tpms)
 
 
 def enterprise_rows(rng, e: Enterprise) -> dict:
@@ -1430,7 +1442,7 @@ def plant_roles(county: County) -> None:
         completed_parcel(p.attrs, yr())
         p.attrs["intensity"] = "mid"
     for mid, (key, pair) in county.merges.items():
-        y = yr()
+        y = 2010 if mid in ("M02", "M06") else yr()      # the four quadrants share one term
         for k, p in enumerate(pair):
             completed_parcel(p.attrs, y)
         if mid == "M03":
@@ -1486,14 +1498,16 @@ def make_enterprises(county: County) -> None:
         e.parcels.append(p)
         p.attrs["owner"] = e
 
-    def completed_single(role, lo, hi, cond=lambda p: True):
-        i = county.pick(role, lambda i, p: lo * M2_PER_MU < p.area < hi * M2_PER_MU and cond(p))
+    def completed_single(role, lo, hi, cond=lambda p: True, tpm=()):
+        i = county.pick(role, lambda i, p: lo * M2_PER_MU < p.area < hi * M2_PER_MU and cond(p)
+                        and has_exact_tax(tpm, p.area))
         p = county.parcels[i]
         completed_parcel(p.attrs, int(rng.integers(2005, 2017)))
         return p
 
     for eid, (key, scale, tpm, rev, quality) in EFFICIENCY_CASES.items():
-        p = completed_single("efficiency", 10, 45, (lambda p: not in_park(p)) if eid in ("E06", "E08") else in_park)
+        p = completed_single("efficiency", 10, 45, (lambda p: not in_park(p)) if eid in ("E06", "E08") else in_park,
+                             tpm=tpm)
         e = new(scale=scale, tpm=tpm, revenue=rev, quality=quality, role=eid)
         own(e, p)
         county.planted_ents[eid] = (key, e)
@@ -2391,7 +2405,7 @@ ABOUT = {
     "keep.*": "TT-KEEP: rezoned_parcels lie in blocks zoned R/B/G; class_a_parcels / class_d_parcels owned by planted A / D enterprises",
     "split.*": "TT-SPLIT proposal ids (split_proposals layer); pass_* must pass, fail_* fail for the named reason only",
     "merge.*": "TT-MERGE proposal ids (merge_proposals.csv)",
-    "efficiency.*": "亩均税收 cases (uscc), tax set so tax / (planar area / (10000/15)) hits the value exactly",
+    "efficiency.*": "亩均税收 cases (uscc), tax set so tax / (planar area / (10000/15)) hits the value to floating precision (|error| < 1e-12; exact where a 16-digit tax allows)",
     "rating.*": "TT-RATE / TT-TRANSFER: key projects (projects.csv) and planted A-grade buyers / a D-grade buyer (uscc)",
     "housing.*": "TT-HOUSING: parcels ≥ 50 亩 outside parks, owners planted class A/B or C/D",
     "intensity.*": "TT-FAR-DEFAULT / NAT-FAR / NAT-ADMIN examples computed by the generator",
