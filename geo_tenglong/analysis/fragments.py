@@ -154,9 +154,11 @@ def _open_segments(occ: np.ndarray, offset_m: float = PROBE_OFFSET_M) -> np.ndar
        edge along a road surface, or a short edge against a neighbour's long one (a T-junction).
 
     Segments kept are those along free land, the study-area edge, or several features at once
-    (kept to be safe). Only free land narrower than ``offset_m`` along a segment's whole length
-    could be missed, so the offset is tiny: a wide gap reached through a sub-millimetre crack
-    between two parcels must keep the crack's edges, or its ring would not close.
+    (kept to be safe), plus dropped ones continuing from a kept segment's loose end (see
+    :func:`_dangling_neighbours`). Only free land narrower than ``offset_m`` along a segment's
+    whole length could be missed, so the offset is tiny: a wide gap reached through a
+    sub-millimetre crack between two parcels must keep the crack's edges, or its ring would not
+    close.
     """
     if not len(occ):
         return np.empty(0, dtype=object)
@@ -178,18 +180,40 @@ def _open_segments(occ: np.ndarray, offset_m: float = PROBE_OFFSET_M) -> np.ndar
     has_b = np.zeros(group[-1] + 1, dtype=bool)
     has_f[group[f]] = True
     has_b[group[~f]] = True
-    one_sided = order[np.flatnonzero(new)[~(has_f & has_b)]]
-    a, b = a[one_sided], b[one_sided]
-    d = b - a
+    first = order[np.flatnonzero(new)]  # one copy of every distinct segment
+    two_sided = has_f & has_b
+    a, b = a[first], b[first]
+    one = ~two_sided
+    d = b[one] - a[one]
     length = np.hypot(d[:, 0], d[:, 1])
     unit = d / length[:, None]
     right = np.column_stack([unit[:, 1], -unit[:, 0]])
     shrink = np.minimum(offset_m, length / 4.0)[:, None]
-    moved = shapely.linestrings(np.stack([a + right * offset_m + unit * shrink,
-                                          b + right * offset_m - unit * shrink], axis=1))
+    moved = shapely.linestrings(np.stack([a[one] + right * offset_m + unit * shrink,
+                                          b[one] - unit * shrink + right * offset_m], axis=1))
     inside = np.zeros(len(moved), dtype=bool)
     inside[shapely.STRtree(moved).query(occ, predicate="contains_properly")[1]] = True
-    return shapely.linestrings(np.stack([a[~inside], b[~inside]], axis=1))
+    keep = np.zeros(len(a), dtype=bool)
+    keep[np.flatnonzero(one)[~inside]] = True
+    keep |= _dangling_neighbours(a, b, keep)
+    return shapely.linestrings(np.stack([a[keep], b[keep]], axis=1))
+
+
+def _dangling_neighbours(a: np.ndarray, b: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Dropped segments to restore because they end where a kept segment dangles.
+
+    A kept segment ending on another feature's edge (a T-junction) touches it only up to rounding:
+    its end may miss the edge by 1e-10 m and noding would leave the ring of the gap open. The
+    dropped segment that continued from that end (along the edge it meets) closes it again.
+    """
+    ends = np.concatenate([a[keep], b[keep]])
+    if not len(ends):
+        return np.zeros(len(a), dtype=bool)
+    pts = ends[:, 0] + 1j * ends[:, 1]
+    uniq, count = np.unique(pts, return_counts=True)
+    loose = uniq[count == 1]
+    za, zb = a[:, 0] + 1j * a[:, 1], b[:, 0] + 1j * b[:, 1]
+    return ~keep & (np.isin(za, loose) | np.isin(zb, loose))
 
 
 def _tile_faces(bounds, lines: np.ndarray) -> np.ndarray:
@@ -462,7 +486,8 @@ def plot_width(plots: np.ndarray, fine_below_m: float = 10.0, fine_tolerance_m: 
 
 
 def describe_plots(plots: np.ndarray, parcel_geoms: np.ndarray, parcel_ids, roads=None, water=None,
-                   study_area=None, sliver_width_m: float = 5.0) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   study_area=None, sliver_width_m: float = 3.0,
+                   width: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Measure and classify unallocated plots.
 
     Parameters
@@ -477,6 +502,8 @@ def describe_plots(plots: np.ndarray, parcel_geoms: np.ndarray, parcel_ids, road
         Its boundary is the "edge" a 边角地 may lie against.
     sliver_width_m : float
         Plots narrower than this are 狭长碎片.
+    width : ndarray, optional
+        The plots' widths when already measured (:func:`plot_width`).
 
     Returns
     -------
@@ -496,7 +523,8 @@ def describe_plots(plots: np.ndarray, parcel_geoms: np.ndarray, parcel_ids, road
     n = len(plots)
     area = shapely.area(plots)
     perimeter = shapely.length(plots)
-    width = plot_width(plots, fine_below_m=2 * sliver_width_m)
+    if width is None:
+        width = plot_width(plots, fine_below_m=2 * sliver_width_m)
     compactness = np.where(perimeter > 0, 4 * math.pi * area / np.where(perimeter > 0, perimeter, 1) ** 2, 0.0)
 
     owner, length, mid = boundary_segments(plots)
@@ -796,8 +824,12 @@ def assess_fragments(ws, results) -> StageResult:
     parcel_geoms = parcels.geometry.to_numpy()
     occupied = np.concatenate([_polygonal(parcel_geoms), roads, water])
     plots = find_gaps(occupied, study, noise_area_m2=spec.noise_area_m2)
+    width = plot_width(plots, fine_below_m=2 * spec.sliver_width_m)
+    misfit = width < spec.noise_width_m
+    noise = {"count": int(misfit.sum()), "area_m2": round(float(shapely.area(plots[misfit]).sum()), 4)}
+    plots = plots[~misfit]
     desc, nb = describe_plots(plots, parcel_geoms, parcels["parcel_id"].to_numpy(), roads, water, study,
-                              sliver_width_m=spec.sliver_width_m)
+                              sliver_width_m=spec.sliver_width_m, width=width[~misfit])
     comp = plan_compliance(plots, constraint_layers(ws), spec.industrial_zoning_codes, spec.overlap_tolerance_m2)
     desc.insert(0, "fragment_id", [f"FR{k + 1:05d}" for k in range(len(plots))])
     desc["compliant"] = comp["compliant"].to_numpy()
@@ -817,7 +849,7 @@ def assess_fragments(ws, results) -> StageResult:
         "area_mu": round(float(units.m2_to_mu(desc["area_m2"].sum())), 4), "by_kind": by_kind,
         "usable_area_mu": round(float(units.m2_to_mu(desc.loc[desc["kind"].isin([ENCLOSED, CORNER]),
                                                            "usable_area_m2"].sum())), 4),
-        "offers": len(offers),
+        "offers": len(offers), "dropped_misfits": noise,
     }
     if not source:
         summary["note"] = "无研究范围与城镇开发边界图层,仅识别被宗地、道路、水域围合的空地"

@@ -41,10 +41,15 @@ class CornerRule(RuleSpec):
         国土空间 用地用海分类).
     sliver_width_m : float
         A plot narrower than this (m; twice the radius of its largest inscribed circle) is a
-        狭长碎片 — digitising or survey noise between boundaries — reported apart and offered to no
-        one.
+        狭长碎片 — survey or digitising misfit between boundaries (2 m strips between parcels are
+        typical) — reported apart and offered to no one. A 3.5 m strip along a parcel is a usable
+        side yard and stays a plot.
     noise_area_m2 : float
         Faces smaller than this (m²) are numerical dust of the overlay and dropped altogether.
+    noise_width_m : float
+        Plots narrower than this (m) are coordinate misfits (parcels surveyed to the millimetre
+        against a 城镇开发边界 or 控规 drawn otherwise), dropped altogether — the precision of a
+        界址点 is ±5 cm.
     area_tolerance_m2 : float
         Areas are compared with the limits of (b) at cadastral precision: a requested area within
         this much (m²) of a limit is at the limit.
@@ -66,8 +71,9 @@ class CornerRule(RuleSpec):
     min_far_uplift: float = bound(1.2, min=0)
     min_renovation_share: float = bound(0.20, min=0, max=1)
     industrial_zoning_codes: tuple[str, ...] = ("M", "1001")
-    sliver_width_m: float = bound(5.0, min=0)
+    sliver_width_m: float = bound(3.0, min=0)
     noise_area_m2: float = bound(0.01, min=0)
+    noise_width_m: float = bound(0.05, min=0)
     area_tolerance_m2: float = bound(0.01, min=0)
     snap_tolerance_m: float = bound(0.1, min=0)
     overlap_tolerance_m2: float = bound(1.0, min=0)
