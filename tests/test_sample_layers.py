@@ -1,0 +1,397 @@
+"""Tests of the bundled sample workspace (layers/) and of scripts/make_sample_layers.py.
+
+The committed files are checked directly (counts, ids, geometry, CRS, size, manifest), planted
+threshold values are recomputed independently from the files, and the generator is re-run to
+prove it reproduces the committed bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pyproj
+import pytest
+import shapely
+
+from geo_tenglong import uscc
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYERS = ROOT / "layers"
+SCRIPT = ROOT / "scripts" / "make_sample_layers.py"
+GPKG = LAYERS / "tiantai.gpkg"
+M2_PER_MU = 10000 / 15
+ID_RE = re.compile(r"^331023\d{6}GB\d{5}$")
+
+pytestmark = pytest.mark.skipif(not (LAYERS / "manifest.json").exists(), reason="layers/ not generated")
+
+
+@pytest.fixture(scope="module")
+def manifest():
+    return json.loads((LAYERS / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def parcels():
+    return gpd.read_file(GPKG, layer="parcels")
+
+
+@pytest.fixture(scope="module")
+def buildings():
+    return gpd.read_file(GPKG, layer="buildings")
+
+
+@pytest.fixture(scope="module")
+def enterprises():
+    return pd.read_excel(LAYERS / "enterprises.xlsx", dtype={"统一社会信用代码": str})
+
+
+def tree_overlaps(geoms) -> np.ndarray:
+    """Areas of pairwise intersections of ``geoms`` (each pair once)."""
+    geoms = np.asarray(geoms)
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = left < right
+    areas = shapely.area(shapely.intersection(geoms[left[keep]], geoms[right[keep]]))
+    return np.concatenate([areas, [0.0]])
+
+
+# -- workspace.toml -------------------------------------------------------------------------------
+
+def test_workspace_toml_follows_the_contract():
+    ws = tomllib.loads((LAYERS / "workspace.toml").read_text(encoding="utf-8"))
+    w = ws["workspace"]
+    assert w["county"] == "天台县" and w["admin_code"] == "331023" and w["ruleset"] == "tiantai-2022"
+    assert str(w["as_of"]) == "2023-06-30" and w["crs"] == "EPSG:4528"
+    assert ws["layers"]["parcels"] == {"path": "tiantai.gpkg", "layer": "parcels"}
+    assert ws["layers"]["roads"] == "roads.shp"
+    for name in ("enterprises", "tenancy", "contracts", "projects", "merge_proposals", "land_supply"):
+        assert (LAYERS / ws["tables"][name]).exists()
+    dates = [str(r["date"]) for r in ws["rasters"]["landcover"]]
+    assert dates == ["2021-10-15", "2023-04-20"]
+    assert ws["coords"]["folder"] == "jzd"
+    for spec in ws["layers"].values():
+        path = spec if isinstance(spec, str) else spec["path"]
+        assert (LAYERS / path).exists()
+    gpkg_layers = {name for name, _ in pyogrio.list_layers(GPKG)}
+    assert {s["layer"] for s in ws["layers"].values() if isinstance(s, dict)} <= gpkg_layers
+
+
+# -- parcels ---------------------------------------------------------------------------------------
+
+def test_parcel_count_and_ids(parcels):
+    assert 1350 <= len(parcels) <= 1700
+    assert parcels["parcel_id"].is_unique
+    assert parcels["parcel_id"].map(lambda s: bool(ID_RE.match(s))).all()
+
+
+def test_parcel_fields_per_contract(parcels):
+    expected = ["parcel_id", "owner_uscc", "owner_name", "land_use_code", "township", "park_id", "rights_nature",
+                "rights_type", "term_start", "term_end", "contract_far", "plan_conditions", "standard_land", "status",
+                "split_from", "merged_from", "industrial_real_estate"]
+    assert list(parcels.columns[:-1]) == expected
+    assert set(parcels["status"]) <= {"未动工", "在建", "已竣工投产", "停产"}
+    assert set(parcels["rights_type"].dropna()) <= {"出让", "划拨", "租赁"}
+    assert parcels["township"].nunique() >= 6
+
+
+def test_parcel_sizes_span_2_to_150_mu(parcels):
+    mu = parcels.area / M2_PER_MU
+    assert mu.min() >= 2.0 and mu.max() <= 160
+    assert (mu < 5).sum() > 100 and (mu > 50).sum() >= 10
+
+
+def test_parcels_valid_and_not_overlapping(parcels):
+    assert parcels.geometry.is_valid.all()
+    assert set(parcels.geom_type) == {"Polygon"}
+    assert tree_overlaps(parcels.geometry.values).max() <= 0.01
+
+
+def test_buildings_inside_parcels_and_not_overlapping(parcels, buildings):
+    assert 4000 <= len(buildings) <= 6000
+    assert buildings.geometry.is_valid.all()
+    assert tree_overlaps(buildings.geometry.values).max() <= 0.01
+    joined = gpd.sjoin(buildings, parcels[["parcel_id", "geometry"]], predicate="intersects", how="left")
+    assert joined["parcel_id_right"].notna().all()
+    set_ids = buildings["parcel_id"].dropna()
+    assert set_ids.isin(parcels["parcel_id"]).all()
+    assert set(buildings["use"]) <= {"生产", "仓储", "行政办公", "生活服务", "构筑物", "堆场", "其他"}
+    assert ((buildings["floors"] == 1) & (buildings["storey_height_m"] > 8)).sum() > 50
+
+
+def test_everything_in_zone_40_near_tiantai():
+    to_ll = pyproj.Transformer.from_crs(4528, 4490, always_xy=True)
+    for name, _ in pyogrio.list_layers(GPKG):
+        info = pyogrio.read_info(GPKG, layer=name)
+        assert pyproj.CRS(info["crs"]).to_epsg() == 4528, name
+        b = pyogrio.read_bounds(GPKG, layer=name)[1]
+        finite = (np.abs(b) < 1e9).all(axis=0) & (b[0] > 1e6)   # empty geometries have no bounds
+        lon, lat = to_ll.transform(b[0, finite], b[1, finite])
+        assert np.all(np.abs(lon - 121.03) < 0.15) and np.all(np.abs(lat - 29.14) < 0.1), name
+    roads = gpd.read_file(LAYERS / "roads.shp")
+    assert roads.crs.to_epsg() == 4528
+
+
+def test_roads_shapefile_is_gbk_with_chinese_names():
+    assert (LAYERS / "roads.cpg").read_text().strip().upper() in {"GBK", "CP936"}
+    raw = (LAYERS / "roads.dbf").read_bytes()
+    assert "路".encode("gbk") in raw
+    roads = gpd.read_file(LAYERS / "roads.shp")
+    assert roads["name"].str.contains("路|大道").sum() > 20
+    assert {"road_id", "name", "road_class", "width_m"} <= set(roads.columns)
+
+
+# -- tables ---------------------------------------------------------------------------------------
+
+def test_enterprises_table(manifest, enterprises, parcels):
+    assert list(enterprises.columns) == manifest["headers"]["enterprises"]
+    codes = enterprises["统一社会信用代码"]
+    n = codes.nunique()
+    assert 1150 <= n <= 1400
+    by_year = enterprises.drop_duplicates(["统一社会信用代码", "年度"])
+    assert set(by_year["年度"]) == {2021, 2022}
+    assert 330 <= by_year[by_year["年度"] == 2022]["规模"].eq("规上").sum() <= 470
+    bad = set(codes[~uscc.valid_mask(codes)])
+    assert bad == {f["uscc"] for f in manifest["faults"]["invalid_uscc"]}
+    owners = parcels["owner_uscc"].dropna()
+    assert uscc.valid_mask(owners).all()
+    dup = manifest["faults"]["duplicate_row"][0]
+    assert ((codes == dup["uscc"]) & (enterprises["年度"] == dup["year"])).sum() == 2
+    html = manifest["faults"]["html_name"][0]["name"]
+    assert "<script>alert(1)</script>" in html and "&" in html and '"' in html
+    assert (enterprises["企业名称"] == html).any()
+    g = enterprises[enterprises["规模"] == "规上"]["营业收入(万元)"]
+    assert g.min() >= 2000 and g.max() <= 200000
+
+
+def test_contracts_dates_mixed_and_one_unreadable(manifest):
+    raw = pd.read_excel(LAYERS / "contracts.xlsx", dtype=object)
+    assert list(raw.columns) == manifest["headers"]["contracts"]
+    col = raw["约定动工日期"].dropna()
+    kinds = {type(v).__name__ for v in col}
+    assert "datetime" in kinds and "int" in kinds and "str" in kinds
+    texts = [v for v in col if isinstance(v, str)]
+    assert any("年" in v for v in texts) and any("/" in v for v in texts) and any("-" in v for v in texts)
+    unreadable = (raw == "待定").sum().sum()
+    assert unreadable == 1
+    u = manifest["faults"]["unreadable_date"][0]
+    row = raw[raw["合同编号"] == u["contract_id"]].iloc[0]
+    assert row[u["header"]] == "待定"
+
+
+def test_csv_tables_are_utf8_with_bom(manifest):
+    for name in ("tenancy", "projects", "merge_proposals", "land_supply"):
+        raw = (LAYERS / f"{name}.csv").read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), name
+        header = raw[3:].decode("utf-8").splitlines()[0].split(",")
+        assert header == manifest["headers"][name], name
+
+
+def test_land_supply_shares(manifest):
+    t = pd.read_csv(LAYERS / "land_supply.csv", encoding="utf-8-sig")
+    share = t[t["用途"] == "工业"].set_index("年度")["供地面积(亩)"] / t.groupby("年度")["供地面积(亩)"].sum()
+    assert (share < 0.30).any() and (share >= 0.30).any()
+    assert sorted(manifest["supply"]["years_below_30pct"]) == sorted(int(y) for y in share[share < 0.30].index)
+
+
+# -- manifest -------------------------------------------------------------------------------------
+
+def test_manifest_ids_exist(manifest, parcels, buildings, enterprises):
+    pids = set(parcels["parcel_id"])
+    renov = set(gpd.read_file(GPKG, layer="renovations")["renovation_id"])
+    splits = set(gpd.read_file(GPKG, layer="split_proposals")["proposal_id"])
+    merges = set(pd.read_csv(LAYERS / "merge_proposals.csv", encoding="utf-8-sig")["方案编号"])
+    codes = set(enterprises["统一社会信用代码"])
+    for key in ("idle", "imagery", "housing"):
+        for ids in manifest[key].values():
+            assert set(ids) <= pids, key
+    for k in ("rezoned_parcels", "class_a_parcels", "class_d_parcels"):
+        assert set(manifest["keep"][k]) <= pids
+    for k in ("renovation_class_a", "renovation_class_d"):
+        assert set(manifest["keep"][k]) <= renov
+    assert set(sum(manifest["renovation"].values(), [])) <= renov
+    assert set(sum(manifest["split"].values(), [])) == splits
+    assert set(sum(manifest["merge"].values(), [])) == merges
+    for k in ("efficiency",):
+        assert set(sum(manifest[k].values(), [])) <= codes
+    assert set(sum((v for k, v in manifest["rating"].items() if k != "project_ids"), [])) <= codes
+    assert set(manifest["faults"]["parcels_without_enterprise"]) <= pids
+    assert parcels[parcels["owner_uscc"].isna()]["parcel_id"].tolist() == sorted(manifest["faults"]["parcels_without_enterprise"])
+    assert set(manifest["faults"]["enterprises_without_land"]) <= codes
+    assert not set(manifest["faults"]["enterprises_without_land"]) & set(parcels["owner_uscc"].dropna())
+    bids = set(buildings["building_id"])
+    for k in ("height_over_24_outside_park_no_plan", "single_storey_over_8m"):
+        assert set(manifest["intensity"][k]) <= bids
+    assert set(manifest["geometry"]["jzd_parcels"]) <= pids
+
+
+def test_manifest_gaps_are_unallocated(manifest, parcels):
+    union = shapely.union_all(parcels.geometry.values)
+    n = 0
+    for key, plots in manifest["corners"].items():
+        for plot in plots:
+            pt = shapely.Point(plot["point"])
+            assert not union.contains(pt), key
+            n += 1
+    assert n >= 15
+    slivers = manifest["corners"]["sliver"]
+    assert all(p["area_m2"] < 400 for p in slivers)
+
+
+def test_gap_constraints(manifest):
+    farm = shapely.union_all(gpd.read_file(GPKG, layer="basic_farmland").geometry.values)
+    ub = shapely.union_all(gpd.read_file(GPKG, layer="urban_boundary").geometry.values)
+    zoning = gpd.read_file(GPKG, layer="zoning")
+    half = manifest["corners"]["half_in_farmland"][0]
+    out = manifest["corners"]["outside_urban_boundary"][0]
+    assert not ub.contains(shapely.Point(out["point"]))
+    assert farm.intersects(shapely.Point(half["centroid"]).buffer(40))
+    g = manifest["corners"]["non_industrial_zoning"][0]
+    hit = zoning[zoning.contains(shapely.Point(g["point"]))]
+    assert hit["land_use_code"].tolist() == ["G"]
+
+
+# -- planted values recomputed from the files -----------------------------------------------------
+
+def test_efficiency_thresholds_are_exact(manifest, parcels, enterprises):
+    expect = {"billion_exactly_10": (10.0, 10.0), "low_exactly_5": (6.0, 5.0)}
+    for key, values in expect.items():
+        code = manifest["efficiency"][key][0]
+        land_mu = parcels[parcels["owner_uscc"] == code].area.sum() / M2_PER_MU
+        rows = enterprises[enterprises["统一社会信用代码"] == code].sort_values("年度")
+        assert (rows["税收实际贡献(万元)"] / land_mu).tolist() == list(values)
+    code = manifest["efficiency"]["revenue_exactly_1yi_low"][0]
+    assert (enterprises[enterprises["统一社会信用代码"] == code]["营业收入(万元)"] == 10000.0).all()
+
+
+def test_corner_plot_areas(manifest, parcels):
+    ren = gpd.read_file(GPKG, layer="renovations").set_index("renovation_id")
+    area = parcels.set_index("parcel_id").area
+
+    def ratio(rid):
+        r = ren.loc[rid]
+        return r.geometry.area, area[r["parcel_id"]]
+
+    plot, land = ratio(manifest["renovation"]["plots_pct20_exact"][0])
+    assert plot / land == pytest.approx(0.2, rel=1e-9) and plot / M2_PER_MU < 10
+    plot, land = ratio(manifest["renovation"]["plots_pct20_over"][0])
+    assert plot - 0.2 * land == pytest.approx(1.0, abs=1e-6)
+    plot, land = ratio(manifest["renovation"]["plots_mu10_exact"][0])
+    assert plot / M2_PER_MU == pytest.approx(10.0, rel=1e-10) and plot / land < 0.2
+    plot, land = ratio(manifest["renovation"]["plots_mu10_over"][0])
+    assert plot - 10 * M2_PER_MU == pytest.approx(1.0, abs=1e-6) and plot / land < 0.2
+    # every requested plot lies outside all parcels and touches its parcel
+    for rid, r in ren.iterrows():
+        if r.geometry is None or r.geometry.is_empty:
+            continue
+        assert parcels.intersection(r.geometry).area.max() < 1e-3
+        assert r.geometry.distance(parcels.set_index("parcel_id").geometry[r["parcel_id"]]) < 1e-6
+
+
+def test_split_parts(manifest, parcels, buildings):
+    sp = gpd.read_file(GPKG, layer="split_proposals")
+    mu = sp.set_index("proposal_id").area / M2_PER_MU
+    assert mu[manifest["split"]["pass_part_exactly_10mu"][0]].min() == pytest.approx(10.0, rel=1e-10)
+    assert mu[manifest["split"]["fail_min_area"][0]].min() == pytest.approx(9.999, rel=1e-10)
+    assert sp.groupby("proposal_id").size()[manifest["split"]["fail_max_parts"][0]] == 4
+    for key, crossing in (("fail_building_cut", 5.0), ("pass_building_over_5cm", 0.05)):
+        parts = sp[sp["proposal_id"] == manifest["split"][key][0]]
+        bs = buildings[buildings["parcel_id"] == parts["parcel_id"].iloc[0]]
+        overs = []
+        for g in bs.geometry:
+            shares = sorted(g.intersection(p).area for p in parts.geometry)
+            if shares[-2] > 1e-6:
+                overs.append(shares[-2])
+        assert len(overs) == 1 and overs[0] == pytest.approx(30 * crossing, rel=1e-3)
+
+
+def test_merge_corner_touch(manifest, parcels):
+    m = pd.read_csv(LAYERS / "merge_proposals.csv", encoding="utf-8-sig").set_index("方案编号")
+    geo = parcels.set_index("parcel_id").geometry
+    a, b = m.loc[manifest["merge"]["fail_corner_touch"][0], "宗地代码"].split(";")
+    assert geo[a].intersection(geo[b]).geom_type == "Point"
+    for pid in manifest["merge"]["pass"]:
+        a, b = m.loc[pid, "宗地代码"].split(";")
+        assert geo[a].intersection(geo[b]).length > 10
+
+
+def test_rasters():
+    import rasterio
+
+    for name in ("landcover_2021.tif", "landcover_2023.tif"):
+        with rasterio.open(LAYERS / name) as src:
+            assert src.dtypes[0] == "uint8" and src.nodata == 0
+            assert src.crs.to_epsg() == 4528
+            assert src.res[0] <= 2 and src.res[1] <= 2
+            assert src.profile["tiled"] and src.block_shapes[0] == (256, 256)
+            assert src.compression.name.lower() == "deflate"
+            values = set(np.unique(src.read(1, out_shape=(src.height // 8, src.width // 8))))
+            assert values <= {0, 1, 2, 3, 4} and {1, 2, 3, 4} <= values
+
+
+def test_jzd_files():
+    files = sorted((LAYERS / "jzd").glob("*.txt"))
+    assert len(files) >= 10
+    n_plots, holes = 0, 0
+    for f in files:
+        raw = f.read_bytes()
+        assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
+        text = raw.decode("gbk")
+        assert "格式版本号=1.01版本" in text and "带号=40" in text and "坐标系=2000国家大地坐标系" in text
+        for line in text.splitlines():
+            if line.endswith(",@"):
+                n_plots += 1
+            elif line.startswith("J") and line.split(",")[1] == "2":
+                holes += 1
+    assert n_plots >= 24 and holes > 0
+
+
+def test_layers_folder_is_small():
+    size = sum(f.stat().st_size for f in LAYERS.rglob("*") if f.is_file())
+    assert size < 25 * 1024 * 1024
+
+
+# -- the generator --------------------------------------------------------------------------------
+
+def digests(folder: Path, only: set[str] | None = None) -> dict:
+    out = {}
+    for f in sorted(folder.rglob("*")):
+        rel = f.relative_to(folder).as_posix()
+        if f.is_file() and (only is None or rel in only):
+            out[rel] = hashlib.sha256(f.read_bytes()).hexdigest()
+    return out
+
+
+def test_generator_reproduces_committed_bytes(tmp_path):
+    """Same bytes every run: regenerate and compare with layers/ (the tiantai files only)."""
+    out = tmp_path / "tiantai"
+    subprocess.run([sys.executable, str(SCRIPT), "--out", str(out), "--quiet"], check=True, timeout=300)
+    fresh = digests(out)
+    committed = digests(LAYERS, set(fresh))
+    assert set(fresh) == set(committed)
+    changed = [k for k in fresh if fresh[k] != committed[k]]
+    assert not changed, f"regenerated files differ from layers/: {changed}"
+
+
+def test_scale_mode_small(tmp_path):
+    out = tmp_path / "scale"
+    subprocess.run([sys.executable, str(SCRIPT), "--parcels", "3000", "--out", str(out), "--quiet"],
+                   check=True, timeout=300)
+    ws = tomllib.loads((out / "workspace.toml").read_text(encoding="utf-8"))
+    parcels = gpd.read_parquet(out / ws["layers"]["parcels"])
+    assert len(parcels) == 3000 and parcels["parcel_id"].is_unique
+    assert parcels.crs.to_epsg() == 4528
+    assert parcels.geometry.is_valid.all()
+    assert tree_overlaps(parcels.geometry.values).max() <= 0.01
+    buildings = gpd.read_parquet(out / ws["layers"]["buildings"])
+    assert 1.5 * len(parcels) <= len(buildings) <= 2.5 * len(parcels)
+    ent = pd.read_csv(out / ws["tables"]["enterprises"], encoding="utf-8-sig", dtype={"统一社会信用代码": str})
+    assert uscc.valid_mask(ent["统一社会信用代码"]).all()
