@@ -2152,7 +2152,7 @@ TENANCY_HEADERS = {"parcel_id": "宗地代码", "uscc": "统一社会信用代�
 PROJECT_HEADERS = {"project_id": "项目编号", "uscc": "统一社会信用代码", "parcel_id": "宗地代码", "name": "项目名称",
                    "key_project": "是否重点项目", "total_investment": "总投资(万元)", "under_construction": "是否在建",
                    "built_year": "建成年份", "energy_tce": "年综合能耗(吨标准煤)"}
-MERGE_HEADERS = {"proposal_id": "方案编号", "parcel_ids": "宗地代码", "buyer_uscc": "受让方统一社会信用代码"}
+MERGE_HEADERS = {"proposal_id": "方案编号", "parcel_ids": "合并宗地代码", "buyer_uscc": "受让方统一社会信用代码"}
 SUPPLY_HEADERS = {"year": "年度", "use": "用途", "area_mu": "供地面积(亩)"}
 XLSX_EPOCH = dt.datetime(2023, 6, 30, 9, 0, 0)
 

@@ -316,10 +316,10 @@ def test_split_parts(manifest, parcels, buildings):
 def test_merge_corner_touch(manifest, parcels):
     m = pd.read_csv(LAYERS / "merge_proposals.csv", encoding="utf-8-sig").set_index("方案编号")
     geo = parcels.set_index("parcel_id").geometry
-    a, b = m.loc[manifest["merge"]["fail_corner_touch"][0], "宗地代码"].split(";")
+    a, b = m.loc[manifest["merge"]["fail_corner_touch"][0], "合并宗地代码"].split(";")
     assert geo[a].intersection(geo[b]).geom_type == "Point"
     for pid in manifest["merge"]["pass"]:
-        a, b = m.loc[pid, "宗地代码"].split(";")
+        a, b = m.loc[pid, "合并宗地代码"].split(";")
         assert geo[a].intersection(geo[b]).length > 10
 
 
