@@ -64,7 +64,7 @@ from .landcover import footprint_share, zonal_shares
 
 RULE_IDS = ("NAT-IDLE-1", "NAT-IDLE-2", "NAT-IDLE-FEE", "NAT-IDLE-BACK", "NAT-IDLE-GOV", "IDLE-IMG")
 DATE_FIELDS = {"agreed_start": "约定动工日期", "actual_start": "实际动工日期", "suspended_since": "停工日期",
-               "signed_date": "签订日期"}
+               "signed_date": "签订日期", "agreed_completion": "约定竣工日期"}
 PARCEL_COLUMNS = ["idle_rule", "idle_tier", "idle_days", "idle_fee_wan", "idle_gov_cause",
                   "built_share_first", "built_share_last", "bare_share_last"]
 LAYER_COLUMNS = ["parcel_id", "idle_rule", "idle_tier", "idle_years", "idle_days", "idle_fee_wan", "idle_gov_cause",
@@ -103,7 +103,8 @@ def contract_dates(contracts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
     Returns
     -------
     dates : DataFrame
-        ``agreed_start``, ``actual_start``, ``suspended_since``, ``signed_date`` as datetime64
+        ``agreed_start``, ``actual_start``, ``suspended_since``, ``signed_date``,
+        ``agreed_completion`` as datetime64
         (NaT when blank or unreadable), indexed like ``contracts``.
     bad : DataFrame
         One row per unreadable cell: ``pos`` (position in ``contracts``), ``field``, ``raw``.
