@@ -18,14 +18,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ZONE40, box, write_workspace
 
 from geo_tenglong.analysis.corner_plans import assess_corner_plans
 from geo_tenglong.findings import FAIL, MISSING_DATA, NOT_APPLICABLE, PASS
 from geo_tenglong.pipeline import analyse
 from geo_tenglong.stage import Stage, StageResult
 from geo_tenglong.workspace import load_workspace
-
-from conftest import ZONE40, box, write_workspace
 
 M2_PER_MU = 10000 / 15
 P = {"P1": "331023101001GB00001", "P2": "331023101001GB00002", "P3": "331023101001GB00003",

@@ -41,8 +41,15 @@ import shapely
 from .. import units
 from ..findings import FAIL, MISSING_DATA, NOT_APPLICABLE, PASS, concat_findings, make_findings
 from ..stage import StageResult
-from .fragments import (RULE_ID, _polygonal, boundary_segments, constraint_layers, covered_part, plan_compliance,
-                        shared_lengths)
+from .fragments import (
+    RULE_ID,
+    _polygonal,
+    boundary_segments,
+    constraint_layers,
+    covered_part,
+    plan_compliance,
+    shared_lengths,
+)
 
 #: Columns of the ``corner_plan_checks`` layer (geometry = the requested plots).
 CHECK_COLUMNS = [
