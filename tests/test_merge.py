@@ -112,6 +112,19 @@ def test_terms_are_unified_to_the_earliest_end(tiantai):
     assert by_condition(f, "MT")["剩余年限统一"]["status"] == "missing_data"
 
 
+def test_allocated_land_has_no_term_and_is_not_missing_data(tiantai):
+    pars = parcels()
+    pars.loc[pars["parcel_id"] == P_STD, "term_end"] = None  # P_STD is 划拨
+    f, table = run(merges(("MA", f"{P_MAIN};{P_STD}", BUYER_B)), tiantai, pars)
+    t = by_condition(f, "MA")["剩余年限统一"]
+    assert t["status"] == "pass" and "划拨用地,无使用期限" in t["message"]
+    assert table["unified_term_end"].iloc[0] == "2055-12-31"
+    pars.loc[pars["parcel_id"] == P_MAIN, ["term_end", "rights_type"]] = [None, "划拨"]
+    f, table = run(merges(("MA", f"{P_MAIN};{P_STD}", BUYER_B)), tiantai, pars)
+    assert by_condition(f, "MA")["剩余年限统一"]["status"] == "not_applicable"
+    assert pd.isna(table["unified_term_end"].iloc[0])
+
+
 def test_terms_as_text_are_read():
     pars = parcels()
     pars["term_end"] = pars["term_end"].astype(str)

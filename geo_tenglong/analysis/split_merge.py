@@ -57,6 +57,8 @@ MERGE_CHECK_COLUMNS = ["proposal_id", "parcel_ids", "buyer_uscc", "n_parcels", "
                        "unified_term_end", "splittable", "buyer_class", "verdict", "failed", "message"]
 
 NA_MESSAGE = "本县规则集无此条款"
+#: ``rights_type`` of allocated land (划拨), which has no term.
+ALLOCATED = "划拨"
 _LINES = {"LineString", "MultiLineString", "LinearRing"}
 _SEPARATORS = re.compile(r"[;；,，、\s]+")
 #: How a measured value must compare with the threshold, per condition (for the ``limit`` text).
@@ -891,25 +893,34 @@ def check_merge(parcels: gpd.GeoDataFrame, proposals: pd.DataFrame | None, rules
                      f"均为{distinct[0]}" if ok else "不一致: " + "、".join(f"{p} {v}" for p, v in zip(ids, values)))
         rec["same_rights"] = same_all
 
-        # 剩余年限统一 to the earliest term end
+        # 剩余年限统一 to the earliest term end; 划拨 land has no term (it is not missing)
         terms = [_date(v) for v in sub["term_end"]] if "term_end" in sub.columns else [None] * n
-        blank = [p for p, t in zip(ids, terms) if t is None]
+        kinds = [_text(v) for v in sub["rights_type"]] if "rights_type" in sub.columns else [None] * n
+        allocated = [t is None and k == ALLOCATED for t, k in zip(terms, kinds)]
+        blank = [p for p, t, a in zip(ids, terms, allocated) if t is None and not a]
+        termed = [(p, t) for p, t in zip(ids, terms) if t is not None]
+        no_term = "、".join(p for p, a in zip(ids, allocated) if a)
+        no_term_note = f";宗地 {no_term} 为划拨用地,无使用期限" if no_term else ""
         if blank:
-            rows.add(pid, "剩余年限统一", "TT-MERGE", clause, MISSING_DATA, unit="年",
-                     message=f"宗地 {'、'.join(blank)} 缺少土地使用权终止日期(term_end)")
+            rows.add(pid, "剩余年限统一", "TT-MERGE", clause, MISSING_DATA, unit="年", limit="按最短年限统一",
+                     message=f"宗地 {'、'.join(blank)} 缺少土地使用权终止日期(term_end)" + no_term_note)
+        elif not termed:
+            rows.add(pid, "剩余年限统一", "TT-MERGE", clause, NOT_APPLICABLE, unit="年", limit="按最短年限统一",
+                     message="各宗地均为划拨用地,无使用期限")
         else:
-            first = min(terms)
+            first = min(t for _, t in termed)
             rec["unified_term_end"] = first.isoformat()
             years = round((first - as_of).days / 365.25, 2) if as_of else np.nan
-            holders = "、".join(p for p, t in zip(ids, terms) if t == first)
-            if len(set(terms)) > 1:
-                msg = (f"剩余年限不一致(" + "、".join(f"{p} 至 {t.isoformat()}" for p, t in zip(ids, terms))
+            holders = "、".join(p for p, t in termed if t == first)
+            if len({t for _, t in termed}) > 1:
+                msg = ("剩余年限不一致(" + "、".join(f"{p} 至 {t.isoformat()}" for p, t in termed)
                        + f"),按最短统一至 {first.isoformat()}(宗地 {holders})")
             else:
                 msg = f"各宗地使用权均至 {first.isoformat()},合并后不变"
             if as_of:
                 msg += f",剩余 {years:.2f} 年"
-            rows.add(pid, "剩余年限统一", "TT-MERGE", clause, PASS, years, np.nan, "年", msg, limit="按最短年限统一")
+            rows.add(pid, "剩余年限统一", "TT-MERGE", clause, PASS, years, np.nan, "年", msg + no_term_note,
+                     limit="按最短年限统一")
 
         rows.add(pid, "合并后不得分割", "TT-MERGE", clause, PASS, limit="不可再分割",
                  message=f"合并后宗地登记合并来源({';'.join(ids)}),产权不得再分割")
