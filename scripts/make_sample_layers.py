@@ -135,6 +135,10 @@ class Profile:
     target_parcels: int
     industries: tuple[str, ...]
     name_prefixes: tuple[str, ...]
+    supply_threshold: float = 0.30      # TT-SUPPLY 30 %, DQ-SUPPLY 50 %
+    guishang: int = 380                 # 规上 enterprises among the ordinary landholders
+    tenant_hosts: int = 60              # parcels hosting tenants (一地多企)
+    landless: int = 40                  # enterprises with no land at all
 
 
 TT_TOWNS = {"始丰街道": "101", "赤城街道": "102", "福溪街道": "103", "坦头镇": "104", "平桥镇": "105",
@@ -206,10 +210,10 @@ DEQING = Profile(
                  (_dq("新市镇"),), (0.50, 0.40, 0.10, 0.0), False),
         AreaSpec("old_zhongguan", "钟管老工业园区", "老工业园区", -3600, -1800, 900, 700, -10, (200, 300),
                  (_dq("钟管镇"),), (0.50, 0.40, 0.10, 0.0), False),
-        AreaSpec("c_luoshe", "洛舍集聚点", None, 1200, 2600, 500, 380, 18, (180, 260),
-                 (_dq("洛舍镇"),), (0.55, 0.40, 0.05, 0.0)),
-        AreaSpec("c_yuyue", "禹越集聚点", None, -1200, -3200, 520, 380, -20, (180, 260),
-                 (_dq("禹越镇"),), (0.55, 0.40, 0.05, 0.0)),
+        AreaSpec("c_luoshe", "洛舍集聚点", None, 1200, 2600, 700, 480, 18, (200, 300),
+                 (_dq("洛舍镇"),), (0.35, 0.35, 0.20, 0.10)),
+        AreaSpec("c_yuyue", "禹越集聚点", None, -1200, -3200, 650, 450, -20, (200, 300),
+                 (_dq("禹越镇"),), (0.40, 0.35, 0.15, 0.10)),
         AreaSpec("c_leidian", "雷甸集聚点", None, 5400, 1000, 480, 360, 6, (180, 260),
                  (_dq("雷甸镇"),), (0.55, 0.40, 0.05, 0.0)),
         AreaSpec("c_xinan", "新安集聚点", None, -5600, 300, 500, 400, -4, (180, 260),
@@ -225,6 +229,7 @@ DEQING = Profile(
                 "木材加工和木、竹、藤、棕、草制品业", "家具制造业", "化学原料和化学制品制造业",
                 "计算机、通信和其他电子设备制造业", "橡胶和塑料制品业", "地理信息产业"),
     name_prefixes=("浙江", "德清县", "湖州", "德清"),
+    supply_threshold=0.50, guishang=210, tenant_hosts=35, landless=25,
 )
 
 PROFILES = {"tiantai": TIANTAI, "deqing": DEQING}
@@ -891,7 +896,10 @@ def plant_gaps(county: County) -> None:
     small = (lambda i, p: 2.2 * M2_PER_MU < p.area < 8 * M2_PER_MU)
     for k in range(4):
         parkcond = (lambda p: in_park(p)) if k < 3 else (lambda p: not in_park(p))
-        i = county.pick("gap", lambda i, p: small(i, p) and parkcond(p) and is_enclosed(county, i))
+        try:
+            i = county.pick("gap", lambda i, p: small(i, p) and parkcond(p) and is_enclosed(county, i))
+        except RuntimeError:        # a county whose sites have no enclosed small parcel
+            i = county.pick("gap", lambda i, p: small(i, p) and is_enclosed(county, i))
         county.remove_as_gap(i, "corners.enclosed", "夹心地: enclosed by parcels")
     for k in range(3):
         i = county.pick("gap", lambda i, p: small(i, p) and county.road_contact(i) > 15
@@ -1137,7 +1145,7 @@ INDUSTRY_WORDS = {
     "家具制造业": ("家具", "家居"), "计算机、通信和其他电子设备制造业": ("电子", "光电科技"),
     "地理信息产业": ("测绘科技", "地信科技"),
 }
-HTML_NAME = "天台县<script>alert(1)</script>精工 & \"星月\" '五金'有限公司"
+HTML_NAME = "{county}<script>alert(1)</script>精工 & \"星月\" '五金'有限公司"
 
 
 def org_code(rng) -> str:
@@ -1552,7 +1560,7 @@ def make_enterprises(county: County) -> None:
     # the enterprise whose name carries markup
     p = completed_single("html", 4, 30)
     e = new(role="HTML")
-    e.name = HTML_NAME
+    e.name = HTML_NAME.format(county=prof.county)
     own(e, p)
     county.html_ent = e
     # ordinary owners: most hold one parcel, some two, a few four (neighbours in the block)
@@ -1572,7 +1580,7 @@ def make_enterprises(county: County) -> None:
                     extra -= 1
     # 规上: the larger landholders
     ordinary = [e for e in ents if not e.role]
-    n_big = 380 - sum(1 for e in ents if e.role and e.scale == "规上")
+    n_big = prof.guishang - sum(1 for e in ents if e.role and e.scale == "规上")
     score = np.array([e.land_m2 for e in ordinary]) * np.exp(rng.normal(0, 0.6, len(ordinary)))
     for k in np.argsort(-score)[:n_big]:
         ordinary[int(k)].scale = "规上"
@@ -1580,13 +1588,13 @@ def make_enterprises(county: County) -> None:
     hosts = [p for p in county.parcels if p.attrs.get("status") == "已竣工投产" and not p.role
              and p.area > 8 * M2_PER_MU and not p.attrs["owner"].role]
     county.tenancy = []
-    for k in rng.choice(len(hosts), 60, replace=False):
+    for k in rng.choice(len(hosts), prof.tenant_hosts, replace=False):
         host = hosts[int(k)]
         for _ in range(int(rng.choice([1, 1, 2, 3]))):
             t = new(scale="规上" if rng.random() < 0.12 else "规下", role="tenant")
             county.tenancy.append([host, t, 0.0])
     # enterprises without any land
-    county.landless = [new(scale="规上" if rng.random() < 0.2 else "规下", role="landless") for _ in range(40)]
+    county.landless = [new(scale="规上" if rng.random() < 0.2 else "规下", role="landless") for _ in range(prof.landless)]
     for p in county.parcels:
         p.attrs.setdefault("owner", None)
 
@@ -2409,7 +2417,7 @@ ABOUT = {
     "rating.*": "TT-RATE / TT-TRANSFER: key projects (projects.csv) and planted A-grade buyers / a D-grade buyer (uscc)",
     "housing.*": "TT-HOUSING: parcels ≥ 50 亩 outside parks, owners planted class A/B or C/D",
     "intensity.*": "TT-FAR-DEFAULT / NAT-FAR / NAT-ADMIN examples computed by the generator",
-    "supply.*": "TT-SUPPLY: industrial share of each year's supply",
+    "supply.*": "TT-SUPPLY / DQ-SUPPLY: industrial share of each year's supply against the county's threshold",
     "faults.*": "planted data faults the readers must report",
     "tenancy.parcels_with_tenants": "一地多企 host parcels",
     "headers": "every Chinese header used in the tables, per table",
@@ -2753,9 +2761,10 @@ def generate(profile: Profile, out: Path, quiet: bool = False) -> dict:
               "enterprise_rows": len(ent_rows), "contracts": len(county.contracts), "tenancy": len(county.tenancy),
               "gaps": len(county.gaps), "roads": len(county.layout.roads)}
     extra = dict(faults=faults, unreadable=unreadable, jzd=jzd, headers=headers, counts=counts,
-                 supply={"industrial_share": shares,
-                         "years_below_30pct": [int(y) for y, s in shares.items() if s < 0.30],
-                         "years_at_or_above_30pct": [int(y) for y, s in shares.items() if s >= 0.30]})
+                 supply={"threshold": profile.supply_threshold, "industrial_share": shares,
+                         "years_below_threshold": [int(y) for y, s in shares.items() if s < profile.supply_threshold],
+                         "years_at_or_above_threshold": [int(y) for y, s in shares.items()
+                                                         if s >= profile.supply_threshold]})
     manifest = build_manifest(county, extra)
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     say(f"wrote {out} in {time.time() - t0:.1f}s")

@@ -199,7 +199,8 @@ def test_land_supply_shares(manifest):
     t = pd.read_csv(LAYERS / "land_supply.csv", encoding="utf-8-sig")
     share = t[t["用途"] == "工业"].set_index("年度")["供地面积(亩)"] / t.groupby("年度")["供地面积(亩)"].sum()
     assert (share < 0.30).any() and (share >= 0.30).any()
-    assert sorted(manifest["supply"]["years_below_30pct"]) == sorted(int(y) for y in share[share < 0.30].index)
+    assert manifest["supply"]["threshold"] == 0.30
+    assert sorted(manifest["supply"]["years_below_threshold"]) == sorted(int(y) for y in share[share < 0.30].index)
 
 
 # -- manifest -------------------------------------------------------------------------------------
@@ -395,3 +396,42 @@ def test_scale_mode_small(tmp_path):
     assert 1.5 * len(parcels) <= len(buildings) <= 2.5 * len(parcels)
     ent = pd.read_csv(out / ws["tables"]["enterprises"], encoding="utf-8-sig", dtype={"统一社会信用代码": str})
     assert uscc.valid_mask(ent["统一社会信用代码"]).all()
+
+
+# -- 德清 -------------------------------------------------------------------------------------------
+
+DEQING = LAYERS / "deqing"
+
+
+@pytest.mark.skipif(not (DEQING / "manifest.json").exists(), reason="layers/deqing not generated")
+def test_deqing_workspace():
+    ws = tomllib.loads((DEQING / "workspace.toml").read_text(encoding="utf-8"))
+    assert ws["workspace"]["county"] == "德清县" and ws["workspace"]["ruleset"] == "deqing-2021"
+    assert ws["workspace"]["admin_code"] == "330521"
+    parcels = gpd.read_file(DEQING / "deqing.gpkg", layer="parcels")
+    assert 700 <= len(parcels) <= 900 and parcels["parcel_id"].is_unique
+    assert parcels["parcel_id"].str.match(r"^330521\d{6}GB\d{5}$").all()
+    assert parcels.geometry.is_valid.all() and tree_overlaps(parcels.geometry.values).max() <= 0.01
+    parks = gpd.read_file(DEQING / "deqing.gpkg", layer="parks")
+    assert {"高新区", "经济开发区", "老工业园区"} <= set(parks["kind"])
+    assert not parks.loc[parks["kind"] == "老工业园区", "standard_land_rules"].any()
+    assert parcels["park_id"].isna().sum() > 30          # clusters outside parks
+    c = shapely.union_all(parcels.geometry.values).centroid
+    lon, lat = pyproj.Transformer.from_crs(4528, 4490, always_xy=True).transform(c.x, c.y)
+    assert abs(lon - 119.97) < 0.05 and abs(lat - 30.54) < 0.05
+    m = json.loads((DEQING / "manifest.json").read_text(encoding="utf-8"))
+    assert m["supply"]["threshold"] == 0.5
+    pids = set(parcels["parcel_id"])
+    for ids in m["idle"].values():
+        assert set(ids) <= pids
+
+
+@pytest.mark.skipif(not (DEQING / "manifest.json").exists(), reason="layers/deqing not generated")
+def test_deqing_generator_reproduces_committed_bytes(tmp_path):
+    out = tmp_path / "deqing"
+    subprocess.run([sys.executable, str(SCRIPT), "--county", "deqing", "--out", str(out), "--quiet"],
+                   check=True, timeout=300)
+    fresh = digests(out)
+    committed = digests(DEQING, set(fresh))
+    assert set(fresh) == set(committed)
+    assert [k for k in fresh if fresh[k] != committed[k]] == []
