@@ -124,3 +124,19 @@ def test_empty_geometry_still_gets_a_report():
     res.parcels.loc[0, "geometry"] = Polygon()
     html, _pages = render_reports_html(res, [IDS[0]], make_ws())
     assert "未能绘制位置图" in html and "TT-T4" in html
+
+
+@needs_chromium
+def test_atlas_printed_in_chunks_keeps_one_outline_entry_per_parcel(tmp_path, monkeypatch):
+    pypdf = pytest.importorskip("pypdf")
+    import geo_tenglong.report.parcel_report as pr
+
+    monkeypatch.setattr(pr, "ATLAS_CHUNK", 2)
+    res = make_results()
+    ids = flagged_parcels(res)
+    written = write_parcel_reports(res, ids, tmp_path, make_ws(), atlas=True, index=True)
+    atlas = pypdf.PdfReader(str(tmp_path / ATLAS_FILE))
+    assert len([o for o in atlas.outline if not isinstance(o, list)]) == len(ids) == 3
+    assert {f"{i}.pdf" for i in ids} <= {p.name for p in written}
+    index = (tmp_path / INDEX_FILE).read_text(encoding="utf-8")
+    assert index.count(f"{ATLAS_FILE}#page=") == 3

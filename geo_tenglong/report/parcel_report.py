@@ -30,7 +30,7 @@ from ..errors import InputError
 from ..findings import FAIL, STATUS_LABELS, WARN
 from ..io.atomic import check_not_input, write_text_atomic
 from . import figures
-from .pdf import html_to_pdf, outline_starts, split_by_outline
+from .pdf import outline_starts, print_atlas, split_by_outline
 from .workbook import park_names, split_ids
 
 __all__ = ["REPORTS_DIR", "ATLAS_FILE", "INDEX_FILE", "report_relpath", "report_path", "flagged_parcels",
@@ -43,6 +43,9 @@ REPORTS_DIR = "reports"
 ATLAS_FILE = "宗地报告图集.pdf"
 #: The list of reports with links.
 INDEX_FILE = "index.html"
+#: Report pages per Chromium process when printing the atlas (its time grows faster than linearly
+#: with one huge document).
+ATLAS_CHUNK = 100
 
 _TEMPLATES = Path(__file__).with_name("templates")
 _SAFE = re.compile(r"[^0-9A-Za-z_\-\u4e00-\u9fff]")
@@ -381,7 +384,7 @@ def _page(ctx: _Context, pid: str) -> dict:
     uniq = corners.drop_duplicates("点号", keep="first")
     corner_xy = uniq[["Y", "X"]].to_numpy(dtype=float) if len(uniq) else None
     try:
-        png = figures.parcel_map(geom, neigh, blds, plots, corner_xy=corner_xy, width_in=4.1, height_in=2.85)
+        png = figures.parcel_map(geom, neigh, blds, plots, corner_xy=corner_xy, width_in=4.1, height_in=2.85, dpi=110)
     except Exception:  # noqa: BLE001 — an odd geometry must not cost the whole report its page
         png = None
     park_id = get("park_id")
@@ -544,15 +547,15 @@ def write_parcel_reports(results, parcel_ids: Iterable[str], reports_dir: str | 
     atlas_pages: dict[str, int] = {}
     timings["pages"] = time.perf_counter() - clock
     if pdf:
-        html = tpl.render(pages=pages, info=ctx.info, css=css, title=f"{ctx.info.get('county', '')}宗地报告图集")
+        title = f"{ctx.info.get('county', '')}宗地报告图集"
+        chunks = (tpl.render(pages=pages[k:k + ATLAS_CHUNK], info=ctx.info, css=css, title=title)
+                  for k in range(0, len(pages), ATLAS_CHUNK))
         with tempfile.TemporaryDirectory(prefix="geo-tenglong-atlas-") as tmp:
-            src = Path(tmp) / "atlas.html"
-            src.write_text(html, encoding="utf-8")
             atlas_pdf = (reports_dir / ATLAS_FILE) if atlas else Path(tmp) / "atlas.pdf"
             if atlas:
                 check_not_input(atlas_pdf, inputs)
             clock = time.perf_counter()
-            printed = html_to_pdf(src, atlas_pdf)
+            printed = print_atlas(chunks, atlas_pdf, tmp)
             timings["pdf"] = time.perf_counter() - clock
             if printed is not None:
                 if atlas:

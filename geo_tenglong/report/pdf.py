@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..io.atomic import atomic_path
 
-__all__ = ["find_chromium", "html_to_pdf", "split_by_outline", "outline_starts", "pdf_fonts", "PDF_ENV"]
+__all__ = ["find_chromium", "html_to_pdf", "print_atlas", "split_by_outline", "outline_starts", "pdf_fonts", "PDF_ENV"]
 
 #: Environment variable naming the Chromium/Chrome executable ("none" disables PDFs).
 PDF_ENV = "GEO_TENGLONG_CHROMIUM"
@@ -112,6 +112,56 @@ def _print(exe: str, html_path: Path, tmp: Path, profile: str, timeout: float) -
     if proc.returncode != 0 or not tmp.is_file() or tmp.stat().st_size == 0:
         tail = (proc.stderr or "").strip().splitlines()[-1:] or [""]
         raise _Skip(f"Chromium 打印 PDF 失败 (exit {proc.returncode}; {tail[0][:200]})")
+
+
+def print_atlas(html_chunks, pdf_path: str | Path, workdir: str | Path, timeout: float = 600.0) -> Path | None:
+    """Print an atlas given as several HTML documents, then join them into one PDF with outline.
+
+    Chromium's time grows faster than linearly with one huge document (1,400 report pages did
+    not finish in 10 minutes), so the atlas is printed in chunks of ~100 pages and the chunks are
+    joined with pypdf, keeping every chunk's outline.
+
+    Parameters
+    ----------
+    html_chunks : iterable of str
+        Self-contained HTML documents, in page order.
+    pdf_path : str or Path
+        The atlas to write (atomically).
+    workdir : str or Path
+        A scratch folder for the chunk files.
+    timeout : float
+        Seconds allowed per chunk.
+
+    Returns
+    -------
+    Path or None
+        ``pdf_path``, or ``None`` when Chromium is missing or a chunk failed (with a warning).
+    """
+    workdir = Path(workdir)
+    parts = []
+    for k, html in enumerate(html_chunks):
+        src = workdir / f"atlas-{k:04d}.html"
+        src.write_text(html, encoding="utf-8")
+        out = workdir / f"atlas-{k:04d}.pdf"
+        if html_to_pdf(src, out, timeout) is None:
+            return None
+        src.unlink()
+        parts.append(out)
+    if not parts:
+        return None
+    if len(parts) == 1:
+        with atomic_path(pdf_path) as tmp:
+            shutil.copyfile(parts[0], tmp)
+        return Path(pdf_path)
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(str(part)), import_outline=True)
+    with atomic_path(pdf_path) as tmp:
+        with open(tmp, "wb") as fh:
+            writer.write(fh)
+    return Path(pdf_path)
 
 
 def split_by_outline(atlas: str | Path, targets: list[Path]) -> list[Path]:
