@@ -70,16 +70,16 @@ if str(ROOT) not in sys.path:
 FIXED_DATE = "2023-06-30T00:00:00Z"
 os.environ.setdefault("OGR_CURRENT_DATE", FIXED_DATE)
 
-import geopandas as gpd  # noqa: E402
-import pandas as pd  # noqa: E402
-import pyogrio  # noqa: E402
-import pyproj  # noqa: E402
-import shapely  # noqa: E402
-import shapely.affinity  # noqa: E402
-import shapely.ops  # noqa: E402
-from shapely.geometry import LineString, MultiPoint, Point, Polygon, box  # noqa: E402
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pyproj
+import shapely
+import shapely.affinity
+import shapely.ops
+from shapely.geometry import LineString, MultiPoint, Point, Polygon
 
-from geo_tenglong.uscc import ALPHABET, WEIGHTS, check_char  # noqa: E402
+from geo_tenglong.uscc import ALPHABET, WEIGHTS, check_char
 
 pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_DATE})
 
@@ -386,10 +386,8 @@ def grid_seeds(rng, block, n: int) -> np.ndarray:
     e1, e2 = ex[1] - ex[0], ex[3] - ex[0]
     if np.hypot(*e1) < np.hypot(*e2):
         e1, e2 = e2, e1
-        origin = ex[0]
-    else:
-        origin = ex[0]
-    length, depth = np.hypot(*e1), np.hypot(*e2)
+    origin = ex[0]
+    depth = np.hypot(*e2)
     rows = max(1, min(3, int(round(depth / math.sqrt(block.area / n) * 0.8))))
     cols = max(1, int(math.ceil(n / rows)))
     fu = (np.arange(cols) + 0.5) / cols
@@ -511,7 +509,7 @@ def township_for(spec: AreaSpec, x: float, outline) -> tuple[str, str]:
 
 def build_layout(rng, profile: Profile) -> Layout:
     """Outlines, river, roads and blocks of every area, and the blocks cut into parcels."""
-    import shapely.ops  # noqa: F401  (substring)
+    import shapely.ops
 
     ax, ay = anchor_xy(profile)
     river = make_river(rng, (ax, ay))
@@ -897,7 +895,7 @@ def plant_gaps(county: County) -> None:
     for k in range(4):
         parkcond = (lambda p: in_park(p)) if k < 3 else (lambda p: not in_park(p))
         try:
-            i = county.pick("gap", lambda i, p: small(i, p) and parkcond(p) and is_enclosed(county, i))
+            i = county.pick("gap", lambda i, p, c=parkcond: small(i, p) and c(p) and is_enclosed(county, i))
         except RuntimeError:        # a county whose sites have no enclosed small parcel
             i = county.pick("gap", lambda i, p: small(i, p) and is_enclosed(county, i))
         county.remove_as_gap(i, "corners.enclosed", "夹心地: enclosed by parcels")
@@ -954,7 +952,7 @@ def plant_renovation_plots(county: County) -> None:
     """Carve, next to each renovating parcel, a plot of exactly the requested area."""
     county.renov_plots = {}
     for rid, key, (lo, hi), want in RENOVATION_PLOT_CASES:
-        def fits(i, p):
+        def fits(i, p, lo=lo, hi=hi, want=want):
             if not (lo * M2_PER_MU < p.area < hi * M2_PER_MU):
                 return False
             if lo >= 45 and not in_park(p):     # keep big parcels outside parks for TT-HOUSING
@@ -1016,7 +1014,7 @@ def plant_splits(county: County) -> None:
     """Pick a parcel for every split case and cut it into parts (exact areas by bisection)."""
     county.splits = {}
     for sid, key, (lo, hi), parts_of in SPLIT_CASES:
-        def fits(i, p):
+        def fits(i, p, lo=lo, hi=hi):
             if not (lo * M2_PER_MU < p.area < hi * M2_PER_MU) or p.geom.interiors:
                 return False
             if lo >= 45 and not in_park(p):     # keep big parcels outside parks for TT-HOUSING
@@ -1206,7 +1204,7 @@ def exact_tax(tpm: float, area_m2: float) -> float:
     base = tpm * land_mu
     step = np.spacing(base)
     best, best_err = None, math.inf
-    for k in range(0, 400):
+    for k in range(400):
         for sign in (1, -1):
             t = float("%.16g" % (base + sign * k * step))
             err = abs(t / land_mu - tpm)
@@ -1431,7 +1429,7 @@ def plant_roles(county: County) -> None:
     for p in county.parcels:
         if p.role == "skipped":
             p.role = ""
-    yr = lambda: int(rng.integers(2006, 2016))  # noqa: E731
+    yr = lambda: int(rng.integers(2006, 2016))
     for sid, sp in county.splits.items():
         a = sp["parcel"].attrs
         completed_parcel(a, yr())
@@ -2444,7 +2442,7 @@ def build_manifest(county: County, extra: dict) -> dict:
     m: dict = {"_about": ABOUT, "county": county.profile.county, "admin_code": county.profile.admin_code,
                "ruleset": county.profile.ruleset, "as_of": county.profile.as_of, "crs": f"EPSG:{EPSG}",
                "seed": county.profile.seed}
-    pid = lambda p: p.attrs["parcel_id"]  # noqa: E731
+    pid = lambda p: p.attrs["parcel_id"]
     for iid, c in county.idle.items():
         put(m, c["key"], pid(c["parcel"]))
     put(m, "imagery.no_contract_bare", pid(county.no_contract_bare))
@@ -2603,7 +2601,7 @@ def scale_uscc(rng, n: int, admin_code: str) -> np.ndarray:
 def generate_scale(n: int, out: Path, fmt: str, profile: Profile, quiet: bool = False) -> dict:
     """Scale mode: N parcels (+ ~2 buildings each, enterprises in proportion), no planted cases."""
     t0 = time.time()
-    say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr))  # noqa: E731
+    say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr))
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(profile.seed + n)
     coords, block_of = scale_parcel_coords(rng, n, anchor_xy(profile))
@@ -2716,7 +2714,7 @@ def build_county(profile: Profile) -> County:
 def generate(profile: Profile, out: Path, quiet: bool = False) -> dict:
     """Generate the workspace of ``profile`` into ``out``; returns the manifest."""
     t0 = time.time()
-    say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr))  # noqa: E731
+    say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr))
     out.mkdir(parents=True, exist_ok=True)
     county = build_county(profile)
     say(f"built {len(county.parcels)} parcels, {len(county.buildings)} buildings in {time.time() - t0:.1f}s")
@@ -2735,7 +2733,7 @@ def generate(profile: Profile, out: Path, quiet: bool = False) -> dict:
     write_xlsx(out / "contracts.xlsx", "供地合同", list(CONTRACT_HEADERS.values()), c_rows, c_fmts)
     write_csv(out / "tenancy.csv", list(TENANCY_HEADERS.values()),
               [[h.attrs["parcel_id"], t.uscc, fa] for h, t, fa in county.tenancy])
-    yes = lambda v: "是" if v else "否"  # noqa: E731
+    yes = lambda v: "是" if v else "否"
     write_csv(out / "projects.csv", list(PROJECT_HEADERS.values()),
               [[r["project_id"], r["uscc"], r["parcel_id"], r["name"], yes(r["key_project"]), r["total_investment"],
                 yes(r["under_construction"]), r["built_year"], r["energy_tce"]] for r in county.projects])
