@@ -45,6 +45,7 @@ def map_file(tmp_path_factory, request):
         save_briefing_map(res, out)  # parks and 三区三线 come from the workspace named in res.info
         html = out.read_text(encoding="utf-8")
         evil = "<script>alert(1)</script>" if "\\u003cscript\\u003ealert(1)" in html else None
+        print(f"sample map: {len(res.parcels)} parcels, {out.stat().st_size / 1e6:.2f} MB")
     else:
         res = synthetic_results(300)
         save_briefing_map(res, out, ws=synthetic_workspace(res))

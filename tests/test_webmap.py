@@ -238,7 +238,7 @@ def test_layers_legend_and_targets(synth, html):
     rec = next(lp for lp in data["layers"] if lp["name"] == "reclaimable")
     assert rec["ref"] == "parcels" and "geom" not in rec  # no geometry duplicated
     labels = [t["label"] for t in data["summary"]["targets"]]
-    assert "腾出低效工业用地" in labels and "规上工业亩均税收" in labels
+    assert labels[:4] == ["规上工业亩均税收", "规上工业亩均增加值", "规上制造业全员劳动生产率", "腾出低效工业用地"]
     t8 = next(t for t in data["summary"]["targets"] if t["rule"] == "TT-T8")
     assert t8["progress"] == pytest.approx(t8["value"] / 200, abs=1e-4)
     parcels = next(lp for lp in data["layers"] if lp["name"] == "parcels")
@@ -417,3 +417,15 @@ def test_run_and_map_on_a_workspace(tmp_path, tiny_parcels):
     assert r.exit_code == 0, r.output
     assert (tmp_path / "m3.html").is_file() and r.output == ""
     assert sorted(p.name for p in ws.iterdir()) == ["workspace.toml", "ws.gpkg"]
+
+
+def test_headline_targets_come_first():
+    res = synthetic_results(8)
+    t = res.layers["targets"]
+    extra = pd.DataFrame([{"rule_id": "TT-T5", "label": "单位工业增加值能耗下降", "metric": "energy_intensity_drop_pct",
+                           "op": ">=", "target": 10.4, "value": None, "unit": "%", "status": "missing_data",
+                           "progress": None}])
+    res.layers["targets"] = pd.concat([extra, t.iloc[::-1]], ignore_index=True)
+    labels = [x["label"] for x in briefing.summary_payload(res, briefing.collect_layers(res))["targets"]]
+    assert labels == ["规上工业亩均税收", "规上工业亩均增加值", "规上制造业全员劳动生产率", "腾出低效工业用地",
+                      "单位工业增加值能耗下降"]

@@ -66,6 +66,8 @@ WORKSPACE_LAYERS = ("parks", "urban_boundary", "basic_farmland", "eco_redline")
 #: Layer switcher order (top to bottom); drawing order is :data:`~.styles.LAYER_STYLES`.
 CONTROL_ORDER = ("reclaimable", "parcels", "idle_land", "fragments", "split_checks", "merge_checks",
                  "parks", "urban_boundary", "basic_farmland", "eco_redline")
+#: Targets shown first in the summary panel: 亩均税收, 亩均增加值, 全员劳动生产率, 腾出低效工业用地.
+KEY_METRICS = ("tax_per_mu", "va_per_mu", "labour_productivity", "reclaimable_mu")
 _STATUS_ORDER = {"fail": 0, "warn": 1, "missing_data": 2, "pass": 3, "not_applicable": 4}
 
 
@@ -425,6 +427,9 @@ def summary_payload(results, layers: dict[str, gpd.GeoDataFrame]) -> dict:
     targets = []
     table = results.layer("targets")
     if isinstance(table, pd.DataFrame) and len(table):
+        if "metric" in table.columns:  # the campaign's headline figures first, then the rest as listed
+            rank = table["metric"].map({m: i for i, m in enumerate(KEY_METRICS)}).fillna(len(KEY_METRICS))
+            table = table.iloc[np.argsort(rank.to_numpy(), kind="stable")]
         for r in table.to_dict("records"):
             def num(x):
                 try:

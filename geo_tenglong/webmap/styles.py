@@ -152,7 +152,7 @@ PARCEL_FIELDS = (
 # ---------------------------------------------------------------- reclaimable (可腾退低效用地)
 
 RECLAIM_CATEGORIES = (
-    Category("reclaimable", "可腾退低效工业用地", _fill("#e7298a", 0.5, 3.0, "#6a0046")),
+    Category("reclaimable", "可腾退低效工业用地", _fill("#e7298a", 0.5, 2.2, "#a0005a")),
 )
 
 

@@ -303,17 +303,17 @@
           var row = el("div", "gt-target");
           var label = el("div", "gt-target-label");
           label.appendChild(el("span", null, t.label));
-          var txt = (t.value === null ? "无数据" : numText(t.value)) + " / " + (OPS[t.op] || t.op || "") + numText(t.target) + " " + t.unit;
+          var txt = (t.value === null ? "无数据" : numText(t.value)) + " / " + (OPS[t.op] || t.op || "") +
+            numText(t.target) + " " + t.unit + (t.progress === null && t.status ? " · " + t.status : "");
           label.appendChild(el("span", "gt-target-val", txt));
           row.appendChild(label);
           if (t.progress !== null) {
             var bar = el("div", "gt-bar"), fill = el("div", "gt-bar-fill" + (t.progress >= 1 ? " gt-done" : ""));
             fill.style.width = Math.max(0, Math.min(100, t.progress * 100)).toFixed(1) + "%";
             bar.appendChild(fill);
-            bar.appendChild(el("span", "gt-bar-text", Math.round(t.progress * 100) + "%"));
+            /* floor: 99.96 % of a target is not met and must not read 100 % */
+            bar.appendChild(el("span", "gt-bar-text", Math.floor(t.progress * 100) + "%"));
             row.appendChild(bar);
-          } else {
-            row.appendChild(el("div", "gt-target-status", t.status));
           }
           body.appendChild(row);
         });
