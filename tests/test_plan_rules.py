@@ -134,7 +134,7 @@ def test_preregistration(tmp_path, tiny_parcels):
     res.parcels.loc[2, "low_efficiency"] = True
     f = _by(assess_preregistration(ws, res).findings, "TT-PRE")
     assert f.loc["331023101001GB00001", "status"] == "pass"  # 24.99 % < 25 %
-    assert f.loc["331023101001GB00002", "status"] == "not_applicable"  # exactly 25 % is not "未达到25%"
+    assert "331023101001GB00002" not in f.index  # exactly 25 % is not "未达到25%": ordinary transfer
     assert f.loc["331023101001GB00003", "status"] == "missing_data"  # no contract
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..findings import MISSING_DATA, NOT_APPLICABLE, PASS, make_findings, not_in_ruleset
+from ..findings import MISSING_DATA, PASS, make_findings, not_in_ruleset
 from ..stage import StageResult
 
 RULE = "TT-PRE"
@@ -45,11 +45,14 @@ def assess_preregistration(ws, results) -> StageResult:
                                                   threshold=spec.max_invested_share, unit="比例",
                                                   message="缺少出让合同投资数据,无法判断开发投资是否达到25%"))
     share = invested_share(sub, contracts)
-    status = np.where(np.isnan(share), MISSING_DATA, np.where(share < spec.max_invested_share, PASS, NOT_APPLICABLE))
-    pct = np.round(share * 100, 1)
+    eligible = share < spec.max_invested_share
+    unknown = np.isnan(share)
+    keep = eligible | unknown  # land past 25 % transfers by ordinary rules: nothing to report
+    status = np.where(unknown, MISSING_DATA, PASS)[keep]
+    pct = np.round(share[keep] * 100, 1)
     msg = np.where(status == PASS, [f"低效工业用地,开发投资仅占总投资{p}%(<25%),可签订附条件转让合同并办理预告登记" for p in pct],
-                   np.where(status == MISSING_DATA, "低效工业用地,合同缺少总投资或已完成投资",
-                            [f"开发投资已占总投资{p}%,可依法直接转让,无需预告登记" for p in pct]))
-    findings = make_findings(sub["parcel_id"], RULE, spec.clause, status, share, spec.max_invested_share, "比例", msg)
-    return StageResult(findings=findings, summary={"eligible": int((status == PASS).sum()),
-                                                   "eligible_mu": float(sub["area_mu"][status == PASS].sum())})
+                   "低效工业用地,合同缺少总投资或已完成投资,无法判断能否预告登记转让")
+    findings = make_findings(sub["parcel_id"][keep], RULE, spec.clause, status, share[keep], spec.max_invested_share,
+                             "比例", msg)
+    return StageResult(findings=findings, summary={"eligible": int(eligible.sum()),
+                                                   "eligible_mu": float(sub["area_mu"][eligible].sum())})
