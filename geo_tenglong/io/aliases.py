@@ -49,7 +49,7 @@ ALIASES: dict[str, list[str]] = {
     "built_year": ["建成年份", "投产年份", "built_year"],
     # proposals
     "proposal_id": ["方案编号", "proposal_id"],
-    "parcel_ids": ["宗地代码列表", "合并宗地", "parcel_ids"],
+    "parcel_ids": ["合并宗地代码", "宗地代码列表", "合并宗地", "parcel_ids"],
     "buyer_uscc": ["受让方统一社会信用代码", "受让方信用代码", "buyer_uscc"],
     # land supply ledger
     "use": ["用途", "土地用途", "use"],
