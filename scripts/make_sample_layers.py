@@ -31,12 +31,37 @@ Parcel ids follow the 不动产单元 宗地代码: admin code (6) + 街道/乡�
 Planted cases
 -------------
 The generator picks parcels and enterprises for every case the analyses must tell apart and writes
-``manifest.json`` (keys ``idle.*``, ``corners.*``, ``renovation.*``, ``split.*``, ``merge.*``,
-``efficiency.*``, ``rating.*``, ``intensity.*``, ``housing.*``, ``keep.*``, ``supply.*``,
-``faults.*``, ``imagery.*``, ``headers``). Values sit exactly where thresholds bite: tax set so that
-``tax / (planar area / (10000/15))`` is exactly 10.0 or 5.0; requested corner plots of exactly
-20 % of a parcel or exactly 10 亩 (found by bisection on the polygon area); split parts of exactly
-10 亩 and of 9.999 亩. See the manifest's ``_about`` entry for one line per key.
+``manifest.json`` (one line per key under ``_about``):
+
+- ``idle``: NAT-IDLE-1 tier 1 (1–2 years past the agreed start) and tier 2 (≥ 2 years); NAT-IDLE-2
+  by developed area < 1/3 and by investment < 25 %, both suspended ≥ 1 year; suspended < 1 year
+  and < 1 year past the start (not idle); a 规划调整 government cause (not penalised).
+- ``imagery``: a contract that says started on a parcel bare on both rasters; a parcel with no
+  contract, bare on both dates.
+- ``corners``: 夹心地 enclosed by ≥ 3 parcels, 边角地 against a road, 2 m slivers, plots half in
+  永久基本农田, outside the 城镇开发边界, zoned G; plots requested by renovations (``renovation``) of
+  exactly 20 % of the parcel, exactly 10 亩, and 1 m² over each; FAR ×1.1 with the renovation's
+  floor area at 25 % (passes by clause (c)) and at 10 % (fails); TT-VERT / TT-TECH bound cases.
+- ``split``: pass; a part of exactly 10 亩 (pass) and of 9.999 亩; 3 parts; 4 parts (fail) and 4
+  on an 工业地产 parcel (pass); a plant crossing a part line by 5 m (fail) and by 5 cm (tolerated);
+  not 已竣工投产; split_from set; merged_from set; admin/living buildings alone in a part; a C/D
+  buyer; parts leaving a gap; parts overlapping.
+- ``merge``: pass; touching at a corner only; 出让 + 划拨; different term ends (pass, unified); a
+  C/D buyer.
+- ``efficiency``: 亿元 enterprises at ≤ 10 万元/亩 in both years, in one year, exactly 10.0;
+  revenue exactly 1 亿 and 0.01 万元 under; ≤ 5, exactly 5.0 and 5.01 万元/亩.
+- ``rating``: key projects ≥ 1 亿 (also exactly), ≥ 3000 万 (also exactly), 2999, completed and
+  non-key ones; planted A-grade buyers and a D-grade buyer.
+- ``keep`` (blocks rezoned R/B/G), ``housing`` (≥ 50 亩 outside parks), ``intensity`` (FAR either
+  side of 1.1 in and outside parks, > 24 m outside parks with no plan conditions, > 8 m
+  single-storey plants, admin shares > 7 %), ``supply`` (years either side of the threshold).
+- ``faults``: an invalid 统一社会信用代码, a duplicated row, zero employees, a missing and a
+  negative value, a ``待定`` date, a name with markup, enterprises without land, parcels
+  without an enterprise, buildings without a parcel_id.
+
+Values sit exactly where thresholds bite: tax set so that ``tax / (planar area / (10000/15))`` is
+exactly 10.0 or 5.0 in floating point (the parcel is chosen so a 16-digit tax allows it); plots and
+split parts of exact area come from an exact half-plane clip and bisection (overlays may snap).
 
 Determinism
 -----------
@@ -1734,6 +1759,9 @@ def make_buildings(county: County) -> None:
             if case["developed"] and "imagery" not in case["key"]:
                 part, _, _ = cut_at_area(p.geom, p.area * case["developed"])
                 bs = buildings_for(rng, p, part, uses=["生产"])[:2]
+                if not bs:      # a narrow developed strip: one frame with a small setback
+                    bs = [dict(geom=g, use="生产", parcel=p, **building_attrs(rng, "生产", "mid"))
+                          for g in footprints(rng, part, 3.0, 0.5)[:1]]
         else:
             bs = buildings_for(rng, p, tall=id(p) in tall_set, admin_heavy=id(p) in admin_set)
             if id(p) in tall_set and bs:
