@@ -54,6 +54,9 @@ def map_file(tmp_path_factory, request):
 
 @pytest.fixture(scope="module")
 def browser():
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -187,3 +190,48 @@ def test_tooltip_is_text(page, map_file):
     if tip.count():
         assert "<script" not in tip.first.inner_html()
     assert page.dialogs == []
+
+
+def _open(browser, path):
+    pg = browser.new_page(viewport={"width": 1000, "height": 700})
+    pg.blocked, pg.errors = [], []
+
+    def route(r):
+        url = r.request.url
+        if url.startswith(("file:", "data:")):
+            r.continue_()
+        else:
+            pg.blocked.append(url)
+            r.abort()
+
+    pg.route("**/*", route)
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.goto(path.as_uri())
+    pg.wait_for_function("window.gtMap && window.gtMap.ready", timeout=60_000)
+    pg.wait_for_timeout(500)
+    return pg
+
+
+def test_geotiff_basemap_is_offline_and_online_basemaps_only_fetch_tiles(browser, tmp_path):
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from geo_tenglong.webmap.briefing import save_briefing_map
+    from geo_tenglong.webmap.synthetic import origin, synthetic_results
+
+    x0, y0 = origin()
+    tif = tmp_path / "lc.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=100, height=100, count=1, dtype="uint8", crs="EPSG:4528",
+                       transform=from_origin(x0 - 50, y0 + 250, 4.0, 4.0), nodata=0) as dst:
+        dst.write(np.repeat(np.arange(1, 5, dtype=np.uint8), 25)[None, :].repeat(100, axis=0), 1)
+    res = synthetic_results(20)
+    page = _open(browser, save_briefing_map(res, tmp_path / "lc.html", basemap=str(tif)))
+    assert page.blocked == [] and page.errors == []
+    assert page.locator("img.leaflet-image-layer").count() == 1
+    assert "建设用地" in page.locator(".gt-legend").inner_text()
+    page.close()
+    page = _open(browser, save_briefing_map(res, tmp_path / "gaode.html", basemap="gaode-img"))
+    assert page.errors == [] and page.blocked
+    assert all(".is.autonavi.com/" in u for u in page.blocked), page.blocked[:3]
+    page.close()
