@@ -33,5 +33,19 @@ def run_cmd(workspace, out_dir, maps_dir, ruleset, as_of, quiet):
         click.echo(f"{res.info['county']} ({res.info['ruleset']}, as of {res.info['as_of']}): "
                    f"{len(res.parcels)} 宗地, {len(res.findings)} findings "
                    f"({', '.join(f'{k} {v}' for k, v in counts.items())})")
-        for path in outcome.written:
-            click.echo(f"  wrote {path}")
+        for line in _written_summary(outcome.written):
+            click.echo(f"  wrote {line}")
+
+
+def _written_summary(paths, most: int = 5) -> list[str]:
+    """One line per file, or one line per folder holding more than ``most`` of them."""
+    by_dir: dict = {}
+    for p in paths:
+        by_dir.setdefault(Path(p).parent, []).append(Path(p))
+    lines = []
+    for folder, files in by_dir.items():
+        if len(files) > most:
+            lines.append(f"{len(files)} files in {folder}/")
+        else:
+            lines.extend(str(f) for f in files)
+    return lines
