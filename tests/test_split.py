@@ -230,6 +230,13 @@ def test_unknown_parcel_is_a_clear_error_and_others_are_checked(tiantai):
     assert layer.loc[layer["proposal_id"] == "S-UNKNOWN", "verdict"].unique().tolist() == ["fail"]
 
 
+def test_parcel_without_geometry_is_missing_data(tiantai):
+    pars = parcels()
+    pars.loc[pars["parcel_id"] == P_MAIN, "geometry"] = shapely.Polygon()
+    f, _ = check_split(pars, buildings(), proposal("SG0", P_MAIN, [100, 200]), tiantai, eval_table())
+    assert len(f) == 1 and f["status"].iloc[0] == "missing_data" and "没有面状图形" in f["message"].iloc[0]
+
+
 def test_parts_naming_two_parcels_are_an_error(tiantai):
     props = proposal("S-TWO", P_MAIN, [100, 200])
     props.loc[2, "parcel_id"] = P_STD

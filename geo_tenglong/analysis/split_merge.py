@@ -526,7 +526,12 @@ def check_split(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None, p
             continue
         parcel_id = parcel_ids[0]
         prow = parcels.iloc[pindex[parcel_id]]
-        pgeom = pgeoms[pindex[parcel_id]]
+        pgeom = _polygonal(pgeoms[pindex[parcel_id]])
+        if pgeom is None:
+            rows.add(prop_id, "宗地", "TT-SPLIT", clause, MISSING_DATA,
+                     message=f"宗地 {parcel_id} 在宗地图层中没有面状图形,无法核查方案 {prop_id}")
+            add_parts([_polygonal(g) for g in geoms], raw_nos, raw_buyers)
+            continue
 
         # the parts: polygons as given, or faces of the parcel cut by lines
         if _is_lines(geoms):
