@@ -25,7 +25,7 @@ CDN_HOSTS = ("cdn.jsdelivr", "code.jquery", "cdnjs.cloudflare", "bootstrapcdn", 
 
 
 def payload_of(html: str) -> dict:
-    m = re.search(r'<script type="application/json" id="gt-data">(.*?)</script>', html, re.S)
+    m = re.search(r'<script type="application/json" id="gt-data">(.*?)</script>', html, re.DOTALL)
     assert m, "no data block"
     return json.loads(m.group(1))
 
@@ -201,7 +201,7 @@ def test_page_is_self_contained(html):
 
 def test_names_from_data_are_never_markup(html):
     assert "<script>alert(1)</script>" not in html
-    data_block = re.search(r'id="gt-data">(.*?)</script>', html, re.S).group(1)
+    data_block = re.search(r'id="gt-data">(.*?)</script>', html, re.DOTALL).group(1)
     assert "<" not in data_block and ">" not in data_block and "&" not in data_block
     assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in data_block
     data = payload_of(html)
@@ -320,7 +320,6 @@ def test_landcover_geotiff_basemap(tmp_path):
     # decode the PNG: class colours where data, transparent where 0
     import base64
 
-    import rasterio
     from rasterio.io import MemoryFile
 
     with MemoryFile(base64.b64decode(bm.image.split(",", 1)[1])) as mem, mem.open() as png:

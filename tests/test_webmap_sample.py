@@ -15,7 +15,7 @@ def test_sample_map_is_small_complete_and_escaped(sample_results, tmp_path):
     print(f"sample map: {len(sample_results.parcels)} parcels, {size / 1e6:.2f} MB")
     assert size < 5_000_000
     assert "<script>alert(" not in html and "<link" not in html
-    data = json.loads(re.search(r'id="gt-data">(.*?)</script>', html, re.S).group(1))
+    data = json.loads(re.search(r'id="gt-data">(.*?)</script>', html, re.DOTALL).group(1))
     names = {lp["name"] for lp in data["layers"]}
     assert "parcels" in names
     # the workspace layers the sample holds are drawn

@@ -220,7 +220,7 @@ def raster_basemap(path: str | Path, label: str | None, classes: dict[int, str] 
         When the file cannot be read as a georeferenced raster.
     """
     import rasterio
-    from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
+    from rasterio.errors import RasterioIOError
     from rasterio.transform import from_origin
     from rasterio.warp import Resampling, reproject, transform_bounds
 
@@ -306,7 +306,6 @@ def _mercator_to_lonlat_bounds(left, bottom, right, top):
 
 def png_data_uri(rgba: np.ndarray) -> str:
     """Encode a ``(4, height, width)`` uint8 array as a PNG data URI (GDAL's PNG driver, no Pillow)."""
-    import rasterio
     from rasterio.errors import NotGeoreferencedWarning
     from rasterio.io import MemoryFile
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from .. import units
+from ..errors import GeoTenglongError
 from ..findings import STATUS_LABELS
 from ..io.atomic import write_text_atomic
 from . import assets
@@ -39,9 +41,9 @@ from .basemaps import Basemap, map_config, resolve_basemap
 from .gcj02 import shift_geometries
 from .links import REPORTS_DIR, report_file
 from .styles import (
+    FRAGMENT_ELIGIBLE_COLUMNS,
     FRAGMENT_ID_COLUMNS,
     FRAGMENT_TYPE_COLUMNS,
-    FRAGMENT_ELIGIBLE_COLUMNS,
     IDLE_TIER_LABELS,
     LAYER_STYLES,
     LayerStyle,
@@ -78,7 +80,7 @@ class RawHTML(Element):
         super().__init__()
         self._text = text
 
-    def render(self, **kwargs) -> str:  # noqa: D102
+    def render(self, **kwargs) -> str:
         return self._text
 
 
@@ -128,7 +130,7 @@ def results_workspace(results):
         from ..workspace import load_workspace
 
         return load_workspace(root)
-    except Exception as exc:  # a moved or edited workspace must not stop the map
+    except (GeoTenglongError, OSError, ValueError) as exc:  # a moved or edited workspace must not stop the map
         log.warning("workspace %s not readable for map layers: %s", root, exc)
         return None
 
@@ -353,7 +355,7 @@ def _num_list(values, decimals: int) -> list:
     arr = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
     arr = np.round(arr, decimals)
     out = arr.tolist()
-    return [None if v != v else (int(v) if decimals == 0 or float(v).is_integer() else v) for v in out]
+    return [None if math.isnan(v) else (int(v) if decimals == 0 or float(v).is_integer() else v) for v in out]
 
 
 def encode_column(values: pd.Series, kind: str = "text") -> dict:
@@ -635,7 +637,7 @@ def _simplify(geom: gpd.GeoSeries, tolerance: float, coverage: bool) -> gpd.GeoS
     if coverage:
         try:
             out = shapely.coverage_simplify(values, tolerance)
-        except Exception:  # not a valid coverage (overlaps): fall back to per-feature simplification
+        except shapely.errors.GEOSException:  # not a valid coverage: simplify feature by feature
             out = shapely.simplify(values, tolerance, preserve_topology=True)
     else:
         out = shapely.simplify(values, tolerance, preserve_topology=True)

@@ -9,7 +9,7 @@ they look. Each ``classify_*`` function maps a layer's rows to an index into tha
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
