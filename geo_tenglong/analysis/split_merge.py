@@ -386,8 +386,11 @@ class _BuildingIndex:
         if "parcel_id" in buildings.columns:
             ids = buildings["parcel_id"].astype("string")
             assigned = ids.notna().to_numpy()
-            self.by_id = pd.Series(np.arange(len(buildings))[assigned]).groupby(
-                ids[assigned].to_numpy()).apply(list).to_dict()
+            rows = np.flatnonzero(assigned)
+            codes, uniques = pd.factorize(ids.to_numpy()[assigned])
+            order = np.argsort(codes, kind="stable")
+            cuts = np.searchsorted(codes[order], np.arange(1, len(uniques)))
+            self.by_id = dict(zip(uniques, np.split(rows[order], cuts)))
         else:
             assigned = np.zeros(len(buildings), bool)
             self.by_id = {}
