@@ -431,3 +431,24 @@ def test_tenants_share_the_holder_result(sample):
         pool = ev[(ev["pool_id"] == row["pool_id"]) & (ev["year"] == row["year"])]
         assert pool["eval_class"].nunique(dropna=False) == 1 and pool["land_mu"].nunique() == 1
         assert pool["parcel_ids"].nunique() == 1 and len(pool) >= 1
+
+
+@pytest.mark.skipif(not (ROOT / "layers" / "deqing" / "workspace.toml").is_file(),
+                    reason="the 德清 sample (layers/deqing) has not been generated")
+def test_deqing_sample_uses_its_own_rules_and_targets():
+    from geo_tenglong.pipeline import STAGES, analyse
+    from geo_tenglong.workspace import load_workspace
+
+    ws = load_workspace(ROOT / "layers" / "deqing")
+    res = analyse(ws, stages=[s for s in STAGES if s.name in {"efficiency", "intensity", "reclaim", "targets"}])
+    f = res.findings
+    for rid in ("TT-T4", "TT-RATE", "TT-FAR-DEFAULT", "TT-FEE", "TT-VERT"):
+        sub = f[f["rule_id"] == rid]
+        assert len(sub) == 1 and sub.iloc[0]["status"] == "not_applicable", rid
+    t = res.layer("targets")
+    assert set(t["rule_id"]) <= {"DQ-T1", "DQ-T2"}
+    rows = t.set_index("metric")
+    assert rows.loc["tax_per_mu", "target"] == 39.8 and rows.loc["tax_per_mu", "status"] in ("pass", "fail")
+    assert rows.loc["reclaimable_mu", "target"] == 4950.0
+    assert not res.parcels["low_efficiency"].any()
+    assert set(res.layer("enterprise_eval")["class_name"].dropna()) <= {"A类", "B类", "C类", "D类"}
