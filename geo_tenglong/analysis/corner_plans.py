@@ -197,7 +197,8 @@ def assess_corner_plans(ws, results) -> StageResult:
     found = pd.Index(info.index).get_indexer(pids)
     known = found >= 0
     pgeom = np.asarray([info.geometry.iat[k] if k >= 0 else None for k in found], dtype=object)
-    original = np.where(known, info["area_m2"].to_numpy(dtype=float)[np.maximum(found, 0)], np.nan)
+    # the cadastral area is the planar area (坐标解析法), unrounded so that "exactly 20 %" is exact
+    original = np.array([shapely.area(g) if g is not None else np.nan for g in pgeom])
     requested = np.array([shapely.area(g) if g is not None else 0.0 for g in req])
 
     # (a) each connected plot

@@ -630,7 +630,7 @@ def plan_compliance(geoms: np.ndarray, layers: dict, industrial_codes, tolerance
     Returns
     -------
     DataFrame
-        ``usable`` (geometry of the compliant part), ``usable_area_m2``, ``outside_urban_m2``,
+        ``usable`` (geometry of the compliant part), ``usable_area_m2`` (unrounded), ``outside_urban_m2``,
         ``farmland_m2``, ``redline_m2``, ``non_industrial_m2``, ``missing`` (Chinese names of the
         missing layers, ``、``-joined), ``compliant`` (nullable bool: the whole plot complies;
         ``<NA>`` when a layer is missing and the others leave nothing to object to),
@@ -686,7 +686,7 @@ def plan_compliance(geoms: np.ndarray, layers: dict, industrial_codes, tolerance
         unknown = full  # nothing objected to so far, but a layer could not be checked
         compliance[unknown] = "数据缺失"
         compliant[unknown] = pd.NA
-    out = pd.DataFrame({"usable": usable, "usable_area_m2": usable_area.round(2), **{c: np.round(v, 2) for c, v in lost.items()}})
+    out = pd.DataFrame({"usable": usable, "usable_area_m2": usable_area, **{c: np.round(v, 2) for c, v in lost.items()}})
     out["missing"] = "、".join(missing)
     out["compliant"] = compliant
     out["compliance"] = compliance
@@ -834,7 +834,7 @@ def assess_fragments(ws, results) -> StageResult:
     desc.insert(0, "fragment_id", [f"FR{k + 1:05d}" for k in range(len(plots))])
     desc["compliant"] = comp["compliant"].to_numpy()
     desc["compliance"] = comp["compliance"].to_numpy()
-    desc["usable_area_m2"] = comp["usable_area_m2"].to_numpy()
+    desc["usable_area_m2"] = comp["usable_area_m2"].to_numpy(dtype=float).round(2)
     desc["usable_area_mu"] = units.m2_to_mu(comp["usable_area_m2"].to_numpy(dtype=float)).round(units.MU_DECIMALS)
     desc["reason"] = comp["reason"].to_numpy()
     layer = gpd.GeoDataFrame(desc[FRAGMENT_COLUMNS], geometry=list(plots) if len(plots) else [], crs=ws.crs)
