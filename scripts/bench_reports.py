@@ -2,10 +2,12 @@
 
 Usage::
 
-    python scripts/bench_reports.py [WORKSPACE] [--limit N] [--no-pdf]
+    python scripts/bench_reports.py [WORKSPACE] [--limit N] [--no-pdf] [--split]
 
-Analyses the workspace (default: the bundled sample ``layers/``) once, then writes the outputs
-into a temporary folder and prints a table of seconds per phase.
+Analyses the workspace (default: the bundled sample ``layers/``) once, then writes the outputs as
+``run`` does (HTML per flagged parcel, the PDF atlas, the index, the one-pager) into a temporary
+folder and prints a table of seconds per phase. The machine's load matters: note it with the
+figures (``uptime``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ def main(argv=None) -> int:
     ap.add_argument("workspace", nargs="?", default="layers")
     ap.add_argument("--limit", type=int, default=None, help="only the first N flagged parcels")
     ap.add_argument("--no-pdf", action="store_true", help="HTML only")
+    ap.add_argument("--split", action="store_true", help="also cut per-parcel PDFs (what `report` does; run does not)")
     args = ap.parse_args(argv)
 
     from geo_tenglong.pipeline import analyse
@@ -47,13 +50,15 @@ def main(argv=None) -> int:
         rows.append(("workbook (腾笼换鸟清单.xlsx)", time.perf_counter() - t, f"{len(results.parcels)} parcels"))
         timings: dict = {}
         t = time.perf_counter()
-        written = write_parcel_reports(results, ids, out / "reports", ws, pdf=pdf, atlas=True, index=True, timings=timings)
+        written = write_parcel_reports(results, ids, out / "reports", ws, pdf=pdf, atlas=True, index=True,
+                                       split=args.split, timings=timings)
         total = time.perf_counter() - t
         n = max(len(ids), 1)
         rows.append(("  reports: pages (maps, tables, HTML)", timings.get("pages", float("nan")), f"{timings.get('pages', 0) / n * 1000:.0f} ms/parcel"))
         if pdf:
             rows.append(("  reports: Chromium atlas PDF", timings.get("pdf", float("nan")), find_chromium() or "no Chromium"))
-            rows.append(("  reports: split into per-parcel PDFs", timings.get("split", float("nan")), ""))
+            if args.split:
+                rows.append(("  reports: split into per-parcel PDFs", timings.get("split", float("nan")), ""))
         size = sum(p.stat().st_size for p in written if p.exists()) / 1e6
         rows.append((f"reports for {len(ids)} flagged parcels", total, f"{len(written)} files, {size:.1f} MB"))
         t = time.perf_counter()
