@@ -39,6 +39,7 @@ from geo_tenglong.analysis.fragments import describe_plots, find_gaps, naive_gap
 
 BLOCK_W, BLOCK_H, ROAD = 200.0, 150.0, 20.0
 NX, NY = 4, 3  # parcels per block
+NOISE_M2 = 0.01  # overlay dust below this is no plot (the tiantai-2022 noise_area_m2), both ways
 
 
 def synthetic_county(n_parcels: int, seed: int = 7, gap_share: float = 0.03, sliver_every: int = 200):
@@ -134,7 +135,7 @@ def main(argv=None) -> int:
             t_build = time.perf_counter() - t
             occupied = np.concatenate([parcels, roads])
             t, c = time.perf_counter(), time.process_time()
-            plots = find_gaps(occupied, [study], max_per_tile=args.tile)
+            plots = find_gaps(occupied, [study], max_per_tile=args.tile, noise_area_m2=NOISE_M2)
             t_tiled, c_tiled = time.perf_counter() - t, time.process_time() - c
             area = float(shapely.area(plots).sum())
             t, c = time.perf_counter(), time.process_time()
@@ -145,6 +146,7 @@ def main(argv=None) -> int:
             if n <= args.naive_max:
                 t, c = time.perf_counter(), time.process_time()
                 naive = naive_gaps(occupied, [study])
+                naive = naive[shapely.area(naive) >= NOISE_M2]
                 t_naive, c_naive = time.perf_counter() - t, time.process_time() - c
                 naive_txt = f"{t_naive:6.1f} /{c_naive:6.1f} s  {len(naive):>8,d}  {shapely.area(naive).sum():>14,.1f}"
             else:
