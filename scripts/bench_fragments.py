@@ -98,20 +98,23 @@ def synthetic_county(n_parcels: int, seed: int = 7, gap_share: float = 0.03, sli
 
 
 def sample_county(n_parcels: int, workdir: Path):
-    """Parcels and roads from ``scripts/make_sample_layers.py --parcels N`` (when it is ready)."""
-    import pyogrio
+    """Parcels (and roads, when written) from ``scripts/make_sample_layers.py --parcels N``.
+
+    Scale mode writes parcels and buildings only: the streets between its blocks have no road
+    layer, so with the parcels' envelope as the study area they come out as one large
+    其他空闲地 — a harder case for the tile merge than real data, where roads are mapped.
+    """
+    from geo_tenglong.workspace import load_workspace
 
     out = workdir / f"sample_{n_parcels}"
     subprocess.run([sys.executable, str(Path(__file__).with_name("make_sample_layers.py")), "--parcels",
                     str(n_parcels), "--out", str(out)], check=True)
-    files = {p.stem: p for p in out.iterdir()}
-    gpkg = next(out.glob("*.gpkg"))
-    parcels = pyogrio.read_dataframe(gpkg, layer="parcels").geometry.to_numpy()
-    roads = pyogrio.read_dataframe(gpkg, layer="roads").geometry.to_numpy()
-    layers = {name for name, _ in pyogrio.list_layers(gpkg)}
-    area_layer = "study_area" if "study_area" in layers else "urban_boundary"
-    study = shapely.union_all(pyogrio.read_dataframe(gpkg, layer=area_layer).geometry.to_numpy())
-    del files
+    ws = load_workspace(out)
+    parcels = ws.parcels.geometry.to_numpy()
+    roads = ws.layer("roads").geometry.to_numpy() if ws.layer("roads") is not None else np.empty(0, dtype=object)
+    area = ws.layer("study_area") if ws.layer("study_area") is not None else ws.layer("urban_boundary")
+    study = shapely.union_all(area.geometry.to_numpy()) if area is not None else \
+        shapely.box(*shapely.total_bounds(parcels))
     return parcels, roads, study, -1
 
 
