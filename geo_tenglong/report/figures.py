@@ -153,9 +153,10 @@ def _scale_bar(ax, xmin, xmax, ymin, ymax):
     half = length / 2
     ax.add_patch(_rect(x0, y0, half, h, "black"))
     ax.add_patch(_rect(x0 + half, y0, half, h, "white"))
-    ax.text(x0, y0 + h * 2.2, "0", ha="center", va="bottom", fontsize=7, fontfamily=_LATIN)
+    box = {"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.6}
+    ax.text(x0, y0 + h * 2.2, "0", ha="center", va="bottom", fontsize=7, fontfamily=_LATIN, zorder=12, bbox=box)
     label = f"{length / 1000:g} 千米" if length >= 1000 else f"{length:g} 米"
-    ax.text(x0 + length, y0 + h * 2.2, label, ha="center", va="bottom", fontsize=7)
+    ax.text(x0 + length, y0 + h * 2.2, label, ha="center", va="bottom", fontsize=7, zorder=12, bbox=box)
 
 
 def _rect(x, y, w, h, color):
@@ -167,7 +168,8 @@ def _rect(x, y, w, h, color):
 def _north_arrow(ax):
     ax.annotate("", xy=(0.93, 0.95), xytext=(0.93, 0.82), xycoords="axes fraction",
                 arrowprops={"arrowstyle": "-|>,head_width=0.5,head_length=0.9", "color": "black", "lw": 1.4}, zorder=11)
-    ax.text(0.93, 0.955, "北", transform=ax.transAxes, ha="center", va="bottom", fontsize=9, fontweight="bold", zorder=11)
+    ax.text(0.93, 0.955, "北", transform=ax.transAxes, ha="center", va="bottom", fontsize=9, fontweight="bold", zorder=11,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.6})
 
 
 def parcel_map(parcel, neighbours=(), buildings=(), plots=(), corner_xy=None, width_in: float = 4.3,

@@ -133,7 +133,13 @@ def _num(v) -> str:
 
 
 def _text(v) -> str:
-    return "—" if _missing(v) else str(v)
+    if _missing(v):
+        return "—"
+    if hasattr(v, "isoformat") and hasattr(v, "hour") and (v.hour, v.minute, v.second) == (0, 0, 0):
+        return v.date().isoformat()  # a date read back as a timestamp
+    if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]00:00:00", v):
+        return v[:10]
+    return str(v)
 
 
 # ------------------------------------------------------------------------------ 界址点成果表
@@ -426,12 +432,26 @@ def _page(ctx: _Context, pid: str) -> dict:
         "parcel_id": pid, "owner": _text(holder if not _missing(holder) else get("owner_name")),
         "class_css": "none" if _missing(cls) else str(cls), "class_text": "亩均效益评价: " + cls_text,
         "badges": badges, "basic": basic, "map_uri": figures.png_data_uri(png) if png else None,
-        "corners": [{"label": c["点号"], "x": f"{c['X']:.3f}", "y": f"{c['Y']:.3f}",
-                     "side": "" if _missing(c["边长"]) else f"{c['边长']:.2f}"} for c in corners.to_dict("records")],
+        "corner_groups": _corner_groups([{"label": c["点号"], "x": f"{c['X']:.3f}", "y": f"{c['Y']:.3f}",
+                                          "side": "" if _missing(c["边长"]) else f"{c['边长']:.2f}"}
+                                         for c in corners.to_dict("records")]),
         "area_m2": _fmt(get("area_m2"), 2), "area_mu": _fmt(get("area_mu"), 4),
         "indicators": _indicators(ctx, row, findings), "findings": flist,
         "n_fail": sum(f["status"] == FAIL for f in flist), "n_warn": sum(f["status"] == WARN for f in flist),
     }
+
+
+#: Rows of the 界址点成果表 that fit beside the map; longer tables go under it in columns.
+CORNER_ROWS_BESIDE = 16
+_CORNER_COLUMNS = 3
+
+
+def _corner_groups(rows: list[dict]) -> dict:
+    """Lay the 界址点成果表 out beside the map, or under it in up to three columns when long."""
+    if len(rows) <= CORNER_ROWS_BESIDE:
+        return {"beside": True, "groups": [rows]}
+    per = math.ceil(len(rows) / _CORNER_COLUMNS)
+    return {"beside": False, "groups": [rows[k:k + per] for k in range(0, len(rows), per)]}
 
 
 # ----------------------------------------------------------------------------------- rendering
