@@ -16,6 +16,7 @@ starting the browser once per parcel would cost 1–3 s each.
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import shutil
 import subprocess
@@ -31,6 +32,8 @@ __all__ = ["find_chromium", "html_to_pdf", "print_atlas", "split_by_outline", "o
 PDF_ENV = "GEO_TENGLONG_CHROMIUM"
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 _warned: set[str] = set()
+_NO_CHROMIUM = (f"未找到 Chromium/Chrome, 跳过 PDF, 只写出 HTML (no Chromium found: PDFs skipped; install Debian "
+                f"'chromium' or set {PDF_ENV})")
 
 
 def _warn(msg: str) -> None:
@@ -77,8 +80,7 @@ def html_to_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 60
     """
     exe = find_chromium()
     if exe is None:
-        _warn(f"未找到 Chromium/Chrome, 跳过 PDF, 只写出 HTML (no Chromium found: PDFs skipped; install Debian "
-              f"'chromium' or set {PDF_ENV})")
+        _warn(_NO_CHROMIUM)
         return None
     html_path = Path(html_path).resolve()
     pdf_path = Path(pdf_path)
@@ -138,17 +140,23 @@ def print_atlas(html_chunks, pdf_path: str | Path, workdir: str | Path, timeout:
         ``pdf_path``, or ``None`` when Chromium is missing or a chunk failed (with a warning).
     """
     workdir = Path(workdir)
-    parts = []
+    if find_chromium() is None:
+        _warn(_NO_CHROMIUM)
+        return None
+    jobs = []
     for k, html in enumerate(html_chunks):
         src = workdir / f"atlas-{k:04d}.html"
         src.write_text(html, encoding="utf-8")
-        out = workdir / f"atlas-{k:04d}.pdf"
-        if html_to_pdf(src, out, timeout) is None:
-            return None
-        src.unlink()
-        parts.append(out)
-    if not parts:
+        jobs.append((src, workdir / f"atlas-{k:04d}.pdf"))
+    if not jobs:
         return None
+    # two browsers at a time: each is mostly single-threaded while it lays out and prints
+    workers = max(1, min(2, os.cpu_count() or 1, len(jobs)))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        done = list(pool.map(lambda job: html_to_pdf(job[0], job[1], timeout), jobs))
+    if any(d is None for d in done):
+        return None
+    parts = [out for _src, out in jobs]
     if len(parts) == 1:
         with atomic_path(pdf_path) as tmp:
             shutil.copyfile(parts[0], tmp)
