@@ -170,6 +170,24 @@ def flag_summary(findings: pd.DataFrame) -> pd.Series:
     return text.groupby(f["parcel_id"].astype(str)).agg(lambda s: "; ".join(dict.fromkeys(s)))
 
 
+def _readable_list(v):
+    """JSON lists of ``{"parcel_id", "shared_m"}`` (neighbours) as ``id(共边 x 米)、…``; other values unchanged."""
+    if isinstance(v, str) and v.startswith("[{"):
+        try:
+            items = json.loads(v)
+        except ValueError:
+            return v
+        v = items
+    if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+        out = []
+        for x in v:
+            pid = x.get("parcel_id", x.get("id", ""))
+            shared = x.get("shared_m")
+            out.append(f"{pid}(共边 {shared:g} 米)" if isinstance(shared, (int, float)) else str(pid))
+        return "、".join(out)
+    return v
+
+
 def _clean(v):
     if v is None or v is pd.NA:
         return None
@@ -177,8 +195,8 @@ def _clean(v):
         return None
     if isinstance(v, (np.integer,)):
         return int(v)
-    if isinstance(v, (np.floating,)):
-        return float(v)
+    if isinstance(v, (float, np.floating)):
+        return round(float(v), 6)  # no binary noise like 70.00000000000001 in the cells
     if isinstance(v, (np.bool_, bool)):
         return "是" if bool(v) else "否"
     if isinstance(v, pd.Timestamp):
@@ -382,6 +400,11 @@ def _generic(layer: pd.DataFrame, results, ws, lead: dict[str, str] | None = Non
     out, kinds = {}, {}
     for k, v in (lead or {}).items():
         out[k] = v
+    for c in frame.columns:
+        if c in ("status", "part_status", "verdict"):
+            frame[c] = frame[c].map(lambda v: STATUS_LABELS.get(str(v), v) if isinstance(v, str) else v)
+        elif not pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]):
+            frame[c] = frame[c].astype(object).map(_readable_list)
     if "park_id" in frame.columns:
         parks = park_names(results, ws)
         frame["park_id"] = frame["park_id"].map(lambda v: parks.get(str(v), v) if v is not None and not pd.isna(v) else v)
