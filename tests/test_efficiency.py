@@ -292,3 +292,16 @@ def test_zero_area_parcel_is_missing_data_not_a_division():
     ev = res.layer("enterprise_eval")
     row = ev[(ev["uscc"] == E[4]) & (ev["year"] == 2022)].iloc[0]
     assert not row["in_scope"] and pd.isna(row["tax_per_mu"])
+
+
+def test_tenant_on_a_parcel_without_valid_holder_gets_the_parcel():
+    tables = fixture_tables()
+    tables["tenancy"] = pd.DataFrame({"parcel_id": ["P7"], "uscc": [E[3]], "floor_area_m2": [100.0]})
+    res = run_stages(make_ws(fixture_parcels(), tables), ("efficiency",))
+    ev = res.layer("enterprise_eval").set_index(["uscc", "year"])
+    assert ev.loc[(E[3], 2022), "parcel_ids"] == "P7"
+    assert ev.loc[(E[3], 2022), "land_mu"] == pytest.approx(MU["P7"])
+    # and a parcels layer with no owner column at all still joins through the tenancy table
+    bare = fixture_parcels()[["parcel_id", "geometry"]]
+    res = run_stages(make_ws(bare, fixture_tables()), ("efficiency",))
+    assert res.layer("enterprise_eval").set_index(["uscc", "year"]).loc[(E[3], 2022), "parcel_ids"] == "P2"

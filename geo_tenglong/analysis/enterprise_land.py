@@ -179,7 +179,7 @@ def join_land(parcels: pd.DataFrame, enterprises: pd.DataFrame | None, tenancy: 
         issues.append(_issues("invalid_uscc", holder_all[bad].to_numpy(dtype=object), pid_all[bad], "parcels", None,
                               [f"宗地{a}的权利人统一社会信用代码{c}无效(校验位或字符不符),未能关联企业"
                                for a, c in zip(pid_all[bad], holder_all[bad].to_numpy(dtype=object))]))
-    holder_all = holder_all.where(holder_ok).to_numpy(dtype=object)
+    holder_all = np.where(holder_ok, holder_all.to_numpy(dtype=object, na_value=None), None)
     ind = industrial_mask(parcels["land_use_code"] if "land_use_code" in parcels.columns else [None] * n_all,
                           spec.industrial_land_codes)
     pos = np.flatnonzero(ind)                      # industrial parcels, positions in the input
