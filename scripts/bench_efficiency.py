@@ -31,16 +31,16 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import geopandas as gpd  # noqa: E402
-import pandas as pd  # noqa: E402
-import pyproj  # noqa: E402
-import shapely  # noqa: E402
+import geopandas as gpd
+import pandas as pd
+import pyproj
+import shapely
 
-from geo_tenglong.pipeline import base_parcels  # noqa: E402
-from geo_tenglong.results import Results  # noqa: E402
-from geo_tenglong.rules import load_ruleset  # noqa: E402
-from geo_tenglong.uscc import ALPHABET, WEIGHTS  # noqa: E402
-from geo_tenglong.workspace import DATA_ISSUE_COLUMNS, Workspace  # noqa: E402
+from geo_tenglong.pipeline import base_parcels
+from geo_tenglong.results import Results
+from geo_tenglong.rules import load_ruleset
+from geo_tenglong.uscc import ALPHABET, WEIGHTS
+from geo_tenglong.workspace import DATA_ISSUE_COLUMNS, Workspace
 
 X0, Y0 = 40_400_000.0, 3_200_000.0
 
@@ -207,7 +207,7 @@ def main(argv=None) -> int:
     results = Results(info={}, parcels=base_parcels(ws))
     for name, func in (("efficiency (亩均效益评价)", assess_efficiency), ("intensity (用地强度)", assess_intensity),
                        ("reclaim (可腾退低效用地)", assess_reclaim)):
-        out = measure(name, lambda: func(ws, results), rows)
+        out = measure(name, lambda f=func: f(ws, results), rows)
         results.add(name.split()[0], out)
     ev = results.layer("enterprise_eval")
     print()

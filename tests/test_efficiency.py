@@ -11,7 +11,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 from test_efficiency_support import code, ent_rows, make_ws, parcels_frame, run_stages
 
 E = {i: code(i) for i in range(1, 20)}
@@ -281,7 +280,7 @@ def test_apportion_by_floor_area():
 
 
 def test_zero_area_parcel_is_missing_data_not_a_division():
-    from shapely.geometry import LineString, Polygon
+    from shapely.geometry import Polygon
 
     parcels = fixture_parcels()
     x, y = parcels.geometry.iloc[0].bounds[:2]

@@ -182,7 +182,7 @@ def test_class_counts_follow_the_shares(sample):
 
 
 def test_parcel_columns_agree_with_enterprise_eval(sample):
-    ws, res, _ = sample
+    _ws, res, _ = sample
     p = res.parcels
     ev = res.layer("enterprise_eval")
     ey = res.summary["efficiency"]["eval_year"]
@@ -257,7 +257,7 @@ EFFICIENCY_EXPECT = {
 
 
 def test_planted_low_efficiency_cases(sample):
-    ws, res, manifest = sample
+    _ws, res, manifest = sample
     cases = _cases(manifest, "efficiency")
     for case, codes in cases.items():
         if case not in EFFICIENCY_EXPECT:
@@ -281,7 +281,7 @@ def test_planted_low_efficiency_cases(sample):
 
 
 def test_planted_rating_cases(sample):
-    ws, res, manifest = sample
+    _ws, res, manifest = sample
     cases = _cases(manifest, "rating")
     for case, codes in cases.items():
         if not isinstance(codes, list) or case == "project_ids":
@@ -304,7 +304,7 @@ def test_planted_rating_cases(sample):
 
 
 def test_planted_keep_and_housing_parcels(sample):
-    ws, res, manifest = sample
+    _ws, res, manifest = sample
     p = res.parcels.set_index("parcel_id")
     keep = manifest.get("keep") or {}
     for pid in keep.get("class_a_parcels", []):
@@ -393,7 +393,7 @@ def test_floor_area_of_every_parcel_matches_independent_count(sample):
 
 
 def test_planted_faults_are_reported(sample):
-    ws, res, manifest = sample
+    _ws, res, manifest = sample
     faults = manifest.get("faults") or {}
     if not faults:
         pytest.skip("no faults in the manifest")
@@ -418,7 +418,7 @@ def test_planted_faults_are_reported(sample):
 
 
 def test_tenants_share_the_holder_result(sample):
-    ws, res, manifest = sample
+    _ws, res, manifest = sample
     ten = manifest.get("tenancy") or {}
     if not ten.get("tenants"):
         pytest.skip("no tenancy in the manifest")

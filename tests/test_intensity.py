@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import box
-
 from test_efficiency_support import X0, Y0, code, ent_rows, make_ws, parcels_frame, run_stages
 
 M2_PER_MU = 10000.0 / 15.0
@@ -149,7 +148,7 @@ def test_deqing_not_applicable():
 
 
 def test_no_buildings_layer_is_missing_data():
-    parcels, layers, tables = fixture()
+    parcels, _layers, tables = fixture()
     res = run_stages(make_ws(parcels, tables, {}), ("efficiency", "intensity"))
     f = res.findings[res.findings["rule_id"] == "NAT-COVER"]
     assert set(f["status"]) == {"missing_data"}

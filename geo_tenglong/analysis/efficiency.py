@@ -25,8 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .. import units
-from ..findings import (FAIL, MISSING_DATA, NOT_APPLICABLE, PASS, WARN, concat_findings, empty_findings,
-                        make_findings)
+from ..findings import FAIL, MISSING_DATA, NOT_APPLICABLE, PASS, WARN, concat_findings, empty_findings, make_findings
 from ..rules.efficiency import CLASSES, INDICATORS
 from ..stage import StageResult
 from .enterprise_land import JOIN_ISSUE_COLUMNS, join_land, normalise_codes
@@ -545,7 +544,7 @@ def assess_efficiency(ws, results) -> StageResult:
     summary = {
         "eval_year": ey,
         "enterprises": int(ent["uscc"].nunique()),
-        "units_in_scope": int(len(scope)),
+        "units_in_scope": len(scope),
         "enterprises_in_scope": int(ey_rows.loc[ey_rows["in_scope"], "uscc"].nunique()),
         "classes": {k: int((scope["eval_class"] == k).sum()) for k in CLASSES},
         "classes_large": {k: int(((scope["eval_class"] == k) & scope["large"]).sum()) for k in CLASSES},

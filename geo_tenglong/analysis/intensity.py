@@ -377,7 +377,7 @@ def assess_intensity(ws, results) -> StageResult:
         "far_limit": far_limit,
     }, index=pd.Index(pid, name="parcel_id"))
     summary = {"parcels_with_buildings": int((t["buildings"] > 0).sum()),
-               "buildings": int(len(buildings)) if buildings is not None else 0,
+               "buildings": len(buildings) if buildings is not None else 0,
                "coverage_fail": int(sum(((f["rule_id"] == "NAT-COVER") & (f["status"] == FAIL)).sum() for f in findings)),
                "county_far": round(float(t["floor_area_m2"][industrial].sum() / max(t["land_m2"][industrial].sum(), 1e-9)), 4)}
     return StageResult(findings=concat_findings(findings) if findings else empty_findings(), parcel_columns=cols,
