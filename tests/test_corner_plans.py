@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from conftest import ZONE40, box, write_workspace
 
 from geo_tenglong.analysis.corner_plans import assess_corner_plans
@@ -52,6 +53,8 @@ PLANS = {
     "R08": ("P1", box(100, 0, 120, 100), 20000.0, 9000.0),
     # no plot requested
     "R09": ("P1", None, 9000.0, 1000.0),
+    # two plots together (500 + 500 m² = 10 %), the second 10 m west of P1: not adjacent
+    "R11": ("P1", shapely.MultiPolygon([box(0, 100, 50, 110), box(-20, 0, -10, 50)]), 11520.0, 3000.0),
     # a parcel that does not exist (share 1000/20000 = 5 % cannot carry (c) without the FAR)
     "R10": ("331023101001GB09999", box(0, -20, 100, 0), 20000.0, 1000.0),
 }
@@ -200,3 +203,12 @@ def test_deqing_reports_not_applicable(tmp_path):
     assert set(f["status"]) == {NOT_APPLICABLE}
     assert (f["parcel_id"] == "R01").sum() == 4
     assert np.all(f.loc[f["parcel_id"] == "R01", "message"].str.contains("本县规则集无此条款"))
+
+
+def test_several_plots_count_together_and_each_must_be_adjacent(results):
+    b = _f(results, "R11", "b_share")
+    assert b["status"] == PASS and b["value"] == pytest.approx(10.0)  # (500 + 500) / 10000
+    a = _f(results, "R11", "a")
+    assert a["status"] == FAIL and a["value"] == pytest.approx(50.0) and "不相邻" in a["message"]
+    t = results.layers["corner_plan_checks"].set_index("renovation_id")
+    assert t.loc["R11", "plot_count"] == 2 and t.loc["R11", "requested_area_m2"] == 1000.0
