@@ -29,7 +29,7 @@ def main(argv=None) -> int:
 
     from geo_tenglong.pipeline import analyse
     from geo_tenglong.report.onepager import write_onepager
-    from geo_tenglong.report.parcel_report import flagged_parcels, write_parcel_reports
+    from geo_tenglong.report.parcel_report import ATLAS_FILE, flagged_parcels, write_parcel_reports
     from geo_tenglong.report.pdf import find_chromium
     from geo_tenglong.report.workbook import write_workbook
     from geo_tenglong.workspace import load_workspace
@@ -60,6 +60,12 @@ def main(argv=None) -> int:
             if args.split:
                 rows.append(("  reports: split into per-parcel PDFs", timings.get("split", float("nan")), ""))
         size = sum(p.stat().st_size for p in written if p.exists()) / 1e6
+        atlas = out / "reports" / ATLAS_FILE
+        if atlas.is_file():
+            from pypdf import PdfReader
+
+            rows.append(("  atlas", float("nan"), f"{len(PdfReader(str(atlas)).pages)} pages, "
+                                                 f"{atlas.stat().st_size / 1e6:.1f} MB"))
         rows.append((f"reports for {len(ids)} flagged parcels", total, f"{len(written)} files, {size:.1f} MB"))
         t = time.perf_counter()
         write_onepager(results, out, None, ws, pdf=pdf)
