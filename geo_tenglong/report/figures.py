@@ -269,7 +269,7 @@ def progress_chart(labels, progress, statuses=None, width_in: float = 4.2, heigh
 def bar_chart(labels, values, title: str = "", unit: str = "", colors=None, horizontal: bool = True,
               width_in: float = 4.2, height_in: float | None = None, dpi: int = 130) -> bytes:
     """A labelled bar chart (horizontal by default) with the values printed on the bars."""
-    labels = [str(v) for v in labels]
+    labels = [str(v) if len(str(v)) <= 8 else str(v)[:7] + "…" for v in labels]  # long park names
     values = np.asarray(values, dtype=float)
     height_in = height_in or (max(1.4, 0.3 * len(labels) + 0.7) if horizontal else 2.2)
     with _rc():
@@ -282,7 +282,7 @@ def bar_chart(labels, values, title: str = "", unit: str = "", colors=None, hori
             ax.set_yticks(y, labels, fontsize=8)
             for yi, v in zip(y, values):
                 ax.text(v, yi, f" {v:,.1f}", va="center", fontsize=7)
-            ax.set_xlim(0, (values.max() if len(values) else 1) * 1.25 or 1)
+            ax.set_xlim(0, (values.max() if len(values) else 1) * 1.45 or 1)
             if unit:
                 ax.set_xlabel(unit, fontsize=8)
         else:

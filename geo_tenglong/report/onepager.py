@@ -23,7 +23,7 @@ __all__ = ["ONEPAGER_FILE", "onepager_context", "render_onepager", "write_onepag
 
 #: Base name of the one-pager (``.html`` and ``.pdf``) in the output folder.
 ONEPAGER_FILE = "一页纸汇报"
-_TOP_N = 10
+_TOP_N = 8
 
 
 def _reclaim_by_area(results, ws) -> tuple[pd.Series, pd.Series]:
