@@ -59,6 +59,13 @@ The generator picks parcels and enterprises for every case the analyses must tel
   negative value, a ``待定`` date, a name with markup, enterprises without land, parcels
   without an enterprise, buildings without a parcel_id.
 
+Ordinary enterprises and plants are realistic, so that a flagged parcel is the exception: 规上
+亩均税收 about 25 万元/亩 county-wide (德清 about 35), low-efficiency enterprises (≤ 5 万元/亩) about
+6 % of those evaluated (德清 about 10 %), 行政办公/生活服务 within 7 % of the floor area on about 95 %
+of plants, 建筑系数 ≥ 30 % on nearly all completed plants (``enterprise_rows``, ``modest_admin``).
+Those changes draw nothing more from the main random stream (a second stream sizes the offices),
+so every planted case keeps its parcel, enterprise and value.
+
 Values sit exactly where thresholds bite: tax set so that ``tax / (planar area / (10000/15))`` is
 exactly 10.0 or 5.0 in floating point (the parcel is chosen so a 16-digit tax allows it); plots and
 split parts of exact area come from an exact half-plane clip and bisection (overlays may snap).
@@ -164,6 +171,7 @@ class Profile:
     guishang: int = 380                 # 规上 enterprises among the ordinary landholders
     tenant_hosts: int = 60              # parcels hosting tenants (一地多企)
     landless: int = 40                  # enterprises with no land at all
+    sales_per_mu: tuple[float, float] = (330.0, 300.0)   # median 营业收入 per 亩 (万元), 规上 / 规下
 
 
 TT_TOWNS = {"始丰街道": "101", "赤城街道": "102", "福溪街道": "103", "坦头镇": "104", "平桥镇": "105",
@@ -255,6 +263,7 @@ DEQING = Profile(
                 "计算机、通信和其他电子设备制造业", "橡胶和塑料制品业", "地理信息产业"),
     name_prefixes=("浙江", "德清县", "湖州", "德清"),
     supply_threshold=0.50, guishang=210, tenant_hosts=35, landless=25,
+    sales_per_mu=(480.0, 400.0),      # 德清 is richer: 规上 亩均税收 about 36 against its target 39.8
 )
 
 PROFILES = {"tiantai": TIANTAI, "deqing": DEQING}
@@ -1215,6 +1224,7 @@ class Enterprise:
     tpm: tuple | None = None        # planted 亩均税收 (2021, 2022)
     revenue: tuple | None = None    # planted 营业收入 (2021, 2022)
     quality: str = "ordinary"       # good / bad / ordinary: drives the other indicators
+    draw_scale: str | None = None   # the scale the first version gave (it decides which draws are made)
     rows: dict = field(default_factory=dict)
 
     @property
@@ -1246,32 +1256,60 @@ def has_exact_tax(tpms, area_m2: float) -> bool:
     return all(exact_tax(t, area_m2) / land_mu == t for t in tpms)
 
 
-def enterprise_rows(rng, e: Enterprise) -> dict:
-    """The 2021 and 2022 figures of one enterprise (万元, 人, 吨标准煤, 吨)."""
+def enterprise_rows(rng, e: Enterprise, sales: tuple[float, float] = (330.0, 300.0)) -> dict:
+    """The 2021 and 2022 figures of one enterprise (万元, 人, 吨标准煤, 吨).
+
+    Every call draws the same random numbers in the same order as the first version of this
+    generator (so every later pick — data faults, contract date forms, 界址点 files — stays put);
+    only the mapping of the draws to figures changed. Planted enterprises (``e.role``) keep the
+    first mapping. The others follow the realistic one, calibrated on 天台's 2022 亩均评价 and its
+    targets: 规上 亩均税收 about 25 万元/亩 county-wide, 亩均增加值 about 140, 全员劳动生产率 about 24
+    万元/人; 规下 enterprises mostly pay 6–20 万元/亩, so that low-efficiency enterprises (≤ 5 万元/亩)
+    are a minority, concentrated among 规下 enterprises holding much land for their turnover (a
+    规下 enterprise's 营业收入 stays under 2000 万元). Sales per 亩 rise mildly with the land held
+    (larger plants are the more productive ones), so the lowest-rated (class D) enterprises are
+    mostly small ones.
+    """
     land_mu = max(e.land_m2 / M2_PER_MU, 0.0)
     if e.tenant_m2 and not land_mu:
         land_mu = e.tenant_m2 / 0.8 / M2_PER_MU       # nominal: floor area at FAR 0.8
+    legacy = bool(e.role) and e.role not in ("tenant", "landless")
     rows = {}
+    z = rng.normal(0.0, 1.0)              # sales per 亩
+    u_rate = rng.uniform(0.0, 1.0)        # tax / revenue
     if e.scale == "规上":
-        rev_per_mu = math.exp(rng.normal(math.log(380), 0.7))
+        if legacy:
+            rev_per_mu = math.exp(math.log(380) + 0.7 * z)
+            rate = 0.02 + (0.07 - 0.02) * u_rate
+        else:
+            rev_per_mu = math.exp(math.log(sales[0]) + 0.5 * z + 0.4 * math.log(max(land_mu, 3) / 20))
+            rate = 0.03 + 0.035 * u_rate
         rev0 = float(np.clip(rev_per_mu * max(land_mu, 3), 2000, 200000)) if e.revenue is None else None
-        rate = rng.uniform(0.02, 0.07)
     else:
-        rev_per_mu = math.exp(rng.normal(math.log(110), 0.6))
+        if legacy:
+            rev_per_mu = math.exp(math.log(110) + 0.6 * z)
+            rate = 0.015 + (0.05 - 0.015) * u_rate
+        else:
+            rev_per_mu = math.exp(math.log(sales[1]) + 0.45 * z + 0.7 * math.log(max(land_mu, 2) / 6))
+            rate = 0.028 + 0.03 * u_rate
         rev0 = float(np.clip(rev_per_mu * max(land_mu, 2), 60, 1950)) if e.revenue is None else None
-        rate = rng.uniform(0.015, 0.05)
     growth = rng.normal(1.05, 0.09)
-    va_ratio = {"good": 0.32, "bad": 0.09}.get(e.quality, rng.uniform(0.16, 0.3))
-    energy_per_va = {"good": 0.04, "bad": 0.9}.get(e.quality, math.exp(rng.normal(math.log(0.18), 0.6)))
-    productivity = {"good": 45.0, "bad": 8.0}.get(e.quality, rng.uniform(12, 40))
-    rd_ratio = {"good": 0.045, "bad": 0.002}.get(e.quality, rng.uniform(0.0, 0.04) if e.scale == "规上" else rng.uniform(0, 0.015))
+    u_va = rng.uniform(0.0, 1.0)
+    va_ratio = {"good": 0.32, "bad": 0.09}.get(e.quality, (0.16 + (0.3 - 0.16) * u_va) if legacy else (0.19 + 0.13 * u_va))
+    z_energy = rng.normal(0.0, 1.0)
+    energy_per_va = {"good": 0.04, "bad": 0.9}.get(e.quality, math.exp(math.log(0.18) + 0.6 * z_energy))
+    u_prod = rng.uniform(0.0, 1.0)
+    productivity = {"good": 45.0, "bad": 8.0}.get(e.quality, (12 + (40 - 12) * u_prod) if legacy else (14 + 26 * u_prod))
+    u_rd = rng.uniform(0.0, 1.0)
+    rd_ratio = {"good": 0.045, "bad": 0.002}.get(e.quality, (0.04 if e.scale == "规上" else 0.015) * u_rd)
     for k, year in enumerate((2021, 2022)):
         if e.revenue is not None:
             revenue = float(e.revenue[k])
         else:
             revenue = round(rev0 * (growth if k else 1.0) * rng.normal(1, 0.02), 2)
+            floor = 2000.0 + rng.uniform(10, 300) if (e.draw_scale or e.scale) == "规上" else None
             if e.scale == "规上":
-                revenue = max(revenue, 2000.0 + rng.uniform(10, 300))
+                revenue = max(revenue, floor if floor is not None else 2000.0 + 10 + 290 * u_rd)
             else:
                 revenue = min(revenue, 1990.0)
         if e.tpm is not None:
@@ -1604,8 +1642,15 @@ def make_enterprises(county: County) -> None:
     # 规上: the larger landholders
     ordinary = [e for e in ents if not e.role]
     n_big = prof.guishang - sum(1 for e in ents if e.role and e.scale == "规上")
-    score = np.array([e.land_m2 for e in ordinary]) * np.exp(rng.normal(0, 0.6, len(ordinary)))
-    for k in np.argsort(-score)[:n_big]:
+    # (the draw is the first version's; a narrower spread makes 规上 the larger landholders, as
+    # revenue follows land: few 规下 enterprises hold much land)
+    noise = rng.normal(0, 1.0, len(ordinary))
+    land = np.array([e.land_m2 for e in ordinary])
+    for e in ordinary:
+        e.draw_scale = "规下"
+    for k in np.argsort(-land * np.exp(0.6 * noise))[:n_big]:
+        ordinary[int(k)].draw_scale = "规上"          # the first version's pick: it decides the draws
+    for k in np.argsort(-land * np.exp(0.1 * noise))[:n_big]:
         ordinary[int(k)].scale = "规上"
     # tenants (一地多企) on completed, ordinary parcels
     hosts = [p for p in county.parcels if p.attrs.get("status") == "已竣工投产" and not p.role
@@ -1716,6 +1761,60 @@ def buildings_for(rng, p: ParcelRec, poly=None, uses=None, tall=False, admin_hea
     return out
 
 
+ADMIN_USES = ("行政办公", "生活服务")
+# planted parcels whose buildings stay as first laid out (their floor areas are part of a case)
+PLAIN_ADMIN_ROLES = ("housing", "keep", "renovation", "renovation_plots", "idle", "split")
+
+
+def modest_admin(rng, p: ParcelRec, bs: list) -> None:
+    """Shrink the 行政办公/生活服务 buildings of an ordinary parcel to a realistic share.
+
+    The layout gives the office the last (smallest) footprint of the row and 3–6 storeys, which
+    alone would put most plants far over NAT-ADMIN's 7 % of floor area. Plants are built to the
+    rule: most keep the office and dormitories at 2.5–6.8 % of the floor area, about one in
+    twenty at 7.5–13 %. The office footprint shrinks about its centre (inside the original one);
+    a small office keeps at least two storeys. The other buildings grow about their centres by
+    what the office gave up — and small plants up to a 建筑系数 of about 33–45 % — staying 2 m
+    inside the parcel and 3 m from each other. ``rng`` is a stream of its own: the main stream,
+    and so every later pick, is untouched."""
+    u_over, u_share, u_cover = rng.random(), rng.random(), rng.random()
+    admin = [b for b in bs if b["use"] in ADMIN_USES]
+    others = [b for b in bs if b["use"] not in ADMIN_USES]
+    if not others:
+        return
+    share = 0.075 + 0.055 * u_share if u_over < 0.05 else 0.025 + 0.043 * u_share
+    have = sum(floor_area(b) for b in admin)
+    other = sum(floor_area(b) for b in others)
+    f = min(1.0, share * other / (1 - share) / have) if have > 0 else 1.0
+    admin_fp = sum(b["geom"].area for b in admin)
+    # grow the others first: back what the office gives up, or to the plant's 建筑系数 (one
+    # plant in twenty is left as laid out)
+    other_fp = sum(b["geom"].area for b in others)
+    cover = 0.0 if u_cover < 0.05 else 0.33 + 0.12 * (u_cover - 0.05) / 0.95
+    gain = max(admin_fp * (1 - f), cover * p.area - other_fp - admin_fp * f)
+    if gain <= 0 or other_fp <= 0:
+        return
+    g = min(1.45, math.sqrt(1 + gain / other_fp))
+    inner = p.geom.buffer(-2.0, join_style="mitre")
+    for b in others:
+        rest = [c["geom"] for c in bs if c is not b]
+        room = inner.difference(shapely.union_all(rest).buffer(3.0, join_style="mitre")) if rest else inner
+        grown = largest_polygon(shapely.affinity.scale(b["geom"], g, g, origin=b["geom"].centroid).intersection(room))
+        if grown is not None and grown.area > b["geom"].area:
+            b["geom"] = snap(shapely.simplify(grown, 0.01))
+    other = sum(floor_area(b) for b in others)
+    f = min(1.0, share * other / (1 - share) / have) if have > 0 else 1.0
+    for b in admin if f < 1.0 else ():
+        area = b["geom"].area * f
+        if area < 150 and b["floors"] > 2:
+            area *= b["floors"] / 2
+            sh = b["storey_height_m"]
+            b.update(floors=2, height_m=round(2 * sh + 0.9, 1))
+        k = math.sqrt(min(1.0, area / b["geom"].area))
+        g_ = shapely.affinity.scale(b["geom"], k, k, origin=b["geom"].centroid)
+        b["geom"] = snap(largest_polygon(g_.intersection(b["geom"])))
+
+
 def set_completion(rng, bs: list, a: dict) -> None:
     """completed / completed_year from the parcel's status and dates."""
     start = a.get("term_start") or D(2015, 1, 1)
@@ -1764,6 +1863,8 @@ def make_buildings(county: County) -> None:
                           for g in footprints(rng, part, 3.0, 0.5)[:1]]
         else:
             bs = buildings_for(rng, p, tall=id(p) in tall_set, admin_heavy=id(p) in admin_set)
+            if p.role not in PLAIN_ADMIN_ROLES and id(p) not in admin_set:
+                modest_admin(county.rng_admin, p, bs)
             if id(p) in tall_set and bs:
                 county.tall.append(bs[0])
             if id(p) in admin_set and any(b["use"] == "行政办公" for b in bs):
@@ -2240,7 +2341,7 @@ def enterprise_table(county: County) -> tuple[list[list], dict]:
     """Rows of enterprises.xlsx (2021 then 2022) with the planted data faults; returns the faults."""
     rng = county.rng
     for e in county.enterprises:
-        e.rows = enterprise_rows(rng, e)
+        e.rows = enterprise_rows(rng, e, county.profile.sales_per_mu)
     plain = [e for e in county.enterprises if not e.role and e.parcels and len(e.parcels) == 1
              and e.parcels[0].attrs["status"] == "已竣工投产"]
     pick = [plain[int(k)] for k in rng.choice(len(plain), 5, replace=False)]
@@ -2719,6 +2820,7 @@ def build_county(profile: Profile) -> County:
     """Everything but the writing."""
     rng = np.random.default_rng(profile.seed)
     county = County(profile, rng, build_layout(rng, profile))
+    county.rng_admin = np.random.default_rng([profile.seed, 1])     # admin building sizes only
     quads = plant_quadrant_block(county)
     plant_enclave(county)
     plant_gaps(county)

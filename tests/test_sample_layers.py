@@ -467,3 +467,83 @@ def test_jzd_reproduces_parcels(parcels, manifest):
     assert any(p.interiors for p in plots.values())
     for pid, poly in plots.items():
         assert poly.symmetric_difference(geo[pid]).area < 1e-6, pid
+
+
+# -- realism: the campaign's figures are meaningful ------------------------------------------------
+#
+# Computed here from the files alone (not with the package's analyses): each enterprise's land is
+# the parcels it holds (tenants and pooling left out), floor area counts a storey over 8 m twice
+# and 构筑物/堆场 not at all, and buildings without a parcel_id go to the parcel holding them.
+
+def realism_figures(folder: Path, gpkg: str) -> dict:
+    parcels = gpd.read_file(folder / gpkg, layer="parcels")
+    buildings = gpd.read_file(folder / gpkg, layer="buildings")
+    ent = pd.read_excel(folder / "enterprises.xlsx", dtype={"统一社会信用代码": str})
+    land = parcels.assign(mu=parcels.area / M2_PER_MU).groupby("owner_uscc")["mu"].sum()
+    e = ent[ent["年度"] == 2022].drop_duplicates("统一社会信用代码").set_index("统一社会信用代码")
+    e = e.join(land.rename("mu"), how="inner")
+    e = e[(e["规模"] == "规上") | (e["mu"] >= 3)]                 # the 亩均评价 scope
+    tax_per_mu = e["税收实际贡献(万元)"] / e["mu"]
+    big = e[e["规模"] == "规上"]
+    out = {"enterprises": len(e), "low_share": float((tax_per_mu <= 5 + 1e-9).mean()),
+           "tax_per_mu": big["税收实际贡献(万元)"].sum() / big["mu"].sum(),
+           "va_per_mu": big["工业增加值(万元)"].sum() / big["mu"].sum(),
+           "productivity": big["工业增加值(万元)"].sum() / big["年平均职工人数"].replace(0, np.nan).sum()}
+    b = buildings[buildings["completed"].astype(bool)].copy()
+    pts = gpd.GeoDataFrame(geometry=b.geometry.representative_point(), crs=b.crs)
+    at = gpd.sjoin(pts, parcels[["parcel_id", "geometry"]], predicate="within", how="left")["parcel_id"]
+    b["pid"] = b["parcel_id"].fillna(at.groupby(level=0).first())
+    fa = b.area * b["floors"].where(b["floors"] > 0, 1)
+    fa = fa.where(~((b["floors"] == 1) & (b["storey_height_m"] > 8)), 2 * fa)
+    b["fa"] = fa.where(~b["use"].isin(["构筑物", "堆场"]), 0.0)
+    b["admin_fa"] = b["fa"].where(b["use"].isin(["行政办公", "生活服务"]), 0.0)
+    b["fp"] = b.area
+    per = b.groupby("pid")[["fa", "admin_fa", "fp"]].sum()
+    done = parcels[parcels["status"].isin(["已竣工投产", "停产"])].set_index("parcel_id")
+    built = per[per.index.isin(done.index) & (per["fa"] > 0)]
+    out["admin_over_7pct"] = float((built["admin_fa"] / built["fa"] > 0.07).mean())
+    coverage = (per["fp"].reindex(done.index).fillna(0.0) / done.area)
+    out["coverage_under_30pct"] = float((coverage < 0.30).mean())
+    return out
+
+
+@pytest.fixture(scope="module")
+def realism():
+    return realism_figures(LAYERS, "tiantai.gpkg")
+
+
+def test_low_efficiency_enterprises_are_a_minority(realism):
+    """天台 2022: low-efficiency (≤ 5 万元/亩) enterprises a minority, not half the county."""
+    assert 1100 <= realism["enterprises"] <= 1300
+    assert 0.04 <= realism["low_share"] <= 0.11
+
+
+def test_county_efficiency_near_the_targets(realism):
+    """规上 亩均税收 near TT-T1's 25, 亩均增加值 within reach of TT-T2's 150, productivity near TT-T3's 23."""
+    assert 20 <= realism["tax_per_mu"] <= 30
+    assert 110 <= realism["va_per_mu"] <= 170
+    assert 18 <= realism["productivity"] <= 32
+
+
+def test_admin_buildings_mostly_within_7pct(realism, manifest, parcels, buildings):
+    """Most plants keep 行政办公/生活服务 within NAT-ADMIN's 7 %; the planted cases stay over it."""
+    assert 0.02 <= realism["admin_over_7pct"] <= 0.09
+    b = buildings[buildings["parcel_id"].isin(manifest["intensity"]["admin_share_over_7pct"])]
+    assert len(manifest["intensity"]["admin_share_over_7pct"]) >= 5
+    fa = b.area * b["floors"].where(b["floors"] > 0, 1)
+    share = fa.where(b["use"].isin(["行政办公", "生活服务"]), 0.0).groupby(b["parcel_id"]).sum() / fa.groupby(b["parcel_id"]).sum()
+    assert (share > 0.07).all()
+
+
+def test_completed_plants_mostly_meet_the_coverage_rule(realism):
+    """NAT-COVER: 建筑系数 ≥ 30 % for most completed plants (small plots with wide setbacks fail)."""
+    assert realism["coverage_under_30pct"] <= 0.16
+
+
+@pytest.mark.skipif(not (DEQING / "manifest.json").exists(), reason="layers/deqing not generated")
+def test_deqing_figures_are_realistic():
+    f = realism_figures(DEQING, "deqing.gpkg")
+    assert 0.03 <= f["low_share"] <= 0.13
+    assert 20 <= f["tax_per_mu"] <= 45
+    assert 0.02 <= f["admin_over_7pct"] <= 0.10
+    assert f["coverage_under_30pct"] <= 0.16
