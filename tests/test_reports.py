@@ -140,3 +140,14 @@ def test_atlas_printed_in_chunks_keeps_one_outline_entry_per_parcel(tmp_path, mo
     assert {f"{i}.pdf" for i in ids} <= {p.name for p in written}
     index = (tmp_path / INDEX_FILE).read_text(encoding="utf-8")
     assert index.count(f"{ATLAS_FILE}#page=") == 3
+
+
+def test_share_thresholds_given_as_ratios_are_compared_in_percent():
+    from geo_tenglong.findings import concat_findings, make_findings
+
+    res = make_results()
+    res.findings = concat_findings([res.findings[res.findings.rule_id != "NAT-COVER"],
+                                    make_findings([IDS[0]], "NAT-COVER", "x", "fail", 0.22, 0.3, "", "建筑系数不足")])
+    _html, pages = render_reports_html(res, [IDS[0]], make_ws())
+    cover = [r for r in pages[0]["indicators"] if r["label"] == "建筑系数"][0]
+    assert cover["value"] == "22.00" and cover["target"] == "≥30" and cover["note"] == "未达要求"

@@ -328,8 +328,13 @@ def _indicators(ctx: _Context, row, findings: pd.DataFrame) -> list[dict]:
         return f"{op}{_num(t['target'])}", t
 
     def threshold_of(rule_ids):
+        """A share's threshold in % (findings may state it as a ratio, e.g. 0.3, or in %)."""
         hit = findings[findings["rule_id"].isin(rule_ids) & findings["threshold"].notna()]
-        return None if not len(hit) else float(hit["threshold"].iloc[0])
+        if not len(hit):
+            return None
+        thr = float(hit["threshold"].iloc[0])
+        unit = "" if _missing(hit["unit"].iloc[0]) else str(hit["unit"].iloc[0])
+        return thr if "%" in unit or thr > 1.0 else thr * 100
 
     def add(label, unit, value, bench=None, target_text="—", higher_is_better=True, limit=None, digits=2):
         note, css = "—", "muted"
@@ -462,8 +467,11 @@ def template_env() -> jinja2.Environment:
                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def _css() -> str:
-    return (_TEMPLATES / "report.css").read_text(encoding="utf-8")
+def _css(atlas: bool = False) -> str:
+    css = (_TEMPLATES / "report.css").read_text(encoding="utf-8")
+    if atlas:  # printed in chunks: page counters would restart in each, so the atlas has none
+        css = re.sub(r"@bottom-right\s*\{[^}]*\}", "", css)
+    return css
 
 
 def flagged_parcels(results) -> list[str]:
@@ -568,7 +576,8 @@ def write_parcel_reports(results, parcel_ids: Iterable[str], reports_dir: str | 
     timings["pages"] = time.perf_counter() - clock
     if pdf:
         title = f"{ctx.info.get('county', '')}宗地报告图集"
-        chunks = (tpl.render(pages=pages[k:k + ATLAS_CHUNK], info=ctx.info, css=css, title=title)
+        atlas_css = _css(atlas=True)
+        chunks = (tpl.render(pages=pages[k:k + ATLAS_CHUNK], info=ctx.info, css=atlas_css, title=title)
                   for k in range(0, len(pages), ATLAS_CHUNK))
         with tempfile.TemporaryDirectory(prefix="geo-tenglong-atlas-") as tmp:
             atlas_pdf = (reports_dir / ATLAS_FILE) if atlas else Path(tmp) / "atlas.pdf"
