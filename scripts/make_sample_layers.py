@@ -1225,6 +1225,8 @@ class Enterprise:
     revenue: tuple | None = None    # planted 营业收入 (2021, 2022)
     quality: str = "ordinary"       # good / bad / ordinary: drives the other indicators
     draw_scale: str | None = None   # the scale the first version gave (it decides which draws are made)
+    legacy: bool = False            # figures mapped as in the first version (owners of planted plans)
+    fixed_tpm: tuple | None = None  # 亩均税收 set after the draws (a plan owner's class)
     rows: dict = field(default_factory=dict)
 
     @property
@@ -1273,7 +1275,7 @@ def enterprise_rows(rng, e: Enterprise, sales: tuple[float, float] = (330.0, 300
     land_mu = max(e.land_m2 / M2_PER_MU, 0.0)
     if e.tenant_m2 and not land_mu:
         land_mu = e.tenant_m2 / 0.8 / M2_PER_MU       # nominal: floor area at FAR 0.8
-    legacy = bool(e.role) and e.role not in ("tenant", "landless")
+    legacy = (bool(e.role) and e.role not in ("tenant", "landless")) or e.legacy
     rows = {}
     z = rng.normal(0.0, 1.0)              # sales per 亩
     u_rate = rng.uniform(0.0, 1.0)        # tax / revenue
@@ -1316,6 +1318,8 @@ def enterprise_rows(rng, e: Enterprise, sales: tuple[float, float] = (330.0, 300
             tax = exact_tax(e.tpm[k], e.land_m2)
         else:
             tax = round(revenue * rate * rng.normal(1, 0.05), 2)
+            if e.fixed_tpm is not None:
+                tax = round(e.fixed_tpm[k] * land_mu, 2)
         va = round(revenue * va_ratio * rng.normal(1, 0.03), 2)
         employees = max(3, int(round(va / productivity)))
         energy = round(va * energy_per_va * rng.normal(1, 0.05), 2)
@@ -1842,10 +1846,12 @@ def make_buildings(county: County) -> None:
     bs_all = []
     split_parcels = {id(sp["parcel"]): sid for sid, sp in county.splits.items()}
     county.tall, county.admin_heavy = [], []
+    county.admin_set = set()
     outside_noplan = [p for p in county.parcels if not p.park_id and not p.attrs["plan_conditions"]
                       and p.attrs["status"] == "已竣工投产" and not p.role and p.area > 4 * M2_PER_MU]
     tall_set = {id(outside_noplan[int(k)]) for k in rng.choice(len(outside_noplan), 6, replace=False)}
     admin_set = {id(p) for p in county.parcels[::97] if not p.role and p.attrs["status"] == "已竣工投产"}
+    county.admin_set = admin_set
     for p in county.parcels:
         a = p.attrs
         if a["status"] == "未动工" or a.get("vacant"):
@@ -1863,8 +1869,6 @@ def make_buildings(county: County) -> None:
                           for g in footprints(rng, part, 3.0, 0.5)[:1]]
         else:
             bs = buildings_for(rng, p, tall=id(p) in tall_set, admin_heavy=id(p) in admin_set)
-            if p.role not in PLAIN_ADMIN_ROLES and id(p) not in admin_set:
-                modest_admin(county.rng_admin, p, bs)
             if id(p) in tall_set and bs:
                 county.tall.append(bs[0])
             if id(p) in admin_set and any(b["use"] == "行政办公" for b in bs):
@@ -1876,6 +1880,20 @@ def make_buildings(county: County) -> None:
         b["building_id"] = f"JZ{k + 1:06d}"
         b["parcel_id"] = b["parcel"].attrs["parcel_id"] if k % 53 else None
     county.buildings = bs_all
+
+
+def realistic_buildings(county: County) -> None:
+    """``modest_admin`` on every plant but the planted ones, the admin-share cases and the sites of
+    零增地技改 plans (run after the plans, whose floor areas are taken from the buildings as first
+    laid out, so the TT-VERT and TT-CORNER cases keep their numbers)."""
+    by = {}
+    for b in county.buildings:
+        by.setdefault(id(b["parcel"]), []).append(b)
+    skip = set(county.admin_set) | {id(r["parcel"]) for r in county.renovations}
+    for p in county.parcels:
+        bs = by.get(id(p))
+        if bs and p.role not in PLAIN_ADMIN_ROLES and id(p) not in skip and p.role != "idle":
+            modest_admin(county.rng_admin, p, bs)
 
 
 def split_buildings(county: County, p: ParcelRec, sid: str) -> list:
@@ -2026,6 +2044,12 @@ def make_renovations(county: County) -> None:
                          accepted=False, equipment_investment=800.0, total_investment=1500.0, leased_plant_m2=0.0,
                          geometry=shapely.MultiPolygon(), key=key))
     county.renovations = rows
+    for r in rows:          # the TT-TECH / TT-VERT cases rest on their owners' classes: first mapping
+        owner = r["parcel"].attrs.get("owner")
+        if owner is not None:
+            owner.legacy = True
+            if r["renovation_id"] == "R11" and owner.scale == "规下":
+                owner.fixed_tpm = (11.5, 12.0)    # a class-B 规下 enterprise (the tier-1 uplift needs A/B)
 
 
 def make_projects(county: County) -> None:
@@ -2836,6 +2860,7 @@ def build_county(profile: Profile) -> County:
     make_contracts(county)
     make_tenancy_floor_areas(county)
     make_renovations(county)
+    realistic_buildings(county)
     make_projects(county)
     make_proposals(county)
     return county
