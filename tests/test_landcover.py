@@ -11,7 +11,6 @@ from rasterio.transform import from_origin
 from shapely.affinity import rotate
 from shapely.geometry import Polygon, box
 
-from geo_tenglong.analysis import landcover
 from geo_tenglong.analysis.landcover import COVER_CLASSES, footprint_share, zonal_shares
 
 CLASSES = {1: "built", 2: "bare", 3: "vegetation", 4: "water"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import unicodedata
 
 import re
-from pathlib import Path
 
 import pytest
 from shapely.geometry import Polygon, box
@@ -16,7 +15,7 @@ from geo_tenglong.report.parcel_report import (ATLAS_FILE, INDEX_FILE, corner_ta
                                                write_parcel_reports)
 from geo_tenglong.report.pdf import find_chromium, pdf_fonts
 
-from test_reports_fixture import EVIL, IDS, make_results, make_ws
+from test_reports_fixture import IDS, make_results, make_ws
 
 needs_chromium = pytest.mark.skipif(find_chromium() is None, reason="no Chromium: PDFs are skipped")
 

@@ -11,7 +11,7 @@ from geo_tenglong.cli import main
 from geo_tenglong.report.onepager import ONEPAGER_FILE, onepager_context, render_onepager, write_onepager
 from geo_tenglong.report.pdf import find_chromium, pdf_fonts
 
-from test_reports_fixture import EVIL, IDS, make_results, make_ws
+from test_reports_fixture import IDS, make_results, make_ws
 
 
 def test_onepager_figures_and_escaping():

@@ -6,27 +6,13 @@ one-line reason naming the file and the row, feature or key.
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from .. import __version__
-from ..errors import GeoTenglongError
-from .options import EXIT_BAD_INPUT
+from .options import ErrorExitGroup
 
 
-class _Group(click.Group):
-    """A click group that turns the project's errors into one line on stderr and exit code 2."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except GeoTenglongError as exc:
-            click.echo(f"geo-tenglong: error: {exc}", err=True)
-            sys.exit(EXIT_BAD_INPUT)
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ErrorExitGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="geo-tenglong")
 def main():
     """geo-tenglong — 腾笼换鸟 land analysis for county planning bureaus.
@@ -37,12 +23,12 @@ def main():
     """
 
 
-from .check import check_merge_cmd, check_split_cmd  # noqa: E402
-from .coords import coords  # noqa: E402
-from .map import map_cmd  # noqa: E402
-from .report import report_cmd  # noqa: E402
-from .run import run_cmd  # noqa: E402
-from .ruleset import ruleset_group  # noqa: E402
+from .check import check_merge_cmd, check_split_cmd
+from .coords import coords
+from .map import map_cmd
+from .report import report_cmd
+from .ruleset import ruleset_group
+from .run import run_cmd
 
 main.add_command(run_cmd)
 main.add_command(ruleset_group)

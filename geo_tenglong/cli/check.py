@@ -131,8 +131,7 @@ def format_table(findings: pd.DataFrame, proposal_id: str) -> list[str]:
     for _, r in sub.iterrows():
         message = str(r["message"])
         prefix = f"{r['condition']}: "
-        if message.startswith(prefix):
-            message = message[len(prefix):]
+        message = message.removeprefix(prefix)
         body.append((str(r["condition"]), STATUS_LABELS.get(r["status"], r["status"]), _value(r),
                      "" if pd.isna(r["limit"]) else str(r["limit"]), f"{message} [{r['rule_id']} {r['clause']}]".strip()))
     widths = [max(_width(x[i]) for x in [HEADER, *body]) for i in range(4)]

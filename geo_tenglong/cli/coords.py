@@ -13,27 +13,15 @@ from pathlib import Path
 
 import click
 
-from ..errors import GeoTenglongError, InputError
-from .options import EXIT_BAD_INPUT, EXIT_PARTIAL
+from ..errors import InputError
+from .options import EXIT_PARTIAL, ErrorExitGroup
 
 __all__ = ["coords"]
 
 _COORDS_SUFFIXES = {".txt"}
 
 
-class _CoordsGroup(click.Group):
-    """Like the main group: the project's errors become one line on stderr and exit code 2, also
-    when this group is run on its own (tests, ``python -m``)."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except GeoTenglongError as exc:
-            click.echo(f"geo-tenglong: error: {exc}", err=True)
-            sys.exit(EXIT_BAD_INPUT)
-
-
-@click.group("coords", cls=_CoordsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("coords", cls=ErrorExitGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def coords():
     """界址点坐标交换格式 (parcel corner-coordinate exchange files of 勘测定界 / 建设用地报批).
 

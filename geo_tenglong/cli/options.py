@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
+from ..errors import GeoTenglongError
+
 EXIT_PARTIAL = 1
 EXIT_BAD_INPUT = 2
+
+
+class ErrorExitGroup(click.Group):
+    """A click group that turns the project's errors into one line on stderr and exit code 2,
+    whether it runs as ``geo-tenglong`` or on its own (tests, ``python -m``)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except GeoTenglongError as exc:
+            click.echo(f"geo-tenglong: error: {exc}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
 
 #: The bundled sample county, the default workspace.
 DEFAULT_WORKSPACE = Path("layers")

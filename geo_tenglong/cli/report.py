@@ -13,7 +13,7 @@ from .options import EXIT_PARTIAL, as_of_opt, quiet_opt, ruleset_opt
 
 def _load(source: Path, ruleset, as_of, quiet: bool):
     """(results, workspace or None) from a results GeoPackage, an output folder or a workspace folder."""
-    from ..results import RESULTS_FILE, Results
+    from ..results import Results
     from ..workspace import WORKSPACE_FILE, load_workspace
 
     if source.is_dir() and (source / WORKSPACE_FILE).is_file():

@@ -651,7 +651,6 @@ def _build(parsed: Sequence[_Parsed]):
 
 def _assemble(polys, plot: _Plot, path):
     """Holes and parts by containment: a ring inside an odd number of other rings is a hole."""
-    n = len(polys)
     cov = shapely.covers(polys[:, None], polys[None, :])      # cov[i, j]: ring i covers ring j
     np.fill_diagonal(cov, False)
     both = cov & cov.T

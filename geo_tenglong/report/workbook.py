@@ -88,7 +88,7 @@ FIELD_LABELS = {
 _ISSUE_KINDS = {
     "unmatched_enterprise": "企业未匹配到宗地", "unmatched_parcel": "宗地未匹配到企业", "invalid_uscc": "统一社会信用代码无效",
     "duplicate_uscc": "统一社会信用代码重复", "repaired_geometry": "几何已修复", "invalid_geometry": "几何无效",
-    "unmatched_tenant": "入驻企业未匹配", "missing_year": "缺少年度数据", "duplicate": "重复记录",
+    "unmatched_tenant": "入驻企业未匹配", "duplicate": "重复记录",
     "empty_geometry": "空几何", "bad_value": "取值错误", "assumed_crs": "坐标系按默认处理",
     "missing_year": "缺少评价年度数据", "tenancy_unknown_parcel": "入驻企业所在宗地不存在", "duplicate_tenancy": "入驻记录重复",
     "tenancy_missing_floor_area": "入驻企业缺少使用面积", "parcel_without_enterprise": "宗地无对应企业",
@@ -540,7 +540,6 @@ def _write_sheet(book: Workbook, sheet: Sheet) -> None:
     widths = [max(6.0, _text_width("序号"))]
     for j, h in enumerate(frame.columns, start=2):
         kind = sheet.kinds.get(h, "text")
-        letter = get_column_letter(j)
         fmt = _FORMATS.get(kind)
         col_vals = values[:, j - 2] if n else []
         longest = max([_text_width(h) * 0.9] + [_text_width(_clean(v)) for v in col_vals[:2000] if v is not None
