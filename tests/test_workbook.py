@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
-
-from geo_tenglong.report.workbook import NO_DATA, SHEETS, WORKBOOK_FILE, write_workbook
-
+from shapely.geometry import box
 from test_reports_fixture import EVIL, IDS, make_results, make_ws
+
+from geo_tenglong.findings import concat_findings, make_findings
+from geo_tenglong.report.workbook import COUNTY_SHEETS, NO_DATA, SHEETS, WORKBOOK_FILE, write_workbook
 
 
 @pytest.fixture()
@@ -30,6 +34,8 @@ def test_every_sheet_present_in_order(book):
     assert [n for n in names if n in SHEETS] == SHEETS
     for name in SHEETS:
         sh = wb[name]
+        if sh["A1"].value == NO_DATA:
+            continue
         assert sh.freeze_panes in ("A2", "B2")
         assert sh.auto_filter.ref.startswith("A1:")
 
@@ -123,3 +129,129 @@ def test_workbook_from_saved_results_matches(tmp_path):
         ka = {r[ra[0].index("宗地代码")] for r in ra[1:]}
         kb = {r[rb[0].index("宗地代码")] for r in rb[1:]}
         assert ka == kb, name
+
+
+# ------------------------------------------------------------- the later stages' sheets
+
+def _later_stage_results():
+    """The fixture plus the layers and findings of the stages after ``reclaim`` (values chosen here)."""
+    res = make_results()
+    res.layers["high_energy_review"] = pd.DataFrame({
+        "project_id": ["XM1", "XM2"], "uscc": ["91330521AAAAAAAA1X", "91330521BBBBBBBB2X"], "name": ["甲项目", "乙项目"],
+        "parcel_id": [IDS[0], None], "built_year": [2019, 2012], "energy_tce": [1200.0, 6100.0],
+        "threshold_tce": [1000.0, 5000.0], "listed": [True, True]})
+    res.layers["clusters"] = gpd.GeoDataFrame({
+        "cluster_id": ["JJD001"], "parcel_count": [3], "area_mu": [25.5], "enterprise_count": [2],
+        "tax_per_mu": [4.2], "d_share": [0.6], "park_distance_m": [820.4], "treatment": ["关停淘汰"],
+        "parcel_ids": [f"{IDS[0]};{IDS[1]};{IDS[2]}"], "class_A": [0], "class_B": [1], "class_C": [0], "class_D": [2]},
+        geometry=[box(0, 0, 10, 10)], crs="EPSG:4528")
+    res.layers["old_parks"] = pd.DataFrame({
+        "park_id": ["P9"], "name": ["某老工业园区"], "parcel_count": [4], "area_mu": [40.0], "tax_per_mu": [28.0],
+        "floor_area_m2": [40000.0], "far": [40000.0 / (40.0 * 10000 / 15)], "renovated_mu": [12.0]})
+    res.layers["land_supply_check"] = pd.DataFrame({
+        "year": [2022, 2021], "total_mu": [100.0, 80.0], "industrial_mu": [35.0, 20.0],
+        "industrial_share": [0.35, 0.25], "rule_id": ["TT-SUPPLY", "TT-SUPPLY"], "status": ["pass", "fail"]})
+    res.layers["subsidies"] = pd.DataFrame({
+        "renovation_id": ["JG1", "JG2"], "parcel_id": [IDS[1], IDS[4]], "eval_class": ["A", "C"],
+        "equipment_investment": [2500.0, 300.0], "tier": [2, 0], "uplift": [0.25, 0.0], "cap_uplift": [0.30, 0.0],
+        "leased_plant_m2": [20000.0, np.nan], "lease_subsidy_wan": [50.0, 0.0]})
+    res.findings = concat_findings([
+        res.findings,
+        make_findings([IDS[2]], "TT-KEEP", "四(二)", "fail", 0.8, 0.5, "比例", "宗地80.0%已规划为非工业用地"),
+        make_findings([IDS[3]], "TT-PRE", "四(十三)", "pass", 0.1, 0.25, "比例", "开发投资仅占总投资10.0%"),
+        make_findings(["JG1"], "TT-TECH", "四(十一)", "pass", 0.25, np.nan, "比例", "设备投资2500万元(第2档)"),
+        make_findings(["XM1", "XM2"], "DQ-HIGH", "三(一)2", "warn", [1200.0, 6100.0], [1000.0, 5000.0], "吨标准煤", "两高"),
+        make_findings(["P9"], "DQ-PARK", "三(一)4", "fail", 1.5, 2.0, "", "容积率"),
+        make_findings(["P9"], "DQ-PARK", "三(一)4", "fail", 28.0, 30.0, "万元/亩", "亩均税收"),
+    ])
+    return res
+
+
+@pytest.fixture()
+def later_book(tmp_path):
+    res = _later_stage_results()
+    return res, load_workbook(write_workbook(res, tmp_path, None, make_ws())[0])
+
+
+def test_later_stage_sheets_present(later_book):
+    _res, wb = later_book
+    for name in list(COUNTY_SHEETS) + ["工业用地供应比例"]:
+        assert name in wb.sheetnames, name
+        sh = wb[name]
+        assert sh["A1"].value == "序号" and sh.freeze_panes in ("A2", "B2") and sh.auto_filter.ref.startswith("A1:")
+        assert "规则与条款" in _rows(sh)[0], name
+    assert wb.sheetnames[-1] == "数据问题"
+
+
+def test_high_energy_and_clusters(later_book):
+    res, wb = later_book
+    header, rows = _rows(wb["两高项目评估清单"])
+    for h in ("项目编号", "项目名称", "统一社会信用代码", "宗地代码", "建成年份", "年综合能耗(吨标准煤)", "评估标准(吨标准煤)"):
+        assert h in header, h
+    data = [r for r in rows if r["序号"] != "合计"]
+    assert [r["项目编号"] for r in data] == ["XM2", "XM1"]  # largest consumer first
+    assert data[1]["园区"] == "天台经济开发区" and data[1]["宗地代码"] == IDS[0]
+    total = next(r for r in rows if r["序号"] == "合计")
+    assert total["年综合能耗(吨标准煤)"] == pytest.approx(res.layers["high_energy_review"]["energy_tce"].sum())
+    assert data[0]["规则与条款"] == "DQ-HIGH(三(一)2)"
+    header, rows = _rows(wb["园区外集聚点"])
+    c = rows[0]
+    assert c["集聚点编号"] == "JJD001" and c["建议处置方式"] == "关停淘汰"
+    assert c["D类用地占比(%)"] == pytest.approx(60.0)
+    assert c["宗地代码"] == "、".join(IDS[:3]) and c["D类企业宗地(宗)"] == 2
+    assert "geometry" not in header
+    sh = wb["园区外集聚点"]
+    assert sh.cell(row=2, column=header.index("占地面积(亩)") + 1).number_format == "#,##0.0000"
+
+
+def test_old_parks_supply_subsidies(later_book):
+    _res, wb = later_book
+    _h, rows = _rows(wb["老旧工业园区"])
+    park = rows[0]
+    assert park["园区名称"] == "某老工业园区"
+    assert park["容积率"] == pytest.approx(40000.0 / (40.0 * 10000 / 15), abs=1e-6)
+    assert park["容积率核查"] == "不符合" and park["亩均税收核查"] == "不符合"
+    _h, rows = _rows(wb["工业用地供应比例"])
+    data = [r for r in rows if r["序号"] != "合计"]
+    assert [r["年度"] for r in data] == ["2021", "2022"]
+    assert data[0]["工业用地占比(%)"] == pytest.approx(20.0 / 80.0 * 100) and data[0]["核查结论"] == "不符合"
+    total = next(r for r in rows if r["序号"] == "合计")
+    assert total["出让土地面积(亩)"] == pytest.approx(180.0) and total["其中工业用地(亩)"] == pytest.approx(55.0)
+    _h, rows = _rows(wb["技改补助测算"])
+    data = {r["技改项目编号"]: r for r in rows if r["序号"] != "合计"}
+    assert data["JG1"]["补助标准提高(%)"] == pytest.approx(25.0) and data["JG1"]["投资档次"] == "第2档"
+    assert data["JG1"]["说明"].startswith("设备投资2500万元")
+    assert data["JG2"]["投资档次"] == "未达档"
+    total = next(r for r in rows if r["序号"] == "合计")
+    assert total["租赁厂房补助(万元)"] == pytest.approx(50.0)
+
+
+def test_keep_and_preregistration_from_findings(later_book):
+    res, wb = later_book
+    header, rows = _rows(wb["规划调整与预告登记"])
+    for h in ("事项", "宗地代码", "企业名称", "占地面积(亩)", "指标值(%)", "标准(%)", "结论", "说明", "规则与条款"):
+        assert h in header, h
+    data = {r["宗地代码"]: r for r in rows if r["序号"] != "合计"}
+    assert set(data) == {IDS[2], IDS[3]}
+    keep = data[IDS[2]]
+    assert keep["指标值(%)"] == pytest.approx(80.0) and keep["标准(%)"] == pytest.approx(50.0)
+    assert keep["结论"] == "不符合" and keep["规则与条款"] == "TT-KEEP(四(二))"
+    p = res.parcels.set_index("parcel_id")
+    assert keep["占地面积(亩)"] == pytest.approx(p.loc[IDS[2], "area_mu"], abs=1e-4)
+    assert data[IDS[3]]["结论"] == "符合" and data[IDS[3]]["标准(%)"] == pytest.approx(25.0)
+    total = next(r for r in rows if r["序号"] == "合计")
+    assert total["占地面积(亩)"] == pytest.approx(p.loc[[IDS[2], IDS[3]], "area_mu"].sum(), abs=1e-4)
+
+
+def test_county_sheets_follow_the_ruleset(tmp_path):
+    """A rule the county lacks (only a "无此条款" finding) gives no sheet; a rule it has without data says so."""
+    res = make_results()
+    res.findings = concat_findings([
+        res.findings,
+        make_findings(["331023"], "DQ-HIGH", "", "not_applicable", message="本县规则集(tiantai-2022)无此条款,不适用"),
+        make_findings(["331023"], "TT-TECH", "四(十一)", "missing_data", message="缺少零增地技改方案图层(renovations)"),
+    ])
+    wb = load_workbook(write_workbook(res, tmp_path, None, None)[0])
+    assert "两高项目评估清单" not in wb.sheetnames and "园区外集聚点" not in wb.sheetnames
+    assert wb["技改补助测算"]["A1"].value == NO_DATA
+    assert wb["工业用地供应比例"]["A1"].value == NO_DATA

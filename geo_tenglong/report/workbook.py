@@ -3,8 +3,12 @@
 :func:`write_workbook` is the ``workbook`` output of :data:`geo_tenglong.pipeline.OUTPUTS`. It
 renders what the analysis stages published (``results.parcels`` columns, the layers
 ``enterprise_eval``, ``idle_land``, ``fragments``, ``fragment_offers``, ``split_checks``,
-``merge_checks``, ``join_issues``, ``data_issues`` and the findings) and decides no rule. A sheet
-whose source layer a run did not produce still appears and says "本次运行无此项数据".
+``merge_checks``, ``join_issues``, ``data_issues``, ``land_supply_check``, ``high_energy_review``,
+``clusters``, ``old_parks``, ``subsidies`` and the findings) and decides no rule. A sheet of
+:data:`SHEETS` whose source layer a run did not produce still appears and says "本次运行无此项数据".
+A county-specific sheet (:data:`COUNTY_SHEETS`: 德清's 两高/集聚点/老旧园区, 天台's 技改补助 and
+规划调整与预告登记) appears only when the county's ruleset has one of its rules (or its layer exists);
+then, without data, it too says "本次运行无此项数据".
 
 Every sheet has one header row (frozen), an autofilter over the data, number formats by unit,
 widths from the content, and a 合计 row where a sum means something (areas, fees).
@@ -26,7 +30,7 @@ from openpyxl.utils import get_column_letter
 from ..findings import FAIL, STATUS_LABELS, WARN
 from ..io.atomic import atomic_path, check_not_input
 
-__all__ = ["WORKBOOK_FILE", "SHEETS", "NO_DATA", "write_workbook", "build_sheets", "park_names", "split_ids",
+__all__ = ["WORKBOOK_FILE", "SHEETS", "COUNTY_SHEETS", "NO_DATA", "write_workbook", "build_sheets", "park_names", "split_ids",
            "flag_summary"]
 
 #: File name of the workbook inside the output folder.
@@ -37,7 +41,11 @@ NO_DATA = "本次运行无此项数据"
 
 #: Sheet names, in order (Excel forbids "/" in names, hence 与).
 SHEETS = ["亩均效益评价结果(规上)", "亩均效益评价结果(规下)", "低效企业与低效用地清单", "闲置土地清单",
-          "零星边角地清单", "分割合并核查", "数据问题"]
+          "零星边角地清单", "分割合并核查", "工业用地供应比例", "数据问题"]
+
+#: Sheets shown only when the county's ruleset has the rule (or the layer exists): name → rule ids.
+COUNTY_SHEETS = {"两高项目评估清单": ("DQ-HIGH",), "园区外集聚点": ("DQ-CLUSTER",), "老旧工业园区": ("DQ-PARK",),
+                 "技改补助测算": ("TT-TECH",), "规划调整与预告登记": ("TT-KEEP", "TT-PRE")}
 
 #: Number formats by column kind.
 _FORMATS = {"mu": "#,##0.0000", "m2": "#,##0.00", "money": "#,##0.00", "num2": "#,##0.00", "num1": "0.0",
@@ -458,7 +466,7 @@ def _issues_sheet(results, ws) -> Sheet:
     join = results.layer("join_issues")
     data = results.layer("data_issues")
     if join is None and data is None:
-        return Sheet(SHEETS[6], None, note="未生成 join_issues / data_issues: 本次运行未记录数据问题。")
+        return Sheet("数据问题", None, note="未生成 join_issues / data_issues: 本次运行未记录数据问题。")
     parts = []
     if join is not None and len(join):
         j = pd.DataFrame(join)
@@ -479,17 +487,262 @@ def _issues_sheet(results, ws) -> Sheet:
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
     frame["行号/要素"] = frame["行号/要素"].map(lambda v: None if v is None or pd.isna(v) else
                                           (int(v) if isinstance(v, (float, np.floating)) and float(v).is_integer() else v))
-    return Sheet(SHEETS[6], frame[cols], {"统一社会信用代码": "text", "宗地代码": "text", "行号/要素": "text"})
+    return Sheet("数据问题", frame[cols], {"统一社会信用代码": "text", "宗地代码": "text", "行号/要素": "text"})
+
+
+# ------------------------------------------------------- the later stages (docs/rules.md, last section)
+
+def _has_rule(results, ws, rule_ids) -> bool:
+    """Whether the county's ruleset has one of ``rule_ids``: the workspace's ruleset when given, else
+    the findings (a rule the county lacks leaves only a "本县规则集…无此条款" finding)."""
+    ruleset = getattr(ws, "ruleset", None)
+    if ruleset is not None and hasattr(ruleset, "has"):
+        return any(ruleset.has(r) for r in rule_ids)
+    f = results.findings
+    if f is None or not len(f):
+        return False
+    mine = f[f["rule_id"].isin(list(rule_ids))]
+    return bool(len(mine)) and not mine["message"].fillna("").astype(str).str.contains("无此条款").all()
+
+
+def _rule_text(rule_id, clause) -> str | None:
+    if rule_id is None or pd.isna(rule_id) or not str(rule_id):
+        return None
+    c = "" if clause is None or pd.isna(clause) else str(clause)
+    return f"{rule_id}({c})" if c else str(rule_id)
+
+
+def _clause_of(results, rule_id: str) -> str:
+    f = results.findings
+    if f is None or not len(f):
+        return ""
+    c = f.loc[f["rule_id"] == rule_id, "clause"].dropna().astype(str)
+    c = c[c != ""]
+    return c.iloc[0] if len(c) else ""
+
+
+def _findings_by_id(results, rule_id: str) -> pd.DataFrame:
+    """The rule's findings, one per feature id (fails and warnings first), indexed by id."""
+    f = results.findings
+    if f is None or not len(f):
+        return pd.DataFrame(columns=["status", "message"])
+    f = f[f["rule_id"] == rule_id]
+    order = f["status"].map({FAIL: 0, WARN: 1}).fillna(2)
+    f = f.assign(_o=order.to_numpy()).sort_values("_o", kind="stable")
+    return f.drop_duplicates("parcel_id").set_index(f.drop_duplicates("parcel_id")["parcel_id"].astype(str))
+
+
+def _status_label(v):
+    return STATUS_LABELS.get(str(v), v) if v is not None and not pd.isna(v) else None
+
+
+def _num(frame, name) -> np.ndarray:
+    return pd.to_numeric(_col(frame, name), errors="coerce").to_numpy(dtype=float)
+
+
+def _land_supply_sheet(results, ws) -> Sheet:
+    name = "工业用地供应比例"
+    t = results.layer("land_supply_check")
+    if t is None:
+        return Sheet(name, None, note="未生成 land_supply_check (工业用地供应比例) 表: 本县规则集无此条款或缺少土地供应台账(land_supply)。")
+    t = pd.DataFrame(t)
+    rule = _col(t, "rule_id")
+    frame = pd.DataFrame({
+        "区县": results.info.get("county", ""),
+        "年度": pd.to_numeric(_col(t, "year"), errors="coerce").map(lambda v: None if pd.isna(v) else int(v)).to_numpy(),
+        "出让土地面积(亩)": _num(t, "total_mu"),
+        "其中工业用地(亩)": _num(t, "industrial_mu"),
+        "工业用地占比(%)": _num(t, "industrial_share") * 100,
+        "核查结论": _col(t, "status").map(_status_label).to_numpy(),
+        "规则与条款": [_rule_text(r, _clause_of(results, str(r))) for r in rule],
+    })
+    frame = frame.sort_values("年度", kind="stable").reset_index(drop=True)
+    kinds = {"年度": "text", "出让土地面积(亩)": "mu", "其中工业用地(亩)": "mu", "工业用地占比(%)": "pct"}
+    return Sheet(name, frame, kinds, totals=["出让土地面积(亩)", "其中工业用地(亩)"])
+
+
+def _high_energy_sheet(results, ws) -> Sheet:
+    name = "两高项目评估清单"
+    t = results.layer("high_energy_review")
+    if t is None:
+        return Sheet(name, None, note="未生成 high_energy_review (两高项目) 表: 缺少项目表(projects)的建成年份或年综合能耗。")
+    t = pd.DataFrame(t)
+    place = _parcel_place(results, ws)
+    pid = _col(t, "parcel_id").map(lambda v: None if v is None or pd.isna(v) else str(v))
+    clause = _clause_of(results, "DQ-HIGH")
+    frame = pd.DataFrame({
+        "区县": results.info.get("county", ""),
+        "乡镇(街道)": pid.map(lambda v: place["township"].get(v) if v else None).to_numpy(),
+        "园区": pid.map(lambda v: place["park"].get(v) if v else None).to_numpy(),
+        "项目编号": _col(t, "project_id").to_numpy(), "项目名称": _col(t, "name").to_numpy(),
+        "统一社会信用代码": _col(t, "uscc").to_numpy(), "宗地代码": pid.to_numpy(),
+        "建成年份": pd.to_numeric(_col(t, "built_year"), errors="coerce").map(
+            lambda v: None if pd.isna(v) else int(v)).to_numpy(),
+        "年综合能耗(吨标准煤)": _num(t, "energy_tce"),
+        "评估标准(吨标准煤)": _num(t, "threshold_tce"),
+        "列入评估": _col(t, "listed").map(lambda v: None if v is None or pd.isna(v) else ("是" if bool(v) else "否")).to_numpy(),
+        "规则与条款": _rule_text("DQ-HIGH", clause),
+    })
+    frame = frame.sort_values("年综合能耗(吨标准煤)", ascending=False, kind="stable").reset_index(drop=True)
+    kinds = {"项目编号": "text", "统一社会信用代码": "text", "宗地代码": "text", "建成年份": "text",
+             "年综合能耗(吨标准煤)": "num2", "评估标准(吨标准煤)": "num2"}
+    return Sheet(name, frame, kinds, totals=["年综合能耗(吨标准煤)"])
+
+
+def _clusters_sheet(results, ws) -> Sheet:
+    name = "园区外集聚点"
+    t = results.layer("clusters")
+    if t is None:
+        return Sheet(name, None, note="未生成 clusters (园区外集聚点) 图层: 园区外无 3 宗以上相互邻近的工业宗地,或缺少园区图层。")
+    geom = getattr(t, "_geometry_column_name", None)
+    t = pd.DataFrame(t).drop(columns=[c for c in (geom,) if c and c in t.columns])
+    place = _parcel_place(results, ws)
+    ids = _col(t, "parcel_ids").map(split_ids)
+    clause = _clause_of(results, "DQ-CLUSTER")
+    frame = pd.DataFrame({
+        "区县": results.info.get("county", ""),
+        "集聚点编号": _col(t, "cluster_id").to_numpy(),
+        "乡镇(街道)": ids.map(lambda xs: _join_unique(place["township"].get(x) for x in xs)).to_numpy(),
+        "宗地数(宗)": _col(t, "parcel_count").to_numpy(),
+        "占地面积(亩)": _num(t, "area_mu"),
+        "企业数(家)": _col(t, "enterprise_count").to_numpy(),
+        "亩均税收(万元/亩)": _num(t, "tax_per_mu"),
+        "D类用地占比(%)": _num(t, "d_share") * 100,
+        "距最近园区(米)": _num(t, "park_distance_m"),
+        "A类企业宗地(宗)": _col(t, "class_A").to_numpy(), "B类企业宗地(宗)": _col(t, "class_B").to_numpy(),
+        "C类企业宗地(宗)": _col(t, "class_C").to_numpy(), "D类企业宗地(宗)": _col(t, "class_D").to_numpy(),
+        "建议处置方式": _col(t, "treatment").to_numpy(),
+        "宗地代码": ids.map(lambda xs: "、".join(xs)).to_numpy(),
+        "规则与条款": _rule_text("DQ-CLUSTER", clause),
+    })
+    frame = frame.sort_values("集聚点编号", kind="stable").reset_index(drop=True)
+    kinds = {"集聚点编号": "text", "宗地数(宗)": "int", "占地面积(亩)": "mu", "企业数(家)": "int",
+             "亩均税收(万元/亩)": "num2", "D类用地占比(%)": "pct", "距最近园区(米)": "num1", "A类企业宗地(宗)": "int",
+             "B类企业宗地(宗)": "int", "C类企业宗地(宗)": "int", "D类企业宗地(宗)": "int", "宗地代码": "text"}
+    return Sheet(name, frame, kinds, totals=["宗地数(宗)", "占地面积(亩)", "企业数(家)"])
+
+
+def _old_parks_sheet(results, ws) -> Sheet:
+    name = "老旧工业园区"
+    t = results.layer("old_parks")
+    if t is None:
+        return Sheet(name, None, note="未生成 old_parks (老旧工业园区) 表: 缺少园区图层(parks)或园区类型。")
+    t = pd.DataFrame(t)
+    f = results.findings
+    f = f[f["rule_id"] == "DQ-PARK"] if f is not None and len(f) else pd.DataFrame(columns=["parcel_id", "unit", "status"])
+    by_unit = {u: g.drop_duplicates("parcel_id").set_index(g.drop_duplicates("parcel_id")["parcel_id"].astype(str))["status"]
+               for u, g in f.groupby(f["unit"].fillna("").astype(str))}
+    pid = _col(t, "park_id").astype(str)
+    far_status = by_unit.get("", pd.Series(dtype=object))
+    tax_status = by_unit.get("万元/亩", pd.Series(dtype=object))
+    names = _col(t, "name")
+    frame = pd.DataFrame({
+        "区县": results.info.get("county", ""),
+        "园区编号": pid.to_numpy(), "园区名称": names.where(names.notna(), pid).to_numpy(),
+        "宗地数(宗)": _col(t, "parcel_count").to_numpy(),
+        "工业用地面积(亩)": _num(t, "area_mu"),
+        "建筑面积(平方米)": _num(t, "floor_area_m2"),
+        "容积率": _num(t, "far"),
+        "容积率核查": pid.map(far_status).map(_status_label).to_numpy(),
+        "亩均税收(万元/亩)": _num(t, "tax_per_mu"),
+        "亩均税收核查": pid.map(tax_status).map(_status_label).to_numpy(),
+        "已验收改造提升面积(亩)": _num(t, "renovated_mu"),
+        "规则与条款": _rule_text("DQ-PARK", _clause_of(results, "DQ-PARK")),
+    })
+    kinds = {"园区编号": "text", "宗地数(宗)": "int", "工业用地面积(亩)": "mu", "建筑面积(平方米)": "m2",
+             "容积率": "num2", "亩均税收(万元/亩)": "num2", "已验收改造提升面积(亩)": "mu"}
+    return Sheet(name, frame.reset_index(drop=True), kinds,
+                 totals=["宗地数(宗)", "工业用地面积(亩)", "建筑面积(平方米)", "已验收改造提升面积(亩)"])
+
+
+def _subsidies_sheet(results, ws) -> Sheet:
+    name = "技改补助测算"
+    t = results.layer("subsidies")
+    if t is None:
+        return Sheet(name, None, note="未生成 subsidies (技改补助) 表: 缺少零增地技改方案图层(renovations)。")
+    t = pd.DataFrame(t)
+    place = _parcel_place(results, ws)
+    pid = _col(t, "parcel_id").map(lambda v: None if v is None or pd.isna(v) else str(v))
+    p = results.parcels
+    holder = _col(p, "holder_name").where(_col(p, "holder_name").notna(), _col(p, "owner_name"))
+    holder = pd.Series(holder.to_numpy(), index=p["parcel_id"].astype(str).to_numpy())
+    holder = holder[~holder.index.duplicated()]
+    found = _findings_by_id(results, "TT-TECH")
+    rid = _col(t, "renovation_id").astype(str)
+    frame = pd.DataFrame({
+        "区县": results.info.get("county", ""),
+        "乡镇(街道)": pid.map(lambda v: place["township"].get(v) if v else None).to_numpy(),
+        "技改项目编号": rid.to_numpy(), "宗地代码": pid.to_numpy(),
+        "企业名称": pid.map(lambda v: holder.get(v) if v else None).to_numpy(),
+        "亩均评价类别": _col(t, "eval_class").to_numpy(),
+        "设备投资(万元)": _num(t, "equipment_investment"),
+        "投资档次": pd.to_numeric(_col(t, "tier"), errors="coerce").map(
+            lambda v: None if pd.isna(v) else f"第{int(v)}档" if v > 0 else "未达档").to_numpy(),
+        "补助标准提高(%)": _num(t, "uplift") * 100,
+        "补助限额提高(%)": _num(t, "cap_uplift") * 100,
+        "新租赁厂房面积(平方米)": _num(t, "leased_plant_m2"),
+        "租赁厂房补助(万元)": _num(t, "lease_subsidy_wan"),
+        "说明": rid.map(found["message"]).to_numpy() if len(found) else None,
+        "规则与条款": _rule_text("TT-TECH", _clause_of(results, "TT-TECH")),
+    })
+    kinds = {"技改项目编号": "text", "宗地代码": "text", "设备投资(万元)": "money", "补助标准提高(%)": "pct",
+             "补助限额提高(%)": "pct", "新租赁厂房面积(平方米)": "m2", "租赁厂房补助(万元)": "money"}
+    return Sheet(name, frame.reset_index(drop=True), kinds,
+                 totals=["设备投资(万元)", "新租赁厂房面积(平方米)", "租赁厂房补助(万元)"])
+
+
+_KEEP_PRE = {"TT-KEEP": ("规划调整后保留工业用地(零增地技改)", "规划为非工业用地比例(%)"),
+             "TT-PRE": ("预告登记转让", "开发投资占总投资比例(%)")}
+
+
+def _keep_pre_sheet(results, ws) -> Sheet:
+    name = "规划调整与预告登记"
+    f = results.findings
+    f = f[f["rule_id"].isin(list(_KEEP_PRE))] if f is not None and len(f) else None
+    if f is not None:
+        f = f[~f["message"].fillna("").astype(str).str.contains("无此条款")]
+    if f is None or not len(f):
+        return Sheet(name, None, note="无 TT-KEEP / TT-PRE 结论: 无宗地被规划调整为非工业用地,且无可预告登记转让的低效用地。")
+    f = f.sort_values(["rule_id", "parcel_id"], kind="stable")
+    pid = f["parcel_id"].astype(str)
+    place = _parcel_place(results, ws)
+    p = results.parcels.drop_duplicates("parcel_id").set_index(results.parcels.drop_duplicates("parcel_id")["parcel_id"].astype(str))
+    holder = _col(p, "holder_name").where(_col(p, "holder_name").notna(), _col(p, "owner_name"))
+    uscc = _col(p, "holder_uscc").where(_col(p, "holder_uscc").notna(), _col(p, "owner_uscc"))
+    get = lambda s: pid.map(lambda v: s.get(v) if v in s.index else None).to_numpy()
+    frame = pd.DataFrame({
+        "区县": results.info.get("county", ""),
+        "事项": f["rule_id"].map(lambda r: _KEEP_PRE[r][0]).to_numpy(),
+        "乡镇(街道)": get(place["township"]), "园区": get(place["park"]),
+        "宗地代码": pid.to_numpy(), "企业名称": get(holder), "统一社会信用代码": get(uscc),
+        "占地面积(亩)": pd.to_numeric(pd.Series(get(place["area_mu"])), errors="coerce").to_numpy(),
+        "亩均评价类别": get(_col(p, "eval_class")),
+        "指标": f["rule_id"].map(lambda r: _KEEP_PRE[r][1]).to_numpy(),
+        "指标值(%)": pd.to_numeric(f["value"], errors="coerce").to_numpy(dtype=float) * 100,
+        "标准(%)": pd.to_numeric(f["threshold"], errors="coerce").to_numpy(dtype=float) * 100,
+        "结论": f["status"].map(_status_label).to_numpy(),
+        "说明": f["message"].to_numpy(),
+        "规则与条款": [_rule_text(r, c) for r, c in zip(f["rule_id"], f["clause"])],
+    })
+    kinds = {"宗地代码": "text", "统一社会信用代码": "text", "占地面积(亩)": "mu", "指标值(%)": "pct", "标准(%)": "pct"}
+    return Sheet(name, frame.reset_index(drop=True), kinds, totals=["占地面积(亩)"])
+
+
+_COUNTY_BUILDERS = {"两高项目评估清单": _high_energy_sheet, "园区外集聚点": _clusters_sheet, "老旧工业园区": _old_parks_sheet,
+                    "技改补助测算": _subsidies_sheet, "规划调整与预告登记": _keep_pre_sheet}
+_COUNTY_LAYERS = {"两高项目评估清单": "high_energy_review", "园区外集聚点": "clusters", "老旧工业园区": "old_parks",
+                  "技改补助测算": "subsidies", "规划调整与预告登记": None}
 
 
 def build_sheets(results, ws=None) -> list[Sheet]:
-    """The workbook's sheets as frames with Chinese headers, in :data:`SHEETS` order.
+    """The workbook's sheets as frames with Chinese headers: :data:`SHEETS` in order, the county's
+    :data:`COUNTY_SHEETS` (those whose rule the ruleset has, or whose layer exists) before 数据问题.
 
     Parameters
     ----------
     results : Results
     ws : Workspace, optional
-        For park names (``parks`` layer).
+        For park names (``parks`` layer) and the county's ruleset.
 
     Returns
     -------
@@ -500,6 +753,11 @@ def build_sheets(results, ws=None) -> list[Sheet]:
     sheets.append(_idle_sheet(results, ws))
     sheets.extend(_fragments_sheet(results, ws))
     sheets.append(_split_merge_sheet(results, ws))
+    sheets.append(_land_supply_sheet(results, ws))
+    for name, rules in COUNTY_SHEETS.items():
+        layer = _COUNTY_LAYERS[name]
+        if (layer is not None and results.layer(layer) is not None) or _has_rule(results, ws, rules):
+            sheets.append(_COUNTY_BUILDERS[name](results, ws))
     sheets.append(_issues_sheet(results, ws))
     return sheets
 
