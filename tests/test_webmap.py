@@ -428,3 +428,81 @@ def test_headline_targets_come_first():
     labels = [x["label"] for x in briefing.summary_payload(res, briefing.collect_layers(res))["targets"]]
     assert labels == ["规上工业亩均税收", "规上工业亩均增加值", "规上制造业全员劳动生产率", "腾出低效工业用地",
                       "单位工业增加值能耗下降"]
+
+
+# ------------------------------------------------------------------------------ 园区外集聚点 (DQ-CLUSTER)
+
+def _with_clusters(res: Results, old_parks: bool = True) -> Results:
+    """``res`` plus three clusters (one per treatment, one with a markup id), a finding and old_parks."""
+    parcels = res.parcels
+    groups = [parcels.iloc[0:3], parcels.iloc[3:7], parcels.iloc[7:9]]
+    rows = []
+    for k, (g, treat) in enumerate(zip(groups, ["整合入园", "关停淘汰", "整治提高"])):
+        rows.append({"cluster_id": f"JJD00{k + 1}" if k else "<b>JJD</b>", "parcel_count": len(g),
+                     "area_mu": 10.0 * (k + 1), "enterprise_count": k + 2, "tax_per_mu": 3.5 + k,
+                     "d_share": 0.25 * k, "park_distance_m": 800.0 + k, "treatment": treat,
+                     "parcel_ids": ";".join(g["parcel_id"].astype(str)), "class_A": 0, "class_B": 1,
+                     "class_C": 1, "class_D": k, "geometry": shapely.convex_hull(shapely.union_all(g.geometry.values))})
+    clusters = gpd.GeoDataFrame(rows, geometry="geometry", crs=parcels.crs)
+    finding = pd.DataFrame([{"parcel_id": "JJD002", "rule_id": "DQ-CLUSTER", "clause": "三(一)5", "status": "warn",
+                             "value": 4.5, "threshold": 5.0, "unit": "万元/亩", "message": "园区外集聚点:建议关停淘汰"}])
+    layers = {**res.layers, "clusters": clusters}
+    if old_parks:
+        layers["old_parks"] = pd.DataFrame([{"park_id": "P1", "name": "老园区", "far": 0.85, "tax_per_mu": 12.5,
+                                             "renovated_mu": 33.25}])
+    return Results(info=res.info, parcels=parcels, findings=pd.concat([res.findings, finding], ignore_index=True),
+                   layers=layers)
+
+
+def _column(c: dict) -> list:
+    return [c["d"][i] if i >= 0 else None for i in c["i"]] if "d" in c else c["v"]
+
+
+def test_cluster_treatments_are_classified():
+    df = pd.DataFrame({"treatment": ["整合入园", "关停淘汰", " 整治提高", None, "其他"]})
+    keys = [styles.CLUSTER_CATEGORIES[i].key for i in styles.classify_clusters(df)]
+    assert keys == ["整合入园", "关停淘汰", "整治提高", "none", "none"]
+    assert set(styles.classify_clusters(pd.DataFrame(index=range(2)))) == {len(styles.CLUSTER_CATEGORIES) - 1}
+
+
+def test_cluster_layer_legend_popup_and_old_parks(synth):
+    res, ws = synth
+    page = briefing.render_briefing_html(_with_clusters(res), ws=ws)
+    data = payload_of(page)
+    lp = next(lp for lp in data["layers"] if lp["name"] == "clusters")
+    assert lp["label"] == "园区外集聚点" and lp["n"] == 3 and lp["idcol"] == "cluster_id"
+    legend = {c["label"]: (c["count"], c["area"]) for c in lp["legend"]}
+    assert legend == {"整合入园": (1, 10.0), "关停淘汰": (1, 20.0), "整治提高": (1, 30.0)}
+    styles_by_label = {c["label"]: c["style"]["fillColor"] for c in lp["legend"]}
+    assert len(set(styles_by_label.values())) == 3
+    # outlines only, always SVG: clicks inside a hull still reach the parcels
+    assert lp["svg"] is True and lp["pane"] == "gt-focus" and not any(st["fill"] for st in lp["styles"])
+    labels = [f[1] for f in lp["fields"]]
+    for want in ("编号", "宗数", "面积(亩)", "企业数", "亩均税收(万元/亩)", "D类用地占比", "距最近园区(米)", "建议处置",
+                 "认定依据"):
+        assert want in labels
+    assert {f[0]: f[2] for f in lp["fields"]}["d_share"] == "pct"
+    assert all("DQ-CLUSTER" in r and "三(一)5" in r for r in _column(lp["cols"]["_rule"]))
+    assert lp["search"] == ["cluster_id"] and lp["title"] == "treatment"
+    # findings keyed by cluster_id reach the popup
+    f = data["findings"]
+    assert "JJD002" in _column(f["id"]) and "DQ-CLUSTER" in f["rule"]["d"] and "三(一)5" in f["clause"]["d"]
+    # a markup id stays data: escaped in the JSON block, never a live tag
+    assert "<b>JJD</b>" not in page and "<b>JJD</b>" in _column(lp["cols"]["cluster_id"])
+    # switchable: a feature group in the layer control
+    assert '"clusters":' in page and "园区外集聚点" in page
+    parks = next(lp for lp in data["layers"] if lp["name"] == "parks")
+    assert {"_old_far", "_old_tax_per_mu", "_old_renovated_mu"} <= set(parks["cols"])
+    assert _column(parks["cols"]["_old_renovated_mu"])[0] == pytest.approx(33.25)
+
+
+def test_no_cluster_layer_without_clusters(synth, html):
+    res, ws = synth
+    assert "clusters" not in {lp["name"] for lp in payload_of(html)["layers"]}
+    assert "园区外集聚点" not in html
+    empty = Results(info=res.info, parcels=res.parcels, findings=res.findings,
+                    layers={**res.layers, "clusters": _with_clusters(res).layers["clusters"].iloc[0:0]})
+    data = payload_of(briefing.render_briefing_html(empty, ws=ws))
+    assert "clusters" not in {lp["name"] for lp in data["layers"]}
+    parks = next(lp for lp in data["layers"] if lp["name"] == "parks")
+    assert "_old_far" not in parks["cols"]

@@ -41,6 +41,7 @@ from .basemaps import Basemap, map_config, resolve_basemap
 from .gcj02 import shift_geometries
 from .links import REPORTS_DIR, report_file
 from .styles import (
+    CLUSTER_RULE,
     FRAGMENT_ELIGIBLE_COLUMNS,
     FRAGMENT_ID_COLUMNS,
     FRAGMENT_TYPE_COLUMNS,
@@ -67,7 +68,7 @@ SVG_LIMIT = 1500
 WORKSPACE_LAYERS = ("parks", "urban_boundary", "basic_farmland", "eco_redline")
 #: Layer switcher order (top to bottom); drawing order is :data:`~.styles.LAYER_STYLES`.
 CONTROL_ORDER = ("reclaimable", "parcels", "idle_land", "fragments", "split_checks", "merge_checks",
-                 "parks", "urban_boundary", "basic_farmland", "eco_redline")
+                 "clusters", "parks", "urban_boundary", "basic_farmland", "eco_redline")
 #: Targets shown first in the summary panel: 亩均税收, 亩均增加值, 全员劳动生产率, 腾出低效工业用地.
 KEY_METRICS = ("tax_per_mu", "va_per_mu", "labour_productivity", "reclaimable_mu")
 _STATUS_ORDER = {"fail": 0, "warn": 1, "missing_data": 2, "pass": 3, "not_applicable": 4}
@@ -229,14 +230,42 @@ def collect_layers(results, ws=None) -> dict[str, gpd.GeoDataFrame]:
             if "area_mu" not in gdf.columns:
                 gdf["area_mu"] = units.m2_to_mu(gdf.geometry.area).round(units.MU_DECIMALS)
             layers[name] = gdf
+    clusters = _as_gdf(results.layer("clusters"), crs)
+    if clusters is not None and len(clusters):
+        clusters = clusters[clusters.geometry.notna() & ~clusters.geometry.is_empty].reset_index(drop=True).copy()
+        if len(clusters):
+            if "cluster_id" not in clusters.columns:
+                clusters["cluster_id"] = [f"JJD{i + 1:03d}" for i in range(len(clusters))]
+            clusters["cluster_id"] = clusters["cluster_id"].astype("string")
+            if "area_mu" not in clusters.columns:
+                clusters["area_mu"] = units.m2_to_mu(clusters.geometry.area).round(units.MU_DECIMALS)
+            clusters["_rule"] = CLUSTER_RULE
+            layers["clusters"] = clusters
+    old_parks = results.layer("old_parks")
     for name, layer in workspace_layers(results, ws).items():
         layer = layer.copy()
         if parcels.crs is not None and layer.crs is not None and not layer.crs.equals(parcels.crs):
             layer = layer.to_crs(parcels.crs)
         if "name" not in layer.columns:
             layer["name"] = ""
+        if name == "parks":
+            layer = _with_old_parks(layer, old_parks)
         layers[name] = layer
     return layers
+
+
+def _with_old_parks(parks: gpd.GeoDataFrame, old_parks) -> gpd.GeoDataFrame:
+    """Add ``_old_far``, ``_old_tax_per_mu``, ``_old_renovated_mu`` to the 老旧工业园区 among ``parks``."""
+    if not isinstance(old_parks, pd.DataFrame) or not len(old_parks) or "park_id" not in old_parks.columns \
+            or "park_id" not in parks.columns:
+        return parks
+    table = pd.DataFrame(old_parks).assign(_key=old_parks["park_id"].astype(str))
+    table = table.drop_duplicates("_key").set_index("_key")
+    key = parks["park_id"].astype("string")
+    for src, dst in (("far", "_old_far"), ("tax_per_mu", "_old_tax_per_mu"), ("renovated_mu", "_old_renovated_mu")):
+        if src in table.columns:
+            parks[dst] = pd.to_numeric(key.map(table[src]), errors="coerce").to_numpy(dtype=float)
+    return parks
 
 
 def _coalesce(df: pd.DataFrame, cols) -> pd.Series:
@@ -566,7 +595,8 @@ def build_briefing_map(results, ws=None, basemap: str | Basemap | None = None, m
         geoms, kinds = encoded.get(spec.name, (None, None))
         lp = layer_payload(spec, gdf, geoms, kinds, ref)
         idcol = {"parcels": "parcel_id", "reclaimable": "parcel_id", "idle_land": "parcel_id", "fragments": "_id",
-                 "split_checks": "proposal_id", "merge_checks": "proposal_id"}.get(spec.name)
+                 "split_checks": "proposal_id", "merge_checks": "proposal_id",
+                 "clusters": "cluster_id"}.get(spec.name)
         if idcol and idcol in gdf.columns:
             lp["idcol"] = idcol
             ids.update(gdf[idcol].astype("string").dropna().tolist())
@@ -587,7 +617,13 @@ def build_briefing_map(results, ws=None, basemap: str | Basemap | None = None, m
             lp["search"] = ["_id"]
         elif spec.name in {"split_checks", "merge_checks"} and "proposal_id" in gdf.columns:
             lp["search"] = ["proposal_id"]
-        lp["svg"] = spec.pane in {"gt-focus", "gt-plans"} and upper <= SVG_LIMIT
+        elif spec.name == "clusters":
+            if "treatment" in gdf.columns:
+                lp["title"] = "treatment"
+            lp["search"] = ["cluster_id"]
+        # cluster hulls are a handful of outlines: always SVG, where an unfilled path takes clicks only
+        # on its outline (a canvas path takes them inside too and would hide the parcels' popups)
+        lp["svg"] = spec.pane in {"gt-focus", "gt-plans"} and (upper <= SVG_LIMIT or spec.name == "clusters")
         lp["pane"] = spec.pane
         lp["show"] = spec.show
         lp["ctl"] = CONTROL_ORDER.index(spec.name) if spec.name in CONTROL_ORDER else len(CONTROL_ORDER)

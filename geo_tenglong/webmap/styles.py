@@ -333,7 +333,48 @@ ECO_CATEGORIES = (Category("eco", "生态保护红线", _fill("#2e7d32", 0.3, 1.
 
 NAMED_FIELDS = (Field("name", "名称"), Field("id", "编号"))
 PARK_FIELDS = (Field("name", "园区名称"), Field("park_id", "园区编号"), Field("kind", "类型"),
-               Field("standard_land_rules", "适用标准地规则", "bool"))
+               Field("standard_land_rules", "适用标准地规则", "bool"),
+               Field("_old_far", "老旧工业园区容积率", "num2"),
+               Field("_old_tax_per_mu", "老旧工业园区亩均税收(万元/亩)", "num2"),
+               Field("_old_renovated_mu", "已改造面积(亩)", "num2"))
+
+# ---------------------------------------------------------------- clusters outside parks (园区外集聚点)
+
+#: Suggested treatments of a cluster (DQ-CLUSTER, 德清 三(一)5), in legend order. The hulls are
+#: outlines only, drawn as SVG above the parcels (see ``briefing``): only the outline takes clicks, so
+#: the parcels inside a hull keep their own popups.
+CLUSTER_CATEGORIES = (
+    Category("整合入园", "整合入园", _fill("#2171b5", 0.0, 3.5, dash="8 4", opacity=1.0, fill=False)),
+    Category("整治提高", "整治提高", _fill("#e6550d", 0.0, 3.5, dash="8 4", opacity=1.0, fill=False)),
+    Category("关停淘汰", "关停淘汰", _fill("#67000d", 0.0, 3.5, dash="8 4", opacity=1.0, fill=False)),
+    Category("none", "处置待定", _fill("#636363", 0.0, 3.0, dash="8 4", opacity=1.0, fill=False)),
+)
+#: Rule and clause behind the cluster layer.
+CLUSTER_RULE = "DQ-CLUSTER 〔德清 三(一)5〕"
+
+
+def classify_clusters(df: pd.DataFrame) -> np.ndarray:
+    """Index into :data:`CLUSTER_CATEGORIES` from ``treatment`` (anything else → 处置待定)."""
+    codes = np.full(len(df), len(CLUSTER_CATEGORIES) - 1, dtype=np.int64)
+    if "treatment" not in df.columns:
+        return codes
+    t = df["treatment"].astype("string").str.strip().fillna("")
+    for i, cat in enumerate(CLUSTER_CATEGORIES[:-1]):
+        codes[(t == cat.key).to_numpy(dtype=bool)] = i
+    return codes
+
+
+CLUSTER_FIELDS = (
+    Field("cluster_id", "编号"),
+    Field("parcel_count", "宗数", "int"),
+    Field("area_mu", "面积(亩)", "num2"),
+    Field("enterprise_count", "企业数", "int"),
+    Field("tax_per_mu", "亩均税收(万元/亩)", "num2"),
+    Field("d_share", "D类用地占比", "pct"),
+    Field("park_distance_m", "距最近园区(米)", "int"),
+    Field("treatment", "建议处置"),
+    Field("_rule", "认定依据"),
+)
 
 #: Every layer the map can show, bottom to top within the layer switcher.
 LAYER_STYLES: tuple[LayerStyle, ...] = (
@@ -343,6 +384,7 @@ LAYER_STYLES: tuple[LayerStyle, ...] = (
     LayerStyle("urban_boundary", "城镇开发边界", "gt-base", URBAN_CATEGORIES, classify_single, NAMED_FIELDS),
     LayerStyle("parks", "园区", "gt-base", PARK_CATEGORIES, classify_single, PARK_FIELDS),
     LayerStyle("parcels", "宗地(亩均评价分类)", "gt-parcels", PARCEL_CATEGORIES, classify_parcels, PARCEL_FIELDS),
+    LayerStyle("clusters", "园区外集聚点", "gt-focus", CLUSTER_CATEGORIES, classify_clusters, CLUSTER_FIELDS),
     LayerStyle("reclaimable", "可腾退低效工业用地", "gt-focus", RECLAIM_CATEGORIES, classify_single, PARCEL_FIELDS),
     LayerStyle("idle_land", "闲置土地", "gt-focus", IDLE_CATEGORIES, classify_idle, IDLE_FIELDS),
     LayerStyle("fragments", "零星边角地/夹心地", "gt-plans", FRAGMENT_CATEGORIES, classify_fragments, FRAGMENT_FIELDS),
