@@ -21,7 +21,7 @@ import pyogrio
 from .errors import InputError
 from .findings import COLUMNS as FINDING_COLUMNS
 from .findings import concat_findings, empty_findings
-from .io.atomic import atomic_path, write_text_atomic
+from .io.atomic import atomic_path, check_not_input, write_text_atomic
 
 RESULTS_FILE = "results.gpkg"
 SUMMARY_FILE = "summary.json"
@@ -97,8 +97,6 @@ class Results:
         """
         out_dir = Path(out_dir)
         target = out_dir / RESULTS_FILE
-        from .io.atomic import check_not_input
-
         check_not_input(target, inputs)
         check_not_input(out_dir / SUMMARY_FILE, inputs)
         with atomic_path(target) as tmp:

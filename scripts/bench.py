@@ -68,7 +68,7 @@ def main() -> None:
     for stage in STAGES:
         if wanted and stage.name not in wanted:
             continue
-        out = measure(stage.name, lambda: stage.func(ws, results), rows)
+        out = measure(stage.name, lambda stage=stage: stage.func(ws, results), rows)
         results.add(stage.name, out)
     n_build = len(ws.layer("buildings")) if ws.layer("buildings") is not None else 0
     print(f"\n{args.parcels:,} parcels, {n_build:,} buildings, {len(results.findings):,} findings")
