@@ -77,40 +77,89 @@ def _strip_unit(header: str) -> str:
     return _UNIT_SUFFIX.sub("", header)
 
 
-def build_lookup(extra: dict[str, list[str]] | None = None) -> dict[str, str]:
-    """Normalised header → field, from :data:`ALIASES` plus a workspace's ``extra`` aliases."""
+def _add(lookup: dict[str, str], stripped: dict[str, str], names, field: str) -> None:
+    for name in names:
+        norm = normalize_header(name)
+        lookup[norm] = field
+        stripped[_strip_unit(norm)] = field
+
+
+def build_lookup(extra: dict[str, list[str]] | None = None, target: str | None = None,
+                 standards=None) -> dict[str, str]:
+    """Normalised header → field.
+
+    In increasing priority: the standard field codes of every schema (only when ``target`` is
+    ``None``), :data:`ALIASES`, the standard codes of ``target``'s schemas (``ZDDM`` → ``parcel_id``
+    for ``parcels``; see :mod:`geo_tenglong.standards`), and the workspace's ``extra`` aliases.
+
+    Parameters
+    ----------
+    extra : dict, optional
+        Workspace aliases (field → list of headers).
+    target : str, optional
+        The workspace layer or table being read (``parcels``, ``enterprises`` …).
+    standards : Standards, optional
+        The standards in force (the workspace's, with its ``[standards]`` merged); the built-in
+        ones when omitted.
+    """
+    from ..standards import load_standards
+
+    std = standards if standards is not None else load_standards()
     lookup: dict[str, str] = {}
-    merged = {k: list(v) for k, v in ALIASES.items()}
+    stripped: dict[str, str] = {}
+    if target is None:
+        for src, field in reversed(list(std.field_map(None).items())):
+            _add(lookup, stripped, [src], field)
+    for field, names in ALIASES.items():
+        _add(lookup, stripped, [field, *names], field)
+    if target is not None:
+        for src, field in reversed(list(std.field_map(target).items())):
+            _add(lookup, stripped, [src], field)
     for field, names in (extra or {}).items():
-        merged.setdefault(field, []).extend(names)
-    for field, names in merged.items():
-        for name in [field, *names]:
-            norm = normalize_header(name)
-            lookup[norm] = field
-            lookup.setdefault(_strip_unit(norm), field)
+        _add(lookup, stripped, [field, *names], field)
+    for key, field in stripped.items():
+        lookup.setdefault(key, field)
     return lookup
 
 
-def map_headers(headers, extra: dict[str, list[str]] | None = None) -> dict[str, str]:
-    """Map a table's headers to field names.
+def map_headers(headers, extra: dict[str, list[str]] | None = None, target: str | None = None,
+                standards=None) -> dict[str, str]:
+    """Map a table's or layer's headers to field names.
 
     Parameters
     ----------
     headers : iterable of str
     extra : dict, optional
         Workspace aliases (field → list of headers).
+    target : str, optional
+        The layer or table read, so its standard schemas' codes apply (see :func:`build_lookup`).
+    standards : Standards, optional
 
     Returns
     -------
     dict
         Original header → field name, for the headers recognised. Unrecognised headers are kept
-        by the caller under their own name.
+        by the caller under their own name. When two headers map to one field, the first keeps it.
+
+    Examples
+    --------
+    >>> map_headers(["ZDDM", "QLRMC", "YT", "备注"], target="parcels")
+    {'ZDDM': 'parcel_id', 'QLRMC': 'owner_name', 'YT': 'land_use_code'}
     """
-    lookup = build_lookup(extra)
-    out = {}
+    lookup = build_lookup(extra, target, standards)
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    headers = list(headers)
+    for h in headers:  # a header already named as a field keeps it
+        if normalize_header(h) in lookup and lookup[normalize_header(h)] == normalize_header(h):
+            taken.add(normalize_header(h))
     for h in headers:
         norm = normalize_header(h)
         field = lookup.get(norm) or lookup.get(_strip_unit(norm))
-        if field is not None:
-            out[h] = field
+        if field is None:
+            continue
+        if field in taken and norm != field:
+            continue
+        out[h] = field
+        taken.add(field)
     return out
