@@ -88,6 +88,44 @@ def test_leased_plant_subsidy():
     np.testing.assert_allclose(out, [36.0, 50.0, 0.0, 0.0, 0.0])
 
 
+def test_tech_without_class_is_missing_data_not_a_crash():
+    """Issue 14.1: a plan whose holder has no 亩均 class (pd.NA) crashed with "boolean value of NA"."""
+    spec = TT.get("TT-TECH")
+    cls = pd.Series(["A", pd.NA, None, "B"], dtype="string")
+    out = tech_uplift([600, 600, 100, 600], cls, spec)
+    assert out["tier"].tolist() == [1, 1, 0, 1]
+    np.testing.assert_allclose(out["uplift"], [0.20, np.nan, 0.0, 0.10])  # below every tier: no class needed
+    lease = leased_plant_subsidy([10000, 10000, 0, np.nan], [1000, 1000, 1000, 1000], cls, spec)
+    np.testing.assert_allclose(lease, [36.0, np.nan, 0.0, np.nan])
+
+
+def test_tech_plan_on_parcel_without_class(tmp_path, tiny_parcels):
+    """The stage on a plan whose parcel has no class: missing_data naming the class, and a plan
+    whose leased plant hangs on the 生产设备 investment (1200 万元 total, 800 equipment: no subsidy)."""
+    from geo_tenglong.analysis.subsidies import assess_subsidies
+
+    plans = gpd.GeoDataFrame({"renovation_id": ["R1", "R2"], "parcel_id": tiny_parcels["parcel_id"][:2].tolist(),
+                              "equipment_investment": [600.0, 800.0], "total_investment": [1200.0, 1200.0],
+                              "leased_plant_m2": [1000.0, 1000.0]},
+                             geometry=[box(0, 100, 10, 110), box(100, 100, 110, 110)], crs=ZONE40)
+    ws, res = _setup(tmp_path, tiny_parcels, layers={"renovations": plans})
+    res.parcels["eval_class"] = pd.Series([pd.NA, "B", "A"], dtype="string").to_numpy()
+    f = _by(assess_subsidies(ws, res).findings, "TT-TECH")
+    assert f.loc["R1", "status"] == "missing_data" and "亩均评价" in f.loc["R1", "message"]
+    assert f.loc["R2", "status"] == "pass" and "租赁厂房补助" not in f.loc["R2", "message"]
+    # without the efficiency stage at all: still no crash
+    res2 = Results(info={}, parcels=base_parcels(ws))
+    assert set(_by(assess_subsidies(ws, res2).findings, "TT-TECH")["status"]) == {"missing_data"}
+
+
+def test_leased_plant_reads_equipment_investment():
+    """TT-TECH 四(十一): "实际投资额1000万元以上" is the 生产设备(含软件)实际投资额 the clause defines."""
+    spec = TT.get("TT-TECH")
+    # equipment 999.99 of a 5000 万元 project: no subsidy; exactly 1000 (以上, inclusive): subsidy
+    out = leased_plant_subsidy([10000, 10000], [999.99, 1000.0], ["A", "A"], spec)
+    np.testing.assert_allclose(out, [0.0, 36.0])
+
+
 # --- DQ-HIGH ---------------------------------------------------------------------------------
 
 def test_high_energy_review_list(tmp_path, tiny_parcels):

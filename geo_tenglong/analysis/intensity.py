@@ -399,8 +399,10 @@ def vertical_subsidy(renovations, parcels, t, contract_far, enterprises, spec) -
     if renovations is None or not len(renovations):
         return empty_findings()
     r = pd.DataFrame(renovations.drop(columns=renovations.geometry.name))
-    exp = pd.to_numeric(r.get("expansion_floor_area_m2", np.nan), errors="coerce")
-    r = r[(exp > 0).to_numpy()].copy()
+    if "expansion_floor_area_m2" not in r.columns:
+        return empty_findings()
+    exp = pd.to_numeric(r["expansion_floor_area_m2"], errors="coerce").to_numpy(dtype=float)
+    r = r[np.nan_to_num(exp, nan=0.0) > 0].copy()
     if not len(r):
         return empty_findings()
     exp = pd.to_numeric(r["expansion_floor_area_m2"], errors="coerce").to_numpy(dtype=float)
@@ -409,7 +411,8 @@ def vertical_subsidy(renovations, parcels, t, contract_far, enterprises, spec) -
     known = at >= 0
     land = np.where(known, t["land_m2"].to_numpy()[np.maximum(at, 0)], np.nan)
     floor_now = np.where(known, t["floor_area_m2"].to_numpy()[np.maximum(at, 0)], np.nan)
-    after = pd.to_numeric(r.get("floor_area_after_m2", np.nan), errors="coerce").to_numpy(dtype=float)
+    after = pd.to_numeric(r["floor_area_after_m2"], errors="coerce").to_numpy(dtype=float) \
+        if "floor_area_after_m2" in r.columns else np.full(len(r), np.nan)
     after = np.where(after > 0, after, floor_now + exp)
     far_after = np.divide(after, land, out=np.full(len(r), np.nan), where=land > 0)
     cfar = np.where(known, contract_far[np.maximum(at, 0)], np.nan)
