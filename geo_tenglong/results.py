@@ -22,6 +22,7 @@ from .errors import InputError
 from .findings import COLUMNS as FINDING_COLUMNS
 from .findings import concat_findings, empty_findings
 from .io.atomic import atomic_path, check_not_input, write_text_atomic
+from .results_schema import check_stage
 
 RESULTS_FILE = "results.gpkg"
 SUMMARY_FILE = "summary.json"
@@ -55,7 +56,14 @@ class Results:
     summary: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def add(self, name: str, result) -> None:
-        """Merge one stage's :class:`~geo_tenglong.stage.StageResult` into the results."""
+        """Merge one stage's :class:`~geo_tenglong.stage.StageResult` into the results.
+
+        The result is first checked against the stage's declaration
+        (:func:`geo_tenglong.results_schema.check_stage`): publishing an undeclared column, layer,
+        table or metric, omitting a required one, or a column of the wrong dtype family raises
+        ``RuntimeError``.
+        """
+        check_stage(name, result)
         if result.parcel_columns is not None and len(result.parcel_columns.columns):
             cols = result.parcel_columns
             clash = set(cols.columns) & set(self.parcels.columns)

@@ -84,6 +84,8 @@ def _floor_area_stage(ws, results):
     cols = cols.set_index("parcel_id")
     area = results.parcels.set_index("parcel_id")["area_m2"]
     cols["far"] = cols["floor_area_m2"] / area.reindex(cols.index)
+    for c in ("building_coverage", "admin_share", "max_height_m", "far_limit"):  # declared: results_schema.toml
+        cols[c] = np.nan
     return StageResult(parcel_columns=cols)
 
 
