@@ -25,10 +25,12 @@ from .io.layers import read_layer, repair_geometries
 from .io.schema import LAYERS, TABLES
 from .io.tables import read_table
 from .rules import Ruleset, load_ruleset
+from .standards import Standards, decode_values, load_standards
 
 WORKSPACE_FILE = "workspace.toml"
-_TOP_KEYS = {"workspace", "layers", "tables", "rasters", "coords", "aliases", "map"}  # [map]: webmap/basemaps.py
-_WS_KEYS = {"county", "admin_code", "ruleset", "as_of", "crs", "name"}
+_TOP_KEYS = {"workspace", "layers", "tables", "rasters", "coords", "aliases", "map",  # [map]: webmap/basemaps.py
+             "standards"}
+_WS_KEYS = {"county", "admin_code", "ruleset", "as_of", "crs", "name", "unknown_land_use_is_industrial"}
 DATA_ISSUE_COLUMNS = ["source", "feature", "kind", "message"]
 
 
@@ -70,6 +72,12 @@ class Workspace:
         Problems found and repaired while reading (``source``, ``feature``, ``kind``, ``message``).
     aliases : dict
         Extra header aliases from the workspace.
+    standards : Standards
+        The national field codes and code lists, with the workspace's ``[standards]`` merged.
+    unknown_land_use_is_industrial : bool
+        ``[workspace] unknown_land_use_is_industrial``: whether a parcel without a land-use code
+        (e.g. imported from 界址点 files) counts as industrial. Off by default. Also set as
+        ``parcels.attrs["unknown_land_use_is_industrial"]``.
     """
 
     root: Path
@@ -86,6 +94,8 @@ class Workspace:
     inputs: list[Path]
     data_issues: pd.DataFrame
     aliases: dict[str, list[str]]
+    standards: Standards = dataclasses.field(default_factory=load_standards)
+    unknown_land_use_is_industrial: bool = False
 
     def layer(self, name: str) -> gpd.GeoDataFrame | None:
         """The layer ``name``, or ``None`` when the workspace has none."""
@@ -118,7 +128,7 @@ def _source(entry: Any, key: str, path: Path) -> dict:
     if isinstance(entry, dict) and "path" in entry:
         unknown = set(entry) - {"path", "layer", "sheet", "encoding"}
         if unknown:
-            raise InputError(f"unknown key {sorted(unknown)[0]!r}; expected path, layer, sheet, encoding", path, key)
+            raise InputError(f"unknown key {min(unknown)!r}; expected path, layer, sheet, encoding", path, key)
         return dict(entry)
     raise InputError("expected a file name or a table { path = …, layer = … }", path, key)
 
@@ -142,11 +152,11 @@ def read_config(root: Path) -> dict:
         raise InputError(f"not valid TOML ({exc})", cfg_path) from None
     unknown = set(cfg) - _TOP_KEYS
     if unknown:
-        raise InputError(f"unknown table [{sorted(unknown)[0]}]; expected {sorted(_TOP_KEYS)}", cfg_path)
+        raise InputError(f"unknown table [{min(unknown)}]; expected {sorted(_TOP_KEYS)}", cfg_path)
     ws = cfg.get("workspace", {})
     unknown = set(ws) - _WS_KEYS
     if unknown:
-        raise InputError(f"unknown key; expected {sorted(_WS_KEYS)}", cfg_path, f"workspace.{sorted(unknown)[0]}")
+        raise InputError(f"unknown key; expected {sorted(_WS_KEYS)}", cfg_path, f"workspace.{min(unknown)}")
     for name in cfg.get("layers", {}):
         if name not in LAYERS:
             raise InputError(f"unknown layer; expected one of {sorted(LAYERS)}", cfg_path, f"layers.{name}")
@@ -158,12 +168,30 @@ def read_config(root: Path) -> dict:
     return cfg
 
 
-def _load_layer(name: str, src: dict, root: Path, target_crs: pyproj.CRS, aliases, issues: list) -> tuple[gpd.GeoDataFrame, Path]:
+def _building_dates(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """竣工日期 (ZRZ.JGRQ) → ``completed`` and ``completed_year`` where the layer has neither."""
+    if "completed_date" not in gdf.columns:
+        return gdf
+    dates = pd.to_datetime(gdf["completed_date"].map(lambda v: None if v is None or str(v).strip() == "" else str(v)),
+                           errors="coerce", format="mixed")
+    if "completed_year" not in gdf.columns:
+        gdf["completed_year"] = dates.dt.year.astype(float)
+    if "completed" not in gdf.columns:
+        gdf["completed"] = dates.notna()
+    return gdf
+
+
+def _load_layer(name: str, src: dict, root: Path, target_crs: pyproj.CRS, aliases, issues: list,
+                standards: Standards | None = None) -> tuple[gpd.GeoDataFrame, Path]:
     schema = LAYERS[name]
     path = (root / src["path"]).resolve()
     gdf = read_layer(path, layer=src.get("layer"), encoding=src.get("encoding"))
-    gdf = gdf.rename(columns=map_headers([c for c in gdf.columns if c != gdf.geometry.name], aliases))
+    gdf = gdf.rename(columns=map_headers([c for c in gdf.columns if c != gdf.geometry.name], aliases, name, standards))
     gdf = gdf.loc[:, ~gdf.columns.duplicated()]
+    if standards is not None:
+        gdf = decode_values(gdf, standards)
+    if name == "buildings":
+        gdf = _building_dates(gdf)
     where = f"layer {src['layer']}" if src.get("layer") else None
     label = f"{path}" + (f" (layer {src['layer']})" if src.get("layer") else "")
     if gdf.crs is None:
@@ -227,17 +255,24 @@ def load_workspace(path: str | Path, ruleset: str | Path | None = None, as_of: s
     if not target_crs.is_projected:
         raise InputError("the workspace CRS must be projected (areas are planar, 坐标解析法)", cfg_path, "workspace.crs")
     aliases = {k: list(v) for k, v in cfg.get("aliases", {}).items()}
+    standards = load_standards(cfg.get("standards"), cfg_path)
+    unknown_industrial = wcfg.get("unknown_land_use_is_industrial", False)
+    if not isinstance(unknown_industrial, bool):
+        raise InputError("expected true or false", cfg_path, "workspace.unknown_land_use_is_industrial")
     issues: list[dict] = []
     inputs = [cfg_path]
     layers = {}
     for name, entry in cfg.get("layers", {}).items():
-        layers[name], p = _load_layer(name, _source(entry, f"layers.{name}", cfg_path), root, target_crs, aliases, issues)
+        layers[name], p = _load_layer(name, _source(entry, f"layers.{name}", cfg_path), root, target_crs, aliases, issues,
+                                      standards)
         inputs.append(p)
     tables = {}
     for name, entry in cfg.get("tables", {}).items():
         src = _source(entry, f"tables.{name}", cfg_path)
         p = (root / src["path"]).resolve()
-        tables[name] = read_table(p, TABLES[name], sheet=src.get("sheet"), aliases=aliases)
+        tables[name] = read_table(p, TABLES[name], sheet=src.get("sheet"), aliases=aliases, target=name,
+                                  standards=standards)
+        issues.extend(tables[name].attrs.pop("data_issues", []))
         inputs.append(p)
     rasters: dict[str, list[RasterInput]] = {}
     rcfg = dict(cfg.get("rasters", {}))
@@ -260,9 +295,11 @@ def load_workspace(path: str | Path, ruleset: str | Path | None = None, as_of: s
         coords_folder = (root / cfg["coords"]["folder"]).resolve()
         if not coords_folder.is_dir():
             raise InputError("corner-coordinate folder not found", coords_folder, "coords.folder")
+    layers["parcels"].attrs["unknown_land_use_is_industrial"] = unknown_industrial
     return Workspace(
         root=root, county=wcfg.get("county", rules.info.county), admin_code=str(wcfg.get("admin_code", rules.info.admin_code)),
         ruleset=rules, as_of=as_of_date, crs=target_crs, layers=layers, tables=tables, rasters=rasters,
         landcover_classes=classes, coords_folder=coords_folder, inputs=inputs,
-        data_issues=pd.DataFrame(issues, columns=DATA_ISSUE_COLUMNS), aliases=aliases,
+        data_issues=pd.DataFrame(issues, columns=DATA_ISSUE_COLUMNS), aliases=aliases, standards=standards,
+        unknown_land_use_is_industrial=unknown_industrial,
     )

@@ -92,3 +92,38 @@ def test_workspace_extension_merges_over_builtin():
     assert decode_values(pd.DataFrame({"use": ["29"]}), std)["use"].tolist() == ["生产"]
     with pytest.raises(InputError, match="standards.colours"):
         load_standards({"colours": {}})
+
+
+def _codes_workspace(tmp_path, option: str = ""):
+    import geopandas as gpd
+    from conftest import box, write_workspace
+
+    parcels = gpd.GeoDataFrame({"parcel_id": ["331023101001GB00001", "331023101001GB00002", "331023101001GB00003",
+                                              "331023101001GB00004"],
+                                "land_use_code": ["0601", None, "0602", "m2"]},
+                               geometry=[box(i * 100, 0, i * 100 + 90, 90) for i in range(4)], crs=4528)
+    root = write_workspace(tmp_path, parcels)
+    if option:
+        text = (root / "workspace.toml").read_text(encoding="utf-8")
+        (root / "workspace.toml").write_text(text.replace("[layers]", f"{option}\n\n[layers]"), encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("option, expected", [("", [True, False, False, True]),
+                                              ("unknown_land_use_is_industrial = true", [True, True, False, True])])
+def test_parcels_without_land_use_are_industrial_only_when_the_workspace_says_so(tmp_path, option, expected):
+    from geo_tenglong.pipeline import base_parcels
+    from geo_tenglong.workspace import load_workspace
+
+    ws = load_workspace(_codes_workspace(tmp_path, option))
+    codes = ws.ruleset.get("MJ-EVAL").industrial_land_codes
+    assert ws.unknown_land_use_is_industrial is bool(option)
+    # the stages read results.parcels (base_parcels copies the layer): the workspace's word survives
+    assert industrial_mask(base_parcels(ws)["land_use_code"], codes).tolist() == expected
+
+
+def test_the_option_must_be_a_boolean(tmp_path):
+    from geo_tenglong.workspace import load_workspace
+
+    with pytest.raises(InputError, match="unknown_land_use_is_industrial"):
+        load_workspace(_codes_workspace(tmp_path, 'unknown_land_use_is_industrial = "yes"'))

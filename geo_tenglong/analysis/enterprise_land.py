@@ -64,13 +64,22 @@ def normalise_codes(codes) -> pd.Series:
     return s.mask(s == "")
 
 
-def industrial_mask(land_use_code, prefixes) -> np.ndarray:
-    """Parcels whose ``land_use_code`` starts with one of ``prefixes`` (blank codes count as industrial)."""
-    codes = pd.Series(land_use_code, dtype="string").str.strip()
+def industrial_mask(land_use_code, prefixes, blank_is_industrial: bool | None = None) -> np.ndarray:
+    """Parcels whose ``land_use_code`` starts with one of ``prefixes`` (case-insensitive).
+
+    A blank code counts as industrial only when ``blank_is_industrial`` — by default the
+    workspace's ``unknown_land_use_is_industrial`` (off), carried in the parcels' ``attrs``.
+    Codes given without a workspace's word on it (a plain list: the layer has no land-use column
+    at all) keep the layer as the industrial parcels.
+    """
+    if blank_is_industrial is None:
+        blank_is_industrial = bool(getattr(land_use_code, "attrs", {}).get("unknown_land_use_is_industrial", True))
+    codes = pd.Series(land_use_code, dtype="string").str.strip().str.upper()
+    codes = codes.mask(codes == "")
     if not prefixes:
         return np.ones(len(codes), dtype=bool)
-    out = np.array(codes.isna().to_numpy(), dtype=bool)
-    for p in prefixes:
+    out = np.array(codes.isna().to_numpy(), dtype=bool) if blank_is_industrial else np.zeros(len(codes), dtype=bool)
+    for p in (str(p).strip().upper() for p in prefixes):
         out |= codes.str.startswith(p).fillna(False).to_numpy(dtype=bool)
     return out
 

@@ -1,49 +1,254 @@
-"""Read bureau tables (.xlsx, .csv) with Chinese headers into field-named DataFrames."""
+"""Read bureau tables (.xlsx, .csv) with Chinese headers into field-named DataFrames.
+
+Tables arrive as bureaus and the provincial 亩均论英雄 platform export them, and every table is
+read the same way (:func:`read_table`):
+
+- the header row is found below one or two title rows (the row whose cells name the most fields);
+- a header merged over two rows — ``税收(万元)`` with ``本年``/``上年`` beneath — gives ``tax`` for
+  the table's year and a row of the year before for ``上年`` (a ``2022``/``2022年`` beneath gives
+  that year); a category over field names (``经济指标`` over ``营业收入``) gives the field;
+- 合计/总计/小计 rows are dropped and listed as data issues (``df.attrs["data_issues"]``);
+- a workbook with one sheet per year is read whole (every sheet whose name holds a year);
+- the year, when no column holds it, comes from the sheet name or the file name
+  (``2022年亩均效益评价`` → 2022);
+- numbers stored as text with thousands separators (``"1,234.5"``) are read as numbers
+  (:func:`geo_tenglong.io.columns.coerce_columns`).
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .aliases import map_headers
+from .aliases import map_headers, normalize_header
 from .columns import coerce_columns
-from .schema import Schema
+from .schema import TABLES, Schema
+
+#: Sub-header words under a merged header → years relative to the table's year.
+PERIOD_WORDS = {"本年": 0, "本期": 0, "当年": 0, "今年": 0, "本年度": 0, "当期": 0, "本年累计": 0,
+                "上年": -1, "上期": -1, "去年": -1, "上年度": -1, "上年同期": -1, "同期": -1}
+_TOTAL = re.compile(r"^(合\s*计|总\s*计|小\s*计|全县合计|全市合计|总合计)")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\s*年|(?!\d))")
+_HEADER_SCAN_ROWS = 12
+#: Per-year values: a 上年 row does not repeat the 本年 row's figures.
+_YEAR_VALUES = ({c for s in TABLES.values() for c in s.numeric} - {"year"}) | {"land_mu"}
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    last = None
+def year_in_name(name: str) -> int | None:
+    """The year a sheet or file name holds (``"2022年亩均效益评价"`` → 2022), or ``None``.
+
+    Examples
+    --------
+    >>> year_in_name("2022年亩均效益评价"), year_in_name("亩均_2021.xlsx"), year_in_name("Sheet1")
+    (2022, 2021, None)
+    """
+    found = _YEAR.findall(str(name))
+    return int(found[-1]) if len(set(found)) == 1 else None
+
+
+def _cell(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def _read_csv_grid(path: Path) -> pd.DataFrame:
+    raw = path.read_bytes()
     for enc in ("utf-8-sig", "gb18030"):
         try:
-            return pd.read_csv(path, dtype=object, encoding=enc, keep_default_na=False)
+            text = raw.decode(enc)
+            break
         except UnicodeDecodeError as exc:
             last = exc
-        except pd.errors.ParserError as exc:
-            raise InputError(f"not a readable CSV table: {exc}", path) from None
-    raise InputError(f"not UTF-8 or GBK text ({last})", path)
+    else:
+        raise InputError(f"not UTF-8 or GBK text ({last})", path)
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise InputError(f"not a readable CSV table: {exc}", path) from None
+    width = max((len(r) for r in rows), default=0)
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+
+
+def _read_grids(path: Path, sheet: str | int | None) -> list[tuple[str | None, pd.DataFrame]]:
+    """(sheet name, raw grid without a header) for each sheet to read; one for a CSV."""
+    suffix = path.suffix.lower()
+    if suffix in {".csv", ".txt"}:
+        return [(None, _read_csv_grid(path))]
+    if suffix not in {".xlsx", ".xlsm"}:
+        raise InputError(f"unsupported table format {suffix!r}; expected .xlsx or .csv", path)
+    try:
+        if sheet is not None:
+            grid = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl", header=None)
+            return [(str(sheet), grid)]
+        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl", header=None)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a damaged workbook
+        raise InputError(f"not a readable Excel workbook ({type(exc).__name__}: {exc})", path) from None
+    names = list(sheets)
+    by_year = [n for n in names if year_in_name(n) is not None and not sheets[n].dropna(how="all").empty]
+    if len(by_year) >= 2:                 # one sheet per year: read them all
+        return [(n, sheets[n]) for n in by_year]
+    return [(names[0], sheets[names[0]])]
+
+
+def _find_header(grid: pd.DataFrame, target, aliases, standards) -> int:
+    best, best_row = 0, 0
+    for r in range(min(_HEADER_SCAN_ROWS, len(grid))):
+        cells = [_cell(v) for v in grid.iloc[r]]
+        cells = [c for c in cells if c]
+        if len(cells) < 2:
+            continue
+        n = len(map_headers(cells, aliases, target, standards))
+        if n > best:
+            best, best_row = n, r
+    return best_row
+
+
+def _is_period(text: str) -> bool:
+    return normalize_header(text) in PERIOD_WORDS or year_in_name(text) is not None and len(text) <= 6
+
+
+def _header_names(grid: pd.DataFrame, row: int, target, aliases, standards) -> tuple[list, int]:
+    """Column names (a name, or (name, period) for a 本年/上年 column) and the header's row count."""
+    top = [_cell(v) for v in grid.iloc[row]]
+    if row + 1 >= len(grid):
+        return top, 1
+    sub = [_cell(v) for v in grid.iloc[row + 1]]
+    # A second header row sits under a merged cell: some of its cells have a blank above them, and
+    # they are period words (本年/上年/2022年) or field names — never data.
+    merged = [s for t, s in zip(top, sub) if s and not t]
+    numeric = sum(bool(re.fullmatch(r"[-+]?[\d,.]+", s)) for s in sub if s and not _is_period(s))
+    if not merged or numeric or not (any(_is_period(s) for s in merged)
+                                     or map_headers(merged, aliases, target, standards)):
+        return top, 1
+    names: list = []
+    last_top = ""
+    for t, s in zip(top, sub):
+        if t:
+            last_top = t
+        owner = t or last_top
+        if s and _is_period(s):
+            key = normalize_header(s)
+            names.append((owner, PERIOD_WORDS[key] if key in PERIOD_WORDS else ("year", year_in_name(s))))
+        elif s:
+            names.append(s if map_headers([s], aliases, target, standards) or not owner else f"{owner}{s}")
+        else:
+            names.append(t)
+    return names, 2
+
+
+def _total_rows(df: pd.DataFrame) -> np.ndarray:
+    text = df.iloc[:, : min(4, df.shape[1])].map(_cell)
+    return text.apply(lambda col: col.str.replace(" ", "").str.match(_TOTAL)).any(axis=1).to_numpy()
+
+
+def _expand_periods(df: pd.DataFrame, year: int | None, path: Path) -> pd.DataFrame:
+    """Columns named (field, period) → one row per period (本年 = the table's year, 上年 = year − 1)."""
+    period_cols = [c for c in df.columns if isinstance(c, tuple)]
+    if not period_cols:
+        return df
+    base = df.drop(columns=period_cols)
+    periods = sorted({c[1] for c in period_cols}, key=lambda p: (isinstance(p, tuple), p if isinstance(p, int) else 0))
+    parts = []
+    for p in periods:
+        if isinstance(p, tuple):
+            y = p[1]
+        else:
+            y = None if year is None else year + p
+        if y is None and "year" in base.columns and p != 0:
+            yr = pd.to_numeric(base["year"], errors="coerce") + p
+        else:
+            yr = y
+        cols = {c[0]: df[c] for c in period_cols if c[1] == p}
+        part = base.copy() if p == 0 else base.drop(columns=[c for c in base.columns if c in _YEAR_VALUES
+                                                              or str(c).startswith("platform_")])
+        for name, values in cols.items():
+            part[name] = values.to_numpy()
+        if yr is not None:
+            part["year"] = yr
+        elif p != 0:
+            raise InputError("a 上年 column needs the table's year: add a year column or put the year in the sheet name",
+                             path)
+        keep = pd.DataFrame(cols).map(_cell).ne("").any(axis=1).to_numpy()
+        part["_period_rank"] = 0 if p == 0 else 1
+        parts.append(part[keep] if p != 0 else part)
+    return pd.concat(parts, ignore_index=False)
+
+
+def _read_sheet(path: Path, sheet_name, grid: pd.DataFrame, target, aliases, standards,
+                issues: list) -> pd.DataFrame:
+    grid = grid.copy()
+    grid.index = np.arange(len(grid))
+    row = _find_header(grid, target, aliases, standards)
+    names, n_header = _header_names(grid, row, target, aliases, standards)
+    body = grid.iloc[row + n_header:].copy()
+    body.columns = range(body.shape[1])
+    body = body.iloc[:, : len(names)]
+    labels = [n if n else f"列{i + 1}" for i, n in enumerate(names)]
+    body.columns = pd.Index(labels, dtype=object)
+    body["source_row"] = body.index.to_numpy() + 1     # the grid has no header: index 0 is row 1
+    body = body[body.drop(columns="source_row").map(_cell).ne("").any(axis=1)]
+    where = f"{path.name}" + (f" [{sheet_name}]" if sheet_name is not None else "")
+    totals = _total_rows(body.drop(columns="source_row"))
+    for r in body["source_row"][totals]:
+        issues.append({"source": str(path), "feature": f"row {int(r)}" + (f" (sheet {sheet_name})" if sheet_name else ""),
+                       "kind": "total_row", "message": f"{where} 第{int(r)}行为合计/总计行,已忽略"})
+    body = body[~totals]
+    flat = [c for c in body.columns if not isinstance(c, tuple)]
+    body = body.rename(columns=map_headers([c for c in flat if c != "source_row"], aliases, target, standards))
+    body = body.rename(columns={c: (map_headers([c[0]], aliases, target, standards).get(c[0], c[0]), c[1])
+                                for c in body.columns if isinstance(c, tuple)})
+    body = body.loc[:, ~pd.Index([str(c) for c in body.columns]).duplicated()]
+    year = year_in_name(sheet_name) if sheet_name is not None else None
+    if year is None:
+        year = year_in_name(path.stem)
+    body = _expand_periods(body, year, path)
+    if "year" not in body.columns and year is not None:
+        body["year"] = year
+    elif year is not None:
+        blank = body["year"].map(_cell).eq("")
+        body.loc[blank, "year"] = year
+    if sheet_name is not None:
+        body["source_sheet"] = str(sheet_name)
+    return body
 
 
 def read_table(path: str | Path, schema: Schema | None = None, sheet: str | int | None = None,
-               aliases: dict[str, list[str]] | None = None) -> pd.DataFrame:
+               aliases: dict[str, list[str]] | None = None, target: str | None = None,
+               standards=None) -> pd.DataFrame:
     """Read a table and map its headers to field names.
 
     Parameters
     ----------
     path : str or Path
-        ``.xlsx`` / ``.xlsm`` (first sheet unless ``sheet``) or ``.csv`` (UTF-8, with or without
-        BOM, or GBK).
+        ``.xlsx`` / ``.xlsm`` (the first sheet, every sheet whose name holds a year, or ``sheet``)
+        or ``.csv`` (UTF-8, with or without BOM, or GBK).
     schema : Schema, optional
         Columns to check and coerce (see :mod:`geo_tenglong.io.schema`).
     sheet : str or int, optional
     aliases : dict, optional
         Extra header aliases (field → headers) from the workspace.
+    target : str, optional
+        The workspace table read (``enterprises`` …): its standard headers apply.
+    standards : Standards, optional
+        The workspace's standards (:func:`geo_tenglong.standards.load_standards`).
 
     Returns
     -------
     DataFrame
         Field-named columns (unrecognised headers kept as they are), plus ``source_row``: the
-        row number a user sees in the file (header = row 1).
+        row number a user sees in the file, and ``source_sheet`` for a workbook. Dropped total
+        rows are listed in ``df.attrs["data_issues"]`` (``source``, ``feature``, ``kind``, ``message``).
 
     Raises
     ------
@@ -53,21 +258,20 @@ def read_table(path: str | Path, schema: Schema | None = None, sheet: str | int 
     path = Path(path)
     if not path.is_file():
         raise InputError("table file not found", path)
-    suffix = path.suffix.lower()
-    if suffix in {".xlsx", ".xlsm"}:
-        try:
-            df = pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl")
-        except Exception as exc:  # openpyxl raises many types for a damaged workbook
-            raise InputError(f"not a readable Excel workbook ({type(exc).__name__}: {exc})", path) from None
-    elif suffix in {".csv", ".txt"}:
-        df = _read_csv(path)
-    else:
-        raise InputError(f"unsupported table format {suffix!r}; expected .xlsx or .csv", path)
-    df = df.rename(columns=map_headers(df.columns, aliases))
-    df = df.loc[:, ~df.columns.duplicated()]
-    df = df.dropna(how="all")
-    df["source_row"] = df.index.to_numpy() + 2
-    df = df.reset_index(drop=True)
+    issues: list[dict] = []
+    parts = [_read_sheet(path, name, grid, target, aliases, standards, issues) for name, grid in _read_grids(path, sheet)]
+    df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    if "_period_rank" in df.columns:
+        # a 上年 column repeats a row another sheet already holds: the sheet of that year wins
+        if {"uscc", "year"} <= set(df.columns):
+            df = df.assign(_k=df["uscc"].map(_cell), _y=pd.to_numeric(df["year"], errors="coerce"))
+            df = df.sort_values("_period_rank", kind="stable")
+            df = df[~(df.duplicated(["_k", "_y"], keep="first") & (df["_period_rank"] > 0))]
+            df = df.sort_index().drop(columns=["_k", "_y"])
+        df = df.drop(columns="_period_rank").reset_index(drop=True)
+    if len(parts) > 1 and "source_sheet" in df.columns:
+        df = df.sort_values(["source_sheet", "source_row"], kind="stable").reset_index(drop=True)
     if schema is not None:
         df = coerce_columns(df, schema, path, row_offset=2)
+    df.attrs["data_issues"] = issues
     return df
