@@ -304,3 +304,43 @@ def test_tenant_on_a_parcel_without_valid_holder_gets_the_parcel():
     bare = fixture_parcels()[["parcel_id", "geometry"]]
     res = run_stages(make_ws(bare, fixture_tables()), ("efficiency",))
     assert res.layer("enterprise_eval").set_index(["uscc", "year"]).loc[(E[3], 2022), "parcel_ids"] == "P2"
+
+
+# --- issue 14: the evaluation year and the 亿元企业 readings -----------------------------------
+
+def test_eval_year_is_the_year_before_as_of_never_the_latest_in_the_table():
+    """上一年度亩均评价: as-of 2023-06-30 → 2022, even when 2023 rows are already in the table."""
+    extra = [ent_rows(E[i], DATA[i][0], DATA[i][1], 2023, *[v * 3 for v in DATA[i][2][2022]]) for i in (1, 2, 4, 6)]
+    res = run_stages(make_ws(fixture_parcels(), fixture_tables(extra)), ("efficiency",))
+    assert res.summary["efficiency"]["eval_year"] == 2022
+    assert set(res.parcels["eval_year"].dropna()) == {2022}
+    # the 2022 figures stand: P10's 亩均税收 60 / 12 = 5.0
+    assert res.parcels.set_index("parcel_id").loc["P10", "tax_per_mu"] == pytest.approx(5.0)
+
+
+def test_eval_year_without_its_rows_is_missing_not_borrowed():
+    """Data for 2021–2022 only, as-of 2024-03-01: 上一年度 is 2023, which has no rows."""
+    res = run_stages(make_ws(fixture_parcels(), fixture_tables(), as_of="2024-03-01"), ("efficiency",))
+    assert res.summary["efficiency"]["eval_year"] == 2023
+    assert res.parcels["eval_class"].isna().all() and not res.parcels["low_efficiency"].any()
+    f = res.findings[(res.findings["rule_id"] == "MJ-EVAL") & (res.findings["status"] == "missing_data")]
+    assert f["message"].str.contains("无2023年度").any()
+
+
+def test_billion_yuan_enterprise_is_judged_on_its_own_revenue():
+    """TT-T4: a holder of 6000 万元 and a tenant of 5000 万元 on one parcel are no 亿元企业, though
+    the pool's revenue is 11000; a tenant of 12000 万元 is one."""
+    parcels = parcels_frame([{"parcel_id": "Q1", "owner_uscc": E[12], "land_use_code": "1001", "mu": 10.0},
+                             {"parcel_id": "Q2", "owner_uscc": E[14], "land_use_code": "1001", "mu": 10.0}])
+    rows = []
+    for y, tax in ((2021, 80.0), (2022, 90.0)):  # 亩均税收 8 and 9 万元/亩: ≤ 10, > 5
+        rows += [ent_rows(E[12], "甲", "规上", y, 6000, tax / 2, 900, 50, 100, 1, 10),
+                 ent_rows(E[13], "乙", "规上", y, 5000, tax / 2, 800, 40, 100, 1, 10),
+                 ent_rows(E[14], "丙", "规上", y, 500, tax / 2, 90, 50, 100, 1, 10),
+                 ent_rows(E[15], "丁", "规上", y, 12000, tax / 2, 900, 40, 100, 1, 10)]
+    tenancy = pd.DataFrame({"parcel_id": ["Q1", "Q2"], "uscc": [E[13], E[15]], "floor_area_m2": [1000.0, 1000.0]})
+    res = run_stages(make_ws(parcels, {"enterprises": pd.DataFrame(rows), "tenancy": tenancy}), ("efficiency",))
+    p = res.parcels.set_index("parcel_id")
+    assert not p.loc["Q1", "upgrade_target"] and not p.loc["Q1", "low_efficiency"]
+    assert p.loc["Q2", "upgrade_target"] and "亿元企业" in p.loc["Q2", "low_efficiency_type"]
+    assert not p.loc["Q2", "low_tax_enterprise"]

@@ -65,3 +65,29 @@ def test_by_area_empty():
     f["reclaimable"] = False
     out = by_area(p, f, np.ones(len(p)))
     assert len(out) == 0 and "reclaimable_mu" in out.columns
+
+
+def test_billion_yuan_upgrade_targets_are_listed_not_counted():
+    """Issue 14 reading: 亿元企业 at ≤ 10 万元/亩 are 改造提升 targets, not land to free, unless the
+    ruleset's TT-T4.upgrade_targets_reclaimable says so; ≤ 5 万元/亩 enterprises always count."""
+    from dataclasses import replace
+
+    p = parcels_with_columns(idle=False)
+    p["low_efficiency"] = [False, True, False, True, True]
+    p["low_tax_enterprise"] = [False, True, False, False, True]   # B, E: ≤ 5
+    p["upgrade_target"] = [False, False, False, True, True]       # D: 亿元 only; E: both kinds
+    p["low_efficiency_type"] = pd.Series([None, "低效企业亩均税收≤5万元/亩", None, "亿元企业…≤10万元/亩",
+                                          "亿元企业…≤10万元/亩;低效企业亩均税收≤5万元/亩"], dtype="string")
+    f = reclaim_flags(p)
+    assert f["reclaimable"].tolist() == [True, True, False, False, True]
+    assert "亿元企业" not in f.loc[4, "reclaim_reason"] and "低效企业" in f.loc[4, "reclaim_reason"]
+    assert reclaim_flags(p, upgrade_targets_reclaimable=True)["reclaimable"].tolist() == [True, True, False, True, True]
+    ws = make_ws(p[["parcel_id", "park_id", "township", "geometry"]])
+    out = assess_reclaim(ws, Results(info={}, parcels=p))
+    assert out.metrics["reclaimable_mu"] == pytest.approx(10.0 + 20.0 + 3.0, abs=1e-4)
+    assert out.summary["upgrade_target_mu"] == pytest.approx(7.25 + 3.0, abs=1e-4)
+    rules = dict(ws.ruleset.rules)
+    rules["TT-T4"] = replace(rules["TT-T4"], upgrade_targets_reclaimable=True)
+    ws.ruleset = replace(ws.ruleset, rules=rules)
+    out = assess_reclaim(ws, Results(info={}, parcels=p))
+    assert out.metrics["reclaimable_mu"] == pytest.approx(10.0 + 20.0 + 7.25 + 3.0, abs=1e-4)

@@ -47,7 +47,8 @@ _VALUE_LABELS = {"revenue": "营业收入", "tax": "税收实际贡献", "value_
 EVAL_COLUMNS = ["uscc", "name", "year", "scale", "in_scope", "land_mu", "parcel_ids", *VALUE_COLUMNS, *INDICATORS,
                 "score", "eval_class", "class_name", "class_note", "low_efficiency_type", "pool_id", "pool_size"]
 PARCEL_COLUMNS = ["holder_uscc", "holder_name", "tenant_count", "eval_year", "eval_class", "class_name", "eval_score",
-                  "tax_per_mu", "tax_per_mu_prev", "va_per_mu", "low_efficiency", "low_efficiency_type"]
+                  "tax_per_mu", "tax_per_mu_prev", "va_per_mu", "low_efficiency", "low_efficiency_type",
+                  "low_tax_enterprise", "upgrade_target"]
 
 #: Relative tolerance for inclusive bounds (含): 亩均税收 of exactly 10 must not miss by rounding.
 EPS = 1e-9
@@ -163,15 +164,32 @@ def band_classes(scores: np.ndarray, bands: dict[str, float]) -> np.ndarray:
 
 
 def eval_year(years, as_of_year: int, fixed: int = 0) -> int | None:
-    """The evaluation year: ``fixed`` if set, else the latest data year before ``as_of_year``
-    (the latest year at all when every year is later)."""
-    ys = sorted({int(y) for y in years})
+    """The evaluation year (上一年度亩均评价): ``fixed`` if set, else the year before the as-of year.
+
+    Never "the latest year present in the data": rows for the as-of year or later (next year's
+    figures arriving early) do not move it, and a year with no rows is still the evaluation year
+    (its classes are then missing, never borrowed from another year). ``None`` only when the data
+    has no year at all.
+
+    Examples
+    --------
+    >>> eval_year([2021, 2022, 2023], 2023)
+    2022
+    >>> eval_year([2020, 2021], 2023)
+    2022
+    >>> eval_year([2021, 2022], 2023, fixed=2021)
+    2021
+    """
     if fixed:
-        return fixed
-    if not ys:
+        return int(fixed)
+    if not len({int(y) for y in years}):
         return None
-    before = [y for y in ys if y < as_of_year]
-    return before[-1] if before else ys[-1]
+    return int(as_of_year) - 1
+
+
+def _bools(values) -> np.ndarray:
+    """Flags as plain bools, False where missing (a parcel without a unit is not flagged)."""
+    return pd.Series(values, dtype=object).astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
 def _not_applicable(admin_code: str, rule_id: str, ruleset: str) -> pd.DataFrame:
@@ -226,6 +244,7 @@ def evaluate(ws, results) -> dict:
     ut = grp[VALUE_COLUMNS].sum(min_count=1)
     ut["large"] = grp["large"].any()
     ut["members"] = grp["code"].nunique()
+    ut["own_revenue_max"] = grp["revenue"].max()  # TT-T4: 亿元企业 by a member's own 营业收入
     ut = ut.reset_index()
     unit_name = ent.groupby("unit")["unit_id"].first()
     ut["unit_id"] = unit_name.reindex(ut["unit"]).to_numpy(dtype=object)
@@ -271,6 +290,10 @@ def evaluate(ws, results) -> dict:
     years = sorted(int(y) for y in ut["year"].unique())
     ey = eval_year(years, ws.as_of.year, spec.year)
     last = (ut["year"] == ey).to_numpy() if ey is not None else np.zeros(len(ut), bool)
+    if ey is not None and not last.any():
+        findings.append(make_findings([ws.admin_code], "MJ-EVAL", spec.clause, MISSING_DATA, np.nan, float(ey), "年",
+                                      f"亩均效益数据表无{ey}年度(上一年度)数据,无法确定上一年度亩均评价结果"
+                                      f"(表中年度:{'、'.join(map(str, years))})"))
 
     # Indicators that cannot be computed (evaluation year, in scope): every weighted one that is
     # empty, and any whose denominator is reported as 0 (zero employees, energy, emissions, revenue).
@@ -353,6 +376,7 @@ def evaluate(ws, results) -> dict:
     t4 = rs.get("TT-T4")
     low_type = np.full(len(ut), "", dtype=object)
     t4_rows = []
+    kind_flag = {"large": np.zeros(len(ut), bool), "low": np.zeros(len(ut), bool)}
     if t4 is None:
         findings.append(_not_applicable(ws.admin_code, "TT-T4", rs.name))
     elif ey is not None:
@@ -365,7 +389,7 @@ def evaluate(ws, results) -> dict:
 
         prev = year_values(ey - 1)
         now = cand["tax_per_mu"].to_numpy(dtype=float)
-        rev = cand["revenue"].to_numpy(dtype=float)
+        rev = cand["own_revenue_max"].to_numpy(dtype=float)  # own revenue, never a pool's sum
         pos_in_ut = np.flatnonzero(last)[np.flatnonzero(cur["in_scope"].to_numpy() if t4.in_scope_only
                                                         else (cur["land_mu"] > 0).to_numpy())]
         for kind, k, cap, extra, label in (
@@ -376,13 +400,19 @@ def evaluate(ws, results) -> dict:
             w = np.column_stack([year_values(y) for y in range(ey - k + 1, ey + 1)])
             known = ~np.isnan(w).any(axis=1)
             flag = extra & known & _le(np.where(np.isnan(w), np.inf, w), cap).all(axis=1)
-            missing = extra & ~known & _le(np.where(np.isnan(w), -np.inf, w), cap).all(axis=1)
+            could = _le(np.where(np.isnan(w), -np.inf, w), cap).all(axis=1)
+            missing = extra & ~known & could
+            if kind == "large":  # 亿元企业 or not cannot be told without the revenue
+                missing |= np.isnan(rev) & could
             status = np.where(flag, FAIL, np.where(missing, MISSING_DATA, PASS))
             t4_rows.append(pd.DataFrame({"unit": cand.index.to_numpy(), "status": status, "value": now,
                                          "threshold": cap, "kind": kind, "label": label, "prev": prev}))
             hit = pos_in_ut[flag]
             low_type[hit] = np.where(low_type[hit] == "", label, low_type[hit] + ";" + label)
+            kind_flag[kind][hit] = True
     ut["low_efficiency_type"] = low_type
+    ut["low_tax_enterprise"] = kind_flag["low"]
+    ut["upgrade_target"] = kind_flag["large"]
 
     return {"spec": spec, "join": j, "ent": ent, "units": ut, "eval_year": ey, "findings": findings,
             "issues": issues, "t4": t4_rows, "benchmarks": benchmarks, "years": years}
@@ -438,6 +468,8 @@ def assess_efficiency(ws, results) -> StageResult:
     if spec is None:
         cols = pd.DataFrame(index=pd.Index(parcels["parcel_id"], name="parcel_id"), columns=PARCEL_COLUMNS)
         cols["low_efficiency"] = False
+        cols["low_tax_enterprise"] = False
+        cols["upgrade_target"] = False
         return StageResult(findings=_not_applicable(ws.admin_code, "MJ-EVAL", rs.name), parcel_columns=cols,
                            layers={"enterprise_eval": pd.DataFrame(columns=EVAL_COLUMNS),
                                    "join_issues": pd.DataFrame(columns=JOIN_ISSUE_COLUMNS)})
@@ -500,6 +532,8 @@ def assess_efficiency(ws, results) -> StageResult:
         "va_per_mu": pick(cur, "va_per_mu"),
         "low_efficiency": pd.notna(low_type),
         "low_efficiency_type": low_type,
+        "low_tax_enterprise": _bools(pick(cur, "low_tax_enterprise", object)),
+        "upgrade_target": _bools(pick(cur, "upgrade_target", object)),
     }, index=pd.Index(pids, name="parcel_id"))
     cols["eval_year"] = cols["eval_year"].astype("Int64")
     cols["tenant_count"] = cols["tenant_count"].astype("Int64")

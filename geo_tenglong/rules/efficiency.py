@@ -137,6 +137,10 @@ class LowEfficiencySpec(RuleSpec):
         … in each of this many consecutive years up to the evaluation year.
     in_scope_only : bool
         Only enterprises in the 亩均评价 scope (else every enterprise with land).
+    upgrade_targets_reclaimable : bool
+        Whether the land of 亿元企业 at ≤ ``large_tax_max`` counts as 可腾退低效工业用地 (TT-T8).
+        ``false`` (issue 14's reading): they are 改造提升 targets, listed but not land to free;
+        the ≤ ``low_tax_max`` low-efficiency enterprises always count.
     """
 
     revenue_min: float = bound(10000.0, min=0)
@@ -145,6 +149,7 @@ class LowEfficiencySpec(RuleSpec):
     low_tax_max: float = bound(5.0, min=0)
     low_years: int = bound(1, min=1, max=5)
     in_scope_only: bool = True
+    upgrade_targets_reclaimable: bool = False
 
 
 @rule_spec("TT-RATE")
