@@ -117,7 +117,7 @@ class Results:
         return target
 
     @classmethod
-    def read(cls, path: str | Path) -> "Results":
+    def read(cls, path: str | Path) -> Results:
         """Read results written by :meth:`write` (the GeoPackage path or its folder).
 
         Raises
