@@ -344,3 +344,30 @@ def test_billion_yuan_enterprise_is_judged_on_its_own_revenue():
     assert not p.loc["Q1", "upgrade_target"] and not p.loc["Q1", "low_efficiency"]
     assert p.loc["Q2", "upgrade_target"] and "亿元企业" in p.loc["Q2", "low_efficiency_type"]
     assert not p.loc["Q2", "low_tax_enterprise"]
+
+
+def test_buyer_class_is_last_years_not_next_years():
+    """TT-TRANSFER 四(八): a buyer rated D in 2022 (上一年度 at as-of 2023-06-30) may not receive
+    merged land, though the table already holds its 2023 class A."""
+    import datetime as dt
+
+    from test_efficiency_support import square
+
+    from geo_tenglong.analysis.split_merge import check_merge, latest_classes
+
+    ev = pd.DataFrame({"uscc": [E[1], E[1]], "year": [2022, 2023], "eval_class": ["D", "A"],
+                       "class_name": ["倒逼整治类", "优先发展类"]})
+    assert latest_classes(ev, 2022)[1][E[1]][0] == "D"
+    a = square(0, 10.0)
+    x0, y0, x1, y1 = a.bounds
+    from shapely.geometry import box as sbox
+    import geopandas as gpd
+
+    parcels = gpd.GeoDataFrame({"parcel_id": ["M1", "M2"], "rights_nature": ["国有", "国有"],
+                                "rights_type": ["出让", "出让"], "term_end": ["2060-01-01", "2060-01-01"],
+                                "standard_land": [False, False]},
+                               geometry=[a, sbox(x1, y0, x1 + (x1 - x0), y1)], crs="EPSG:4528")
+    props = pd.DataFrame({"proposal_id": ["HB1"], "parcel_ids": ["M1;M2"], "buyer_uscc": [E[1]]})
+    f, _t = check_merge(parcels, props, make_ws(parcels).ruleset, ev, as_of=dt.date(2023, 6, 30))
+    buyer = f[f["condition"] == "受让方亩均评价"].iloc[0]
+    assert buyer["status"] == "fail" and "2022" in buyer["message"]

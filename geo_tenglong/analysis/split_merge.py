@@ -203,8 +203,13 @@ class _Rows:
 # the buyer (TT-TRANSFER)
 # ----------------------------------------------------------------------------------------------
 
-def latest_classes(eval_table: pd.DataFrame | None) -> tuple[int | None, dict[str, tuple[str | None, str | None]]]:
-    """The 亩均评价 class of every enterprise in the latest year of ``eval_table``.
+def latest_classes(eval_table: pd.DataFrame | None, year: int | None = None
+                   ) -> tuple[int | None, dict[str, tuple[str | None, str | None]]]:
+    """The 亩均评价 class of every enterprise in the evaluation year ``year`` of ``eval_table``.
+
+    "上一年度亩均评价" is the year before the as-of date (issue 14), the efficiency stage's
+    ``eval_year``: next year's rows already in the table do not move it. Without ``year`` the
+    latest year of the table is taken (callers that know the as-of date pass it).
 
     Parameters
     ----------
@@ -223,7 +228,7 @@ def latest_classes(eval_table: pd.DataFrame | None) -> tuple[int | None, dict[st
     years = pd.to_numeric(eval_table["year"], errors="coerce")
     if years.notna().sum() == 0:
         return None, {}
-    latest = int(years.max())
+    latest = int(year) if year is not None else int(years.max())
     rows = eval_table[years == latest]
     names = rows["class_name"] if "class_name" in rows.columns else pd.Series([None] * len(rows), index=rows.index)
     lookup = {}
@@ -439,7 +444,8 @@ def _building_cuts(bldgs: gpd.GeoDataFrame, parcel_geom, parts: np.ndarray):
 
 
 def check_split(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None, proposals: gpd.GeoDataFrame | None,
-                ruleset, eval_table: pd.DataFrame | None = None) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+                ruleset, eval_table: pd.DataFrame | None = None, eval_year: int | None = None
+                ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Check split proposals against TT-SPLIT, TT-MERGE (no split after a merge) and TT-TRANSFER.
 
     Parameters
@@ -457,8 +463,11 @@ def check_split(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None, p
         Reads ``TT-SPLIT``, ``TT-MERGE`` and ``TT-TRANSFER``; where absent, ``not_applicable``.
     eval_table : DataFrame, optional
         The efficiency stage's ``enterprise_eval`` (``uscc, year, eval_class, class_name``); the
-        buyer's class is read in its latest year. ``None`` makes the buyer condition
+        buyer's class is read in ``eval_year``. ``None`` makes the buyer condition
         ``missing_data``.
+    eval_year : int, optional
+        上一年度: the efficiency stage's evaluation year (the year before the as-of date); without
+        it, the latest year of ``eval_table``.
 
     Returns
     -------
@@ -480,7 +489,7 @@ def check_split(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None, p
     rule = ruleset.get("TT-SPLIT")
     merge_rule = ruleset.get("TT-MERGE")
     transfer = ruleset.get("TT-TRANSFER")
-    eval_info = latest_classes(eval_table)
+    eval_info = latest_classes(eval_table, eval_year)
     props = proposals.copy()
     if crs is not None and props.crs is not None and not props.crs.equals(crs):
         props = props.to_crs(crs)
@@ -788,8 +797,8 @@ def _components(n: int, edges: list[tuple[int, int]]) -> list[list[int]]:
 
 
 def check_merge(parcels: gpd.GeoDataFrame, proposals: pd.DataFrame | None, ruleset,
-                eval_table: pd.DataFrame | None = None, as_of: dt.date | None = None
-                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                eval_table: pd.DataFrame | None = None, as_of: dt.date | None = None,
+                eval_year: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Check merge proposals against TT-MERGE and TT-TRANSFER.
 
     Parameters
@@ -802,7 +811,7 @@ def check_merge(parcels: gpd.GeoDataFrame, proposals: pd.DataFrame | None, rules
     ruleset : Ruleset
         Reads ``TT-MERGE`` and ``TT-TRANSFER``; where absent, ``not_applicable``.
     eval_table : DataFrame, optional
-        ``enterprise_eval`` of the efficiency stage (buyer's class in its latest year).
+        ``enterprise_eval`` of the efficiency stage (buyer's class in ``eval_year``).
     as_of : date, optional
         Reference date for the remaining term reported (years); without it the value is blank.
 
@@ -819,7 +828,9 @@ def check_merge(parcels: gpd.GeoDataFrame, proposals: pd.DataFrame | None, rules
         return rows.findings(), pd.DataFrame({c: [] for c in MERGE_CHECK_COLUMNS})
     rule = ruleset.get("TT-MERGE")
     transfer = ruleset.get("TT-TRANSFER")
-    eval_info = latest_classes(eval_table)
+    if eval_year is None and as_of is not None:
+        eval_year = as_of.year - 1  # 上一年度
+    eval_info = latest_classes(eval_table, eval_year)
     pindex = {pid: i for i, pid in enumerate(parcels["parcel_id"].astype("string")) if pid is not pd.NA}
     pgeoms = parcels.geometry.to_numpy()
     for i, prop in enumerate(proposals.to_dict("records")):
@@ -985,10 +996,11 @@ def assess_split_merge(ws, results) -> StageResult:
         verdicts), the ``merge_checks`` table, and counts of verdicts in the summary.
     """
     eval_table = results.layer("enterprise_eval")
+    eval_year = (results.summary.get("efficiency") or {}).get("eval_year")  # 上一年度 (issue 14)
     split_f, split_layer = check_split(results.parcels, ws.layer("buildings"), ws.layer("split_proposals"),
-                                       ws.ruleset, eval_table)
+                                       ws.ruleset, eval_table, eval_year=eval_year)
     merge_f, merge_table = check_merge(results.parcels, ws.table("merge_proposals"), ws.ruleset, eval_table,
-                                       as_of=ws.as_of)
+                                       as_of=ws.as_of, eval_year=eval_year)
     findings = pd.concat([split_f, merge_f], ignore_index=True)
     split_verdicts = split_layer.drop_duplicates("proposal_id")["verdict"].value_counts()
     merge_verdicts = merge_table["verdict"].value_counts()
