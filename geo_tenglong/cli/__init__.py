@@ -25,6 +25,7 @@ def main():
 
 from .check import check_merge_cmd, check_split_cmd
 from .coords import coords
+from .init import init_cmd
 from .map import map_cmd
 from .report import report_cmd
 from .ruleset import ruleset_group
@@ -33,6 +34,7 @@ from .run import run_cmd
 main.add_command(run_cmd)
 main.add_command(ruleset_group)
 main.add_command(coords)
+main.add_command(init_cmd)
 main.add_command(check_split_cmd)
 main.add_command(check_merge_cmd)
 main.add_command(map_cmd)

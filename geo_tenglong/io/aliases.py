@@ -110,6 +110,11 @@ def build_lookup(extra: dict[str, list[str]] | None = None, target: str | None =
     if target is None:
         for src, field in reversed(list(std.field_map(None).items())):
             _add(lookup, stripped, [src], field)
+    from .schema import LAYERS, TABLES
+
+    for schema in (*LAYERS.values(), *TABLES.values()):   # a field's own name is always itself
+        for field in {*schema.required, *schema.numeric, *schema.boolean, *schema.text}:
+            _add(lookup, stripped, [field], field)
     for field, names in ALIASES.items():
         _add(lookup, stripped, [field, *names], field)
     if target is not None:

@@ -186,7 +186,7 @@ def _expand_periods(df: pd.DataFrame, year: int | None, path: Path) -> pd.DataFr
 
 
 def _read_sheet(path: Path, sheet_name, grid: pd.DataFrame, target, aliases, standards,
-                issues: list) -> pd.DataFrame:
+                issues: list, headers: list) -> pd.DataFrame:
     grid = grid.copy()
     grid.index = np.arange(len(grid))
     row = _find_header(grid, target, aliases, standards)
@@ -205,6 +205,8 @@ def _read_sheet(path: Path, sheet_name, grid: pd.DataFrame, target, aliases, sta
                        "kind": "total_row", "message": f"{where} 第{int(r)}行为合计/总计行,已忽略"})
     body = body[~totals]
     flat = [c for c in body.columns if not isinstance(c, tuple)]
+    headers.extend(h for h in [c if not isinstance(c, tuple) else c[0] for c in body.columns]
+                   if h != "source_row" and h not in headers)
     body = body.rename(columns=map_headers([c for c in flat if c != "source_row"], aliases, target, standards))
     body = body.rename(columns={c: (map_headers([c[0]], aliases, target, standards).get(c[0], c[0]), c[1])
                                 for c in body.columns if isinstance(c, tuple)})
@@ -248,7 +250,8 @@ def read_table(path: str | Path, schema: Schema | None = None, sheet: str | int 
     DataFrame
         Field-named columns (unrecognised headers kept as they are), plus ``source_row``: the
         row number a user sees in the file, and ``source_sheet`` for a workbook. Dropped total
-        rows are listed in ``df.attrs["data_issues"]`` (``source``, ``feature``, ``kind``, ``message``).
+        rows are listed in ``df.attrs["data_issues"]`` (``source``, ``feature``, ``kind``, ``message``),
+        the headers as the file has them in ``df.attrs["headers"]``.
 
     Raises
     ------
@@ -259,7 +262,9 @@ def read_table(path: str | Path, schema: Schema | None = None, sheet: str | int 
     if not path.is_file():
         raise InputError("table file not found", path)
     issues: list[dict] = []
-    parts = [_read_sheet(path, name, grid, target, aliases, standards, issues) for name, grid in _read_grids(path, sheet)]
+    headers: list[str] = []
+    parts = [_read_sheet(path, name, grid, target, aliases, standards, issues, headers)
+             for name, grid in _read_grids(path, sheet)]
     df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
     if "_period_rank" in df.columns:
         # a 上年 column repeats a row another sheet already holds: the sheet of that year wins
@@ -274,4 +279,5 @@ def read_table(path: str | Path, schema: Schema | None = None, sheet: str | int 
     if schema is not None:
         df = coerce_columns(df, schema, path, row_offset=2)
     df.attrs["data_issues"] = issues
+    df.attrs["headers"] = headers
     return df

@@ -1,0 +1,38 @@
+"""``geo-tenglong init FOLDER``: propose a commented workspace.toml for a county's own files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..init import init_workspace
+
+
+@click.command("init")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--output", "-o", "out", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: FOLDER/workspace.toml); paths inside are relative to it.")
+@click.option("--force", is_flag=True, help="Overwrite an existing workspace.toml.")
+def init_cmd(folder, out, force):
+    """Look at every file in FOLDER and write a commented workspace.toml.
+
+    Recognises 宗地/自然幢/地类图斑/三区三线/控规 layers (GeoPackage, Shapefile with or without .cpg,
+    FileGDB, GeoJSON, GeoParquet), 亩均/出让合同 tables (.xlsx, .csv), land-cover GeoTIFFs and
+    界址点 files, by name, fields and values. Every guess is written with its evidence.
+    """
+    result = init_workspace(folder, out, force=force)
+    placed = result.placed
+    click.echo(f"已写入 {result.path}")
+    click.echo(f"  识别 {len(placed)} 个图层/表格: {', '.join(placed)}")
+    for key in ("county", "ruleset", "as_of", "crs"):
+        s = result.settings.get(key)
+        click.echo(f"  {key} = {s.value}  ({s.evidence})" if s else f"  {key} = ?  (未能从数据判断,请在文件中填写)")
+    if result.unplaced:
+        click.echo(f"  未能识别 {len(result.unplaced)} 个: {', '.join(result.unplaced)}")
+    missing = [f"{g.target}: {', '.join(g.missing)}" for g in placed.values() if g.missing]
+    if "parcels" not in placed:
+        click.echo("  缺少宗地图层(parcels),请在 [layers] 中填写")
+    for m in missing:
+        click.echo(f"  缺少必需字段 {m}")
+    click.echo(f"下一步: geo-tenglong inspect {result.path.parent}")
