@@ -384,6 +384,53 @@ def _check_columns(stage: str, where: str, frame: pd.DataFrame, fields: tuple[Fi
                                f"declared {f.dtype}")
 
 
+def check_table(table: str, frame: pd.DataFrame, stage: str = "-") -> None:
+    """Check one frame against the declared table ``table`` (columns, required ones, dtype families, geometry).
+
+    Raises
+    ------
+    RuntimeError
+        As :func:`check_stage`, naming ``stage`` (``"-"`` outside a stage).
+    """
+    t = table_schema(table)
+    geom = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name else None
+    if t.geometry is not None and geom is None:
+        raise RuntimeError(f"stage {stage}: layer {table!r} has no geometry, declared {t.geometry}")
+    if t.geometry is None and geom is not None:
+        raise RuntimeError(f"stage {stage}: table {table!r} has a geometry column, declared without one")
+    kind = "layer" if t.geometry else "table"
+    _check_columns(stage, f"{kind} {table!r}", frame, t.fields, skip=frozenset({geom}) if geom else frozenset())
+
+
+_NULLS: dict[str, Any] = {"str": (None, object), "float": (np.nan, "float64"), "int": (pd.NA, "Int64"),
+                          "bool": (pd.NA, "boolean"), "date": (pd.NaT, "datetime64[ns]"), "json": (None, object)}
+
+
+def conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every declared column of ``table``, in declared order.
+
+    Missing columns are added as nulls of their dtype family (``NaN``, ``<NA>``, ``NaT``, ``None``):
+    for test fixtures and synthetic data that must look like a real run without inventing values.
+
+    Raises
+    ------
+    RuntimeError
+        When ``frame`` has a column ``table`` does not declare.
+    """
+    t = table_schema(table)
+    geom = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name else None
+    extra = [c for c in frame.columns if c != geom and c not in t.names]
+    if extra:
+        raise RuntimeError(f"table {table!r}: undeclared columns {extra}")
+    out = frame.copy()
+    for f in t.fields:
+        if f.name not in out.columns:
+            value, dtype = _NULLS[f.dtype]
+            out[f.name] = pd.Series([value] * len(out), index=out.index, dtype=dtype)
+    order = [n for n in t.names if n in out.columns] + ([geom] if geom else [])
+    return out[order]
+
+
 def check_stage(stage: str, result: Any) -> None:
     """Check a stage's :class:`~geo_tenglong.stage.StageResult` against its declaration.
 
@@ -415,13 +462,7 @@ def check_stage(stage: str, result: Any) -> None:
     if missing:
         raise RuntimeError(f"stage {stage}: lacks declared layers/tables {missing}")
     for name, frame in result.layers.items():
-        t = tables[name]
-        geom = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name else None
-        if t.geometry is not None and geom is None:
-            raise RuntimeError(f"stage {stage}: layer {name!r} has no geometry, declared {t.geometry}")
-        if t.geometry is None and geom is not None:
-            raise RuntimeError(f"stage {stage}: table {name!r} has a geometry column, declared without one")
-        _check_columns(stage, f"layer {name!r}", frame, t.fields, skip=frozenset({geom}) if geom else frozenset())
+        check_table(name, frame, stage)
     extra_metrics = [m for m in result.metrics if m not in sch.metrics]
     if extra_metrics:
         raise RuntimeError(f"stage {stage}: undeclared metrics {extra_metrics} (declare them in {_SCHEMA_FILE})")

@@ -1,6 +1,10 @@
 """Small synthetic Results for the workbook and report tests (written for the case, no sample needed).
 
-Other test modules import :func:`make_results`; the one test here checks the fixture itself.
+The values are written for the cases the tests check; the shape comes from the declared results
+schema (:mod:`geo_tenglong.results_schema`): every layer is passed through
+:func:`~geo_tenglong.results_schema.conform`, which adds the declared columns a case does not need
+as nulls and rejects a column no stage publishes, so the fixture cannot drift from what a real run
+writes. Other test modules import :func:`make_results`; the tests here check the fixture itself.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from shapely.geometry import Polygon, box
 
 from geo_tenglong.findings import concat_findings, make_findings
 from geo_tenglong.results import Results
+from geo_tenglong.results_schema import check_table, conform
 
 X0, Y0 = 40_500_000.0, 3_230_000.0
 EVIL = '<script>alert(1)</script> & "红星" 机械\'s 厂'
@@ -40,7 +45,7 @@ def make_results() -> Results:
         "area_m2": area.round(2), "area_mu": (area / (10000 / 15)).round(4),
         "holder_uscc": ["91331023MA2AAAAA1X", "91331023MA2BBBBB2X", "91331023MA2CCCCC3X", None, "91331023MA2EEEEE5X", None],
         "holder_name": [EVIL, "天台乙公司", "天台丙公司", None, "天台戊公司", None],
-        "tenant_count": [1, 2, 1, 0, 1, 0], "eval_year": [2022, 2022, 2022, np.nan, 2022, np.nan],
+        "tenant_count": [1, 2, 1, 0, 1, 0], "eval_year": pd.array([2022, 2022, 2022, None, 2022, None], dtype="Int64"),
         "eval_class": ["D", "B", "C", None, "A", None], "class_name": ["倒逼整治类", "提升发展类", "调控帮扶类", None, "优先发展类", None],
         "eval_score": [31.0, 78.5, 55.0, np.nan, 96.0, np.nan],
         "tax_per_mu": [2.5, 30.1, 8.0, np.nan, 61.2, np.nan], "tax_per_mu_prev": [3.0, 28.0, 9.5, np.nan, 55.0, np.nan],
@@ -63,7 +68,7 @@ def make_results() -> Results:
             "name": [EVIL, "天台乙公司", "天台丙公司", "天台戊公司", "天台小微厂"], "year": year,
             "scale": ["规上", "规上", "规上", "规上", "规下"], "in_scope": True,
             "land_mu": [parcels.area_mu[0], parcels.area_mu[1], parcels.area_mu[2], parcels.area_mu[4], 4.0],
-            "parcel_ids": [[IDS[0]], [IDS[1]], [IDS[2]], [IDS[4]], []],
+            "parcel_ids": [IDS[0], IDS[1], IDS[2], IDS[4], ""],
             "revenue": np.array([800.0, 12000, 15000, 30000, 300]) * factor,
             "tax": np.array([10.0, 150, 50, 400, 6]) * factor, "value_added": np.array([80.0, 800, 400, 2000, 30]) * factor,
             "employees": [20, 120, 90, 300, 8], "energy_tce": [100.0, 800, 900, 1500, 10], "emissions_t": [1.0, 3, 5, 4, 0.1],
@@ -94,14 +99,21 @@ def make_results() -> Results:
         make_findings(["331023"], "TT-T1", "二、主要目标", "fail", 18.0, 25.0, "万元/亩", "规上工业亩均税收"),
     ])
     frag = gpd.GeoDataFrame({"fragment_id": ["FR-1"], "kind": ["夹心地"], "area_m2": [1500.0], "area_mu": [2.25],
-                             "neighbour_ids": [f"{IDS[0]};{IDS[1]}"], "township": ["始丰街道"]},
+                             "parcel_count": [2],
+                             "neighbours": [f'[{{"parcel_id": "{IDS[0]}", "shared_m": 80.0}}, '
+                                            f'{{"parcel_id": "{IDS[1]}", "shared_m": 80.0}}]']},
                             geometry=[box(X0 + 100, Y0, X0 + 120, Y0 + 80)], crs="EPSG:4528")
-    offers = pd.DataFrame({"fragment_id": ["FR-1"], "parcel_id": [IDS[1]], "uscc": ["91331023MA2BBBBB2X"], "share_pct": [12.0]})
+    offers = pd.DataFrame({"fragment_id": ["FR-1", "FR-1"], "kind": ["夹心地", "夹心地"], "rank": [1, 2],
+                           "parcel_id": [IDS[1], IDS[0]], "holder_uscc": ["91331023MA2BBBBB2X", "91331023MA2AAAAA1X"],
+                           "holder_name": ["天台乙公司", EVIL], "eval_class": ["B", "D"], "cap_mu": [2.4, 2.4],
+                           "max_take_mu": [2.25, 2.25], "whole_plot": [True, True]})
     split = gpd.GeoDataFrame({"proposal_id": ["SP-1", "SP-1"], "parcel_id": [IDS[4], IDS[4]], "part_no": [1, 2],
-                              "area_mu": [4.0, 2.0], "status": ["fail", "fail"]},
+                              "area_mu": [4.0, 2.0], "area_ok": [False, False], "part_status": ["fail", "fail"],
+                              "verdict": ["fail", "fail"], "failed": ["每宗面积", "每宗面积"]},
                              geometry=[box(X0 + 480, Y0, X0 + 530, Y0 + 80), box(X0 + 530, Y0, X0 + 580, Y0 + 80)], crs="EPSG:4528")
-    merge = pd.DataFrame({"proposal_id": ["MG-1"], "parcel_ids": [f"{IDS[1]};{IDS[2]}"], "status": ["pass"]})
-    idle = parcels.loc[[3], ["parcel_id", "geometry"]].copy()
+    merge = pd.DataFrame({"proposal_id": ["MG-1"], "parcel_ids": [f"{IDS[1]};{IDS[2]}"], "n_parcels": [2], "verdict": ["pass"]})
+    idle = parcels.loc[[3], ["parcel_id", "idle_rule", "idle_tier", "idle_days", "idle_fee_wan", "geometry"]].copy()
+    idle["idle_kind"] = "闲置满两年"
     targets = pd.DataFrame({
         "rule_id": ["TT-T1", "TT-T2", "TT-T8"], "clause": ["二、主要目标"] * 3,
         "label": ["规上工业亩均税收", "规上工业亩均增加值", "腾出低效工业用地"],
@@ -120,10 +132,11 @@ def make_results() -> Results:
                          "message": ["自相交面已修复"]})
     info = {"county": "天台县", "admin_code": "331023", "ruleset": "tiantai-2022", "document": "天政发〔2022〕1号",
             "as_of": "2023-06-30", "crs": "EPSG:4528", "workspace": "/nonexistent", "generated": "2023-07-01T09:00:00"}
-    return Results(info=info, parcels=parcels, findings=findings,
-                   layers={"enterprise_eval": ev, "join_issues": join, "data_issues": data, "idle_land": idle,
-                           "reclaim_by_area": reclaim, "fragments": frag, "fragment_offers": offers,
-                           "split_checks": split, "merge_checks": merge, "targets": targets},
+    layers = {"enterprise_eval": ev, "join_issues": join, "data_issues": data, "idle_land": idle,
+              "reclaim_by_area": reclaim, "fragments": frag, "fragment_offers": offers,
+              "split_checks": split, "merge_checks": merge, "targets": targets}
+    return Results(info=info, parcels=conform("parcels", parcels), findings=findings,
+                   layers={name: conform(name, layer) for name, layer in layers.items()},
                    metrics={"tax_per_mu": 18.0, "va_per_mu": 160.0, "labour_productivity": 21.0, "reclaimable_mu": 36.5})
 
 
@@ -146,3 +159,12 @@ def test_fixture_is_consistent():
     assert res.parcels["parcel_id"].is_unique
     assert set(res.findings["parcel_id"]) >= {IDS[0], IDS[3]}
     assert res.parcels.crs.to_epsg() == 4528
+
+
+def test_fixture_has_the_shape_of_a_real_run():
+    res = make_results()
+    check_table("parcels", res.parcels)
+    check_table("findings", res.findings)
+    for name, layer in res.layers.items():
+        check_table(name, layer)
+    assert res.layers["idle_land"]["idle_tier"].tolist() == [2]
