@@ -78,7 +78,22 @@ def test_html_only_without_chromium(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(pdfmod, "_warned", set())
     written = write_parcel_reports(make_results(), [IDS[0], IDS[3]], tmp_path, make_ws(), atlas=True, index=True)
     assert sorted(p.name for p in written) == sorted([f"{IDS[0]}.html", f"{IDS[3]}.html", INDEX_FILE])
-    assert "Chromium" in capsys.readouterr().err
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "PDF skipped" in err[0] and "未找到" not in err[0], err
+
+
+def test_one_line_when_no_chromium_is_found(tmp_path, monkeypatch, capsys):
+    import geo_tenglong.report.pdf as pdfmod
+
+    monkeypatch.setenv("GEO_TENGLONG_CHROMIUM", str(tmp_path / "no-such-browser"))
+    monkeypatch.setattr(pdfmod, "_warned", set())
+    write_parcel_reports(make_results(), [IDS[0], IDS[3]], tmp_path, make_ws(), atlas=True, index=True)
+    monkeypatch.delenv("GEO_TENGLONG_CHROMIUM")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(pdfmod, "_warned", set())
+    write_parcel_reports(make_results(), [IDS[0]], tmp_path / "b", make_ws())
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "no-such-browser" in err[0] and "未找到 Chromium" in err[1], err
 
 
 @needs_chromium
@@ -90,7 +105,7 @@ def test_pdf_reports_use_a_cjk_font(tmp_path):
     assert ATLAS_FILE in names and f"{IDS[0]}.pdf" in names and f"{IDS[3]}.pdf" in names
     one = tmp_path / f"{IDS[0]}.pdf"
     fonts = pdf_fonts(one)
-    assert any("CJK" in f or "SourceHan" in f or "WenQuanYi" in f for f in fonts), fonts
+    assert any("CJK" in f or "NotoSansSC" in f or "SourceHan" in f for f in fonts), fonts
     reader = pypdf.PdfReader(str(one))
     assert len(reader.pages) == 1
     width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)

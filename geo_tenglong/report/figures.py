@@ -1,78 +1,31 @@
 """Static figures for reports: parcel maps and charts as PNG bytes (matplotlib, Agg, no internet).
 
-Chinese labels need a CJK font: :func:`cjk_font` finds Noto Sans CJK (or another CJK font) through
-matplotlib's font manager and ``fc-list``, and falls back to matplotlib's default with a warning
-(the PNGs then show boxes for Chinese, but nothing fails). Figures are built with
-:class:`matplotlib.figure.Figure` directly, never pyplot, so no global state or GUI is touched.
+Chinese labels are set in the Noto Sans SC that the package installs (:mod:`.fonts`, registered with
+matplotlib's font manager, no system font needed); DejaVu Sans is the fallback for the rest. Figures
+are built with :class:`matplotlib.figure.Figure` directly, never pyplot, so no global state or GUI is touched.
 """
 
 from __future__ import annotations
 
 import base64
-import functools
 import io
 import math
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import shapely
-from matplotlib import font_manager
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.path import Path as MplPath
 
-__all__ = ["cjk_font", "font_family", "png_data_uri", "parcel_map", "bar_chart", "progress_chart", "STATUS_COLORS"]
+from .fonts import cjk_font
+
+__all__ = ["STATUS_COLORS", "bar_chart", "cjk_font", "font_family", "parcel_map", "png_data_uri", "progress_chart"]
 
 #: Colours shared by the figures and the HTML (fail / warn / pass).
 STATUS_COLORS = {"fail": "#c0392b", "warn": "#e67e22", "pass": "#27ae60", "not_applicable": "#7f8c8d",
                  "missing_data": "#95a5a6"}
 _LATIN = "DejaVu Sans"
 CLASS_COLORS = {"A": "#1a9850", "B": "#91cf60", "C": "#fdae61", "D": "#d73027"}
-
-_CJK_NAMES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei",
-              "WenQuanYi Micro Hei", "Droid Sans Fallback", "SimHei", "Microsoft YaHei", "PingFang SC")
-
-
-@functools.lru_cache(maxsize=1)
-def cjk_font() -> tuple[str, str] | None:
-    """Find a font that has Chinese glyphs.
-
-    Returns
-    -------
-    tuple of (family name, font file) or None
-        ``None`` when no CJK font is installed (a warning is printed once).
-    """
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    for name in _CJK_NAMES:
-        if name in names:
-            path = font_manager.findfont(font_manager.FontProperties(family=name, weight="normal"),
-                                         fallback_to_default=False)
-            return name, path
-    # matplotlib's cache may predate the font; ask fontconfig and register the file
-    if shutil.which("fc-list"):
-        try:
-            out = subprocess.run(["fc-list", ":lang=zh", "file", "family"], capture_output=True, text=True,
-                                 timeout=20).stdout
-        except (OSError, subprocess.SubprocessError):
-            out = ""
-        files = []
-        for line in out.splitlines():
-            path, _, fam = line.partition(":")
-            files.append((path.strip(), fam.strip()))
-        files.sort(key=lambda pf: (("Sans" not in pf[1]), ("CJK" not in pf[1]), pf[0]))
-        for path, _fam in files:
-            if Path(path).suffix.lower() in (".ttf", ".otf", ".ttc") and Path(path).is_file():
-                try:
-                    font_manager.fontManager.addfont(path)
-                    return font_manager.FontProperties(fname=path).get_name(), path
-                except (RuntimeError, ValueError, OSError):
-                    continue
-    print("geo-tenglong: 警告: 未找到中文字体 (Noto Sans CJK 等), 图中的中文可能显示为方框; "
-          "请安装 fonts-noto-cjk", file=sys.stderr)
-    return None
 
 
 def font_family() -> list[str]:

@@ -30,6 +30,7 @@ from ..errors import InputError
 from ..findings import FAIL, STATUS_LABELS, WARN
 from ..io.atomic import check_not_input, write_text_atomic
 from . import figures
+from .fonts import font_face_css
 from .pdf import outline_starts, print_atlas, split_by_outline
 from .workbook import park_names, split_ids
 
@@ -468,7 +469,7 @@ def template_env() -> jinja2.Environment:
 
 
 def _css(atlas: bool = False) -> str:
-    css = (_TEMPLATES / "report.css").read_text(encoding="utf-8")
+    css = font_face_css() + (_TEMPLATES / "report.css").read_text(encoding="utf-8")  # the bundled CJK font
     if atlas:  # printed in chunks: page counters would restart in each, so the atlas has none
         css = re.sub(r"@bottom-right\s*\{[^}]*\}", "", css)
     return css

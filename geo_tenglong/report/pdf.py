@@ -26,20 +26,35 @@ from pathlib import Path
 
 from ..io.atomic import atomic_path
 
-__all__ = ["find_chromium", "html_to_pdf", "print_atlas", "split_by_outline", "outline_starts", "pdf_fonts", "PDF_ENV"]
+__all__ = ["PDF_ENV", "QUIET_ENV", "find_chromium", "html_to_pdf", "outline_starts", "pdf_fonts", "print_atlas",
+           "split_by_outline"]
 
 #: Environment variable naming the Chromium/Chrome executable ("none" disables PDFs).
 PDF_ENV = "GEO_TENGLONG_CHROMIUM"
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+#: Set (to anything) by ``--quiet``: no warning lines at all.
+QUIET_ENV = "GEO_TENGLONG_QUIET"
+_OFF = ("none", "off", "0", "false", "no")
 _warned: set[str] = set()
 _NO_CHROMIUM = (f"未找到 Chromium/Chrome, 跳过 PDF, 只写出 HTML (no Chromium found: PDFs skipped; install Debian "
                 f"'chromium' or set {PDF_ENV})")
 
 
-def _warn(msg: str) -> None:
-    if msg not in _warned:
+def _warn(msg: str, prefix: str = "警告 (warning): ") -> None:
+    if msg not in _warned and not os.environ.get(QUIET_ENV):
         _warned.add(msg)
-        print(f"geo-tenglong: 警告 (warning): {msg}", file=sys.stderr)
+        print(f"geo-tenglong: {prefix}{msg}", file=sys.stderr)
+
+
+def _warn_no_chromium() -> None:
+    """The one line saying why no PDF is made: skipped on purpose, a bad path, or no browser."""
+    env = os.environ.get(PDF_ENV, "").strip()
+    if env.lower() in _OFF:
+        _warn(f"PDF skipped ({PDF_ENV}={env}): 按设置跳过 PDF, 只写出 HTML", prefix="")
+    elif env:
+        _warn(f"{PDF_ENV}={env} 不是可执行的浏览器, 跳过 PDF, 只写出 HTML (PDFs skipped)")
+    else:
+        _warn(_NO_CHROMIUM)
 
 
 def find_chromium() -> str | None:
@@ -50,7 +65,7 @@ def find_chromium() -> str | None:
     """
     env = os.environ.get(PDF_ENV, "").strip()
     if env:
-        if env.lower() in ("none", "off", "0", "false"):
+        if env.lower() in _OFF:
             return None
         return env if (Path(env).is_file() or shutil.which(env)) else None
     for name in _CANDIDATES:
@@ -80,7 +95,7 @@ def html_to_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 60
     """
     exe = find_chromium()
     if exe is None:
-        _warn(_NO_CHROMIUM)
+        _warn_no_chromium()
         return None
     html_path = Path(html_path).resolve()
     pdf_path = Path(pdf_path)
@@ -105,7 +120,7 @@ def _print(exe: str, html_path: Path, tmp: Path, profile: str, timeout: float) -
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+        proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=timeout,
                               env={**os.environ, "HOME": profile})
     except subprocess.TimeoutExpired:
         raise _Skip(f"Chromium 打印 PDF 超时 ({timeout:.0f} 秒)") from None
@@ -141,7 +156,7 @@ def print_atlas(html_chunks, pdf_path: str | Path, workdir: str | Path, timeout:
     """
     workdir = Path(workdir)
     if find_chromium() is None:
-        _warn(_NO_CHROMIUM)
+        _warn_no_chromium()
         return None
     jobs = []
     for k, html in enumerate(html_chunks):
@@ -166,9 +181,8 @@ def print_atlas(html_chunks, pdf_path: str | Path, workdir: str | Path, timeout:
     writer = PdfWriter()
     for part in parts:
         writer.append(PdfReader(str(part)), import_outline=True)
-    with atomic_path(pdf_path) as tmp:
-        with open(tmp, "wb") as fh:
-            writer.write(fh)
+    with atomic_path(pdf_path) as tmp, open(tmp, "wb") as fh:
+        writer.write(fh)
     return Path(pdf_path)
 
 
@@ -201,9 +215,8 @@ def split_by_outline(atlas: str | Path, targets: list[Path]) -> list[Path]:
         writer = PdfWriter()
         for k in range(a, max(b, a + 1)):
             writer.add_page(reader.pages[k])
-        with atomic_path(target) as tmp:
-            with open(tmp, "wb") as fh:
-                writer.write(fh)
+        with atomic_path(target) as tmp, open(tmp, "wb") as fh:
+            writer.write(fh)
         written.append(Path(target))
     return written
 
