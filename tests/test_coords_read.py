@@ -1,4 +1,4 @@
-"""Reader of the 界址点坐标交换格式: real files in ../shared (skipped when absent) and every quirk
+"""Reader of the 界址点坐标交换格式: real files (vendored in tests/data/jzd) and every quirk
 real producers write, each built here byte by byte."""
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from geo_tenglong.io.coords import read_coords, read_coords_folder, read_coords_
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data" / "jzd"
-SHARED_JZD = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "jzd"
 
 HEADER = ("[属性描述]\n格式版本号=1.01版本\n数据产生单位=天台县自然资源和规划局\n数据产生日期=2023-6-30\n"
           "坐标系=2000国家大地坐标系\n几度分带=3\n投影类型=高斯克吕格\n计量单位=米\n带号=40\n精度=0.001\n"
@@ -36,9 +35,9 @@ def read_text(tmp_path, text: str, name="jzd.txt"):
 
 
 # ------------------------------------------------------------------------------------------------
-# real files (../shared)
+# real files (tests/data/jzd, vendored from the shared fixtures)
 
-#: (file, plot index) -> computed area in m² as /work/shared/fixtures/jzd/README.md states it.
+#: (file, plot index) -> computed area in m² as tests/data/jzd/README.md states it.
 SHARED_AREAS = {
     ("windr07-sampledata-gbk-crlf.txt", 0): 109.432, ("windr07-sampledata-gbk-crlf.txt", 1): 14969.687,
     ("windr07-sampledata-gbk-crlf.txt", 2): 459.722, ("windr07-sampledata-gbk-crlf.txt", 3): 989.264,
@@ -51,19 +50,15 @@ SHARED_EPSG = {"windr07-sampledata-gbk-crlf.txt": 4525, "hangzhou-zone40-v101.tx
 
 
 def shared_files():
-    if not SHARED_JZD.is_dir():
-        return []
-    return sorted(p.name for p in SHARED_JZD.glob("*.txt"))
+    return sorted(SHARED_EPSG)
 
 
 @pytest.fixture
 def shared_dir():
-    if not SHARED_JZD.is_dir():
-        pytest.skip("../shared/fixtures/jzd is not beside the checkout")
-    return SHARED_JZD
+    return DATA
 
 
-@pytest.mark.parametrize("name", shared_files() or ["(none)"])
+@pytest.mark.parametrize("name", shared_files())
 def test_every_shared_file_reads(shared_dir, name):
     cf = read_coords(shared_dir / name)
     assert len(cf.plots) >= 1
@@ -107,7 +102,7 @@ def test_hangzhou_and_edcfoshan_units(shared_dir):
 
 
 def test_shared_folder_import(shared_dir):
-    gdf, failures = read_coords_folder(shared_dir)
+    gdf, failures = read_coords_folder([shared_dir / n for n in shared_files()])
     assert failures == []
     assert len(gdf) == 10 and gdf.parcel_id.is_unique
 

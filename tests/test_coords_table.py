@@ -70,9 +70,7 @@ def test_surveyor_labels_are_kept():
 
 
 def test_windr07_corner_counts():
-    src = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "jzd" / "windr07-sampledata-gbk-crlf.txt"
-    if not src.is_file():
-        pytest.skip("../shared/fixtures/jzd is not beside the checkout")
+    src = Path(__file__).resolve().parent / "data" / "jzd" / "windr07-sampledata-gbk-crlf.txt"
     cf = read_coords(src)
     s = parcel_areas(cf.plots)
     assert s.n_rings.tolist() == [1, 1, 2, 6, 2]
