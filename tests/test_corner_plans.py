@@ -24,6 +24,7 @@ from conftest import ZONE40, box, write_workspace
 from geo_tenglong.analysis.corner_plans import assess_corner_plans
 from geo_tenglong.findings import FAIL, MISSING_DATA, NOT_APPLICABLE, PASS
 from geo_tenglong.pipeline import analyse
+from geo_tenglong.results_schema import stage_schema
 from geo_tenglong.stage import Stage, StageResult
 from geo_tenglong.workspace import load_workspace
 
@@ -84,8 +85,9 @@ def _floor_area_stage(ws, results):
     cols = cols.set_index("parcel_id")
     area = results.parcels.set_index("parcel_id")["area_m2"]
     cols["far"] = cols["floor_area_m2"] / area.reindex(cols.index)
-    for c in ("building_coverage", "admin_share", "max_height_m", "far_limit"):  # declared: results_schema.toml
-        cols[c] = np.nan
+    for f in stage_schema("intensity").parcel_columns:  # the other declared intensity columns, unknown here
+        if f.name not in cols.columns:
+            cols[f.name] = np.nan
     return StageResult(parcel_columns=cols)
 
 

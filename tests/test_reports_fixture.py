@@ -9,6 +9,7 @@ writes. Other test modules import :func:`make_results`; the tests here check the
 
 from __future__ import annotations
 
+import json
 import types
 
 import geopandas as gpd
@@ -100,8 +101,8 @@ def make_results() -> Results:
     ])
     frag = gpd.GeoDataFrame({"fragment_id": ["FR-1"], "kind": ["夹心地"], "area_m2": [1500.0], "area_mu": [2.25],
                              "parcel_count": [2],
-                             "neighbours": [f'[{{"parcel_id": "{IDS[0]}", "shared_m": 80.0}}, '
-                                            f'{{"parcel_id": "{IDS[1]}", "shared_m": 80.0}}]']},
+                             "neighbours": [json.dumps([{"parcel_id": IDS[0], "shared_m": 80.0},
+                                                        {"parcel_id": IDS[1], "shared_m": 80.0}])]},
                             geometry=[box(X0 + 100, Y0, X0 + 120, Y0 + 80)], crs="EPSG:4528")
     offers = pd.DataFrame({"fragment_id": ["FR-1", "FR-1"], "kind": ["夹心地", "夹心地"], "rank": [1, 2],
                            "parcel_id": [IDS[1], IDS[0]], "holder_uscc": ["91331023MA2BBBBB2X", "91331023MA2AAAAA1X"],

@@ -156,14 +156,18 @@ def test_developing_doc_table_is_generated_from_the_schema():
     doc = (REPO / "docs" / "developing.md").read_text(encoding="utf-8")
     m = re.search(r"<!-- schema table:[^\n]*-->\n(.*?)<!-- end schema table -->", doc, re.DOTALL)
     assert m, "docs/developing.md lost its generated schema table markers"
-    assert m.group(1) == rs.schema_markdown(), "regenerate the table with results_schema.schema_markdown()"
+    assert m.group(1) == rs.schema_markdown(), "regenerate it: python -m geo_tenglong.results_schema"
 
 
 # ------------------------------------------------------------------------------------ check_stage
 
+_SAMPLE_VALUES = {"str": "x", "float": 0.5, "int": 1, "bool": True, "date": pd.Timestamp("2023-01-01"), "json": "[]"}
+
+
 def _intensity_cols(**extra) -> pd.DataFrame:
-    cols = pd.DataFrame({"floor_area_m2": [100.0], "far": [0.5], "building_coverage": [0.3], "admin_share": [0.1],
-                         "max_height_m": [12.0], "far_limit": [np.nan]}, index=pd.Index(["P1"], name="parcel_id"))
+    """One parcel with every declared intensity column (built from the declaration, so it follows it)."""
+    fields = rs.stage_schema("intensity").parcel_columns
+    cols = pd.DataFrame({f.name: [_SAMPLE_VALUES[f.dtype]] for f in fields}, index=pd.Index(["P1"], name="parcel_id"))
     return cols.assign(**extra)
 
 
@@ -187,8 +191,8 @@ def test_results_add_rejects_an_undeclared_column():
 
 
 def test_a_missing_declared_column_fails():
-    with pytest.raises(RuntimeError, match=r"lacks declared columns \['far_limit'\]"):
-        rs.check_stage("intensity", StageResult(parcel_columns=_intensity_cols().drop(columns="far_limit")))
+    with pytest.raises(RuntimeError, match=r"lacks declared columns \['far'\]"):
+        rs.check_stage("intensity", StageResult(parcel_columns=_intensity_cols().drop(columns="far")))
 
 
 def test_an_optional_column_may_be_absent_but_not_mistyped():
