@@ -93,8 +93,13 @@ def dbf_encoding(shp: Path) -> str | None:
     dbf = next((p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()), None)
     if dbf is None:
         return None
-    data = dbf.read_bytes()[:200_000]
-    if all(b < 0x80 for b in data[32:]):
+    raw = dbf.read_bytes()[:400_000]
+    if len(raw) < 32:
+        return None
+    header_len = int.from_bytes(raw[8:10], "little")
+    names = b"".join(raw[i:i + 11].split(b"\0", 1)[0] + b" " for i in range(32, header_len - 1, 32))
+    data = names + raw[header_len:]          # field names and records are text; the header is binary
+    if all(b < 0x80 for b in data):
         return None
     try:
         data.decode("utf-8")
@@ -157,9 +162,12 @@ def _tables(path: Path) -> list[Source]:
     out = []
     for sheet in sheets:
         df = read_table(path, sheet=sheet)
-        out.append(Source("table", path, sheet=sheet, fields=[str(c) for c in df.attrs.get("headers", [])],
-                          count=len(df), sample=df.head(SAMPLE_ROWS),
-                          note="; ".join(i["message"] for i in df.attrs.get("data_issues", []))))
+        notes = [i["message"] for i in df.attrs.get("data_issues", [])]
+        derived = df.attrs.get("derived", [])
+        if derived:
+            notes.append("年度取自工作表名或文件名")
+        out.append(Source("table", path, sheet=sheet, fields=[str(c) for c in df.attrs.get("headers", [])] + derived,
+                          count=len(df), sample=df.head(SAMPLE_ROWS), note="; ".join(notes)))
     return out
 
 

@@ -136,7 +136,7 @@ def _name_score(source: Source, target: str, std: Standards) -> tuple[float, str
         low = name.lower()
         for code in codes:       # a standard layer code: ZD, ZD_331023, DLTB2022 — not ZRZ for ZD
             if re.match(rf"^{re.escape(code.lower())}(?![a-z])", low):
-                return 6.0, f"名称“{name}”为标准图层 {code}"
+                return 6.0, f"名称“{name}”对应标准名 {code}"
         for hint in hints:
             if hint.lower() in low:
                 return 4.0, f"名称“{name}”含“{hint}”"

@@ -186,7 +186,7 @@ def _expand_periods(df: pd.DataFrame, year: int | None, path: Path) -> pd.DataFr
 
 
 def _read_sheet(path: Path, sheet_name, grid: pd.DataFrame, target, aliases, standards,
-                issues: list, headers: list) -> pd.DataFrame:
+                issues: list, headers: list, derived: list) -> pd.DataFrame:
     grid = grid.copy()
     grid.index = np.arange(len(grid))
     row = _find_header(grid, target, aliases, standards)
@@ -214,6 +214,8 @@ def _read_sheet(path: Path, sheet_name, grid: pd.DataFrame, target, aliases, sta
     year = year_in_name(sheet_name) if sheet_name is not None else None
     if year is None:
         year = year_in_name(path.stem)
+    if "year" not in body.columns and year is not None:
+        derived.append("year")
     body = _expand_periods(body, year, path)
     if "year" not in body.columns and year is not None:
         body["year"] = year
@@ -251,7 +253,8 @@ def read_table(path: str | Path, schema: Schema | None = None, sheet: str | int 
         Field-named columns (unrecognised headers kept as they are), plus ``source_row``: the
         row number a user sees in the file, and ``source_sheet`` for a workbook. Dropped total
         rows are listed in ``df.attrs["data_issues"]`` (``source``, ``feature``, ``kind``, ``message``),
-        the headers as the file has them in ``df.attrs["headers"]``.
+        the headers as the file has them in ``df.attrs["headers"]``, and ``df.attrs["derived"]``
+        lists the columns taken from the sheet or file name (``year``).
 
     Raises
     ------
@@ -263,7 +266,8 @@ def read_table(path: str | Path, schema: Schema | None = None, sheet: str | int 
         raise InputError("table file not found", path)
     issues: list[dict] = []
     headers: list[str] = []
-    parts = [_read_sheet(path, name, grid, target, aliases, standards, issues, headers)
+    derived: list[str] = []
+    parts = [_read_sheet(path, name, grid, target, aliases, standards, issues, headers, derived)
              for name, grid in _read_grids(path, sheet)]
     df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
     if "_period_rank" in df.columns:
@@ -280,4 +284,5 @@ def read_table(path: str | Path, schema: Schema | None = None, sheet: str | int 
         df = coerce_columns(df, schema, path, row_offset=2)
     df.attrs["data_issues"] = issues
     df.attrs["headers"] = headers
+    df.attrs["derived"] = sorted(set(derived))
     return df

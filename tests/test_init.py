@@ -1,0 +1,102 @@
+"""``geo-tenglong init`` on a county folder in the national standard schemas, built from the sample."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from standard_county import build_standard_county
+
+from geo_tenglong.errors import InputError
+from geo_tenglong.init import init_workspace
+from geo_tenglong.init_detect import dbf_encoding
+from geo_tenglong.workspace import load_workspace, read_config
+
+
+@pytest.fixture(scope="session")
+def standard_county(sample_dir, tmp_path_factory):
+    """The sample county as a bureau would hand it over, and what init made of it."""
+    folder = build_standard_county(sample_dir, tmp_path_factory.mktemp("county") / "天台县数据")
+    return folder, init_workspace(folder)
+
+
+def test_init_places_every_layer_and_table_of_the_sample(standard_county, sample_dir):
+    _, result = standard_county
+    sample_cfg = read_config(sample_dir)
+    assert set(result.placed) == set(sample_cfg["layers"]) | set(sample_cfg["tables"])
+    assert result.placed["parcels"].source.path.name == "ZD.shp"
+    assert result.placed["buildings"].source.layer == "ZRZ"
+    assert result.placed["zoning"].source.layer == "KGDK"
+    assert result.placed["enterprises"].source.path.name == "亩均论英雄导出.xlsx"
+    assert result.unplaced == ["说明.docx"]
+
+
+def test_init_reads_county_ruleset_as_of_and_crs_off_the_data(standard_county):
+    _, result = standard_county
+    s = {k: (v.value if v else None) for k, v in result.settings.items()}
+    assert s == {"county": "天台县", "admin_code": "331023", "ruleset": "tiantai-2022",
+                 "as_of": dt.date(2023, 6, 30), "crs": "EPSG:4528"}
+    assert "331023" in result.settings["admin_code"].evidence
+
+
+def test_the_written_file_carries_the_evidence(standard_county):
+    folder, _ = standard_county
+    text = (folder / "workspace.toml").read_text(encoding="utf-8")
+    assert 'parcels = { path = "ZD.shp", encoding = "GBK" }' in text     # GBK detected without a .cpg
+    assert "ZDDM→parcel_id" in text and "QLRMC→owner_name" in text and "YT→land_use_code" in text
+    assert 'buildings = { path = "不动产及规划.gdb", layer = "ZRZ" }' in text
+    assert "说明.docx: 不支持的文件类型" in text
+    assert 'folder = "界址点"' in text and "date = 2021-10-15" in text
+    cfg = read_config(folder)
+    assert cfg["workspace"]["ruleset"] == "tiantai-2022"
+
+
+def test_gbk_detection_with_and_without_cpg(standard_county):
+    folder, _ = standard_county
+    assert dbf_encoding(folder / "ZD.shp") == "GBK"
+    assert dbf_encoding(folder / "园区范围.shp") is None        # has a .cpg: GDAL honours it
+
+
+def test_init_then_analyse_gives_the_sample_findings(standard_county, sample_results):
+    from geo_tenglong.pipeline import analyse
+
+    folder, _ = standard_county
+    ws = load_workspace(folder)
+    assert (ws.parcels["land_use_code"] == "0601").all()          # GB/T 21010 codes count as industrial
+    assert sorted(ws.data_issues.loc[ws.data_issues["kind"] == "total_row", "source"].map(
+        lambda p: p.rsplit("/", 1)[-1])) == ["亩均论英雄导出.xlsx", "亩均论英雄导出.xlsx", "出让合同台账.xlsx"]
+    ours = analyse(ws).findings.groupby(["rule_id", "status"]).size()
+    theirs = sample_results.findings.groupby(["rule_id", "status"]).size()
+    both = pd.concat({"standard": ours, "sample": theirs}, axis=1).fillna(0)
+    assert both["sample"].sum() > 1000
+    assert both[both["standard"] != both["sample"]].empty, both[both["standard"] != both["sample"]]
+
+
+def test_init_never_overwrites_without_force(tmp_path, sample_dir):
+    (tmp_path / "workspace.toml").write_text("# mine\n", encoding="utf-8")
+    with pytest.raises(InputError, match="--force"):
+        init_workspace(tmp_path)
+    assert (tmp_path / "workspace.toml").read_text(encoding="utf-8") == "# mine\n"
+
+
+def test_cli_writes_to_another_file_with_relative_paths(tmp_path, sample_dir):
+    from geo_tenglong.cli.init import init_cmd
+
+    out = tmp_path / "cfg" / "workspace.toml"
+    res = CliRunner().invoke(init_cmd, [str(sample_dir / "deqing"), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "德清县" in res.output and "deqing-2021" in res.output
+    text = out.read_text(encoding="utf-8")
+    assert str((sample_dir / "deqing" / "deqing.gpkg").resolve()) in text     # outside cfg/: absolute
+    again = CliRunner().invoke(init_cmd, [str(sample_dir / "deqing"), "-o", str(out)])
+    assert again.exit_code != 0 and isinstance(again.exception, InputError)
+    assert CliRunner().invoke(init_cmd, [str(sample_dir / "deqing"), "-o", str(out), "--force"]).exit_code == 0
+
+
+def test_an_empty_folder_leaves_the_questions_open(tmp_path):
+    (tmp_path / "notes.txt").write_text("nothing here", encoding="utf-8")
+    result = init_workspace(tmp_path)
+    assert "# parcels = ?" in result.text and "# county = ?" in result.text
+    assert result.unplaced == ["notes.txt"]
