@@ -21,7 +21,6 @@ Examples
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import functools
 import tomllib
 from collections.abc import Mapping
@@ -315,49 +314,48 @@ def value_label(table: str, column: str, code: Any) -> str:
 
 # -------------------------------------------------------------------------------------------- checks
 
-def _all_null(s: pd.Series) -> bool:
-    return bool(s.isna().all())
-
-
-def _non_null_values(s: pd.Series) -> list[Any]:
-    return [v for v in s.dropna().tolist()]
+_INFERRED = {"string": "str", "empty": "null", "integer": "int", "floating": "float", "mixed-integer-float": "float",
+             "decimal": "float", "boolean": "bool", "datetime": "date", "datetime64": "date", "date": "date"}
 
 
 def dtype_family(s: pd.Series) -> str:
-    """The dtype family (one of :data:`DTYPES`) a column holds; ``"null"`` when it holds no value."""
+    """The dtype family (one of :data:`DTYPES`) a column holds; ``"null"`` when it holds no value.
+
+    Object columns are classified by their values (``pandas.api.types.infer_dtype``, vectorised);
+    lists and dicts are ``json``; a mix is ``"mixed(…)"``.
+
+    Examples
+    --------
+    >>> dtype_family(pd.Series([1.5, None])), dtype_family(pd.Series(["a", None])), dtype_family(pd.Series([None]))
+    ('float', 'str', 'null')
+    """
     from pandas.api import types as pt
 
-    if isinstance(s.dtype, pd.api.extensions.ExtensionDtype) and s.dtype.name == "geometry":
+    if s.dtype.name == "geometry":
         return "geometry"
     if pt.is_bool_dtype(s.dtype):
         return "bool"
     if pt.is_integer_dtype(s.dtype):
         return "int"
     if pt.is_float_dtype(s.dtype):
-        return "null" if _all_null(s) else "float"
+        return "null" if bool(s.isna().all()) else "float"
     if pt.is_datetime64_any_dtype(s.dtype):
         return "date"
-    values = _non_null_values(s)
-    if not values:
-        return "null"
+    inferred = pt.infer_dtype(s, skipna=True)
+    if inferred in _INFERRED:
+        return _INFERRED[inferred]
     kinds = set()
-    for v in values:
-        if isinstance(v, (bool, np.bool_)):
-            kinds.add("bool")
-        elif isinstance(v, (int, np.integer)):
-            kinds.add("int")
-        elif isinstance(v, (float, np.floating)):
-            kinds.add("float")
+    for v in s.dropna().tolist():
+        if isinstance(v, (list, tuple, dict, np.ndarray)):
+            kinds.add("json")
         elif isinstance(v, str):
             kinds.add("str")
-        elif isinstance(v, (dt.date, pd.Timestamp)):
-            kinds.add("date")
-        elif isinstance(v, (list, tuple, dict, np.ndarray)):
-            kinds.add("json")
+        elif isinstance(v, (bool, np.bool_)):
+            kinds.add("bool")
+        elif isinstance(v, (int, float, np.number)):
+            kinds.add("float")
         else:
             kinds.add(type(v).__name__)
-    if kinds <= {"int", "float"}:
-        return "float" if "float" in kinds else "int"
     return kinds.pop() if len(kinds) == 1 else "mixed(" + ",".join(sorted(kinds)) + ")"
 
 
