@@ -4,6 +4,11 @@ A stage is a function ``assess_x(workspace, results) -> StageResult``. It reads 
 what earlier stages produced (``results``), and returns findings, columns to add to the parcels
 layer, extra layers or tables, and county metrics (named as in the ruleset's targets). It never
 writes files and never imports output code.
+
+What a stage may publish is declared in ``geo_tenglong/data/results_schema.toml``
+(:mod:`geo_tenglong.results_schema`); :meth:`geo_tenglong.results.Results.add` checks every
+:class:`StageResult` against the declaration and raises ``RuntimeError`` on an undeclared or
+missing column, layer, table or metric. A new column, layer or metric is declared there first.
 """
 
 from __future__ import annotations
