@@ -3,15 +3,18 @@
 Stages run in :data:`STAGES` order; each is a function ``(workspace, results) -> StageResult``
 (see :mod:`geo_tenglong.stage`). Outputs run after the results are written, in :data:`OUTPUTS`
 order, each ``(results, out_dir, maps_dir, workspace) -> list of Path``; they only render.
+Outputs are named by import path (``"module:function"``) and imported only when they run, so
+importing the pipeline (or the CLI) never loads matplotlib, folium or openpyxl.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import importlib
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import geopandas as gpd
 
@@ -33,10 +36,6 @@ from .analysis.split_merge import assess_split_merge
 from .analysis.subsidies import assess_subsidies
 from .analysis.targets import assess_targets
 from .crs import planar_area
-from .report.onepager import write_onepager
-from .report.parcel_report import write_reports
-from .report.workbook import write_workbook
-from .webmap.briefing import write_briefing_map
 from .results import Results
 from .stage import Stage, StageResult
 from .workspace import Workspace, load_workspace
@@ -61,13 +60,33 @@ STAGES: list[Stage] = [
     Stage("targets", "目标对照", assess_targets),
 ]
 
-#: Output writers: (name, Chinese label, function(results, out_dir, maps_dir, workspace) -> list of paths).
-OUTPUTS: list[tuple[str, str, Callable[..., list[Path]]]] = [
-    ("workbook", "写出Excel清单", write_workbook),
-    ("reports", "生成宗地报告", write_reports),
-    ("onepager", "生成一页纸汇报", write_onepager),
-    ("map", "生成汇报地图", write_briefing_map),  # keep last: links to reports written before it
+#: Output writers: (name, Chinese label, "module:function") of a function
+#: ``(results, out_dir, maps_dir, workspace) -> list of paths``, imported when it runs
+#: (:func:`output_writer`); a callable is accepted too.
+OUTPUTS: list[tuple[str, str, str | Callable[..., list[Path]]]] = [
+    ("workbook", "写出Excel清单", "geo_tenglong.report.workbook:write_workbook"),
+    ("reports", "生成宗地报告", "geo_tenglong.report.parcel_report:write_reports"),
+    ("onepager", "生成一页纸汇报", "geo_tenglong.report.onepager:write_onepager"),
+    ("map", "生成汇报地图", "geo_tenglong.webmap.briefing:write_briefing_map"),  # last: links to the reports
 ]
+
+
+def output_writer(spec: str | Callable[..., list[Path]]) -> Callable[..., list[Path]]:
+    """The writer function an :data:`OUTPUTS` entry names.
+
+    Parameters
+    ----------
+    spec : str or callable
+        ``"package.module:function"``, or the function itself.
+
+    Returns
+    -------
+    callable
+    """
+    if callable(spec):
+        return spec
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 @dataclasses.dataclass
@@ -152,7 +171,8 @@ def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path
         results = analyse(ws, progress=bar.step)
         bar.step("写出结果 (writing results.gpkg)")
         written = [results.write(out_dir, inputs=ws.inputs)]
-        for _name, label, writer in OUTPUTS:
+        for _name, label, spec in OUTPUTS:
             bar.step(label)
+            writer = output_writer(spec)
             written.extend(writer(results, Path(out_dir), None if maps_dir is None else Path(maps_dir), ws))
     return RunOutcome(results=results, written=written)

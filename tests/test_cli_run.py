@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 
+import click
 import pyogrio
 import pytest
 from click.testing import CliRunner
+from conftest import write_workspace
 
 from geo_tenglong.cli import main
 from geo_tenglong.findings import COLUMNS
 from geo_tenglong.results import Results
-
-from conftest import write_workspace
 
 
 def test_run_writes_results(tmp_path, tiny_parcels):
@@ -89,10 +89,122 @@ def test_a_failed_write_leaves_no_partial_output(tmp_path, tiny_parcels, monkeyp
 
 def test_help_on_every_command():
     runner = CliRunner()
-    for name, cmd in main.commands.items():
+    names = main.list_commands(click.Context(main))
+    assert {"run", "sample", "map", "report", "check-split", "check-merge", "coords", "ruleset"} <= set(names)
+    for name in names:
         r = runner.invoke(main, [name, "--help"])
         assert r.exit_code == 0 and len(r.output) > 40, name
+        cmd = main.get_command(click.Context(main), name)
         sub = getattr(cmd, "commands", {})
         for subname in sub:
             r = runner.invoke(main, [name, subname, "--help"])
             assert r.exit_code == 0, (name, subname)
+
+
+# ---------------------------------------------------------------------------------- fast start
+
+_HEAVY = ("geopandas", "pandas", "shapely", "matplotlib", "folium", "openpyxl", "scipy", "rasterio", "pyogrio")
+_PROBE = """
+import sys
+from geo_tenglong.cli import main
+args = sys.argv[1:]
+if args:
+    try:
+        main(args, standalone_mode=False)
+    except SystemExit:
+        pass
+print("HEAVY:" + ",".join(m for m in {heavy!r} if m in sys.modules))
+"""
+
+# commands whose module (owned elsewhere) still imports the library at import time
+_SLOW_HELP = {"check-split": "cli/check.py imports geopandas at module level",
+              "check-merge": "cli/check.py imports geopandas at module level",
+              "init": "cli/init.py imports geo_tenglong.init (pandas) at module level"}
+
+
+def _heavy_after(*args: str) -> list[str]:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", _PROBE.format(heavy=_HEAVY), *args], capture_output=True,
+                          text=True, check=True, timeout=120)
+    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("HEAVY:")][-1]
+    return [m for m in line.removeprefix("HEAVY:").split(",") if m]
+
+
+def test_importing_the_cli_and_its_help_load_no_library():
+    assert _heavy_after() == []
+    assert _heavy_after("--help") == []
+
+
+@pytest.mark.parametrize("name", sorted(__import__("geo_tenglong.cli", fromlist=["LAZY_COMMANDS"]).LAZY_COMMANDS))
+def test_each_command_help_loads_no_library(name):
+    if name in _SLOW_HELP:
+        pytest.xfail(_SLOW_HELP[name])
+    assert _heavy_after(name, "--help") == []
+
+
+def test_importing_the_analysis_and_pipeline_loads_no_renderer():
+    import subprocess
+    import sys
+
+    code = ("import sys, importlib, pkgutil, geo_tenglong.analysis as a, geo_tenglong.pipeline\n"
+            "[importlib.import_module('geo_tenglong.analysis.' + m.name) for m in pkgutil.iter_modules(a.__path__)]\n"
+            "print(','.join(m for m in ('folium', 'matplotlib', 'openpyxl', 'jinja2') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert proc.stdout.strip() == ""
+
+
+def test_every_output_resolves():
+    from geo_tenglong.pipeline import OUTPUTS, output_writer
+
+    for _name, _label, spec in OUTPUTS:
+        assert callable(output_writer(spec))
+
+
+# ------------------------------------------------------------------------------ quiet, sample
+
+def test_quiet_silences_warnings_too(monkeypatch):
+    import warnings
+
+    from geo_tenglong.cli.options import QUIET_ENV, quiet_opt
+    from geo_tenglong.report import pdf as pdfmod
+
+    @click.command()
+    @quiet_opt
+    def noisy(quiet):
+        warnings.warn("a library warning", UserWarning, stacklevel=1)
+        pdfmod._warn("a warning line")
+
+    monkeypatch.setattr(pdfmod, "_warned", set())
+    monkeypatch.delenv(QUIET_ENV, raising=False)
+    runner = CliRunner()
+    loud = runner.invoke(noisy, [])
+    assert "a warning line" in loud.output
+    monkeypatch.setattr(pdfmod, "_warned", set())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        quiet = runner.invoke(noisy, ["-q"])
+    assert quiet.exit_code == 0 and quiet.output == "" and caught == []
+    import os
+    assert QUIET_ENV not in os.environ  # restored when the command ends
+
+
+def test_run_with_no_workspace_says_how_to_get_the_sample(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(main, ["run"])
+    assert r.exit_code == 2
+    lines = [ln for ln in r.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "geo-tenglong sample" in lines[0]
+
+
+def test_sample_writes_both_counties_anywhere(tmp_path):
+    from geo_tenglong.workspace import load_workspace
+
+    runner = CliRunner()
+    r = runner.invoke(main, ["sample", str(tmp_path / "样例")])
+    assert r.exit_code == 0, r.output
+    assert load_workspace(tmp_path / "样例").county == "天台县"
+    assert load_workspace(tmp_path / "样例" / "deqing").county == "德清县"
+    r = runner.invoke(main, ["sample", str(tmp_path / "样例")])
+    assert r.exit_code == 2 and "不是空文件夹" in r.output

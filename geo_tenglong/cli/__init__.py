@@ -2,6 +2,10 @@
 
 Exit codes: 0 success; 1 partial failure (e.g. some files of a folder failed); 2 bad input, with a
 one-line reason naming the file and the row, feature or key.
+
+Commands are registered lazily (:data:`LAZY_COMMANDS`: name → ``"module:attribute"`` and the line
+``--help`` shows), so ``geo-tenglong --help`` imports no command module, and a command's module
+imports the library (geopandas, matplotlib …) inside the command function: ``--help`` stays fast.
 """
 
 from __future__ import annotations
@@ -9,10 +13,25 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from .options import ErrorExitGroup
+from .options import LazyGroup
+
+#: Subcommands imported when used: name → (``"module:attribute"``, one-line help for ``--help``).
+#: A new command is one line here (keep its module's library imports inside the function).
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("geo_tenglong.cli.run:run_cmd", "Run every analysis on a workspace and write every output."),
+    "sample": ("geo_tenglong.cli.sample:sample_cmd", "Write the bundled sample county (样例数据) into a folder."),
+    "init": ("geo_tenglong.cli.init:init_cmd", "Write workspace.toml for a folder of a bureau's files."),
+    "inspect": ("geo_tenglong.cli.inspect:inspect_cmd", "Read a workspace without analysing it: fields and coverage."),
+    "map": ("geo_tenglong.cli.map:map_cmd", "Write the offline briefing map (汇报地图)."),
+    "report": ("geo_tenglong.cli.report:report_cmd", "Write 宗地分析报告 (HTML and PDF) for named parcels."),
+    "check-split": ("geo_tenglong.cli.check:check_split_cmd", "Check split proposals (分割方案) against 四(八)."),
+    "check-merge": ("geo_tenglong.cli.check:check_merge_cmd", "Check merge proposals (合并方案) against 四(八)."),
+    "coords": ("geo_tenglong.cli.coords:coords", "界址点坐标交换格式 files: import, export, 界址点成果表."),
+    "ruleset": ("geo_tenglong.cli.ruleset:ruleset_group", "List, show and check county rulesets (规则集)."),
+}
 
 
-@click.group(cls=ErrorExitGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, lazy_commands=LAZY_COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="geo-tenglong")
 def main():
     """geo-tenglong — 腾笼换鸟 land analysis for county planning bureaus.
@@ -22,20 +41,3 @@ def main():
     (清单), parcel reports (宗地分析报告) and an offline briefing web map.
     """
 
-
-from .check import check_merge_cmd, check_split_cmd
-from .coords import coords
-from .init import init_cmd
-from .map import map_cmd
-from .report import report_cmd
-from .ruleset import ruleset_group
-from .run import run_cmd
-
-main.add_command(run_cmd)
-main.add_command(ruleset_group)
-main.add_command(coords)
-main.add_command(init_cmd)
-main.add_command(check_split_cmd)
-main.add_command(check_merge_cmd)
-main.add_command(map_cmd)
-main.add_command(report_cmd)

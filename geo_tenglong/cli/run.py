@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..pipeline import run
-from .options import as_of_opt, quiet_opt, ruleset_opt, workspace_arg
+from .options import DEFAULT_WORKSPACE, as_of_opt, quiet_opt, ruleset_opt, workspace_arg
 
 
 @click.command("run")
@@ -26,6 +25,9 @@ def run_cmd(workspace, out_dir, maps_dir, ruleset, as_of, quiet):
     table findings with rule_id and clause), summary.json, the Excel lists and reports, and the
     briefing map in MAPS.
     """
+    from ..pipeline import run
+
+    _check_default_workspace(workspace)
     outcome = run(workspace, out_dir=out_dir, maps_dir=maps_dir, ruleset=ruleset, as_of=as_of, quiet=quiet)
     res = outcome.results
     counts = res.findings["status"].value_counts()
@@ -35,6 +37,17 @@ def run_cmd(workspace, out_dir, maps_dir, ruleset, as_of, quiet):
                    f"({', '.join(f'{k} {v}' for k, v in counts.items())})")
         for line in _written_summary(outcome.written):
             click.echo(f"  wrote {line}")
+
+
+def _check_default_workspace(workspace: Path) -> None:
+    """Outside the source checkout there is no ``layers/``: say how to get the sample instead."""
+    from ..errors import InputError
+    from ..workspace import WORKSPACE_FILE
+
+    if workspace == DEFAULT_WORKSPACE and not (workspace / WORKSPACE_FILE).is_file():
+        raise InputError("当前目录没有工作空间 layers/ (no workspace given and no layers/ here); "
+                         "用 `geo-tenglong sample 样例` 写出自带的样例县, 再 `geo-tenglong run 样例`; "
+                         "或 `geo-tenglong run 工作空间目录`")
 
 
 def _written_summary(paths, most: int = 5) -> list[str]:
