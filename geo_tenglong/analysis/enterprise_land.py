@@ -22,6 +22,8 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from ..uscc import valid_mask
 
@@ -87,33 +89,22 @@ def industrial_mask(land_use_code, prefixes, blank_is_industrial: bool | None = 
 def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Connected-component labels of an undirected graph of ``n`` nodes with edges ``a[i]—b[i]``.
 
-    Vectorised min-label propagation with pointer jumping; every label is the smallest node index
-    of its component.
+    scipy's :func:`~scipy.sparse.csgraph.connected_components`; every label is the smallest node
+    index of its component.
 
     Examples
     --------
     >>> components(5, np.array([0, 3]), np.array([1, 4])).tolist()
     [0, 0, 2, 3, 3]
     """
-    labels = np.arange(n)
     if len(a) == 0:
-        return labels
+        return np.arange(n)
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
-    while True:
-        m = np.minimum(labels[a], labels[b])
-        new = labels.copy()
-        np.minimum.at(new, a, m)
-        np.minimum.at(new, b, m)
-        new = new[new]
-        while True:  # pointer jumping until every node points at a root
-            nxt = new[new]
-            if np.array_equal(nxt, new):
-                break
-            new = nxt
-        if np.array_equal(new, labels):
-            return labels
-        labels = new
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    labels = connected_components(graph, directed=False)[1]
+    first = np.unique(labels, return_index=True)[1]  # the smallest node of each component
+    return first[labels]
 
 
 def join_sorted(labels: np.ndarray, values: np.ndarray, sep: str = ";") -> np.ndarray:
