@@ -21,38 +21,12 @@ import pyproj
 from . import crs as gk
 from .init_detect import Source
 from .io.aliases import map_headers, normalize_header
-from .io.schema import LAYERS, TABLES
+from .io.schema import DOC_FIELDS, LAYERS, TABLES
 from .rules import builtin_rulesets, load_ruleset
 from .standards import Standards, load_standards
 
-#: The fields each workspace layer or table holds (docs/workspace.md), beyond the schema's checked ones.
-FIELDS: dict[str, set[str]] = {
-    "parcels": {"parcel_id", "owner_uscc", "owner_name", "land_use_code", "township", "park_id", "rights_nature",
-                "rights_type", "term_start", "term_end", "contract_far", "plan_conditions", "standard_land", "status",
-                "split_from", "merged_from", "industrial_real_estate", "declared_area", "area_unit", "unit_id"},
-    "buildings": {"building_id", "parcel_id", "floors", "height_m", "storey_height_m", "use", "completed",
-                  "completed_year", "completed_date", "floor_area_m2", "footprint_m2"},
-    "roads": {"road_id", "name", "road_class", "width_m"},
-    "water": {"water_id", "name"},
-    "urban_boundary": {"id", "name"}, "basic_farmland": {"id", "name"}, "eco_redline": {"id", "name"},
-    "zoning": {"zone_id", "land_use_code", "land_use_name"},
-    "parks": {"park_id", "name", "kind", "standard_land_rules"},
-    "study_area": set(),
-    "renovations": {"renovation_id", "parcel_id", "uscc", "floor_area_after_m2", "renovation_floor_area_m2",
-                    "expansion_floor_area_m2", "accepted", "equipment_investment", "total_investment",
-                    "leased_plant_m2"},
-    "split_proposals": {"proposal_id", "parcel_id", "part_no", "buyer_uscc"},
-    "enterprises": {"uscc", "name", "year", "scale", "revenue", "tax", "value_added", "employees", "energy_tce",
-                    "emissions_t", "rd_expense", "industry", "land_mu"},
-    "tenancy": {"parcel_id", "uscc", "floor_area_m2"},
-    "contracts": {"contract_id", "parcel_id", "kind", "signed_date", "agreed_start", "agreed_completion",
-                  "actual_start", "total_investment", "invested", "due_area_m2", "developed_area_m2",
-                  "suspended_since", "gov_cause", "land_price"},
-    "projects": {"project_id", "uscc", "parcel_id", "name", "key_project", "total_investment", "under_construction",
-                 "built_year", "energy_tce"},
-    "merge_proposals": {"proposal_id", "parcel_ids", "buyer_uscc"},
-    "land_supply": {"year", "use", "area_mu"},
-}
+#: The fields each workspace layer or table holds (docs/workspace.md).
+FIELDS = DOC_FIELDS
 
 #: Names (besides the target's own and the standards' ``names``) that give a target away.
 NAME_HINTS: dict[str, tuple[str, ...]] = {
@@ -158,7 +132,8 @@ def _value_columns(sample: pd.DataFrame | None, pattern: re.Pattern, min_share: 
 def _score(source: Source, target: str, std: Standards, aliases: dict) -> Guess:
     schema = LAYERS.get(target) or TABLES[target]
     mapping = map_headers(source.fields, aliases, target, std)
-    wanted = FIELDS[target] | set(schema.required) | set(schema.numeric) | set(schema.boolean) | set(schema.text)
+    wanted = FIELDS[target] | set(schema.required) | set(schema.numeric) | set(schema.boolean) | set(schema.text) \
+        | set(std.field_map(target).values())
     for f in source.fields:
         if f not in mapping and f in wanted:
             mapping[f] = f

@@ -186,8 +186,11 @@ def _load_layer(name: str, src: dict, root: Path, target_crs: pyproj.CRS, aliase
     schema = LAYERS[name]
     path = (root / src["path"]).resolve()
     gdf = read_layer(path, layer=src.get("layer"), encoding=src.get("encoding"))
-    gdf = gdf.rename(columns=map_headers([c for c in gdf.columns if c != gdf.geometry.name], aliases, name, standards))
+    source_fields = [c for c in gdf.columns if c != gdf.geometry.name]
+    mapping = map_headers(source_fields, aliases, name, standards)
+    gdf = gdf.rename(columns=mapping)
     gdf = gdf.loc[:, ~gdf.columns.duplicated()]
+    gdf.attrs["source_fields"] = {c: mapping.get(c, c) for c in source_fields}
     if standards is not None:
         gdf = decode_values(gdf, standards)
     if name == "buildings":
@@ -273,6 +276,9 @@ def load_workspace(path: str | Path, ruleset: str | Path | None = None, as_of: s
         tables[name] = read_table(p, TABLES[name], sheet=src.get("sheet"), aliases=aliases, target=name,
                                   standards=standards)
         issues.extend(tables[name].attrs.pop("data_issues", []))
+        heads = tables[name].attrs.get("headers", [])
+        mapped = map_headers(heads, aliases, name, standards)
+        tables[name].attrs["source_fields"] = {h: mapped.get(h, h) for h in heads}
         inputs.append(p)
     rasters: dict[str, list[RasterInput]] = {}
     rcfg = dict(cfg.get("rasters", {}))

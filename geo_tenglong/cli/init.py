@@ -6,8 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..init import init_workspace
-
 
 @click.command("init")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
@@ -21,6 +19,8 @@ def init_cmd(folder, out, force):
     FileGDB, GeoJSON, GeoParquet), 亩均/出让合同 tables (.xlsx, .csv), land-cover GeoTIFFs and
     界址点 files, by name, fields and values. Every guess is written with its evidence.
     """
+    from ..init import init_workspace
+
     result = init_workspace(folder, out, force=force)
     placed = result.placed
     click.echo(f"已写入 {result.path}")

@@ -70,3 +70,33 @@ TABLES: dict[str, Schema] = {
     "land_supply": Schema(required=("year", "use", "area_mu"), numeric=("year", "area_mu"), text=("use",),
                           label="土地供应台账"),
 }
+
+#: Every field a layer or table may hold (docs/workspace.md), beyond the checked ones above; used
+#: by ``init`` and ``inspect`` to tell known fields from unknown ones.
+DOC_FIELDS: dict[str, set[str]] = {
+    "parcels": {"parcel_id", "owner_uscc", "owner_name", "land_use_code", "township", "park_id", "rights_nature",
+                "rights_type", "term_start", "term_end", "contract_far", "plan_conditions", "standard_land", "status",
+                "split_from", "merged_from", "industrial_real_estate"},
+    "buildings": {"building_id", "parcel_id", "floors", "height_m", "storey_height_m", "use", "completed",
+                  "completed_year"},
+    "roads": {"road_id", "name", "road_class", "width_m"},
+    "water": {"water_id", "name"},
+    "urban_boundary": {"id", "name"}, "basic_farmland": {"id", "name"}, "eco_redline": {"id", "name"},
+    "zoning": {"zone_id", "land_use_code", "land_use_name"},
+    "parks": {"park_id", "name", "kind", "standard_land_rules"},
+    "study_area": set(),
+    "renovations": {"renovation_id", "parcel_id", "uscc", "floor_area_after_m2", "renovation_floor_area_m2",
+                    "expansion_floor_area_m2", "accepted", "equipment_investment", "total_investment",
+                    "leased_plant_m2"},
+    "split_proposals": {"proposal_id", "parcel_id", "part_no", "buyer_uscc"},
+    "enterprises": {"uscc", "name", "year", "scale", "revenue", "tax", "value_added", "employees", "energy_tce",
+                    "emissions_t", "rd_expense", "industry"},
+    "tenancy": {"parcel_id", "uscc", "floor_area_m2"},
+    "contracts": {"contract_id", "parcel_id", "kind", "signed_date", "agreed_start", "agreed_completion",
+                  "actual_start", "total_investment", "invested", "due_area_m2", "developed_area_m2",
+                  "suspended_since", "gov_cause", "land_price"},
+    "projects": {"project_id", "uscc", "parcel_id", "name", "key_project", "total_investment", "under_construction",
+                 "built_year", "energy_tce"},
+    "merge_proposals": {"proposal_id", "parcel_ids", "buyer_uscc"},
+    "land_supply": {"year", "use", "area_mu"},
+}
