@@ -486,8 +486,8 @@ def schema_markdown() -> str:
              "| --- | --- | --- | --- |"]
     for s in all_stages():
         cols = ", ".join(_col_text(f) for f in s.parcel_columns)
-        tabs = "; ".join(f"`{t.name}` ({t.label}{', polygons' if t.geometry else ''}){'' if t.required else ' *'}"
-                         for t in s.tables)
+        tabs = "; ".join(f"`{t.name}`{'' if t.required else ' *'} ({t.label}{', polygons' if t.geometry else ''}: "
+                         f"`{', '.join(t.names)}`)" for t in s.tables)
         mets = ", ".join(f"`{m}`" for m in s.metrics)
         lines.append(f"| `{s.stage}` ({s.label}) | {cols} | {tabs} | {mets} |")
     return "\n".join(lines) + "\n"
