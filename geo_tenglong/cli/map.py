@@ -35,10 +35,17 @@ def map_cmd(source, output, basemap, gcj02, reports_dir, simplify, ruleset, as_o
     legend, the county's targets as progress bars, popups with every finding and its clause, and
     search by enterprise, 统一社会信用代码 or 宗地代码.
     """
-    from ..webmap.briefing import map_from_source
+    from ..source import load_source
+    from ..webmap.briefing import save_briefing_map
 
-    path = map_from_source(source, output, basemap=basemap, reports_dir=reports_dir, simplify=simplify,
-                           gcj02=gcj02, ruleset=ruleset, as_of=as_of)
+    src = load_source(source, ruleset=ruleset, as_of=as_of,
+                      progress=None if quiet else (lambda line: click.echo(line, err=True)))
+    if not quiet:
+        for note in src.notes:
+            click.echo(f"geo-tenglong: 警告: {note}", err=True)
+    path = save_briefing_map(src.results, output, ws=src.ws, basemap=basemap,
+                             reports_dir=reports_dir if reports_dir is not None else src.reports_dir,
+                             simplify=simplify, gcj02=gcj02, inputs=src.inputs)
     if not quiet:
         size = path.stat().st_size / 1e6
         click.echo(f"wrote {path} ({size:.1f} MB)")

@@ -8,31 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from .options import EXIT_PARTIAL, as_of_opt, quiet_opt, ruleset_opt
-
-
-def _load(source: Path, ruleset, as_of, quiet: bool):
-    """(results, workspace or None) from a results GeoPackage, an output folder or a workspace folder."""
-    from ..results import Results
-    from ..workspace import WORKSPACE_FILE, load_workspace
-
-    if source.is_dir() and (source / WORKSPACE_FILE).is_file():
-        from ..pipeline import analyse
-
-        if not quiet:
-            click.echo(f"分析工作空间 {source} …", err=True)
-        ws = load_workspace(source, ruleset=ruleset, as_of=as_of)
-        return analyse(ws), ws
-    results = Results.read(source)
-    ws = None
-    root = results.info.get("workspace")
-    if root and (Path(root) / WORKSPACE_FILE).is_file():
-        try:  # buildings and park names for the maps; the report stands without them
-            ws = load_workspace(root, ruleset=results.info.get("ruleset") or None, as_of=results.info.get("as_of"))
-        except Exception as exc:  # noqa: BLE001
-            if not quiet:
-                click.echo(f"geo-tenglong: 警告: 未能读取工作空间 {root} ({exc}); 位置图不含建筑物", err=True)
-    return results, ws
+from .options import DEFAULT_WORKSPACE, EXIT_PARTIAL, as_of_opt, quiet_opt, ruleset_opt
 
 
 @click.command("report")
@@ -56,10 +32,16 @@ def report_cmd(parcel_ids, source, out_dir, no_pdf, ruleset, as_of, quiet):
     Exit 1 when some parcel ids were not found (the others are written), 2 when none was.
     """
     from ..report.parcel_report import write_parcel_reports
+    from ..source import load_source
 
     if source is None:
-        source = Path("out/results.gpkg") if Path("out/results.gpkg").is_file() else Path("layers")
-    results, ws = _load(source, ruleset, as_of, quiet)
+        source = Path("out/results.gpkg") if Path("out/results.gpkg").is_file() else DEFAULT_WORKSPACE
+    src = load_source(source, ruleset=ruleset, as_of=as_of,
+                      progress=None if quiet else (lambda line: click.echo(line, err=True)))
+    if not quiet:
+        for note in src.notes:
+            click.echo(f"geo-tenglong: 警告: {note}", err=True)
+    results, ws = src.results, src.ws
     known = set(results.parcels["parcel_id"].astype(str))
     wanted = list(dict.fromkeys(parcel_ids))
     missing = [p for p in wanted if p not in known]
