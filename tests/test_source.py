@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import write_workspace
+
 from geo_tenglong.cli import main
 from geo_tenglong.errors import InputError
 from geo_tenglong.source import load_source
@@ -35,7 +35,7 @@ def test_a_workspace_is_analysed_with_its_overrides(tmp_path, tiny_parcels):
 
 @pytest.mark.parametrize("which", ["file", "folder"])
 def test_saved_results_come_with_their_workspace(saved, which):
-    ws, out = saved
+    _ws, out = saved
     src = load_source(out / "results.gpkg" if which == "file" else out)
     assert src.kind == "results" and len(src.results.parcels) == 3
     assert src.ws is not None and src.ws.ruleset.name == "tiantai-2022"
