@@ -46,7 +46,7 @@ __all__ = [
     "stage_schema",
     "table_names",
     "table_schema",
-    "value_label",
+    "value_label", "value_labels",
 ]
 
 #: The dtype families a field may declare.
@@ -295,7 +295,18 @@ def enum_code(code: Any) -> str | None:
     return str(code)
 
 
+def headings(table: str) -> dict[str, str]:
+    """Column name → heading (label with unit, e.g. ``面积(亩)``) for every declared column of a table."""
+    return {f.name: f.heading for f in table_schema(table).fields}
+
+
 _YES_NO = {"true": "是", "false": "否"}
+
+
+def value_labels(table: str, column: str) -> dict[str, str]:
+    """Code → Chinese label of an enumeration column (是/否 for a boolean one; empty when not an enumeration)."""
+    f = table_schema(table).field(column)
+    return dict(f.values) if f.values is not None else (dict(_YES_NO) if f.dtype == "bool" else {})
 
 
 def value_label(table: str, column: str, code: Any) -> str:
@@ -307,9 +318,7 @@ def value_label(table: str, column: str, code: Any) -> str:
     key = enum_code(code)
     if key is None:
         return ""
-    f = table_schema(table).field(column)
-    values = f.values if f.values is not None else (_YES_NO if f.dtype == "bool" else {})
-    return values.get(key, key)
+    return value_labels(table, column).get(key, key)
 
 
 # -------------------------------------------------------------------------------------------- checks

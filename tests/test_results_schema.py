@@ -146,6 +146,10 @@ def test_lookups():
     assert rs.table_schema("idle_land").geometry == "polygon"
     assert rs.table_schema("enterprise_eval").geometry is None
     assert rs.table_schema("fragments").field("area_m2").heading == "面积(平方米)"
+    assert rs.headings("fragments")["area_mu"] == "面积(亩)"
+    assert rs.value_labels("split_checks", "verdict")["fail"] == "不符合"
+    assert rs.value_labels("parcels", "reclaimable") == {"true": "是", "false": "否"}
+    assert rs.value_labels("parcels", "parcel_id") == {}
     with pytest.raises(KeyError, match="nope"):
         rs.table_schema("nope")
     with pytest.raises(KeyError, match="no column"):
