@@ -38,7 +38,11 @@ __all__ = [
     "Table",
     "all_stages",
     "check_stage",
+    "check_table",
+    "conform",
     "dtype_family",
+    "enum_code",
+    "headings",
     "label",
     "labels",
     "parcel_field",
@@ -46,7 +50,9 @@ __all__ = [
     "stage_schema",
     "table_names",
     "table_schema",
-    "value_label", "value_labels",
+    "value_label",
+    "value_labels",
+    "write_schema_doc",
 ]
 
 #: The dtype families a field may declare.
