@@ -94,7 +94,7 @@ def main(argv=None) -> int:
         rows = [("files", f"{args.files:,}"), ("point lines", f"{n_lines:,}"), ("generate (s)", f"{t_gen:.2f}"),
                 ("import (s)", f"{t_read:.2f}"), ("files/s", f"{args.files / t_read:,.0f}"),
                 ("points/s", f"{n_lines / t_read:,.0f}"), ("plots imported", f"{ok:,}"),
-                ("failed files", f"{len(batch.failures):,}"), ("area findings", f"{len(batch.findings):,}")]
+                ("failed files", f"{len(batch.failures):,}"), ("area checks", f"{len(batch.area_checks):,}")]
         if not args.no_export:
             t0 = time.perf_counter()
             written = write_coords(batch.plots, folder / "export")

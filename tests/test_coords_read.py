@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import shapely
 
+from geo_tenglong.analysis.corner_files import area_findings
 from geo_tenglong.errors import InputError
 from geo_tenglong.io.coords import read_coords, read_coords_folder, read_coords_many
 
@@ -64,7 +65,7 @@ def test_every_shared_file_reads(shared_dir, name):
     assert len(cf.plots) >= 1
     assert cf.crs.to_epsg() == SHARED_EPSG[name]
     assert shapely.is_valid(cf.plots.geometry.to_numpy()).all()
-    assert len(cf.findings) == 0           # their stated areas agree within precision
+    assert len(cf.area_checks) == 0           # their stated areas agree within precision
 
 
 @pytest.mark.parametrize("key", sorted(SHARED_AREAS), ids=lambda k: f"{k[0]}#{k[1] + 1}")
@@ -219,7 +220,7 @@ J15,3,3224080.000,40503080.000
     g = cf.plots.geometry.iloc[0]
     assert g.geom_type == "MultiPolygon" and len(g.geoms) == 2
     assert g.area == pytest.approx(40000 - 10000 + 1600)
-    assert len(cf.findings) == 0
+    assert len(cf.area_checks) == 0
 
 
 def test_rings_with_one_ring_number_split_on_closure(tmp_path):
@@ -319,13 +320,16 @@ def test_stated_area_units(tmp_path, stated, unit, m2):
     p = cf.plots.iloc[0]
     assert p.stated_area_unit == unit
     assert p.stated_area_m2 == pytest.approx(m2)
-    assert len(cf.findings) == 0
+    assert len(cf.area_checks) == 0
 
 
 def test_area_disagreement_is_a_warning_finding(tmp_path):
     cf = read_text(tmp_path, HEADER + RECT.replace("0.5000", "0.7655公顷", 1))
-    f = cf.findings
-    assert len(f) == 1
+    assert len(cf.area_checks) == 1
+    check = cf.area_checks.iloc[0]
+    assert (check.parcel_id, check.source_line) == ("1", 13)
+    assert "rule_id" not in cf.area_checks.columns            # io knows no rule; the stage does
+    f = area_findings(cf.area_checks)
     row = f.iloc[0]
     assert (row.parcel_id, row.rule_id, row.clause, row.status, row.unit) == ("1", "TT-CORNER-PTS", "四(三)",
                                                                              "warn", "m²")
@@ -339,7 +343,7 @@ def test_area_within_rounding_is_no_finding(tmp_path):
     text = HEADER + RECT.replace("3224050.000,40503100.000", "3224050.008,40503100.000")
     cf = read_text(tmp_path, text)
     assert cf.plots.area_m2.iloc[0] == pytest.approx(5000.4)
-    assert len(cf.findings) == 0
+    assert len(cf.area_checks) == 0
 
 
 def test_unreadable_area_is_a_warning_not_a_crash(tmp_path):
@@ -426,7 +430,7 @@ def test_folder_findings_follow_renamed_ids(tmp_path):
     write(tmp_path, HEADER + RECT, "a.txt")
     write(tmp_path, HEADER + RECT.replace("0.5000", "0.9000", 1).replace("3224", "3226"), "b.txt")
     batch = read_coords_many([tmp_path])
-    assert batch.findings.parcel_id.tolist() == ["b-1"]
+    assert batch.area_checks.parcel_id.tolist() == ["b-1"]
 
 
 def test_missing_path_is_input_error(tmp_path):

@@ -12,8 +12,13 @@ import shapely
 
 from geo_tenglong.errors import InputError
 from geo_tenglong.io.coords import read_coords, write_coords
-from geo_tenglong.report.corner_table import (corner_points, crs_label, parcel_areas, write_corner_points,
-                                              write_corner_table)
+from geo_tenglong.report.corner_table import (
+    corner_points,
+    crs_label,
+    parcel_areas,
+    write_corner_points,
+    write_corner_table,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "jzd"
 X0, Y0 = 40503000.0, 3224000.0

@@ -64,7 +64,7 @@ def test_layout_gbk_crlf_header_labels_rings(tmp_path):
 def test_outer_rings_clockwise_holes_counter_clockwise(tmp_path):
     (path,) = write_coords(parcels().iloc[[0]], tmp_path / "o.txt")
     lines = path.read_text(encoding="gbk").splitlines()[13:23]
-    ring = lambda rows: np.array([[float(r.split(",")[3]), float(r.split(",")[2])] for r in rows])  # noqa: E731
+    ring = lambda rows: np.array([[float(r.split(",")[3]), float(r.split(",")[2])] for r in rows])
     assert not shapely.LinearRing(ring(lines[0:5])).is_ccw
     assert shapely.LinearRing(ring(lines[5:10])).is_ccw
 
@@ -104,7 +104,7 @@ def test_round_trip_own_file(tmp_path):
     (out,) = write_coords(cf.plots, tmp_path / "rt2.txt", header=old)
     back = read_coords(out)
     assert back.header["格式版本号"] == "1.01版本" and back.header["高程基准"] == "1985国家高程基准"
-    assert len(back.findings) == 0
+    assert len(back.area_checks) == 0
 
 
 def test_round_trip_parcels(tmp_path):
@@ -123,7 +123,8 @@ def test_round_trip_attributes_with_commas_and_extra_fields(tmp_path):
     gdf["extra_fields"] = ["土地整理,0.5000,0.1200,示范", ""]
     (out,) = write_coords(gdf, tmp_path / "x.txt")
     back = read_coords(out).plots
-    assert back.plot_name.tolist() == ["名称、带逗号", "名称、全角"]    # a comma cannot live in a field
+    # an ASCII comma cannot live in a field; a full-width one can and is kept as written
+    assert back.plot_name.tolist() == ["名称、带逗号", "名称，全角"]
     assert back.extra_fields.tolist() == ["土地整理,0.5000,0.1200,示范", ""]
 
 
@@ -140,7 +141,7 @@ def test_round_trip_shared_files(tmp_path, name, encoding):
     assert same_geometry(cf.plots.geometry, back.plots.geometry)
     assert np.allclose(back.plots.area_m2, cf.plots.area_m2, atol=0.01)
     assert cf.plots[ATTRS].equals(back.plots[ATTRS])
-    assert len(back.findings) == 0              # the 公顷 written agree with the geometry
+    assert len(back.area_checks) == 0              # the 公顷 written agree with the geometry
 
 
 def test_never_over_an_input(tmp_path):

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import shapely
+from conftest import write_workspace
 
 from geo_tenglong.analysis.corner_files import assess_corner_files
 from geo_tenglong.io.coords import write_coords
 from geo_tenglong.pipeline import base_parcels
 from geo_tenglong.results import Results
+from geo_tenglong.results_schema import check_stage
 from geo_tenglong.workspace import load_workspace
-
-from conftest import write_workspace
 
 
 def _ws(tmp_path, parcels, files_from, ruleset="tiantai-2022"):
@@ -55,3 +55,19 @@ def test_deqing_has_no_such_clause(tmp_path, tiny_parcels):
     out = assess_corner_files(ws, res)
     assert out.findings["status"].tolist() == ["not_applicable"]
     assert out.parcel_columns["corner_source"].iloc[0] == "界址点文件"
+
+
+def test_area_disagreement_becomes_a_finding_of_the_stage(tmp_path, tiny_parcels):
+    # io reports the disagreement as data; the stage gives it rule id and clause
+    files = tiny_parcels.iloc[:1].copy()
+    files["plot_no"] = files["parcel_id"]
+    files["stated_area"] = "9.9999"                      # 公顷, far from the polygon's area
+    ws, res = _ws(tmp_path, tiny_parcels, files)
+    out = assess_corner_files(ws, res)
+    area = out.findings[out.findings["unit"] == "m²"]
+    assert len(area) == 1
+    row = area.iloc[0]
+    assert (row.parcel_id, row.rule_id, row.clause, row.status) == ("331023101001GB00001", "TT-CORNER-PTS", "四(三)",
+                                                                     "warn")
+    assert "9.9999" in row.message
+    check_stage("corner_files", out)                     # publishes only what the schema declares

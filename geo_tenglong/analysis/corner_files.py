@@ -20,7 +20,36 @@ from ..io.coords import read_coords_many
 from ..stage import StageResult
 
 RULE = "TT-CORNER-PTS"
+#: The clause of POLICY.md, for callers without a ruleset (the ``coords`` CLI).
+CLAUSE = "四(三)"
 FROM_FILE, FROM_POLYGON = "界址点文件", "宗地图形"
+#: Plot columns the ``corner_files`` layer publishes (declared in results_schema.toml).
+LAYER_COLUMNS = ("parcel_id", "plot_no", "plot_name", "shape_type", "sheet_no", "plot_use", "land_class_code",
+                 "declared_points", "stated_area", "stated_area_unit", "stated_area_m2", "area_m2", "n_rings",
+                 "point_labels", "source_file", "source_line", "geometry")
+
+
+def area_findings(area_checks: pd.DataFrame, clause: str = CLAUSE) -> pd.DataFrame:
+    """TT-CORNER-PTS findings (``warn``) for the reader's stated-vs-computed area disagreements.
+
+    Parameters
+    ----------
+    area_checks : DataFrame
+        ``CoordsFile.area_checks`` / ``CoordsBatch.area_checks`` (:mod:`geo_tenglong.io.coords`).
+    clause : str
+        The clause (the ruleset's, else 四(三)).
+
+    Returns
+    -------
+    DataFrame
+        Findings (:func:`geo_tenglong.findings.make_findings`): value = the difference, threshold =
+        the tolerance, in m².
+    """
+    if not len(area_checks):
+        return make_findings([], RULE, clause, WARN)
+    return make_findings(area_checks["parcel_id"].to_numpy(), RULE, clause, WARN,
+                         area_checks["difference_m2"].to_numpy(), area_checks["tolerance_m2"].to_numpy(), "m²",
+                         area_checks["message"].to_numpy())
 
 
 def assess_corner_files(ws, results) -> StageResult:
@@ -60,11 +89,11 @@ def assess_corner_files(ws, results) -> StageResult:
         if len(unmatched):
             frames.append(make_findings(unmatched["parcel_id"], RULE, spec.clause, WARN,
                                         message=[f"界址点文件中的地块{n}在宗地图层中不存在" for n in unmatched["plot_no"].fillna("")]))
-        if len(batch.findings):
-            area = batch.findings.copy()
+        if len(batch.area_checks):
+            area = area_findings(batch.area_checks, spec.clause)
             area["parcel_id"] = area["parcel_id"].map(dict(zip(plots["parcel_id"], key))).fillna(area["parcel_id"])
             frames.append(area)
-    layer = plots.drop(columns=["extra_fields"], errors="ignore")
+    layer = plots[[c for c in LAYER_COLUMNS if c in plots.columns]]
     return StageResult(findings=concat_findings(frames), parcel_columns=cols,
                        layers={"corner_files": layer} if len(layer) else {},
                        summary={"files_failed": len(batch.failures), "plots": len(plots), "matched": int(matched.sum()),

@@ -41,7 +41,7 @@ def _report_batch(batch, quiet: bool) -> None:
     if not quiet:
         for w in batch.warnings:
             click.echo(f"提示: {w}", err=True)
-        for row in batch.findings.itertuples():
+        for row in batch.area_checks.itertuples():
             click.echo(f"核查: {row.parcel_id}: {row.message}", err=True)
 
 
@@ -96,6 +96,7 @@ def import_cmd(inputs, output, layer, crs, quiet):
     """
     import pyogrio
 
+    from ..analysis.corner_files import area_findings
     from ..io.atomic import atomic_path, check_not_input
     from ..io.coords import find_coords_files, read_coords_many
     from ..progress import Progress
@@ -114,10 +115,10 @@ def import_cmd(inputs, output, layer, crs, quiet):
             shutil.copy2(output, tmp)
         batch.plots.to_file(tmp, layer=layer, driver="GPKG")
         # always written, so a stale table from an earlier import never survives
-        pyogrio.write_dataframe(batch.findings, tmp, layer=f"{layer}_findings", driver="GPKG")
+        pyogrio.write_dataframe(area_findings(batch.area_checks), tmp, layer=f"{layer}_findings", driver="GPKG")
     if not quiet:
         click.echo(f"导入 {len(files) - len(batch.failures)}/{len(files)} 个文件，{len(batch.plots)} 个地块 "
-                   f"({batch.plots.crs.to_string()})，面积核查提示 {len(batch.findings)} 条 -> {output}")
+                   f"({batch.plots.crs.to_string()})，面积核查提示 {len(batch.area_checks)} 条 -> {output}")
     if batch.failures:
         sys.exit(EXIT_PARTIAL)
 

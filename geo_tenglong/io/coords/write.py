@@ -1,11 +1,21 @@
 """Writer of the 界址点坐标交换格式 (format version 1.01).
 
-Each parcel becomes one plot: its plot line (界址点数 counts every point line, the closing ones
-included; 地块面积 in 公顷 to 4 decimals, computed from the geometry), then its rings: for every
-part the outer ring, then its holes, 圈号 1, 2, … in that order. Points are labelled J1, J2, …
-continuously through the plot and each ring is closed by repeating its first label and coordinates.
-Outer rings run clockwise as seen on the map, holes counter-clockwise. Coordinates are written to
-the millimetre, X the northing and Y the easting (with the zone prefix when the CRS has it).
+Each parcel becomes one plot: its plot line, then its rings: for every part the outer ring, then its
+holes, 圈号 1, 2, … in that order. Coordinates are written to the millimetre (more decimals only
+when the value has them), X the northing and Y the easting (with the zone prefix when the CRS has it).
+
+What was read is written back as read, so import → export → import is lossless:
+
+- 地块面积 is the ``stated_area`` text as read (blank stays blank, 0 stays 0, m² stay m² with their
+  decimals); only parcels without that column get the area computed, in 公顷 to 4 decimals.
+- 界址点数 is ``declared_points`` as read when it still fits the rings (with or without the closing
+  points; ``<NA>`` = written 0); else the number of point lines written.
+- Point labels are ``point_labels`` (and ``closing_labels``) as read when they still fit the
+  geometry ring by ring, and the rings keep their direction and first point; otherwise points are
+  labelled J1, J2, … continuously through the plot, each ring closed by repeating its first label,
+  outer rings clockwise and holes counter-clockwise.
+- The plot line keeps its layout: 乡镇代码/村名 give the provincial (报省) line, ``extra_fields`` the
+  12-field 土地整治 line (see :mod:`.layouts`).
 
 Files are written atomically (a temporary file in the same folder, then ``os.replace``) and never
 over an input file.
@@ -15,19 +25,21 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
-from ..crs import BEIJING54, CGCS2000, XIAN80, GKZone, zone_from_epsg, zone_from_longitude
-from ..errors import InputError
-from .atomic import write_bytes_atomic
-from .coords_read import HEADER_KEYS
+from ...crs import BEIJING54, CGCS2000, XIAN80, GKZone, zone_from_epsg, zone_from_longitude
+from ...errors import InputError
+from ..atomic import write_bytes_atomic
+from .layouts import LAYOUTS
+from .model import HEADER_KEYS
 
-__all__ = ["write_coords", "format_coords", "DATUM_NAMES"]
+__all__ = ["DATUM_NAMES", "format_coords", "write_coords"]
 
 #: How each datum is named in the 坐标系 key.
 DATUM_NAMES = {CGCS2000: "2000国家大地坐标系", XIAN80: "1980西安坐标系", BEIJING54: "1954北京坐标系"}
@@ -80,19 +92,26 @@ def _clean(value) -> str:
     s = str(value)
     if s in ("nan", "None", "<NA>"):
         return ""
-    return re.sub(r"[\r\n]+", " ", s).replace(",", "、").replace("，", "、").replace("@", "").strip()
+    return re.sub(r"[\r\n]+", " ", s).replace(",", "、").replace("@", "").strip()
+
+
+def _has(row, col: str) -> bool:
+    return col in row
 
 
 def _field(row, key: str) -> str:
-    for col in _FIELD_SOURCES[key]:
-        if col in row and _clean(row[col]):
+    """A plot-line field: the column as read when the parcels carry it, else a fallback column."""
+    sources = _FIELD_SOURCES[key]
+    if _has(row, sources[0]):
+        return _clean(row[sources[0]])
+    for col in sources[1:]:
+        if _has(row, col) and _clean(row[col]):
             return _clean(row[col])
     return "面" if key == "shape_type" else ""
 
 
 def _rings(geom) -> list[np.ndarray]:
-    """Closed rings (x = east, y = north) in writing order: per part the outer ring then its holes.
-    ``geom`` is already oriented (outer rings clockwise)."""
+    """Closed rings (x = east, y = north) in writing order: per part the outer ring then its holes."""
     parts = geom.geoms if geom.geom_type == "MultiPolygon" else [geom]
     out = []
     for p in parts:
@@ -101,26 +120,93 @@ def _rings(geom) -> list[np.ndarray]:
     return out
 
 
-def _plot_lines(row, geom, k: int) -> list[str]:
+def _text(value) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _labels_as_read(row, rings: list[np.ndarray]) -> tuple[list, list] | None:
+    """The labels read with the plot, ring by ring, when they still fit ``rings``; else None."""
+    text = _text(row.get("point_labels")) if _has(row, "point_labels") else ""
+    if not text:
+        return None
+    labels = [r.split(",") for r in text.split("|")]
+    if len(labels) != len(rings) or any(len(lab) != len(r) - 1 for lab, r in zip(labels, rings)):
+        return None
+    closing = _text(row.get("closing_labels")).split("|") if _has(row, "closing_labels") else []
+    if len(closing) != len(rings):
+        closing = [""] * len(rings)
+    return labels, [c or lab[0] for c, lab in zip(closing, labels)]
+
+
+def _number(v: float) -> str:
+    """A coordinate to the millimetre, with more decimals only when the value has them."""
+    s = f"{v:.3f}"
+    return s if float(s) == v else np.format_float_positional(v, unique=True, trim="-")
+
+
+def _declared(row, n_lines: int, rings: list[np.ndarray]) -> str:
+    if not _has(row, "declared_points"):
+        return str(n_lines)
+    v = row.get("declared_points")
+    if _text(v) == "":
+        return "0"                                  # read as 0: not given
+    n = int(v)
+    distinct = sum(len(r) - 1 for r in rings)
+    return str(n) if n in (distinct, distinct + len(rings)) else str(n_lines)
+
+
+def _stated_area(row, geom) -> str:
+    if _has(row, "stated_area"):
+        return _clean(row.get("stated_area"))
+    return f"{geom.area / 10000.0:.4f}"
+
+
+def _layout_fields(row, head: list[str]) -> list[str]:
+    """The plot-line fields before '@' in the layout the parcel was read with."""
+    base = head[:2] + [_field(row, key) for key in _FIELD_SOURCES]
+    town = _clean(row.get("township_code", "")) if _has(row, "township_code") else ""
+    village = _clean(row.get("village_name", "")) if _has(row, "village_name") else ""
+    extra_text = _text(row.get("extra_fields", "")) if _has(row, "extra_fields") else ""
+    extra = [_clean(f) for f in extra_text.split(",")] if extra_text.strip() else []
+    if (town or village) and extra:
+        raise InputError("a plot with 乡镇代码/村名 and 土地整治 extra fields fits no known plot-line layout")
+    if town or village:
+        layout = _text(row.get("plot_layout", "")) if _has(row, "plot_layout") else ""
+        cols = LAYOUTS[layout if layout.startswith("报省") else "报省"]
+        values = dict(zip(LAYOUTS["部标"], base))
+        values.update(township_code=town, village_name=village)
+        return [values[c] for c in cols]
+    if extra:
+        n_extra = LAYOUTS["土地整治"].count("")
+        if len(extra) > n_extra:
+            raise InputError(f"extra_fields holds {len(extra)} fields; the 土地整治 plot line has room for {n_extra}")
+        return base + extra + [""] * (n_extra - len(extra))
+    return base
+
+
+def _plot_lines(row, geom, oriented, k: int) -> list[str]:
     if geom is None or geom.is_empty:
         raise InputError("empty geometry: a plot needs at least one ring", where=f"feature {k + 1}")
     if geom.geom_type not in ("Polygon", "MultiPolygon"):
         raise InputError(f"{geom.geom_type} geometry; expected Polygon or MultiPolygon", where=f"feature {k + 1}")
     rings = _rings(geom)
+    as_read = _labels_as_read(row, rings)
+    if as_read is None:
+        rings = _rings(oriented)
+        labels, closing, label = [], [], 0
+        for ring in rings:
+            labels.append([f"J{i}" for i in range(label + 1, label + len(ring))])
+            closing.append(labels[-1][0])
+            label += len(ring) - 1
+    else:
+        labels, closing = as_read
     pts = []
-    label = 0
-    for ring_no, ring in enumerate(rings, start=1):
-        ring = ring[:-1]                        # distinct points; the closing line repeats the first
-        labels = np.arange(label + 1, label + 1 + len(ring))
-        label += len(ring)
-        for lab, (e, n) in zip(labels, ring):
-            pts.append(f"J{lab},{ring_no},{n:.3f},{e:.3f}")
-        pts.append(f"J{labels[0]},{ring_no},{ring[0][1]:.3f},{ring[0][0]:.3f}")
-    area_ha = geom.area / 10000.0
-    fields = [str(len(pts)), f"{area_ha:.4f}"] + [_field(row, key) for key in _FIELD_SOURCES]
-    extra = _clean(row.get("extra_fields", "")) if hasattr(row, "get") else ""
-    if extra:
-        fields.extend(f.strip() for f in str(row.get("extra_fields")).split(","))
+    for ring_no, (ring, labs, close) in enumerate(zip(rings, labels, closing), start=1):
+        for lab, (e, n) in zip([*labs, close], ring):
+            pts.append(f"{lab},{ring_no},{_number(n)},{_number(e)}")
+    fields = _layout_fields(row, [_declared(row, len(pts), rings), _stated_area(row, geom)])
     return [",".join(fields) + ",@"] + pts
 
 
@@ -179,10 +265,11 @@ def _header_lines(zone: GKZone, header, project, date) -> list[str]:
 
 def _plots_lines(gdf: gpd.GeoDataFrame):
     """Yield the lines of each parcel's plot, in row order."""
-    geoms = shapely.orient_polygons(gdf.geometry.to_numpy(), exterior_cw=True)
+    geoms = gdf.geometry.to_numpy()
+    oriented = shapely.orient_polygons(geoms, exterior_cw=True)
     rows = gdf.drop(columns=gdf.geometry.name).to_dict("records")
-    for k, (row, geom) in enumerate(zip(rows, geoms)):
-        yield _plot_lines(row, geom, k)
+    for k, (row, geom, orient) in enumerate(zip(rows, geoms, oriented)):
+        yield _plot_lines(row, geom, orient, k)
 
 
 def _safe_name(s: str) -> str:
@@ -242,7 +329,7 @@ def write_coords(gdf: gpd.GeoDataFrame, path_or_dir: str | Path, one_file_per_pa
     _check_in_zone(gdf, zone)
     head = _header_lines(zone, header, project, date)
     if not one_file_per_parcel:
-        jobs = [(target, _plots_lines(gdf))]
+        jobs: Iterable[tuple[Path, Iterable[list[str]]]] = [(target, _plots_lines(gdf))]
     else:
         if target.exists() and not target.is_dir():
             raise InputError("expected a folder for one file per parcel", target)
