@@ -91,7 +91,7 @@ class Field:
     label: str
     unit: str | None = None
     doc: str = ""
-    values: Mapping[str, str] | None = None
+    values: Mapping[str, str] | None = dataclasses.field(default=None, hash=False)
     required: bool = True
 
     def __post_init__(self) -> None:

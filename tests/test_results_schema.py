@@ -150,6 +150,7 @@ def test_lookups():
     assert rs.value_labels("split_checks", "verdict")["fail"] == "不符合"
     assert rs.value_labels("parcels", "reclaimable") == {"true": "是", "false": "否"}
     assert rs.value_labels("parcels", "parcel_id") == {}
+    assert len({*rs.table_schema("findings").fields}) == 8  # fields are hashable (values is not hashed)
     with pytest.raises(KeyError, match="nope"):
         rs.table_schema("nope")
     with pytest.raises(KeyError, match="no column"):
