@@ -8,7 +8,7 @@ A finding says, for one parcel (or another feature), what one rule concluded: ``
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -107,3 +107,169 @@ def not_in_ruleset(feature_id, rule_id: str, ruleset_name: str) -> pd.DataFrame:
     ids = np.atleast_1d(np.asarray(feature_id, dtype=object))
     return make_findings(ids, rule_id, "", NOT_APPLICABLE,
                          message=f"本县规则集({ruleset_name})无此条款,不适用")
+
+
+# ----------------------------------------------------------------------------------------------
+# Numbers in messages: a value never prints on the wrong side of its threshold
+# ----------------------------------------------------------------------------------------------
+
+#: What a message says for a value that could not be computed.
+MISSING_TEXT = "无数据"
+#: Values this close (relative) to the threshold count as equal to it, as the rules' inclusive
+#: bounds do (含, 以上).
+EQUAL_RTOL = 1e-9
+
+
+def separating_decimals(value, threshold=None, decimals: int = 2, max_decimals: int = 10) -> int:
+    """The fewest decimals (at least ``decimals``) at which ``value`` prints on its own side of
+    ``threshold``.
+
+    A value below the threshold must not round up to it (29.99 % is not "30.0 %"; 2999/9000 is
+    not "33.3 %" beside an exact 1/3), nor one above round down to it. A value equal to the
+    threshold (within :data:`EQUAL_RTOL`) keeps ``decimals``.
+
+    Parameters
+    ----------
+    value, threshold : float
+        In the unit they are printed in (a share printed in % is passed × 100).
+    decimals : int
+        The usual number of decimals for this quantity.
+    max_decimals : int
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> separating_decimals(29.99, 30, 1)
+    2
+    >>> separating_decimals(2999 / 9000 * 100, 100 / 3, 1)
+    2
+    >>> separating_decimals(30.0, 30, 1), separating_decimals(31.0, 30, 1)
+    (1, 1)
+    """
+    try:
+        v, t = float(value), float(threshold)
+    except (TypeError, ValueError):
+        return decimals
+    if not (np.isfinite(v) and np.isfinite(t)) or abs(v - t) <= EQUAL_RTOL * max(1.0, abs(t)):
+        return decimals
+    d = decimals
+    while d < max_decimals:
+        rv, rt = round(v, d), round(t, d)
+        if (v < t and rv < rt) or (v > t and rv > rt):
+            return d
+        d += 1
+    return max_decimals
+
+
+def fmt_value(value, threshold=None, decimals: int = 2, unit: str = "", thousands: bool = False) -> str:
+    """A number for a message: :data:`MISSING_TEXT` when missing (and then no unit), else with
+    the decimals :func:`separating_decimals` picks against ``threshold``, then ``unit``.
+
+    Examples
+    --------
+    >>> fmt_value(9.999, 10, 2, "万元/亩"), fmt_value(float("nan"), 10, 2, "万元/亩")
+    ('9.999万元/亩', '无数据')
+    >>> fmt_value(12345.678, None, 0, "平方米", thousands=True)
+    '12,346平方米'
+    """
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return MISSING_TEXT
+    if not np.isfinite(v):
+        return MISSING_TEXT
+    d = separating_decimals(v, threshold, decimals)
+    return (f"{v:,.{d}f}" if thousands else f"{v:.{d}f}") + unit
+
+
+def fmt_share(value, threshold=None, decimals: int = 1) -> str:
+    """A ratio (0.2999) as a percentage for a message ("29.99%"), separated from ``threshold``
+    (a ratio too) like :func:`fmt_value`; :data:`MISSING_TEXT` when missing.
+
+    Examples
+    --------
+    >>> fmt_share(0.2999, 0.3), fmt_share(0.3, 0.3), fmt_share(2999 / 9000, 1 / 3)
+    ('29.99%', '30.0%', '33.32%')
+    """
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return MISSING_TEXT
+    t = None if threshold is None else float(threshold) * 100
+    return fmt_value(v * 100, t, decimals, "%")
+
+
+def fmt_limit(threshold, decimals: int = 2, unit: str = "") -> str:
+    """A threshold for a message, as short as it is exact (10 → "10", 0.3 → "0.3", 1/3 → "0.3333").
+
+    Examples
+    --------
+    >>> fmt_limit(10.0, unit="万元/亩"), fmt_limit(1.1), fmt_limit(1 / 3, 4)
+    ('10万元/亩', '1.1', '0.3333')
+    """
+    try:
+        t = float(threshold)
+    except (TypeError, ValueError):
+        return MISSING_TEXT
+    if not np.isfinite(t):
+        return MISSING_TEXT
+    text = f"{t:.{max(decimals, 6)}f}".rstrip("0").rstrip(".")
+    if len(text.split(".")[-1]) > decimals and "." in text:
+        text = f"{t:.{decimals}f}"
+    return text + unit
+
+
+def fmt_limit_share(threshold, decimals: int = 1) -> str:
+    """A ratio threshold as a percentage, as short as it is exact (0.3 → "30%", 1/3 → "33.3%")."""
+    try:
+        t = float(threshold)
+    except (TypeError, ValueError):
+        return MISSING_TEXT
+    return fmt_limit(t * 100, decimals, "%")
+
+
+def fmt_pair(value, threshold, decimals: int = 2, unit: str = "") -> tuple[str, str]:
+    """Value and threshold for one message, printed with the same decimals, enough to separate them
+    (a threshold that is exact at fewer decimals — 10, 0.3 — stays short).
+
+    Examples
+    --------
+    >>> fmt_pair(2999 / 9000 * 100, 100 / 3, 1, "%")
+    ('33.32%', '33.33%')
+    >>> fmt_pair(9.999, 10, 2, "万元/亩")
+    ('9.999万元/亩', '10万元/亩')
+    """
+    v_text = fmt_value(value, threshold, decimals, unit)
+    try:
+        t = float(threshold)
+    except (TypeError, ValueError):
+        return v_text, MISSING_TEXT
+    if not np.isfinite(t):
+        return v_text, MISSING_TEXT
+    d = separating_decimals(value, t, decimals)
+    exact = fmt_limit(t, d)
+    return v_text, (exact if abs(float(exact) - t) <= EQUAL_RTOL * max(1.0, abs(t)) else f"{t:.{d}f}") + unit
+
+
+def fmt_share_pair(value, threshold, decimals: int = 1) -> tuple[str, str]:
+    """:func:`fmt_pair` for ratios printed as percentages.
+
+    Examples
+    --------
+    >>> fmt_share_pair(0.2999, 0.3)
+    ('29.99%', '30%')
+    >>> fmt_share_pair(0.2, 1 / 3)
+    ('20.0%', '33.3%')
+    """
+    try:
+        v = float(value) * 100
+    except (TypeError, ValueError):
+        v = np.nan
+    try:
+        t = float(threshold) * 100
+    except (TypeError, ValueError):
+        t = np.nan
+    return fmt_pair(v, t, decimals, "%")

@@ -152,3 +152,59 @@ def test_no_buildings_layer_is_missing_data():
     res = run_stages(make_ws(parcels, tables, {}), ("efficiency", "intensity"))
     f = res.findings[res.findings["rule_id"] == "NAT-COVER"]
     assert set(f["status"]) == {"missing_data"}
+
+
+# --- issue 14: missing is missing, heights on 建筑物, messages on the right side ---------------
+
+def test_no_buildings_layer_far_and_coverage_are_missing_not_zero():
+    """Without a buildings layer FAR and 建筑系数 are unknown (today they were 0.00), and every rule
+    resting on them says missing_data."""
+    parcels, _layers, tables = fixture()
+    res = run_stages(make_ws(parcels, tables, {}), ("efficiency", "intensity"))
+    p = res.parcels.set_index("parcel_id")
+    for c in ("floor_area_m2", "far", "building_coverage", "admin_share"):
+        assert p[c].isna().all(), c
+    f = res.findings
+    for rid in ("TT-FAR-DEFAULT", "NAT-ADMIN"):
+        sub = f[f["rule_id"] == rid]
+        assert len(sub) and set(sub["status"]) == {"missing_data"}, rid
+    assert not (f["rule_id"] == "TT-FEE").any()          # nothing measured, nothing exempt
+    assert res.summary["intensity"]["county_far"] is None
+
+
+def test_height_is_judged_on_buildings_structures_shown_beside():
+    """TT-FAR-DEFAULT 四(五): a 40 m chimney (构筑物) beside a 12 m plant passes the 24 m cap and is
+    shown in the message; a 建筑物 without a height cannot be confirmed."""
+    parcels = parcels_frame([
+        {"parcel_id": "H1", "mu": 30.0, "owner_uscc": code(1), "land_use_code": "1001", "status": "已竣工投产"},
+        {"parcel_id": "H2", "mu": 30.0, "owner_uscc": code(2), "land_use_code": "1001", "status": "已竣工投产"},
+    ])
+    parcels["plan_conditions"] = False
+    x1, x2 = X0, X0 + 400
+    bl = gpd.GeoDataFrame({"building_id": ["c1", "b1", "b2", "b3"], "parcel_id": ["H1", "H1", "H2", "H2"],
+                           "floors": [np.nan, 1, 1, 2], "height_m": [40.0, 12.0, 8.0, np.nan],
+                           "storey_height_m": [np.nan, 12.0, 8.0, np.nan],
+                           "use": ["构筑物", "生产", "生产", "生产"], "completed": True},
+                          geometry=[box(x1 + 1, Y0 + 1, x1 + 5, Y0 + 5), box(x1 + 10, Y0 + 10, x1 + 60, Y0 + 60),
+                                    box(x2 + 1, Y0 + 1, x2 + 51, Y0 + 51), box(x2 + 60, Y0 + 1, x2 + 80, Y0 + 21)],
+                          crs="EPSG:4528")
+    res = run_stages(make_ws(parcels, {}, {"buildings": bl}), ("intensity",))
+    p = res.parcels.set_index("parcel_id")
+    assert p.loc["H1", "max_height_m"] == 12.0 and p.loc["H1", "max_structure_height_m"] == 40.0
+    f = res.findings[res.findings["rule_id"] == "TT-FAR-DEFAULT"].set_index("parcel_id")
+    assert f.loc["H1", "status"] == "pass" and "构筑物最高40米" in f.loc["H1", "message"]
+    assert f.loc["H2", "status"] == "missing_data" and "缺少高度" in f.loc["H2", "message"]
+
+
+def test_coverage_just_under_30_pct_prints_under_30():
+    """NAT-COVER: 建筑系数 29.99 % fails and must not print as "30.0%"."""
+    parcels = parcels_frame([{"parcel_id": "C1", "mu": 15.0, "owner_uscc": code(1), "land_use_code": "1001",
+                              "status": "已竣工投产"}])
+    side = 10000 * 0.2999
+    bl = gpd.GeoDataFrame({"building_id": ["b"], "parcel_id": ["C1"], "floors": [1], "height_m": [6.0],
+                           "use": ["生产"], "completed": True},
+                          geometry=[box(X0, Y0, X0 + 100, Y0 + side / 100)], crs="EPSG:4528")
+    res = run_stages(make_ws(parcels, {}, {"buildings": bl}), ("intensity",))
+    row = res.findings[res.findings["rule_id"] == "NAT-COVER"].iloc[0]
+    assert row["status"] == "fail"
+    assert "29.99%" in row["message"] and "30.0%" not in row["message"]

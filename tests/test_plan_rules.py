@@ -244,3 +244,16 @@ def test_clusters_found_with_treatments(tmp_path):
 def test_clusters_not_in_tiantai(tmp_path, tiny_parcels):
     ws, res = _setup(tmp_path, tiny_parcels)
     assert assess_clusters(ws, res).findings["status"].tolist() == ["not_applicable"]
+
+
+def test_high_energy_project_under_construction_counts_as_since_2018(tmp_path, tiny_parcels):
+    """DQ-HIGH 三(一)2 (issue 14 reading): a project under construction without a 建成年份 is
+    2018年以来建设的, so 1000 吨标准煤 lists it; without either it is still missing_data."""
+    projects = pd.DataFrame({"项目编号": ["Z1", "Z2", "Z3"], "统一社会信用代码": ["u"] * 3,
+                             "是否在建": ["是", "是", "否"], "建成年份": [None, None, None],
+                             "年综合能耗": [1000, 999.99, 3000]})
+    ws, res = _setup(tmp_path, tiny_parcels, ruleset="deqing-2021", tables={"projects": projects})
+    f = _by(assess_high_energy(ws, res).findings, "DQ-HIGH")
+    assert f.loc["Z1", "status"] == "warn" and f.loc["Z1", "threshold"] == 1000 and "在建" in f.loc["Z1", "message"]
+    assert "Z2" not in f.index or f.loc["Z2", "status"] != "warn"
+    assert f.loc["Z3", "status"] == "missing_data"

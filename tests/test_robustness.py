@@ -174,7 +174,7 @@ def run(drop=(), blank=(), ruleset: str = "tiantai-2022", drop_columns=()):
         return analyse(ws)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(drop=st.sets(st.sampled_from(OPTIONAL), max_size=6),
        blank=st.lists(st.sampled_from(CELLS), max_size=12, unique=True),
        drop_columns=st.lists(st.sampled_from(COLUMNS), max_size=3, unique=True),

@@ -15,7 +15,7 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ..findings import MISSING_DATA, WARN, make_findings, not_in_ruleset
+from ..findings import MISSING_DATA, WARN, fmt_value, make_findings, not_in_ruleset
 from ..geometry import in_any
 from ..stage import StageResult
 from .parcel_tax import pooled_by_group
@@ -101,8 +101,9 @@ def assess_clusters(ws, results) -> StageResult:
     table["treatment"] = suggest_treatment(table["tax_per_mu"], table["d_share"], table["park_distance_m"], spec)
     layer = gpd.GeoDataFrame(table.reset_index(names="cluster_id"), geometry=hull.to_numpy(), crs=parcels.crs)
     msg = [f"园区外集聚点:{r.parcel_count}宗、{r.area_mu:.1f}亩、{r.enterprise_count}家企业,"
-           f"亩均税收{'无数据' if np.isnan(r.tax_per_mu) else f'{r.tax_per_mu:.2f}万元/亩'},"
-           f"D类用地占{r.d_share * 100:.0f}%,距最近园区{r.park_distance_m:.0f}米;建议{r.treatment}"
+           f"亩均税收{fmt_value(r.tax_per_mu, spec.close_max_tax_per_mu, 2, '万元/亩')},"
+           f"D类用地占{fmt_value(r.d_share * 100, spec.close_min_d_share * 100, 0, '%')},"
+           f"距最近园区{fmt_value(r.park_distance_m, spec.integrate_max_distance_m, 0, '米')};建议{r.treatment}"
            for r in layer.itertuples()]
     findings = make_findings(layer["cluster_id"], RULE, spec.clause, WARN, layer["tax_per_mu"], spec.close_max_tax_per_mu,
                              "万元/亩", msg)

@@ -39,7 +39,7 @@ import pandas as pd
 import shapely
 
 from .. import units
-from ..findings import FAIL, MISSING_DATA, NOT_APPLICABLE, PASS, concat_findings, make_findings
+from ..findings import FAIL, MISSING_DATA, NOT_APPLICABLE, PASS, concat_findings, fmt_value, make_findings
 from ..stage import StageResult
 from .fragments import (
     RULE_ID,
@@ -270,16 +270,21 @@ def assess_corner_plans(ws, results) -> StageResult:
 
     msg_a = [f"(a)符合规划:申请零星地{count[k]}块,{'均与本宗地相邻、为空闲地且符合规划' if a_status[k] == PASS else a_reason[k]}"
              for k in sel]
-    msg_bs = [f"(b)面积占比:申请{requested[k]:.2f}㎡,原用地{fmt(original[k])}㎡,占{fmt(share_pct[k])}%,"
+    # a failing value prints with the decimals that show its side of the threshold (issue 14.4)
+    msg_bs = [f"(b)面积占比:申请{requested[k]:.2f}㎡,原用地{fmt(original[k])}㎡,"
+              f"占{fmt_value(share_pct[k], spec.max_share * 100 if b_share[k] == FAIL else None, 2, '%')},"
               f"{'未超过' if b_share[k] == PASS else '超过' if b_share[k] == FAIL else missing_parcel + ','}"
               f"上限{spec.max_share * 100:g}%" for k in sel]
-    msg_ba = [f"(b)面积上限:申请{units.m2_to_mu(requested[k]):.4f}亩,{'未超过' if b_area[k] == PASS else '超过'}"
+    msg_ba = [f"(b)面积上限:申请{fmt_value(units.m2_to_mu(requested[k]), spec.max_area_mu if b_area[k] == FAIL else None, 4)}亩,"
+              f"{'未超过' if b_area[k] == PASS else '超过'}"
               f"{spec.max_area_mu:g}亩" for k in sel]
     msg_c = []
     for k in sel:
         txt = (f"(c)技改后容积率{fmt(far_after[k], '{:.3f}')}(用地含零星地共{fmt(land_after[k])}㎡),"
-               f"技改前{fmt(far_before[k], '{:.3f}')},提高{fmt(rise_pct[k], '{:.1f}')}%;"
-               f"技改建筑面积占技改后总建筑面积{fmt(share_after[k] * 100, '{:.1f}')}%;")
+               f"技改前{fmt(far_before[k], '{:.3f}')},"
+               f"提高{fmt_value(rise_pct[k], None if far_ok[k] else (spec.min_far_uplift - 1.0) * 100.0, 1, '%')};"
+               f"技改建筑面积占技改后总建筑面积"
+               f"{fmt_value(share_after[k] * 100, None if share_ok[k] else spec.min_renovation_share * 100, 1, '%')};")
         if c_status[k] == PASS:
             txt += "满足" + ("容积率提高20%以上" if far_ok[k] else "技改建筑面积占比20%以上")
         elif c_status[k] == FAIL:

@@ -25,7 +25,17 @@ import numpy as np
 import pandas as pd
 
 from .. import units
-from ..findings import FAIL, MISSING_DATA, NOT_APPLICABLE, PASS, WARN, concat_findings, empty_findings, make_findings
+from ..findings import (
+    FAIL,
+    MISSING_DATA,
+    NOT_APPLICABLE,
+    PASS,
+    WARN,
+    concat_findings,
+    empty_findings,
+    fmt_value,
+    make_findings,
+)
 from ..rules.efficiency import CLASSES, INDICATORS
 from ..stage import StageResult
 from .enterprise_land import JOIN_ISSUE_COLUMNS, join_land, normalise_codes
@@ -406,7 +416,8 @@ def evaluate(ws, results) -> dict:
                 missing |= np.isnan(rev) & could
             status = np.where(flag, FAIL, np.where(missing, MISSING_DATA, PASS))
             t4_rows.append(pd.DataFrame({"unit": cand.index.to_numpy(), "status": status, "value": now,
-                                         "threshold": cap, "kind": kind, "label": label, "prev": prev}))
+                                         "threshold": cap, "kind": kind, "label": label, "prev": prev,
+                                         "revenue": rev}))
             hit = pos_in_ut[flag]
             low_type[hit] = np.where(low_type[hit] == "", label, low_type[hit] + ";" + label)
             kind_flag[kind][hit] = True
@@ -545,15 +556,18 @@ def assess_efficiency(ws, results) -> StageResult:
     if is_d.any():
         c = cols[is_d]
         msg = f"{ey}年亩均效益评价D类({spec.class_name('D')}),得分" + _num_str(c["eval_score"]).to_numpy(dtype=object)
+        msg = np.asarray([m.replace("得分无数据", "无得分") for m in msg], dtype=object)
         findings.append(make_findings(c.index, "MJ-EVAL", spec.clause, WARN, c["eval_score"], np.nan, "分",
                                       np.asarray(msg, dtype=object)))
     if ev["t4"]:
         t4 = pd.concat(ev["t4"], ignore_index=True)
         t4 = t4[t4["status"] != PASS]                                    # flags only
-        msg = (t4["label"].astype(object) + f":{ey - 1}年" + _num_str(t4["prev"]).to_numpy(dtype=object)
-               + f"万元/亩,{ey}年" + _num_str(t4["value"]).to_numpy(dtype=object) + "万元/亩"
-               + np.where(t4["status"] == MISSING_DATA, "(年度数据不全)", ""))
-        t4 = t4.assign(message=msg.to_numpy(dtype=object))
+        msg = [f"{lab}:{ey - 1}年{fmt_value(pv, cap, 2, '万元/亩')},{ey}年{fmt_value(v, cap, 2, '万元/亩')}"
+               + ("" if st != MISSING_DATA else
+                  "(营业收入无数据,无法判断是否亿元企业)" if kind == "large" and np.isnan(rv) else "(年度数据不全)")
+               for lab, pv, v, cap, st, kind, rv in zip(t4["label"], t4["prev"], t4["value"], t4["threshold"],
+                                                       t4["status"], t4["kind"], t4["revenue"])]
+        t4 = t4.assign(message=np.asarray(msg, dtype=object))
         p_of_u = pd.DataFrame({"parcel_id": pids, "unit": uid})
         t4 = t4.merge(p_of_u[uid >= 0], on="unit")
         findings.append(make_findings(t4["parcel_id"].to_numpy(), "TT-T4", rs.get("TT-T4").clause, t4["status"],

@@ -57,7 +57,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..findings import FAIL, MISSING_DATA, NOT_APPLICABLE, PASS, WARN, concat_findings, make_findings
+from ..findings import (
+    FAIL,
+    MISSING_DATA,
+    NOT_APPLICABLE,
+    PASS,
+    WARN,
+    concat_findings,
+    fmt_limit_share,
+    fmt_share,
+    make_findings,
+)
 from ..io.dates import add_years, days_between, full_years, parse_dates
 from ..stage import StageResult
 from .landcover import footprint_share, zonal_shares
@@ -75,8 +85,9 @@ LAYER_COLUMNS = ["parcel_id", "idle_rule", "idle_tier", "idle_years", "idle_days
 _NOT_IN_RULESET = "本县规则集无此条款"
 
 
-def _pct(x) -> str:
-    return "—" if x is None or pd.isna(x) else f"{100 * float(x):.1f}%"
+def _pct(x, threshold=None) -> str:
+    """A share in %, with the decimals that keep it on its side of ``threshold`` (a ratio)."""
+    return "—" if x is None or pd.isna(x) else fmt_share(x, threshold)
 
 
 def _date_text(values: pd.Series) -> pd.Series:
@@ -284,7 +295,8 @@ def _contract_findings(c: pd.DataFrame, ruleset, as_of: dt.date) -> list[pd.Data
                 else:
                     text = f"超过约定动工日期({start}){span},未满{need}年,暂不认定闲置"
             else:
-                shares = f"开发面积占比{_pct(r.developed_share)}、投资占比{_pct(r.invested_share)}"
+                shares = (f"开发面积占比{_pct(r.developed_share, spec.area_share_below)}、"
+                          f"投资占比{_pct(r.invested_share, spec.investment_share_below)}")
                 if r.idle:
                     text = f"已动工,{shares},自{start}中止开发满{span},认定为闲置土地"
                 elif not r.low_development:
@@ -434,21 +446,24 @@ def _imagery_findings(parcels, c_by_parcel, lc, footprint, spec, info) -> tuple[
                  & (built_last < spec.bare_max_built_share))
     cflag = ~has_contract & bare_both
     if a.any():
-        msgs = [f"合同记载已动工,但{last}影像建成比例仅{_pct(v)}(阈值{_pct(spec.started_min_built_share)});{w}"
+        msgs = [f"合同记载已动工,但{last}影像建成比例仅{_pct(v, spec.started_min_built_share)}"
+                f"(阈值{fmt_limit_share(spec.started_min_built_share)});{w}"
                 for v, w in zip(built_last[a], witnesses(a, False))]
         frames.append(make_findings(pid[a], "IDLE-IMG", spec.clause, WARN, built_last[a], spec.started_min_built_share,
                                     "比例", msgs))
         ev.loc[a, "evidence"] = msgs
         ev.loc[a, "suspect"] = True
     if b.any():
-        msgs = [f"合同记载未动工,但{last}影像建成比例已达{_pct(v)}(阈值{_pct(spec.unstarted_max_built_share)});{w},"
+        msgs = [f"合同记载未动工,但{last}影像建成比例已达{_pct(v, spec.unstarted_max_built_share)}"
+                f"(阈值{fmt_limit_share(spec.unstarted_max_built_share)});{w},"
                 "请核实实际动工日期" for v, w in zip(built_last[b], witnesses(b, True))]
         frames.append(make_findings(pid[b], "IDLE-IMG", spec.clause, WARN, built_last[b],
                                     spec.unstarted_max_built_share, "比例", msgs))
         ev.loc[b, "evidence"] = msgs
     if cflag.any():
         bf, bl = lc["bare_first"].to_numpy()[cflag], lc["bare_last"].to_numpy()[cflag]
-        msgs = [f"无出让合同记录,{first}与{last}两期影像均为裸地({_pct(x)}、{_pct(y)}),疑似闲置;{w}"
+        msgs = [f"无出让合同记录,{first}与{last}两期影像均为裸地({_pct(x, spec.bare_min_share)}、"
+                f"{_pct(y, spec.bare_min_share)}),疑似闲置;{w}"
                 for x, y, w in zip(bf, bl, witnesses(cflag, False))]
         frames.append(make_findings(pid[cflag], "IDLE-IMG", spec.clause, WARN, bl, spec.bare_min_share, "比例", msgs))
         ev.loc[cflag, "evidence"] = msgs

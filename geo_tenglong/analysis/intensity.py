@@ -28,10 +28,23 @@ import pandas as pd
 import shapely
 
 from .. import units
-from ..findings import FAIL, MISSING_DATA, NOT_APPLICABLE, PASS, WARN, concat_findings, empty_findings, make_findings
+from ..findings import (
+    FAIL,
+    MISSING_DATA,
+    NOT_APPLICABLE,
+    PASS,
+    WARN,
+    concat_findings,
+    empty_findings,
+    fmt_pair,
+    fmt_share_pair,
+    fmt_value,
+    make_findings,
+)
 from ..stage import StageResult
 
-PARCEL_COLUMNS = ["floor_area_m2", "far", "building_coverage", "admin_share", "max_height_m", "far_limit"]
+PARCEL_COLUMNS = ["floor_area_m2", "far", "building_coverage", "admin_share", "max_height_m", "max_structure_height_m",
+                  "far_limit"]
 EPS = 1e-9
 
 
@@ -157,16 +170,23 @@ def parcel_intensity(buildings, parcels, far_spec, admin_uses=("行政办公", "
     -------
     DataFrame
         Indexed like ``parcels``: ``land_m2``, ``floor_area_m2``, ``far``, ``footprint_m2``,
-        ``building_coverage``, ``admin_floor_m2``, ``admin_share``, ``max_height_m``,
-        ``buildings``, ``floors_missing``.
+        ``building_coverage``, ``admin_floor_m2``, ``admin_share``, ``max_height_m`` (建筑物
+        only), ``max_structure_height_m`` (构筑物, shown not judged), ``buildings``,
+        ``floors_missing``, ``height_missing`` (建筑物 without a height). Without a buildings layer
+        (``None``) every measured column is NaN — missing, never 0.
     """
     n = len(parcels)
     land = shapely.area(np.asarray(parcels.geometry.values))
     out = pd.DataFrame({"land_m2": land}, index=parcels.index)
-    if buildings is None or not len(buildings):
-        for c in ("floor_area_m2", "footprint_m2", "admin_floor_m2", "buildings", "floors_missing"):
+    if buildings is None:  # no buildings layer: nothing is measured (missing, never 0)
+        for c in ("floor_area_m2", "footprint_m2", "admin_floor_m2", "buildings", "floors_missing",
+                  "max_height_m", "max_structure_height_m", "height_missing"):
+            out[c] = np.nan
+    elif not len(buildings):  # a layer with no building in it: every parcel is measured empty
+        for c in ("floor_area_m2", "footprint_m2", "admin_floor_m2", "buildings", "floors_missing", "height_missing"):
             out[c] = 0.0
         out["max_height_m"] = np.nan
+        out["max_structure_height_m"] = np.nan
     else:
         b = building_floor_area(buildings, far_spec)
         where = assign_buildings(buildings, parcels)
@@ -182,10 +202,15 @@ def parcel_intensity(buildings, parcels, far_spec, admin_uses=("行政办公", "
         out["admin_floor_m2"] = total(np.where(admin, b["floor_area_m2"], 0.0))
         out["buildings"] = np.bincount(w, minlength=n)
         out["floors_missing"] = total(b["floors_missing"].astype(float))
-        h = np.full(n, -np.inf)
+        # 建筑高度 is measured on 建筑物; 构筑物 (chimneys, towers: ``no_floor_uses``) are kept apart,
+        # shown beside it and not judged (issue 14's reading of TT-FAR-DEFAULT / 标准地).
+        structure = ~b["has_floor"].to_numpy()[ok]
+        out["height_missing"] = total(np.isnan(b["height_m"].to_numpy()) & b["has_floor"].to_numpy())
         hv = np.nan_to_num(b["height_m"].to_numpy()[ok], nan=-np.inf)
-        np.maximum.at(h, w, hv)
-        out["max_height_m"] = np.where(np.isfinite(h), h, np.nan)
+        for col, sel in (("max_height_m", ~structure), ("max_structure_height_m", structure)):
+            h = np.full(n, -np.inf)
+            np.maximum.at(h, w[sel], hv[sel])
+            out[col] = np.where(np.isfinite(h), h, np.nan)
     safe = np.where(land > 0, land, np.nan)
     out["far"] = out["floor_area_m2"] / safe
     out["building_coverage"] = out["footprint_m2"] / safe
@@ -284,8 +309,7 @@ def assess_intensity(ws, results) -> StageResult:
             ok = cov >= cover.min_share - EPS
             findings.append(make_findings(pid[checked], "NAT-COVER", cover.clause, np.where(ok, PASS, FAIL), cov,
                                           cover.min_share, "",
-                                          [f"建筑系数{c:.1%}" + ("" if o else f",低于{cover.min_share:.0%}")
-                                           for c, o in zip(cov, ok)]))
+                                          [_coverage_message(c, cover.min_share, o) for c, o in zip(cov, ok)]))
     if buildings is not None:
         miss = t["floors_missing"].to_numpy() > 0
         if miss.any():
@@ -308,16 +332,21 @@ def assess_intensity(ws, results) -> StageResult:
     far_limit = contract_far.copy()
     if fd is not None:
         far_limit = np.where(default_applies, fd.far_max, far_limit)
-        chk = default_applies & (t["buildings"].to_numpy() > 0)
+        if buildings is None and default_applies.any():
+            findings.append(make_findings(pid[default_applies], "TT-FAR-DEFAULT", fd.clause, MISSING_DATA, np.nan,
+                                          fd.far_max, "", "工作空间缺少建筑物图层,无法计算容积率和建筑高度"))
+        chk = default_applies & (np.nan_to_num(t["buildings"].to_numpy(dtype=float), nan=0.0) > 0)
         if chk.any():
             f_, h_ = far[chk], height[chk]
+            sh_ = t["max_structure_height_m"].to_numpy(dtype=float)[chk]
+            no_h = np.nan_to_num(t["height_missing"].to_numpy(dtype=float)[chk], nan=0.0) > 0
             far_ok = f_ <= fd.far_max + EPS
             h_ok = ~(h_ > fd.height_max_m + EPS)
             ok = far_ok & h_ok
-            msg = [f"园区外无规划条件:容积率{a:.2f}(上限{fd.far_max:g})、建筑高度{_h(b)}(上限{fd.height_max_m:g}米)"
-                   + ("" if o else ",超过控制指标") for a, b, o in zip(f_, h_, ok)]
-            findings.append(make_findings(pid[chk], "TT-FAR-DEFAULT", fd.clause, np.where(ok, PASS, FAIL), f_,
-                                          fd.far_max, "", msg))
+            # a 建筑物 without a height cannot be confirmed ≤ 24 m (构筑物 are not judged)
+            fd_status = np.where(~ok, FAIL, np.where(no_h, MISSING_DATA, PASS))
+            msg = [_far_default_message(a, b, c, st, fd) for a, b, c, st in zip(f_, h_, sh_, fd_status)]
+            findings.append(make_findings(pid[chk], "TT-FAR-DEFAULT", fd.clause, fd_status, f_, fd.far_max, "", msg))
     else:
         findings.append(_not_applicable(ws.admin_code, "TT-FAR-DEFAULT", rs.name))
 
@@ -343,10 +372,14 @@ def assess_intensity(ws, results) -> StageResult:
             if not m.any():
                 continue
             rid, clause = ("NAT-ADMIN", admin_spec.clause) if not relax else (housing.rule_id, housing.clause)
-            msg = [f"行政办公及生活服务设施占比{s:.1%}(按建筑面积分摊),上限{lim:.0%}" + ("" if o else ",超标")
-                   + (f"(保障性租赁住房政策放宽,建筑面积占比上限{housing.floor_share:.0%})" if relax else "")
-                   for s, lim, o in zip(share[m], limit[m], ok[m])]
+            msg = [f"行政办公及生活服务设施占比{_share_vs(s, lim, flim)}(按建筑面积分摊),上限{fmt_share_pair(s, lim)[1]}"
+                   + ("" if o else ",超标")
+                   + (f"(保障性租赁住房政策放宽,建筑面积占比上限{fmt_share_pair(s, flim)[1]})" if relax else "")
+                   for s, lim, flim, o in zip(share[m], limit[m], floor_limit[m], ok[m])]
             findings.append(make_findings(pid[m], rid, clause, np.where(ok[m], PASS, FAIL), share[m], limit[m], "", msg))
+        if buildings is None and checked.any():
+            findings.append(make_findings(pid[checked], "NAT-ADMIN", admin_spec.clause, MISSING_DATA, np.nan,
+                                          admin_spec.max_share, "", "工作空间缺少建筑物图层,无法计算行政办公及生活服务设施占比"))
     if rs.get("TT-HOUSING") is None and rs.get("DQ-HOUSING") is None:
         findings.append(_not_applicable(ws.admin_code, "TT-HOUSING", rs.name))
 
@@ -359,7 +392,8 @@ def assess_intensity(ws, results) -> StageResult:
         m = industrial & np.isnan(contract_far) & (exempt > 0)
         if m.any():
             findings.append(make_findings(pid[m], "TT-FEE", fee.clause, WARN, exempt[m], fee.far_base, "平方米",
-                                          [f"出让合同未约定容积率,容积率{f:.2f},超过{fee.far_base:g}部分{e:,.0f}平方米"
+                                          [f"出让合同未约定容积率,容积率{fmt_value(f, fee.far_base, 2)},超过"
+                                           f"{fee.far_base:g}部分{fmt_value(e, 0.0, 0, '平方米', thousands=True)}"
                                            "免收市政基础设施配套费" for f, e in zip(far[m], exempt[m])]))
 
     vert = rs.get("TT-VERT")
@@ -374,18 +408,45 @@ def assess_intensity(ws, results) -> StageResult:
         "building_coverage": np.round(t["building_coverage"].to_numpy(), 4),
         "admin_share": np.round(t["admin_share"].to_numpy(), 4),
         "max_height_m": height,
+        "max_structure_height_m": t["max_structure_height_m"].to_numpy(dtype=float),
         "far_limit": far_limit,
     }, index=pd.Index(pid, name="parcel_id"))
     summary = {"parcels_with_buildings": int((t["buildings"] > 0).sum()),
                "buildings": len(buildings) if buildings is not None else 0,
                "coverage_fail": int(sum(((f["rule_id"] == "NAT-COVER") & (f["status"] == FAIL)).sum() for f in findings)),
-               "county_far": round(float(t["floor_area_m2"][industrial].sum() / max(t["land_m2"][industrial].sum(), 1e-9)), 4)}
+               "county_far": None if buildings is None else  # unmeasured, never 0
+               round(float(t["floor_area_m2"][industrial].sum() / max(t["land_m2"][industrial].sum(), 1e-9)), 4)}
     return StageResult(findings=concat_findings(findings) if findings else empty_findings(), parcel_columns=cols,
                        summary=summary)
 
 
-def _h(v):
-    return "无数据" if np.isnan(v) else f"{v:g}米"
+def _h(v, limit=None):
+    return fmt_value(v, limit, 1, "米")
+
+
+def _far_default_message(far, height, structure_height, status, fd) -> str:
+    """TT-FAR-DEFAULT message: FAR and 建筑高度 against their caps, 构筑物 shown beside."""
+    f_text, f_lim = fmt_pair(far, fd.far_max, 2)
+    h_text = fmt_value(height, fd.height_max_m, 1, "米") if not np.isnan(height) else "无数据"
+    text = f"园区外无规划条件:容积率{f_text}(上限{f_lim})、建筑高度{h_text}(上限{fd.height_max_m:g}米)"
+    if not np.isnan(structure_height):
+        text += f";构筑物最高{structure_height:g}米(烟囱、塔架等不按建筑高度控制)"
+    if status == FAIL:
+        text += ",超过控制指标"
+    elif status == MISSING_DATA:
+        text += ",有建筑物缺少高度,无法核实建筑高度"
+    return text
+
+
+def _share_vs(share, limit, floor_limit) -> str:
+    """A share printed with the decimals that separate it from the nearer of its two caps."""
+    near = limit if abs(share - limit) <= abs(share - floor_limit) or not np.isfinite(floor_limit) else floor_limit
+    return fmt_share_pair(share, near)[0]
+
+
+def _coverage_message(cov, min_share, ok) -> str:
+    v, t = fmt_share_pair(cov, min_share)
+    return f"建筑系数{v}" + ("" if ok else f",低于{t}")
 
 
 def vertical_subsidy(renovations, parcels, t, contract_far, enterprises, spec) -> pd.DataFrame:
@@ -439,7 +500,10 @@ def vertical_subsidy(renovations, parcels, t, contract_far, enterprises, spec) -
     cum = pd.Series(a_sorted).groupby(u_sorted).cumsum().to_numpy()
     granted_sorted = np.clip(spec.cap_wan - (cum - a_sorted), 0.0, a_sorted)
     granted = granted_sorted[inv]
-    status = np.where(~known, MISSING_DATA, np.where(eligible, PASS, FAIL))
+    far_unknown = np.isnan(far_after)
+    status = np.where(~known, MISSING_DATA, np.where(eligible, PASS, np.where(far_unknown & accepted & big,
+                                                                              MISSING_DATA, FAIL)))
+    granted = np.where(status == MISSING_DATA, np.nan, granted)
     reasons = []
     for k, acc, b, fa, i_f, c_f, g, e in zip(known, accepted, big, far_after, ifar, cfar, granted, exp):
         if not k:
@@ -447,14 +511,21 @@ def vertical_subsidy(renovations, parcels, t, contract_far, enterprises, spec) -
             continue
         why = []
         if not b:
-            why.append(f"扩建面积{e:,.0f}平方米不足{spec.min_expansion_m2:,.0f}平方米")
+            why.append(f"扩建面积{fmt_value(e, spec.min_expansion_m2, 0, '', thousands=True)}平方米"
+                       f"不足{spec.min_expansion_m2:,.0f}平方米")
         if not acc:
             why.append("尚未竣工验收")
-        if not fa > i_f + EPS:
-            why.append(f"扩建后容积率{fa:.2f}未高于行业容积率{i_f:g}")
-        if not fa > c_f + EPS:
-            why.append(f"扩建后容积率{fa:.2f}未高于合同约定容积率{c_f:g}")
-        reasons.append(f"工业大厦型零增地技改:扩建{e:,.0f}平方米,扩建后容积率{fa:.2f},补助{g:.2f}万元"
+        if np.isnan(fa):
+            if not why:
+                reasons.append("缺少建筑物图层或扩建后总建筑面积,无法计算扩建后容积率")
+                continue
+        else:
+            if not fa > i_f + EPS:
+                why.append(f"扩建后容积率{fmt_value(fa, i_f, 2)}未高于行业容积率{i_f:g}")
+            if not fa > c_f + EPS:
+                why.append(f"扩建后容积率{fmt_value(fa, c_f, 2)}未高于合同约定容积率{c_f:g}")
+        reasons.append(f"工业大厦型零增地技改:扩建{e:,.0f}平方米,扩建后容积率{fmt_value(fa, max(i_f, c_f), 2)},"
+                       f"补助{g:.2f}万元"
                        + (f"(单家企业限{spec.cap_wan:g}万元)" if g < spec.yuan_per_m2 * e / 10000.0 - 1e-9 else "")
                        if not why else "不符合补助条件:" + ";".join(why))
     return make_findings(r["renovation_id"].astype(str).to_numpy(), "TT-VERT", spec.clause, status, granted,

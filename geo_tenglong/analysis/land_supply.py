@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..findings import FAIL, MISSING_DATA, PASS, concat_findings, make_findings, not_in_ruleset
+from ..findings import (
+    FAIL,
+    MISSING_DATA,
+    PASS,
+    concat_findings,
+    fmt_limit_share,
+    fmt_share,
+    make_findings,
+    not_in_ruleset,
+)
 from ..stage import StageResult
 
 RULES = ("TT-SUPPLY", "DQ-SUPPLY")
@@ -56,7 +65,8 @@ def assess_land_supply(ws, results) -> StageResult:
         by_year = industrial_share_by_year(ledger[~bad], spec.industrial_uses)
         share = by_year["industrial_share"].to_numpy()
         status = np.where(np.isnan(share), MISSING_DATA, np.where(share >= spec.min_industrial_share, PASS, FAIL))
-        msg = [f"{y}年出让土地{t:.1f}亩,其中工业用地{i:.1f}亩,占{s * 100:.1f}%(要求不低于{spec.min_industrial_share * 100:g}%)"
+        msg = [f"{y}年出让土地{t:.1f}亩,其中工业用地{i:.1f}亩,占{fmt_share(s, spec.min_industrial_share)}"
+               f"(要求不低于{fmt_limit_share(spec.min_industrial_share)})"
                for y, t, i, s in zip(by_year.index, by_year["total_mu"], by_year["industrial_mu"], share)]
         frames.append(make_findings([f"{ws.admin_code}-{y}" for y in by_year.index], rule_id, spec.clause, status,
                                     share, spec.min_industrial_share, "比例", msg))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..findings import FAIL, MISSING_DATA, PASS, concat_findings, make_findings, not_in_ruleset
+from ..findings import FAIL, MISSING_DATA, PASS, concat_findings, fmt_value, make_findings, not_in_ruleset
 from ..geometry import zone_index
 from ..stage import StageResult
 from .parcel_tax import pooled_by_group
@@ -42,17 +42,21 @@ def assess_old_parks(ws, results) -> StageResult:
     far_ok = far >= spec.target_far - spec.far_tolerance
     frames.append(make_findings(table["park_id"], RULE, spec.clause,
                                 np.where(np.isnan(far), MISSING_DATA, np.where(far_ok, PASS, FAIL)), far, spec.target_far, "",
-                                [f"{n}:园区工业用地容积率{f:.2f}(目标{spec.target_far:g}左右)" if not np.isnan(f)
+                                [f"{n}:园区工业用地容积率{fmt_value(f, spec.target_far - spec.far_tolerance, 2)}"
+                                 f"(目标{spec.target_far:g}左右,不低于{spec.target_far - spec.far_tolerance:g})"
+                                 if not np.isnan(f)
                                  else f"{n}:缺少建筑面积,无法计算园区容积率" for n, f in zip(names, far)]))
     tax = table["tax_per_mu"].to_numpy(dtype=float)
     frames.append(make_findings(table["park_id"], RULE, spec.clause,
                                 np.where(np.isnan(tax), MISSING_DATA, np.where(tax >= spec.min_tax_per_mu, PASS, FAIL)),
                                 tax, spec.min_tax_per_mu, "万元/亩",
-                                [f"{n}:园区亩均税收{t:.2f}万元/亩(目标{spec.min_tax_per_mu:g}万元/亩以上)" if not np.isnan(t)
+                                [f"{n}:园区亩均税收{fmt_value(t, spec.min_tax_per_mu, 2, '万元/亩')}"
+                                 f"(目标{spec.min_tax_per_mu:g}万元/亩以上)" if not np.isnan(t)
                                  else f"{n}:无亩均税收数据" for n, t in zip(names, tax)]))
     total = float(table["renovated_mu"].sum())
     frames.append(make_findings([ws.admin_code], RULE, spec.clause, PASS if total >= spec.renovated_target_mu else FAIL,
                                 total, spec.renovated_target_mu, "亩",
-                                f"老旧工业园区已验收改造提升用地{total:.1f}亩(目标累计{spec.renovated_target_mu:g}亩以上)"))
+                                f"老旧工业园区已验收改造提升用地{fmt_value(total, spec.renovated_target_mu, 1, '亩')}"
+                                f"(目标累计{spec.renovated_target_mu:g}亩以上)"))
     return StageResult(findings=concat_findings(frames), layers={"old_parks": table},
                        metrics={"old_park_renovated_mu": total}, summary={"old_parks": len(table)})

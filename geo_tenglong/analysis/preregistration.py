@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..findings import MISSING_DATA, PASS, make_findings, not_in_ruleset
+from ..findings import MISSING_DATA, PASS, fmt_share_pair, make_findings, not_in_ruleset
 from ..stage import StageResult
 
 RULE = "TT-PRE"
@@ -49,8 +49,9 @@ def assess_preregistration(ws, results) -> StageResult:
     unknown = np.isnan(share)
     keep = eligible | unknown  # land past 25 % transfers by ordinary rules: nothing to report
     status = np.where(unknown, MISSING_DATA, PASS)[keep]
-    pct = np.round(share[keep] * 100, 1)
-    msg = np.where(status == PASS, [f"低效工业用地,开发投资仅占总投资{p}%(<25%),可签订附条件转让合同并办理预告登记" for p in pct],
+    pct = [fmt_share_pair(v, spec.max_invested_share) for v in share[keep]]
+    msg = np.where(status == PASS, [f"低效工业用地,开发投资仅占总投资{p}(<{t}),可签订附条件转让合同并办理预告登记"
+                                    for p, t in pct],
                    "低效工业用地,合同缺少总投资或已完成投资,无法判断能否预告登记转让")
     findings = make_findings(sub["parcel_id"][keep], RULE, spec.clause, status, share[keep], spec.max_invested_share,
                              "比例", msg)

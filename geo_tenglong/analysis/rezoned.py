@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..findings import FAIL, MISSING_DATA, PASS, make_findings, not_in_ruleset
+from ..findings import FAIL, MISSING_DATA, PASS, fmt_share, make_findings, not_in_ruleset
 from ..geometry import area_share_in
 from ..stage import StageResult
 
@@ -58,12 +58,12 @@ def assess_rezoned(ws, results) -> StageResult:
     eligible = cls.isin(spec.eligible_classes).to_numpy()
     known = cls.notna().to_numpy()
     status = np.where(~known, MISSING_DATA, np.where(eligible, PASS, FAIL))
-    pct = np.round(share[hit] * 100, 1)
+    pct = [fmt_share(v, spec.min_affected_share) for v in share[hit]]
     cls_text = cls.fillna("无评价").to_numpy()
     msg = np.where(
-        eligible, [f"宗地{p}%已规划为非工业用地;上年度亩均评价{c}类,可保留工业用地性质实施零增地技改(需未列入近期征收计划)"
+        eligible, [f"宗地{p}已规划为非工业用地;上年度亩均评价{c}类,可保留工业用地性质实施零增地技改(需未列入近期征收计划)"
                    for p, c in zip(pct, cls_text)],
-        [f"宗地{p}%已规划为非工业用地;上年度亩均评价{c},不符合保留工业用地性质的条件(须A/B类)" for p, c in zip(pct, cls_text)])
+        [f"宗地{p}已规划为非工业用地;上年度亩均评价{c},不符合保留工业用地性质的条件(须A/B类)" for p, c in zip(pct, cls_text)])
     findings = make_findings(sub["parcel_id"], RULE, spec.clause, status, share[hit],
                              spec.min_affected_share, "比例", msg)
     return StageResult(findings=findings, parcel_columns=cols,

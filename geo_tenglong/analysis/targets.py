@@ -7,7 +7,7 @@ import operator
 import numpy as np
 import pandas as pd
 
-from ..findings import FAIL, MISSING_DATA, PASS, make_findings
+from ..findings import FAIL, MISSING_DATA, PASS, fmt_value, make_findings
 from ..stage import StageResult
 
 _OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
@@ -43,7 +43,7 @@ def assess_targets(ws, results) -> StageResult:
                      "progress": progress})
     table = pd.DataFrame(rows, columns=TARGET_COLUMNS)
     messages = [
-        f"{r.label}: 当前{'无数据' if np.isnan(r.value) else f'{r.value:.2f}{r.unit}'}, 目标{r.op}{r.target:g}{r.unit}"
+        f"{r.label}: 当前{fmt_value(r.value, r.target, 2, r.unit)}, 目标{r.op}{r.target:g}{r.unit}"
         for r in table.itertuples()
     ]
     findings = make_findings(np.repeat(ws.admin_code, len(table)), table["rule_id"].to_numpy(), "", table["status"],
