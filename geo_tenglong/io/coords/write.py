@@ -211,7 +211,7 @@ def _plot_lines(row, geom, oriented, k: int) -> list[str]:
 
 
 def format_coords(gdf: gpd.GeoDataFrame, header: dict | None = None, project: dict | None = None,
-                  date: str | _dt.date | None = None) -> str:
+                  date: str | _dt.date | None = None, extensions: dict | None = None) -> str:
     """The text of one 界址点坐标交换格式 file holding every parcel of ``gdf`` (``\\n`` line ends).
 
     Parameters
@@ -229,6 +229,9 @@ def format_coords(gdf: gpd.GeoDataFrame, header: dict | None = None, project: di
         ``[项目信息]`` key/values; the section is written only when given.
     date : str or date, optional
         数据产生日期 when ``header`` has none (default today).
+    extensions : dict, optional
+        Extension sections (``CoordsFile.extensions``: name -> lines), written as read after
+        ``[属性描述]``.
 
     Returns
     -------
@@ -236,13 +239,13 @@ def format_coords(gdf: gpd.GeoDataFrame, header: dict | None = None, project: di
     """
     gdf, zone = _zone_of(gdf)
     _check_in_zone(gdf, zone)
-    out = _header_lines(zone, header, project, date)
+    out = _header_lines(zone, header, project, date, extensions)
     for lines in _plots_lines(gdf):
         out.extend(lines)
     return "\n".join(out) + "\n"
 
 
-def _header_lines(zone: GKZone, header, project, date) -> list[str]:
+def _header_lines(zone: GKZone, header, project, date, extensions=None) -> list[str]:
     h = {k: "" for k in HEADER_KEYS}
     h.update({"精度": "0.001", "转换参数": ",,,,,,"})
     for k, v in (header or {}).items():
@@ -259,6 +262,9 @@ def _header_lines(zone: GKZone, header, project, date) -> list[str]:
         out.extend(f"{_clean(k)}={_clean(v)}" for k, v in project.items())
     out.append("[属性描述]")
     out.extend(f"{k}={v}" for k, v in h.items())       # the 1.01 keys in order, then any extra ones
+    for name, lines in (extensions or {}).items():
+        out.append(f"[{_clean(name)}]")
+        out.extend(re.sub(r"[\r\n]+", " ", str(line)) for line in lines if not str(line).lstrip().startswith("["))
     out.append("[地块坐标]")
     return out
 
@@ -279,7 +285,7 @@ def _safe_name(s: str) -> str:
 
 def write_coords(gdf: gpd.GeoDataFrame, path_or_dir: str | Path, one_file_per_parcel: bool | None = None,
                  encoding: str = "gbk", newline: str = "\r\n", header: dict | None = None,
-                 project: dict | None = None, inputs: Iterable[str | Path] = (),
+                 project: dict | None = None, inputs: Iterable[str | Path] = (), extensions: dict | None = None,
                  date: str | _dt.date | None = None) -> list[Path]:
     """Write parcels as 界址点坐标交换格式 files.
 
@@ -297,7 +303,7 @@ def write_coords(gdf: gpd.GeoDataFrame, path_or_dir: str | Path, one_file_per_pa
         ``"gbk"`` (default, what most bureau software reads) or ``"utf-8"``.
     newline : str
         Line end, CRLF by default.
-    header, project, date
+    header, project, date, extensions
         See :func:`format_coords`.
     inputs : iterable of paths
         Files that must not be written over (the parcels' ``source_file`` column is added).
@@ -327,7 +333,7 @@ def write_coords(gdf: gpd.GeoDataFrame, path_or_dir: str | Path, one_file_per_pa
     protected_set = {p.resolve() for p in protected}
     gdf, zone = _zone_of(gdf)
     _check_in_zone(gdf, zone)
-    head = _header_lines(zone, header, project, date)
+    head = _header_lines(zone, header, project, date, extensions)
     if not one_file_per_parcel:
         jobs: Iterable[tuple[Path, Iterable[list[str]]]] = [(target, _plots_lines(gdf))]
     else:
