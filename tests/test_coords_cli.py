@@ -140,3 +140,11 @@ def test_table_bad_vector_file_exit_2(tmp_path):
     bogus.write_text("not a geopackage")
     res = CliRunner().invoke(coords, ["table", str(bogus), "-o", str(tmp_path / "t.csv")])
     assert res.exit_code == 2 and "cannot open" in res.output
+
+
+def test_import_max_mb_lists_a_big_file_and_imports_the_rest(folder, tmp_path):
+    out = tmp_path / "out.gpkg"
+    res = run("import", folder, "-o", out, "--max-mb", "0.0012")       # a.txt (~1 KB) fits, b.txt (~1.7 KB) not
+    assert res.exit_code == 1
+    assert "b.txt" in res.output and "MB limit" in res.output
+    assert len(gpd.read_file(out, layer="parcels")) == 2

@@ -85,8 +85,10 @@ def _load_parcels(inputs: tuple[Path, ...], layer: str | None, quiet: bool):
 @click.option("--crs", default=None, metavar="EPSG",
               help="CRS of the output (e.g. EPSG:4528). Default: the CRS most files use; files in another "
                    "zone of the same datum are reprojected, files on another datum (西安80, 北京54) fail.")
+@click.option("--max-mb", default=20.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Largest coordinate file read, in MB; a bigger file is listed as failed.")
 @click.option("--quiet", "-q", is_flag=True, help="Only failures on stderr.")
-def import_cmd(inputs, output, layer, crs, quiet):
+def import_cmd(inputs, output, layer, crs, max_mb, quiet):
     """Import 界址点坐标交换格式 files (*.txt; folders are searched) into a GeoPackage.
 
     One feature per plot (地块) with its attributes (地块编号, 地块名称, 地块用途, 地类编码 …), the
@@ -106,7 +108,8 @@ def import_cmd(inputs, output, layer, crs, quiet):
         raise InputError("no coordinate file (*.txt) found", inputs[0])
     check_not_input(output, files)
     with Progress(total=len(files) // 500 + 1, quiet=quiet or len(files) < 2000) as bar:
-        batch = read_coords_many(files, crs=crs, progress=lambda n: bar.step(f"读取界址点文件 {n}/{len(files)}"))
+        batch = read_coords_many(files, crs=crs, progress=lambda n: bar.step(f"读取界址点文件 {n}/{len(files)}"),
+                                 max_bytes=int(max_mb * 1024 * 1024))
     _report_batch(batch, quiet)
     if not len(batch.plots):
         raise InputError(f"none of the {len(files)} coordinate file(s) could be imported", inputs[0])
