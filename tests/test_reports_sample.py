@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from geo_tenglong.report.onepager import ONEPAGER_FILE, write_onepager
 from geo_tenglong.report.parcel_report import flagged_parcels, render_reports_html, write_parcel_reports
 from geo_tenglong.report.pdf import find_chromium, pdf_fonts
-from geo_tenglong.report.workbook import SHEETS, write_workbook
+from geo_tenglong.report.workbook import HEADER_ROW, SHEETS, write_workbook
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def test_sample_workbook_against_pandas(sample_results, sample_ws, tmp_path):
     res = sample_results
     wb = load_workbook(write_workbook(res, tmp_path, None, sample_ws)[0], read_only=True)
     assert [n for n in wb.sheetnames if n in SHEETS] == SHEETS
-    rows = list(wb["低效企业与低效用地清单"].iter_rows(values_only=True))
+    rows = list(wb["低效企业与低效用地清单"].iter_rows(min_row=HEADER_ROW, values_only=True))
     header, data = rows[0], [r for r in rows[1:] if r[0] != "合计"]
     p = res.parcels
     flag = pd.Series(False, index=p.index)
@@ -38,7 +38,7 @@ def test_sample_workbook_against_pandas(sample_results, sample_ws, tmp_path):
     ev = res.layers.get("enterprise_eval")
     if ev is not None and len(ev):
         last = ev[ev["year"] == ev["year"].max()]
-        big = [r for r in wb["亩均效益评价结果(规上)"].iter_rows(min_row=2, values_only=True) if r[0] != "合计"]
+        big = [r for r in wb["亩均效益评价结果(规上)"].iter_rows(min_row=HEADER_ROW + 1, values_only=True) if r[0] != "合计"]
         assert len(big) == int((last["scale"] == "规上").sum())
 
 

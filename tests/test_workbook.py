@@ -11,19 +11,28 @@ from shapely.geometry import box
 from test_reports_fixture import EVIL, IDS, make_results, make_ws
 
 from geo_tenglong.findings import concat_findings, make_findings
-from geo_tenglong.report.workbook import COUNTY_SHEETS, NO_DATA, SHEETS, WORKBOOK_FILE, write_workbook
+from geo_tenglong.report.workbook import COUNTY_SHEETS, HEADER_ROW, NO_DATA, SHEETS, WORKBOOK_FILE, write_workbook
+from geo_tenglong.rules import load_ruleset
+
+
+def _ws():
+    """The reports' stand-in workspace with the county's ruleset (which county sheets to show)."""
+    ws = make_ws()
+    ws.ruleset = load_ruleset("tiantai-2022")
+    ws.root = "/nonexistent"
+    return ws
 
 
 @pytest.fixture()
 def book(tmp_path):
     res = make_results()
-    paths = write_workbook(res, tmp_path, None, make_ws())
+    paths = write_workbook(res, tmp_path, None, _ws())
     assert paths == [tmp_path / WORKBOOK_FILE]
     return res, load_workbook(paths[0])
 
 
 def _rows(sheet):
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = list(sheet.iter_rows(min_row=HEADER_ROW, values_only=True))
     header = rows[0]
     return header, [dict(zip(header, r)) for r in rows[1:]]
 
@@ -34,10 +43,10 @@ def test_every_sheet_present_in_order(book):
     assert [n for n in names if n in SHEETS] == SHEETS
     for name in SHEETS:
         sh = wb[name]
-        if sh["A1"].value == NO_DATA:
+        if sh[f"A{HEADER_ROW}"].value == NO_DATA:
             continue
-        assert sh.freeze_panes in ("A2", "B2")
-        assert sh.auto_filter.ref.startswith("A1:")
+        assert sh.freeze_panes in ("A4", "B4")
+        assert sh.auto_filter.ref.startswith("A3:")
 
 
 def test_enterprise_sheet_two_years_of_tax_per_mu(book):
@@ -61,7 +70,7 @@ def test_enterprise_sheet_two_years_of_tax_per_mu(book):
     # number formats by unit
     sh = wb["亩均效益评价结果(规上)"]
     col = header.index("占地面积(亩)") + 1
-    assert sh.cell(row=2, column=col).number_format == "#,##0.0000"
+    assert sh.cell(row=HEADER_ROW + 1, column=col).number_format == "#,##0.0000"
 
 
 def test_low_efficiency_list_and_totals(book):
@@ -80,7 +89,7 @@ def test_low_efficiency_list_and_totals(book):
 
 
 def test_idle_and_issue_sheets(book):
-    res, wb = book
+    _res, wb = book
     _h, rows = _rows(wb["闲置土地清单"])
     data = [r for r in rows if r["序号"] != "合计"]
     assert [r["宗地代码"] for r in data] == [IDS[3]]
@@ -100,7 +109,7 @@ def test_missing_layers_say_so(tmp_path):
         res.layers.pop(name)
     wb = load_workbook(write_workbook(res, tmp_path, None, None)[0])
     for name in ("闲置土地清单", "零星边角地清单", "分割合并核查", "亩均效益评价结果(规上)", "亩均效益评价结果(规下)"):
-        assert wb[name]["A1"].value == NO_DATA
+        assert wb[name][f"A{HEADER_ROW}"].value == NO_DATA
 
 
 def test_formula_like_text_stays_text(tmp_path):
@@ -123,8 +132,8 @@ def test_workbook_from_saved_results_matches(tmp_path):
     a = load_workbook(write_workbook(res, tmp_path / "a", None, None)[0])
     b = load_workbook(write_workbook(back, tmp_path / "b", None, None)[0])
     for name in ("亩均效益评价结果(规上)", "低效企业与低效用地清单", "闲置土地清单", "数据问题"):
-        ra = list(a[name].iter_rows(values_only=True))
-        rb = list(b[name].iter_rows(values_only=True))
+        ra = list(a[name].iter_rows(min_row=HEADER_ROW, values_only=True))
+        rb = list(b[name].iter_rows(min_row=HEADER_ROW, values_only=True))
         assert ra[0] == rb[0] and len(ra) == len(rb), name
         ka = {r[ra[0].index("宗地代码")] for r in ra[1:]}
         kb = {r[rb[0].index("宗地代码")] for r in rb[1:]}
@@ -170,7 +179,7 @@ def _later_stage_results():
 @pytest.fixture()
 def later_book(tmp_path):
     res = _later_stage_results()
-    return res, load_workbook(write_workbook(res, tmp_path, None, make_ws())[0])
+    return res, load_workbook(write_workbook(res, tmp_path, None, _ws())[0])
 
 
 def test_later_stage_sheets_present(later_book):
@@ -178,7 +187,8 @@ def test_later_stage_sheets_present(later_book):
     for name in list(COUNTY_SHEETS) + ["工业用地供应比例"]:
         assert name in wb.sheetnames, name
         sh = wb[name]
-        assert sh["A1"].value == "序号" and sh.freeze_panes in ("A2", "B2") and sh.auto_filter.ref.startswith("A1:")
+        assert sh[f"A{HEADER_ROW}"].value == "序号" and sh.freeze_panes in ("A4", "B4")
+        assert sh.auto_filter.ref.startswith("A3:")
         assert "规则与条款" in _rows(sh)[0], name
     assert wb.sheetnames[-1] == "数据问题"
 
@@ -201,7 +211,7 @@ def test_high_energy_and_clusters(later_book):
     assert c["宗地代码"] == "、".join(IDS[:3]) and c["D类企业宗地(宗)"] == 2
     assert "geometry" not in header
     sh = wb["园区外集聚点"]
-    assert sh.cell(row=2, column=header.index("占地面积(亩)") + 1).number_format == "#,##0.0000"
+    assert sh.cell(row=HEADER_ROW + 1, column=header.index("占地面积(亩)") + 1).number_format == "#,##0.0000"
 
 
 def test_old_parks_supply_subsidies(later_book):
@@ -253,5 +263,5 @@ def test_county_sheets_follow_the_ruleset(tmp_path):
     ])
     wb = load_workbook(write_workbook(res, tmp_path, None, None)[0])
     assert "两高项目评估清单" not in wb.sheetnames and "园区外集聚点" not in wb.sheetnames
-    assert wb["技改补助测算"]["A1"].value == NO_DATA
-    assert wb["工业用地供应比例"]["A1"].value == NO_DATA
+    assert wb["技改补助测算"][f"A{HEADER_ROW}"].value == NO_DATA
+    assert wb["工业用地供应比例"][f"A{HEADER_ROW}"].value == NO_DATA
