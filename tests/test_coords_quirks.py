@@ -295,3 +295,13 @@ def test_extensions_and_project_survive_when_passed_back(tmp_path):
                           extensions=cf.extensions)
     back = read_coords(out)
     assert back.project == cf.project and back.extensions == cf.extensions
+
+
+def test_coordinates_to_the_millimetre_unless_read_with_more(tmp_path):
+    fine = read_text(tmp_path, HEADER + RECT.replace("J3,1,3224050.000,40503100.000",
+                                                     "J3,1,3224050.0004,40503100.0006"))
+    (out,) = write_coords(fine.plots, tmp_path / "fine.txt")
+    assert "J3,1,3224050.0004,40503100.0006" in out.read_text(encoding="gbk")
+    gis = fine.plots.drop(columns=["point_labels", "closing_labels"])      # a polygon, not a file's points
+    (out,) = write_coords(gis, tmp_path / "gis.txt")
+    assert "3224050.000,40503100.001" in out.read_text(encoding="gbk")

@@ -1,8 +1,9 @@
 """Writer of the 界址点坐标交换格式 (format version 1.01).
 
 Each parcel becomes one plot: its plot line, then its rings: for every part the outer ring, then its
-holes, 圈号 1, 2, … in that order. Coordinates are written to the millimetre (more decimals only
-when the value has them), X the northing and Y the easting (with the zone prefix when the CRS has it).
+holes, 圈号 1, 2, … in that order. Coordinates are written to the millimetre (a plot read from a file
+with more decimals keeps them), X the northing and Y the easting (with the zone prefix when the CRS
+has it).
 
 What was read is written back as read, so import → export → import is lossless:
 
@@ -140,10 +141,10 @@ def _labels_as_read(row, rings: list[np.ndarray]) -> tuple[list, list] | None:
     return labels, [c or lab[0] for c, lab in zip(closing, labels)]
 
 
-def _number(v: float) -> str:
-    """A coordinate to the millimetre, with more decimals only when the value has them."""
+def _number(v: float, as_read: bool) -> str:
+    """A coordinate to the millimetre; one read from a file with more decimals keeps them."""
     s = f"{v:.3f}"
-    return s if float(s) == v else np.format_float_positional(v, unique=True, trim="-")
+    return s if not as_read or float(s) == v else np.format_float_positional(v, unique=True, trim="-")
 
 
 def _declared(row, n_lines: int, rings: list[np.ndarray]) -> str:
@@ -202,10 +203,11 @@ def _plot_lines(row, geom, oriented, k: int) -> list[str]:
             label += len(ring) - 1
     else:
         labels, closing = as_read
+    keep = as_read is not None
     pts = []
     for ring_no, (ring, labs, close) in enumerate(zip(rings, labels, closing), start=1):
         for lab, (e, n) in zip([*labs, close], ring):
-            pts.append(f"{lab},{ring_no},{_number(n)},{_number(e)}")
+            pts.append(f"{lab},{ring_no},{_number(n, keep)},{_number(e, keep)}")
     fields = _layout_fields(row, [_declared(row, len(pts), rings), _stated_area(row, geom)])
     return [",".join(fields) + ",@"] + pts
 
