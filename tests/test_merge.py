@@ -104,7 +104,8 @@ def test_terms_are_unified_to_the_earliest_end(tiantai):
     f, table = run(merges(("MT", f"{P_EAST};{P_MAIN}", BUYER_B)), tiantai)
     t = by_condition(f, "MT")["剩余年限统一"]
     assert t["status"] == "pass" and "2055-12-31" in t["message"] and "不一致" in t["message"]
-    assert t["value"] == pytest.approx((dt.date(2055, 12, 31) - AS_OF).days / 365.25, abs=0.01)
+    # remaining term in full years (io/dates.full_years), as the idle stage counts: 2023-06-30 → 2055-12-31
+    assert t["value"] == 32.0 and "剩余 32 整年" in t["message"]
     assert table["unified_term_end"].iloc[0] == "2055-12-31"
     pars = parcels()
     pars.loc[pars["parcel_id"] == P_EAST, "term_end"] = None
@@ -185,3 +186,65 @@ def test_split_ids_and_shared_length():
     a = shapely.Polygon([(0, 0), (10, 3), (10, 20), (0, 20)])
     b = shapely.Polygon([(0, 0), (5, 1.5), (10, 3), (10, -10), (0, -10)])
     assert shared_boundary_length(a, b, 0.1) == pytest.approx((10 ** 2 + 3 ** 2) ** 0.5, abs=0.01)
+
+
+@pytest.mark.parametrize("written", ["2055年12月31日", "2055.12.31", "2055/12/31", "20551231",
+                                     (dt.date(2055, 12, 31) - dt.date(1899, 12, 30)).days])
+def test_term_end_in_any_form_bureaus_type_is_read(tiantai, written):
+    """Issue 14.3: 2055年12月31日 gave missing_data, an Excel serial became 1970."""
+    pars = parcels()
+    pars["term_end"] = pars["term_end"].astype(object)
+    pars.loc[pars["parcel_id"] == P_MAIN, "term_end"] = written
+    f, table = run(merges(("MT", f"{P_EAST};{P_MAIN}", BUYER_B)), tiantai, pars)
+    t = by_condition(f, "MT")["剩余年限统一"]
+    assert t["status"] == "pass", t["message"]
+    assert table["unified_term_end"].iloc[0] == "2055-12-31"
+    assert t["value"] == 32.0
+
+
+@pytest.mark.parametrize("as_of, years", [(dt.date(2023, 12, 31), 32.0), (dt.date(2024, 1, 1), 31.0),
+                                          (dt.date(2055, 12, 31), 0.0)])
+def test_remaining_years_are_full_years(tiantai, as_of, years):
+    f, _ = check_merge(parcels(), merges(("MT", f"{P_EAST};{P_MAIN}", BUYER_B)), tiantai, eval_table(), as_of=as_of,
+                       eval_year=2022)
+    assert by_condition(f, "MT")["剩余年限统一"]["value"] == years
+
+
+def test_unreadable_term_end_is_missing_data_naming_the_value(tiantai):
+    pars = parcels()
+    pars["term_end"] = pars["term_end"].astype(object)
+    pars.loc[pars["parcel_id"] == P_MAIN, "term_end"] = "长期"
+    f, _ = run(merges(("MT", f"{P_EAST};{P_MAIN}", BUYER_B)), tiantai, pars)
+    t = by_condition(f, "MT")["剩余年限统一"]
+    assert t["status"] == "missing_data" and "长期" in t["message"] and P_MAIN in t["message"]
+
+
+def test_merge_buyer_class_is_the_year_before_as_of_not_the_latest(tiantai):
+    """Issue 14.2: 上一年度 is as-of year − 1; a later year's rows in the table do not move it."""
+    ev = pd.concat([eval_table(), pd.DataFrame({"uscc": [BUYER_D], "year": [2023], "eval_class": ["A"],
+                                                "class_name": ["优先发展类"]})], ignore_index=True)
+    f, table = check_merge(parcels(), merges(("MB", f"{P_MAIN};{P_EAST}", BUYER_D)), tiantai, ev, as_of=AS_OF)
+    c = by_condition(f, "MB")["受让方亩均评价"]
+    assert c["status"] == "fail" and "2022" in c["message"]
+    assert table["buyer_class"].iloc[0] == "D"
+    # a year without rows is missing, not borrowed from another year
+    f, _ = check_merge(parcels(), merges(("MB", f"{P_MAIN};{P_EAST}", BUYER_B)), tiantai, eval_table(),
+                       as_of=dt.date(2025, 3, 1))
+    assert by_condition(f, "MB")["受让方亩均评价"]["status"] == "missing_data"
+
+
+def test_connectivity_names_the_separate_pieces(tiantai):
+    """Two adjacent pairs far apart: each parcel has a neighbour, yet the four form two pieces."""
+    f, table = run(merges(("M4", f"{P_MAIN};{P_STD};{P_EAST};{P_GAP}", BUYER_B)), tiantai)
+    c = by_condition(f, "M4")["界线相邻"]
+    assert c["status"] == "pass"  # P_MAIN–P_STD, P_MAIN–P_EAST, P_EAST–P_GAP: one piece
+    pars = parcels()
+    far = shapely.affinity.translate
+    pars.loc[pars["parcel_id"] == P_EAST, "geometry"] = far(box(300, 0, 400, 100), 5000, 0)
+    pars.loc[pars["parcel_id"] == P_GAP, "geometry"] = far(box(400, 0, 500, 100), 5000, 0)
+    pars = pars.set_geometry("geometry")
+    f, table = run(merges(("M4", f"{P_MAIN};{P_STD};{P_EAST};{P_GAP}", BUYER_B)), tiantai, pars)
+    c = by_condition(f, "M4")["界线相邻"]
+    assert c["status"] == "fail" and "互不相邻的 2 片" in c["message"]
+    assert f"{P_MAIN}、{P_STD} | {P_EAST}、{P_GAP}" in c["message"]
+    assert table["adjacent"].tolist() == [False]

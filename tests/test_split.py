@@ -295,3 +295,59 @@ def test_proposals_in_another_crs_are_reprojected(tiantai):
     assert cond(f, "SC", "分块覆盖宗地")["status"] == "pass"
     assert layer["area_mu"].round(2).tolist() == [15.0, 15.0, 15.0]
     assert np.isfinite(f["value"]).any()
+
+
+@pytest.mark.parametrize("status, expected", [("已竣工投产", "pass"), ("停产", "warn"), ("在建", "fail"),
+                                              ("未动工", "fail"), (None, "missing_data")])
+def test_completed_then_stopped_is_a_note_for_review(tiantai, status, expected):
+    """Issue 14: land completed and put into production that has since stopped (停产) is 提示, not 不符合."""
+    pars = parcels()
+    pars.loc[pars["parcel_id"] == P_MAIN, "status"] = status
+    f, layer = check_split(pars, buildings(), proposal("SS", P_MAIN, [100, 200]), tiantai, eval_table())
+    c = cond(f, "SS", "已竣工投产")
+    assert c["status"] == expected and c["rule_id"] == "TT-SPLIT" and c["clause"] == "四(八)"
+    if status == "停产":
+        assert "停产" in c["message"] and "提示" in c["message"]
+        # a note does not fail the proposal, and shows in its message
+        assert layer["verdict"].iloc[0] == "pass" and "停产" in layer["message"].iloc[0]
+
+
+def test_stopped_status_can_be_judged_strictly_by_a_ruleset(tiantai):
+    import dataclasses
+
+    strict = dataclasses.replace(tiantai.get("TT-SPLIT"), review_statuses=())
+
+    class Rules:
+        def get(self, rule_id):
+            return strict if rule_id == "TT-SPLIT" else tiantai.get(rule_id)
+
+    pars = parcels()
+    pars.loc[pars["parcel_id"] == P_MAIN, "status"] = "停产"
+    f, _ = check_split(pars, buildings(), proposal("SS", P_MAIN, [100, 200]), Rules(), eval_table())
+    assert cond(f, "SS", "已竣工投产")["status"] == "fail"
+
+
+def test_split_buyer_class_is_the_year_before_as_of_not_the_latest(tiantai):
+    """Issue 14.2: with an as-of date, 上一年度 is its year − 1 even when next year's rows are present."""
+    import datetime as dt
+
+    ev = pd.concat([eval_table(), pd.DataFrame({"uscc": [BUYER_D], "year": [2023], "eval_class": ["A"],
+                                                "class_name": ["优先发展类"]})], ignore_index=True)
+    props = proposal("SY", P_MAIN, [100, 200], buyer=BUYER_D)
+    f, layer = check_split(parcels(), buildings(), props, tiantai, ev, as_of=dt.date(2023, 6, 30))
+    c = cond(f, "SY", "受让方亩均评价")
+    assert c["status"] == "fail" and "2022" in c["message"]
+    assert layer["buyer_class"].iloc[0] == "D"
+    f, _ = check_split(parcels(), buildings(), props, tiantai, ev, eval_year=2022)
+    assert cond(f, "SY", "受让方亩均评价")["status"] == "fail"
+
+
+@pytest.mark.parametrize("flag", ["是", "√", "Y", 1, True])
+def test_industrial_real_estate_flag_in_any_yes_word(tiantai, flag):
+    pars = parcels()
+    pars["industrial_real_estate"] = pars["industrial_real_estate"].astype(object)
+    pars.loc[pars["parcel_id"] == P_FOUR, "industrial_real_estate"] = flag
+    props = proposal("S4", P_FOUR, [X0 + 100, X0 + 200, X0 + 300], y0=800, y1=900, x0=X0, x1=X0 + 400)
+    f, _ = check_split(pars, buildings(), props, tiantai, eval_table())
+    c = cond(f, "S4", "分割数量")
+    assert c["status"] == "pass" and "工业地产" in c["message"]

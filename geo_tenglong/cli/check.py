@@ -1,7 +1,7 @@
 """``geo-tenglong check-split`` / ``check-merge``: check split and merge proposals against 四(八).
 
-Thin wrappers over :func:`geo_tenglong.analysis.split_merge.check_split` and
-:func:`~geo_tenglong.analysis.split_merge.check_merge`: read the workspace (parcels, buildings,
+Thin wrappers over :func:`geo_tenglong.analysis.split.check_split` and
+:func:`~geo_tenglong.analysis.merge.check_merge`: read the workspace (parcels, buildings,
 ruleset) and a proposal file (or the workspace's own ``split_proposals`` / ``merge_proposals``),
 and print one table per proposal, condition by condition, in Chinese
 (条件 / 结果 / 实测值 / 限值 / 说明).
@@ -18,7 +18,8 @@ import geopandas as gpd
 import pandas as pd
 
 from .. import crs as gk
-from ..analysis.split_merge import check_merge, check_split
+from ..analysis.merge import check_merge
+from ..analysis.split import check_split
 from ..errors import InputError
 from ..findings import STATUS_LABELS
 from ..io.aliases import map_headers
@@ -120,7 +121,7 @@ def _value(row) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
     unit = row["unit"] or ""
-    digits = {"亩": 4, "m²": 2, "m": 2, "年": 2}.get(unit, 0 if float(v).is_integer() else 2)
+    digits = {"亩": 4, "m²": 2, "m": 2, "年": 0}.get(unit, 0 if float(v).is_integer() else 2)
     return f"{v:.{digits}f} {unit}".strip()
 
 
@@ -179,7 +180,8 @@ def check_split_cmd(proposals_file, workspace, layer, ruleset, as_of):
                              ws.root / "workspace.toml")
         source = f"{ws.root} (split_proposals)"
     parcels = base_parcels(ws)
-    findings, parts = check_split(parcels, ws.layer("buildings"), proposals, ws.ruleset, enterprise_eval(ws, parcels))
+    findings, parts = check_split(parcels, ws.layer("buildings"), proposals, ws.ruleset, enterprise_eval(ws, parcels),
+                                  as_of=ws.as_of)
     click.echo(f"{ws.county} 分割方案核查 — {ws.ruleset.name} 四(八), 基准日 {ws.as_of.isoformat()}, {source}")
     ids = list(dict.fromkeys(parts["proposal_id"]))
     for pid in ids:

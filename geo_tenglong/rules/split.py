@@ -38,6 +38,10 @@ class SplitRule(RuleSpec):
         cadastral precision of 4 decimals: 10.0000 passes, 9.9990 fails.
     completed_status : str
         The ``status`` a parcel must have (``"已竣工投产"``).
+    review_statuses : tuple of str
+        Statuses of land that was completed and put into production and has since changed
+        (``"停产"``): 已竣工投产 is met once, so the condition is 提示 (``warn``) for review, not
+        不符合 (issue 14).
     coverage_tolerance_m2 : float
         Gaps between the parts and the parcel, overlaps between parts and parts outside the parcel
         are survey noise up to this area (m²) …
@@ -55,6 +59,7 @@ class SplitRule(RuleSpec):
     real_estate_exempt: bool = True
     min_part_mu: float = bound(10.0, min=0)
     completed_status: str = "已竣工投产"
+    review_statuses: tuple[str, ...] = ("停产",)
     coverage_tolerance_m2: float = bound(1.0, min=0)
     sliver_width_m: float = bound(0.1, min=0)
     building_tolerance_m: float = bound(0.5, min=0)
