@@ -371,3 +371,36 @@ def test_buyer_class_is_last_years_not_next_years():
     f, _t = check_merge(parcels, props, make_ws(parcels).ruleset, ev, as_of=dt.date(2023, 6, 30))
     buyer = f[f["condition"] == "受让方亩均评价"].iloc[0]
     assert buyer["status"] == "fail" and "2022" in buyer["message"]
+
+
+def test_tenant_only_parcel_names_the_enterprise_using_the_land():
+    """一地多企 whose holder has no 亩均 data: 实际使用企业 is the tenant with data using most floor
+    area, not the holder (issue 14.5)."""
+    parcels = parcels_frame([{"parcel_id": "T1", "mu": 10.0, "owner_uscc": E[16], "owner_name": "空壳公司",
+                              "land_use_code": "1001"}])
+    rows = [ent_rows(E[17], "小租户", "规上", 2022, 2000, 40, 300, 20, 50, 1, 10),
+            ent_rows(E[18], "大租户", "规上", 2022, 5000, 90, 800, 40, 80, 1, 20)]
+    tenancy = pd.DataFrame({"parcel_id": ["T1", "T1"], "uscc": [E[17], E[18]], "floor_area_m2": [1000.0, 3000.0]})
+    res = run_stages(make_ws(parcels, {"enterprises": pd.DataFrame(rows), "tenancy": tenancy}), ("efficiency",))
+    p = res.parcels.set_index("parcel_id").loc["T1"]
+    assert p["holder_uscc"] == E[18] and p["holder_name"] == "大租户" and p["tenant_count"] == 2
+    assert p["tax_per_mu"] == pytest.approx((40 + 90) / 10.0)     # the pool's figures, as before
+    # a holder with data stays the one named
+    rows.append(ent_rows(E[16], "空壳公司", "规上", 2022, 100, 1, 10, 2, 1, 1, 0))
+    res = run_stages(make_ws(parcels, {"enterprises": pd.DataFrame(rows), "tenancy": tenancy}), ("efficiency",))
+    assert res.parcels.set_index("parcel_id").loc["T1", "holder_uscc"] == E[16]
+
+
+def test_report_on_tenant_only_parcel_names_the_tenant():
+    """宗地分析报告 on that parcel: 实际使用企业 is the tenant (marked 承租), the holder stays 土地使用权人."""
+    from geo_tenglong.report.parcel_report import render_reports_html
+
+    parcels = parcels_frame([{"parcel_id": "T1", "mu": 10.0, "owner_uscc": E[16], "owner_name": "空壳公司",
+                              "land_use_code": "1001"}])
+    rows = [ent_rows(E[18], "大租户", "规上", 2022, 5000, 90, 800, 40, 80, 1, 20)]
+    tenancy = pd.DataFrame({"parcel_id": ["T1"], "uscc": [E[18]], "floor_area_m2": [3000.0]})
+    res = run_stages(make_ws(parcels, {"enterprises": pd.DataFrame(rows), "tenancy": tenancy}), ("efficiency",))
+    _html, pages = render_reports_html(res, ["T1"])
+    basic = dict(item for row in pages[0]["basic"] for item in row)
+    assert basic["实际使用企业"].startswith("大租户(承租企业)")
+    assert basic["土地使用权人"] == "空壳公司" and pages[0]["owner"] == "大租户"

@@ -429,6 +429,37 @@ def evaluate(ws, results) -> dict:
             "issues": issues, "t4": t4_rows, "benchmarks": benchmarks, "years": years}
 
 
+def tenant_users(tenancy: pd.DataFrame | None, latest: pd.DataFrame) -> tuple[dict, dict]:
+    """Per parcel, the tenant with 亩均 data using most floor area (ties: the smaller code).
+
+    Parameters
+    ----------
+    tenancy : DataFrame or None
+        ``parcel_id``, ``uscc``, ``floor_area_m2`` (optional).
+    latest : DataFrame
+        One row per enterprise with data: ``uscc`` (normalised) and ``name``.
+
+    Returns
+    -------
+    (dict, dict)
+        ``parcel_id → uscc`` and ``parcel_id → name``; empty without a tenancy table.
+    """
+    if tenancy is None or not len(tenancy) or not {"parcel_id", "uscc"} <= set(tenancy.columns) or not len(latest):
+        return {}, {}
+    names = latest.drop_duplicates("uscc").set_index(latest.drop_duplicates("uscc")["uscc"].astype(str))["name"]
+    t = pd.DataFrame({"parcel_id": pd.Series(tenancy["parcel_id"], dtype="string").str.strip().to_numpy(),
+                      "uscc": normalise_codes(tenancy["uscc"]).to_numpy(),
+                      "fa": pd.to_numeric(tenancy["floor_area_m2"], errors="coerce").to_numpy(dtype=float)
+                      if "floor_area_m2" in tenancy.columns else np.nan})
+    t = t[t["parcel_id"].notna() & t["uscc"].isin(list(names.index)).to_numpy()]
+    if not len(t):
+        return {}, {}
+    t = t.assign(fa=t["fa"].fillna(-1.0)).sort_values(["parcel_id", "fa", "uscc"], ascending=[True, False, True])
+    t = t.drop_duplicates("parcel_id")
+    codes = dict(zip(t["parcel_id"].astype(str), t["uscc"].astype(str)))
+    return codes, {p: names.get(u) for p, u in codes.items()}
+
+
 def county_metrics(ut: pd.DataFrame, ey: int | None) -> dict[str, float]:
     """The county's 规上 totals for the evaluation year (TT-T1…T3, T5, T6, DQ-T1, DQ-T2 metrics).
 
@@ -525,6 +556,17 @@ def assess_efficiency(ws, results) -> StageResult:
     name_by_code[latest["code"].to_numpy()] = latest["name"].to_numpy(dtype=object)
     hc = pu["holder_code"].to_numpy()
     holder_name = name_by_code[np.where(hc >= 0, hc, len(j.codes))]
+    holder_uscc = pu["holder_uscc"].to_numpy(dtype=object)
+    # 一地多企 with a holder that has no 亩均 data: the enterprise that uses the land is the tenant
+    # with data using most floor area (issue 14.5) — what reports call 实际使用企业.
+    lead_code, lead_name = tenant_users(ws.table("tenancy"), latest)
+    user = pd.Series(lead_code).reindex(pids.astype(str)).to_numpy(dtype=object)
+    holder_known = np.zeros(len(pids), bool) if not len(latest) else \
+        pd.Series(holder_uscc, dtype="string").isin(list(latest["uscc"].astype(str))).fillna(False).to_numpy(dtype=bool)
+    by_tenant = pd.notna(user) & ~holder_known
+    holder_uscc = np.where(by_tenant, user, holder_uscc)
+    holder_name = np.where(by_tenant, pd.Series(lead_name).reindex(pids.astype(str)).to_numpy(dtype=object),
+                           holder_name)
     if "owner_name" in parcels.columns:
         holder_name = np.where(pd.isna(holder_name), parcels["owner_name"].to_numpy(dtype=object), holder_name)
     scoped = pick(cur, "in_scope", object)
@@ -532,7 +574,7 @@ def assess_efficiency(ws, results) -> StageResult:
     low_type = pick(cur, "low_efficiency_type", object)
     low_type = np.where(pd.isna(low_type) | (low_type == ""), None, low_type)
     cols = pd.DataFrame({
-        "holder_uscc": pu["holder_uscc"].to_numpy(dtype=object), "holder_name": holder_name,
+        "holder_uscc": holder_uscc, "holder_name": holder_name,
         "tenant_count": pu["tenant_count"].to_numpy(),
         "eval_year": np.where(scoped, float(ey) if ey else np.nan, np.nan),
         "eval_class": np.where(scoped, pick(cur, "eval_class", object), None),

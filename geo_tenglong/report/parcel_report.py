@@ -417,9 +417,13 @@ def _page(ctx: _Context, pid: str) -> dict:
     term = " 至 ".join(_text(get(c)) for c in ("term_start", "term_end") if not _missing(get(c))) or "—"
     holder = get("holder_name")
     tenants = get("tenant_count")
+    # 一地多企: the efficiency stage names the tenant that uses the land when the holder has no data
+    by_tenant = not _missing(get("holder_uscc")) and \
+        str(get("holder_uscc")).strip().upper() != str(get("owner_uscc")).strip().upper()
+    user = _text(holder) + ("(承租企业)" if by_tenant and not _missing(holder) else "")
     basic = [
         [("土地使用权人", _text(get("owner_name"))), ("统一社会信用代码", _text(get("owner_uscc")))],
-        [("实际使用企业", _text(holder) + ("" if _missing(tenants) or int(tenants) <= 1 else f" 等 {int(tenants)} 家(一地多企)")),
+        [("实际使用企业", user + ("" if _missing(tenants) or int(tenants) <= 1 else f" 等 {int(tenants)} 家(一地多企)")),
          ("评价企业代码", _text(get("holder_uscc")))],
         [("乡镇(街道)", _text(get("township"))), ("园区", park or "园区外")],
         [("用地代码", _text(get("land_use_code"))), ("权属性质/使用权类型", f"{_text(get('rights_nature'))} / {_text(get('rights_type'))}")],
