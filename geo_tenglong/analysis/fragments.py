@@ -50,6 +50,7 @@ from scipy.sparse.csgraph import connected_components
 
 from .. import units
 from ..stage import StageResult
+from ..values import polygon_parts
 
 RULE_ID = "TT-CORNER"
 
@@ -85,14 +86,8 @@ _EMPTY_POLY = shapely.Polygon()
 # finding the gaps
 # --------------------------------------------------------------------------------------------
 
-def _polygonal(geoms) -> np.ndarray:
-    """Polygonal, non-empty geometries of ``geoms`` as a flat array of Polygons."""
-    arr = np.asarray(geoms, dtype=object)
-    if not len(arr):
-        return np.empty(0, dtype=object)
-    parts = shapely.get_parts(arr[~(shapely.is_missing(arr) | shapely.is_empty(arr))])
-    parts = parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON]
-    return parts[shapely.area(parts) > 0]
+#: Kept for corner_plans, which imports it from here; new code uses values.polygon_parts.
+_polygonal = polygon_parts
 
 
 def kd_tiles(centres: np.ndarray, extent, max_per_tile: int = 2000) -> np.ndarray:
@@ -271,7 +266,7 @@ def _merge_touching(faces: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         if len(g) == 1:
             merged.append(sub[g[0]])
         else:
-            merged.extend(_polygonal([shapely.union_all(sub[g])]))
+            merged.extend(polygon_parts([shapely.union_all(sub[g])]))
     rest = faces[~candidates]
     return np.concatenate([rest, np.asarray(merged, dtype=object)])
 
@@ -314,12 +309,12 @@ def find_gaps(occupied, study_area=None, *, max_per_tile: int = 1000, noise_area
     >>> [g.bounds for g in find_gaps(parcels, [shapely.box(0, 0, 30, 20)])]
     [(10.0, 0.0, 20.0, 10.0)]
     """
-    occ = _polygonal(occupied)
+    occ = polygon_parts(occupied)
     enclosed_only = study_area is None
     if not enclosed_only:
-        area_parts = _polygonal(study_area)
+        area_parts = polygon_parts(study_area)
         if len(area_parts) > 1:
-            area_parts = _polygonal([shapely.union_all(area_parts)])
+            area_parts = polygon_parts([shapely.union_all(area_parts)])
         if not len(area_parts):
             return np.empty(0, dtype=object)
         extent = shapely.total_bounds(area_parts)
@@ -393,9 +388,9 @@ def naive_gaps(occupied, study_area) -> np.ndarray:
     -------
     ndarray of Polygon
     """
-    occ = _polygonal(occupied)
-    area = shapely.union_all(_polygonal(study_area))
-    return _polygonal([shapely.difference(area, shapely.union_all(occ))])
+    occ = polygon_parts(occupied)
+    area = shapely.union_all(polygon_parts(study_area))
+    return polygon_parts([shapely.difference(area, shapely.union_all(occ))])
 
 
 # --------------------------------------------------------------------------------------------
@@ -536,11 +531,11 @@ def describe_plots(plots: np.ndarray, parcel_geoms: np.ndarray, parcel_ids, road
     nb = nb.reset_index(drop=True)
 
     parcel_len = _touched_length(owner, length, mid, parcel_geoms, EXACT_TOLERANCE_M, n)
-    road_len = _touched_length(owner, length, mid, _polygonal(roads) if roads is not None else None,
+    road_len = _touched_length(owner, length, mid, polygon_parts(roads) if roads is not None else None,
                                EXACT_TOLERANCE_M, n)
-    water_len = _touched_length(owner, length, mid, _polygonal(water) if water is not None else None,
+    water_len = _touched_length(owner, length, mid, polygon_parts(water) if water is not None else None,
                                 EXACT_TOLERANCE_M, n)
-    edge = shapely.get_parts(shapely.boundary(_polygonal(study_area))) if study_area is not None else None
+    edge = shapely.get_parts(shapely.boundary(polygon_parts(study_area))) if study_area is not None else None
     edge_len = _touched_length(owner, length, mid, edge, EXACT_TOLERANCE_M, n)
 
     kind = np.full(n, OPEN, dtype=object)
@@ -583,7 +578,7 @@ def covered_part(geoms: np.ndarray, layer: np.ndarray) -> np.ndarray:
     beyond a geometry's own pieces.
     """
     out = np.array([_EMPTY_POLY] * len(geoms), dtype=object)
-    layer = _polygonal(layer)
+    layer = polygon_parts(layer)
     if not len(geoms) or not len(layer):
         return out
     i, j = shapely.STRtree(layer).query(geoms, predicate="intersects")
@@ -777,12 +772,12 @@ def study_area_of(ws):
     """
     lay = ws.layer("study_area")
     if lay is not None and len(lay):
-        return _polygonal(lay.geometry.to_numpy()), "study_area"
+        return polygon_parts(lay.geometry.to_numpy()), "study_area"
     parts, names = [], []
     for name in ("urban_boundary", "zoning"):
         lay = ws.layer(name)
         if lay is not None and len(lay):
-            parts.append(_polygonal(lay.geometry.to_numpy()))
+            parts.append(polygon_parts(lay.geometry.to_numpy()))
             names.append(name)
     if not parts:
         return None, ""
@@ -795,7 +790,7 @@ def constraint_layers(ws) -> dict:
 
 
 def _geoms(layer) -> np.ndarray:
-    return np.empty(0, dtype=object) if layer is None else _polygonal(layer.geometry.to_numpy())
+    return np.empty(0, dtype=object) if layer is None else polygon_parts(layer.geometry.to_numpy())
 
 
 def assess_fragments(ws, results) -> StageResult:
@@ -822,7 +817,7 @@ def assess_fragments(ws, results) -> StageResult:
     roads, water = _geoms(ws.layer("roads")), _geoms(ws.layer("water"))
     study, source = study_area_of(ws)
     parcel_geoms = parcels.geometry.to_numpy()
-    occupied = np.concatenate([_polygonal(parcel_geoms), roads, water])
+    occupied = np.concatenate([polygon_parts(parcel_geoms), roads, water])
     plots = find_gaps(occupied, study, noise_area_m2=spec.noise_area_m2)
     width = plot_width(plots, fine_below_m=2 * spec.sliver_width_m)
     misfit = width < spec.noise_width_m

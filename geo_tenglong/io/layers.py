@@ -11,6 +11,7 @@ import pyogrio
 import shapely
 
 from ..errors import InputError
+from ..values import polygonal_array
 
 _PARQUET = {".parquet", ".geoparquet"}
 
@@ -89,7 +90,8 @@ def repair_geometries(gdf: gpd.GeoDataFrame, path, id_col: str | None = None) ->
     if invalid.any():
         reasons = shapely.is_valid_reason(geoms[invalid])
         fixed = shapely.make_valid(geoms[invalid])
-        polys = np.array([_polygonal(g) for g in fixed], dtype=object)
+        polys = polygonal_array(fixed)  # make_valid may add lines or points: keep the polygons
+        polys[shapely.is_missing(polys)] = shapely.Polygon()  # no polygon left: an empty polygon
         geoms = geoms.copy()
         geoms[invalid] = polys
         gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
@@ -100,15 +102,6 @@ def repair_geometries(gdf: gpd.GeoDataFrame, path, id_col: str | None = None) ->
         rows.append({"source": str(path), "feature": _feature_label(gdf, pos, id_col), "kind": "empty_geometry",
                      "message": "几何图形为空"})
     return gdf, pd.DataFrame(rows, columns=["source", "feature", "kind", "message"])
-
-
-def _polygonal(geom):
-    if geom is None or geom.is_empty:
-        return geom
-    if geom.geom_type in {"Polygon", "MultiPolygon"}:
-        return geom
-    parts = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type in {"Polygon", "MultiPolygon"}]
-    return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
 def _feature_label(gdf, pos: int, id_col: str | None) -> str:
