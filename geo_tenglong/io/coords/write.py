@@ -220,9 +220,12 @@ def format_coords(gdf: gpd.GeoDataFrame, header: dict | None = None, project: di
     ----------
     gdf : GeoDataFrame
         Parcels with (Multi)Polygons in a Gauss-Krüger CRS (geographic coordinates are projected
-        to the CGCS2000 3° zone of their centre). Plot-line fields come from ``plot_no`` (else
-        ``parcel_id``), ``plot_name`` (else ``owner_name``), ``shape_type`` (default 面),
-        ``sheet_no``, ``plot_use``, ``land_class_code`` (else ``land_use_code``), ``extra_fields``.
+        to the CGCS2000 3° zone of their centre). Plot-line fields come from ``plot_no``,
+        ``plot_name``, ``shape_type``, ``sheet_no``, ``plot_use``, ``land_class_code`` as they are
+        when the column exists (parcels read from a file); else from ``parcel_id``, ``owner_name``,
+        ``land_use_code`` and 面. ``stated_area``, ``declared_points``, ``point_labels``,
+        ``closing_labels``, ``township_code``/``village_name``/``plot_layout`` and ``extra_fields``
+        are written as read (see the module docstring).
     header : dict, optional
         ``[属性描述]`` values to keep (数据产生单位, 数据产生日期, 精度, 转换参数, extra keys);
         格式版本号 is always 1.01版本, and 坐标系, 几度分带, 投影类型, 计量单位 and 带号 always
