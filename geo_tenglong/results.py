@@ -149,10 +149,18 @@ def _write_layer(layer, path: Path, name: str) -> None:
             continue
         s = frame[col]
         if s.dtype == object:
-            frame[col] = s.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
-                               else (json.dumps(v, ensure_ascii=False, default=_json_default)
-                                     if isinstance(v, (list, dict, tuple)) else v))
+            frame[col] = s.map(_cell)
     pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
+
+
+def _cell(v):
+    """One object cell as the GeoPackage gets it: nulls (None, NaN, pd.NA, NaT) as NULL — not the text
+    ``<NA>`` — and lists / dicts as JSON text."""
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, (list, dict, tuple)):
+        return json.dumps(v, ensure_ascii=False, default=_json_default)
+    return v
 
 
 def _json_default(value):

@@ -343,17 +343,21 @@ def dtype_family(s: pd.Series) -> str:
     --------
     >>> dtype_family(pd.Series([1.5, None])), dtype_family(pd.Series(["a", None])), dtype_family(pd.Series([None]))
     ('float', 'str', 'null')
+    >>> dtype_family(pd.Series([pd.NA], dtype="boolean")), dtype_family(pd.Series([None], dtype="string"))
+    ('null', 'null')
     """
     from pandas.api import types as pt
 
     if s.dtype.name == "geometry":
         return "geometry"
+    if not len(s) or bool(s.isna().all()):
+        return "null"  # no value, whatever the dtype: nothing to get wrong
     if pt.is_bool_dtype(s.dtype):
         return "bool"
     if pt.is_integer_dtype(s.dtype):
         return "int"
     if pt.is_float_dtype(s.dtype):
-        return "null" if bool(s.isna().all()) else "float"
+        return "float"
     if pt.is_datetime64_any_dtype(s.dtype):
         return "date"
     inferred = pt.infer_dtype(s, skipna=True)

@@ -242,3 +242,17 @@ def test_geometry_must_match_the_declaration():
     rs.check_stage("idle", StageResult(parcel_columns=idle_cols, layers={"idle_land": layer}))
     with pytest.raises(RuntimeError, match="layer 'idle_land' has no geometry"):
         rs.check_stage("idle", StageResult(parcel_columns=idle_cols, layers={"idle_land": table}))
+
+
+# ------------------------------------------------------------------------------ results.gpkg round trip
+
+def test_written_results_keep_nulls_null(tmp_path):
+    """pd.NA in an object column is written as NULL, not as the text '<NA>' (德清's low_efficiency_type was)."""
+    parcels = gpd.GeoDataFrame({"parcel_id": ["P1", "P2"], "low_efficiency_type": pd.Series([pd.NA, "低效"], dtype=object),
+                                "reclaim_reason": pd.Series([pd.NaT, None], dtype=object)},
+                               geometry=[shapely.box(0, 0, 10, 10), shapely.box(20, 0, 30, 10)], crs=4528)
+    Results(info={}, parcels=parcels).write(tmp_path)
+    back = Results.read(tmp_path)
+    assert back.parcels["low_efficiency_type"].isna().tolist() == [True, False]
+    assert back.parcels["reclaim_reason"].isna().all()
+    assert rs.dtype_family(back.parcels["low_efficiency_type"]) == "str"
