@@ -3,8 +3,8 @@
     python scripts/bench_map.py                 # 10,000 and 50,000 synthetic parcels
     python scripts/bench_map.py 1500 10000      # other sizes
 
-Parcels are synthetic (``geo_tenglong.webmap.synthetic``: 8-vertex outlines on a grid near 天台,
-every stage's columns, ~1.1 findings per parcel). "build" is render + write of the HTML; "drawn"
+Parcels are generated (``tests/map_results.py``: 8-vertex outlines on a grid near 天台, every
+column the results schema declares for the map's layers, ~1.1 findings per parcel). "build" is render + write of the HTML; "drawn"
 is from navigation start until the page's script has built every layer and the next animation
 frame has painted the canvas (headless Debian chromium, 1400×900); "popup" is the time from a
 click reaching the map to the parcel's popup being open (hit test on the canvas + building the
@@ -17,6 +17,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # map_results: the tests' generator
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -62,26 +64,30 @@ def measure_browser(path: Path) -> tuple[float, float, float]:
 
 
 def main(sizes: list[int]) -> None:
+    from map_results import map_results, map_workspace
+
     from geo_tenglong.webmap.briefing import save_briefing_map
-    from geo_tenglong.webmap.synthetic import synthetic_results, synthetic_workspace
 
     rows = []
+    cpu0 = time.process_time()
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
-            res = synthetic_results(n)
-            ws = synthetic_workspace(res)
+            res = map_results(n)
+            ws = map_workspace(res)
             path = Path(tmp) / f"briefing-{n}.html"
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             save_briefing_map(res, path, ws=ws)
-            build = time.perf_counter() - t0
+            build, build_cpu = time.perf_counter() - t0, time.process_time() - c0
             size = path.stat().st_size / 1e6
             drawn, popup, heap = measure_browser(path) if Path(CHROMIUM).exists() else (float("nan"),) * 3
-            rows.append((n, len(res.findings), size, build, drawn, popup, heap))
+            rows.append((n, len(res.findings), size, build, build_cpu, drawn, popup, heap))
             print(f"  {n} parcels done", file=sys.stderr)
-    print("| parcels | findings | HTML MB | build s | drawn in Chromium s | popup ms | JS heap MB |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for n, nf, size, build, drawn, popup, heap in rows:
-        print(f"| {n:,} | {nf:,} | {size:.1f} | {build:.1f} | {drawn / 1000:.1f} | {popup:.0f} | {heap:.0f} |")
+    print("| parcels | findings | HTML MB | build wall s | build CPU s | drawn in Chromium s | popup ms | JS heap MB |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for n, nf, size, build, build_cpu, drawn, popup, heap in rows:
+        print(f"| {n:,} | {nf:,} | {size:.1f} | {build:.1f} | {build_cpu:.1f} | {drawn / 1000:.1f} | {popup:.0f} | "
+              f"{heap:.0f} |")
+    print(f"total CPU {time.process_time() - cpu0:.1f} s (this process; Chromium not counted)")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,16 @@
-"""The briefing map in headless Chromium: offline, no errors, layers, search, popups, escaping.
+"""The briefing map in headless Chromium: offline, no errors, layers, search, popups, escaping, and
+the map on a projector (1280×720) and a large screen (1920×1080): panel sizes, popups clear of the
+panels, metric scale, attribution without a flag, name labels, the search box's placeholder.
 
-Builds the map from the bundled sample county (``layers/``) when it is there, else from synthetic
-results; blocks every non-local request and fails if any was attempted. The screenshots are saved
-in pytest's tmp dir (the path is printed; run with ``-s`` to see it).
+Builds the map from the bundled sample county (``layers/``) when it is there, else from the
+schema-driven results of ``tests/map_results.py``; blocks every non-local request and fails if any
+was attempted. The screenshots are saved in pytest's tmp dir (the path is printed; run with ``-s``
+to see it).
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -35,20 +39,23 @@ def map_file(tmp_path_factory, request):
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
+    from map_results import EVIL_NAME, map_results, map_workspace
+
     from geo_tenglong.webmap.briefing import save_briefing_map
-    from geo_tenglong.webmap.synthetic import EVIL_NAME, synthetic_results, synthetic_workspace
 
     out = tmp_path_factory.mktemp("map") / "briefing.html"
     evil = EVIL_NAME
     if (SAMPLE / "workspace.toml").is_file():
+        from geo_tenglong.workspace import load_workspace
+
         res = request.getfixturevalue("sample_results")  # conftest: the sample analysed once per session
-        save_briefing_map(res, out)  # parks and 三区三线 come from the workspace named in res.info
+        save_briefing_map(res, out, ws=load_workspace(SAMPLE))  # parks and 三区三线 from the workspace
         html = out.read_text(encoding="utf-8")
         evil = "<script>alert(1)</script>" if "\\u003cscript\\u003ealert(1)" in html else None
         print(f"sample map: {len(res.parcels)} parcels, {out.stat().st_size / 1e6:.2f} MB")
     else:
-        res = synthetic_results(300)
-        save_briefing_map(res, out, ws=synthetic_workspace(res))
+        res = map_results(300)
+        save_briefing_map(res, out, ws=map_workspace(res))
     return out, evil
 
 
@@ -112,6 +119,9 @@ def test_opens_offline_without_errors(page, tmp_path):
 def test_switch_a_layer(page):
     visible = "gtMap.map.hasLayer(gtMap.layers.parcels.group)"
     assert page.evaluate(visible)
+    if page.locator(".gt-legend .gt-toggle").inner_text() == "展开":  # compact below 1600×900
+        page.locator(".gt-legend .gt-toggle").click()
+    assert "宗地(亩均评价分类)" in page.locator(".gt-legend").inner_text()
     label = page.locator(".leaflet-control-layers-overlays label", has_text="宗地(亩均评价分类)")
     label.locator("input").click()
     assert not page.evaluate(visible)
@@ -215,23 +225,202 @@ def _open(browser, path):
 def test_geotiff_basemap_is_offline_and_online_basemaps_only_fetch_tiles(browser, tmp_path):
     import numpy as np
     import rasterio
+    from map_results import map_results, origin
     from rasterio.transform import from_origin
 
     from geo_tenglong.webmap.briefing import save_briefing_map
-    from geo_tenglong.webmap.synthetic import origin, synthetic_results
 
     x0, y0 = origin()
     tif = tmp_path / "lc.tif"
     with rasterio.open(tif, "w", driver="GTiff", width=100, height=100, count=1, dtype="uint8", crs="EPSG:4528",
                        transform=from_origin(x0 - 50, y0 + 250, 4.0, 4.0), nodata=0) as dst:
         dst.write(np.repeat(np.arange(1, 5, dtype=np.uint8), 25)[None, :].repeat(100, axis=0), 1)
-    res = synthetic_results(20)
+    res = map_results(20)
     page = _open(browser, save_briefing_map(res, tmp_path / "lc.html", basemap=str(tif)))
     assert page.blocked == [] and page.errors == []
     assert page.locator("img.leaflet-image-layer").count() == 1
+    page.locator(".gt-legend .gt-toggle").click()  # compact at 1000×700: open the legend
     assert "建设用地" in page.locator(".gt-legend").inner_text()
     page.close()
     page = _open(browser, save_briefing_map(res, tmp_path / "gaode.html", basemap="gaode-img"))
     assert page.errors == [] and page.blocked
     assert all(".is.autonavi.com/" in u for u in page.blocked), page.blocked[:3]
     page.close()
+
+
+# ------------------------------------------------------------------------------ projector and large screen
+
+SCREENS = [(1280, 720), (1920, 1080)]
+
+_PANELS_JS = """() => {
+    const r = gtMap.map.getContainer().getBoundingClientRect();
+    const box = (sel) => { const e = document.querySelector(sel); if (!e) return null;
+        const b = e.getBoundingClientRect(); return [b.left - r.left, b.top - r.top, b.right - r.left, b.bottom - r.top]; };
+    return {map: [r.width, r.height], summary: box('.gt-summary'), legend: box('.gt-legend'),
+            layers: box('.leaflet-control-layers'), search: box('.gt-search'), zoom: box('.leaflet-control-zoom'),
+            scale: box('.leaflet-control-scale'), attribution: box('.leaflet-control-attribution')};
+}"""
+
+
+def _area(b):
+    return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
+
+
+def _overlap(a, b):
+    return _area([max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])]) if a and b else 0.0
+
+
+def _screen_page(browser, map_file, size):
+    path, _ = map_file
+    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]}, device_scale_factor=1)
+    pg = ctx.new_page()
+    pg.blocked, pg.errors = [], []
+
+    def route(r):
+        if r.request.url.startswith(("file:", "data:", "blob:", "about:")):
+            r.continue_()
+        else:
+            pg.blocked.append(r.request.url)
+            r.abort()
+
+    pg.route("**/*", route)
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.goto(path.as_uri())
+    pg.wait_for_function("window.gtMap && window.gtMap.ready", timeout=60_000)
+    pg.wait_for_timeout(300)
+    return ctx, pg
+
+
+def _panels_within_a_third(boxes):
+    w, h = boxes["map"]
+    panels = [boxes[k] for k in ("summary", "legend", "layers", "search")]
+    share = sum(_area(b) for b in panels) / (w * h)
+    assert share <= 1 / 3, f"panels cover {share:.1%} of the map"
+    for i, a in enumerate(panels):  # and never sit on each other
+        for b in panels[i + 1:]:
+            assert _overlap(a, b) == 0.0, (a, b)
+    return share
+
+
+@pytest.mark.parametrize("size", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_panels_are_compact_and_popups_clear_them(browser, map_file, size, tmp_path):
+    ctx, pg = _screen_page(browser, map_file, size)
+    try:
+        compact = pg.evaluate("gtMap.compact")
+        assert compact == (size[0] < 1600)  # a projector starts compact, a large screen open
+        boxes = pg.evaluate(_PANELS_JS)
+        share = _panels_within_a_third(boxes)
+        print(f"{size}: panels cover {share:.1%} of the map at start")
+        pg.screenshot(path=str(tmp_path / f"start-{size[0]}.png"))
+        if compact:
+            assert boxes["summary"][3] - boxes["summary"][1] < 90 and boxes["legend"][3] - boxes["legend"][1] < 60
+            assert "可腾退低效工业用地" in pg.locator(".gt-summary").inner_text()  # the headline stays visible
+        # worst case: both panels open
+        for sel in (".gt-summary .gt-toggle", ".gt-legend .gt-toggle"):
+            if pg.locator(sel).inner_text() == "展开":
+                pg.locator(sel).click()
+        pg.wait_for_timeout(200)
+        boxes = pg.evaluate(_PANELS_JS)
+        share = _panels_within_a_third(boxes)
+        print(f"{size}: panels cover {share:.1%} of the map with both open")
+        # a popup opened right beside each side's panels pans clear of every panel
+        for side in ("left", "right"):
+            box = pg.evaluate(_open_popup_beside_js(side))
+            assert box is not None, f"no parcel popup opened beside the {side} panels"
+            pg.wait_for_timeout(700)  # the auto-pan animation
+            popup = pg.evaluate("""() => { const r = gtMap.map.getContainer().getBoundingClientRect();
+                const b = document.querySelector('.leaflet-popup-content-wrapper').getBoundingClientRect();
+                return [b.left - r.left, b.top - r.top, b.right - r.left, b.bottom - r.top]; }""")
+            boxes = pg.evaluate(_PANELS_JS)
+            for k in ("summary", "legend", "layers", "search", "zoom"):
+                assert _overlap(popup, boxes[k]) == 0.0, f"{side}: popup {popup} under the {k} panel {boxes[k]}"
+            assert 0 <= popup[0] and popup[2] <= boxes["map"][0] and 0 <= popup[1] and popup[3] <= boxes["map"][1]
+            pg.screenshot(path=str(tmp_path / f"popup-{side}-{size[0]}.png"))
+            pg.evaluate("() => { gtMap.map.closePopup(); }")
+        print(f"screenshots: {tmp_path}")
+        assert pg.errors == [] and pg.blocked == []
+    finally:
+        ctx.close()
+
+
+def _open_popup_beside_js(side):
+    """Move a parcel just beside the panels of ``side`` and click it; the popup's box or null."""
+    return """async () => {
+        const side = "__SIDE__", map = gtMap.map, l = gtMap.layers.parcels, c = map.getContainer();
+        const r = c.getBoundingClientRect();
+        const boxes = gtMap.panelBoxes(), w = c.clientWidth, h = c.clientHeight;
+        let edge = side === "left" ? 0 : w;
+        let top = h;
+        boxes.forEach(b => { if (side === "left" && b.left < w / 2) { edge = Math.max(edge, b.right); top = Math.min(top, b.top); }
+                             if (side === "right" && b.left >= w / 2) { edge = Math.min(edge, b.left); top = Math.min(top, b.top); } });
+        const target = L.point(side === "left" ? edge + 6 : edge - 6, Math.max(120, h * 0.55));
+        for (let i = 0; i < l.paths.length; i += 7) {
+            const p = l.paths[i];
+            if (!p) continue;
+            map.setView(p.getCenter(), 17, {animate: false});
+            const at = map.latLngToContainerPoint(p.getCenter());
+            map.panBy(at.subtract(target), {animate: false});
+            const pt = map.latLngToContainerPoint(p.getCenter());
+            const hit = document.elementFromPoint(pt.x + r.left, pt.y + r.top);
+            if (!hit || !hit.closest('.leaflet-map-pane')) continue;  // under a control
+            const opened = new Promise(res => { map.once('popupopen', () => res(true)); setTimeout(() => res(false), 1500); });
+            const opts = {bubbles: true, cancelable: true, clientX: pt.x + r.left, clientY: pt.y + r.top, button: 0};
+            hit.dispatchEvent(new MouseEvent('mousedown', opts));
+            hit.dispatchEvent(new MouseEvent('mouseup', opts));
+            hit.dispatchEvent(new MouseEvent('click', opts));
+            if (await opened) return [pt.x, pt.y];
+        }
+        return null;
+    }""".replace("__SIDE__", side)
+
+
+@pytest.mark.parametrize("size", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_scale_attribution_labels_and_placeholder(browser, map_file, size, tmp_path):
+    ctx, pg = _screen_page(browser, map_file, size)
+    try:
+        # metric scale only
+        assert pg.locator(".leaflet-control-scale-line").count() == 1
+        assert re.fullmatch(r"\d+ k?m", pg.locator(".leaflet-control-scale-line").inner_text().strip())
+        # attribution: plain text, no flag (Leaflet 1.9's prefix is an <svg> Ukrainian flag)
+        attr = pg.locator(".leaflet-control-attribution")
+        assert attr.inner_text().strip() == "Leaflet" and "<svg" not in attr.inner_html()
+        # the search box's placeholder fits inside the box
+        fits = pg.evaluate("""() => { const i = document.querySelector('.gt-search input'), cs = getComputedStyle(i);
+            const ctx = document.createElement('canvas').getContext('2d'); ctx.font = cs.font;
+            const inner = i.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+            return [ctx.measureText(i.placeholder).width, inner]; }""")
+        assert fits[0] <= fits[1], f"placeholder {fits[0]:.0f}px in a {fits[1]:.0f}px box"
+        # name labels: townships at the overview, parks once zoomed in; text, never markup
+        zoom = pg.evaluate("gtMap.map.getZoom()")
+        pg.evaluate("() => { gtMap.map.setZoom(12, {animate: false}); }")
+        pg.wait_for_timeout(200)
+        towns = pg.locator(".gt-label-township .gt-label-text")
+        assert towns.count() >= 1 and towns.first.is_visible()
+        assert pg.locator(".gt-label-park").count() == 0
+        pg.evaluate("() => { gtMap.map.setZoom(15, {animate: false}); }")
+        pg.wait_for_timeout(200)
+        assert pg.locator(".gt-label-township").count() == 0
+        assert pg.evaluate("document.querySelectorAll('.gt-label script, .gt-label b').length") == 0
+        pg.evaluate(f"() => {{ gtMap.map.setZoom({zoom}, {{animate: false}}); }}")
+        pg.wait_for_timeout(200)
+        pg.screenshot(path=str(tmp_path / f"labels-{size[0]}.png"))
+        print(f"screenshot: {tmp_path / f'labels-{size[0]}.png'}")
+        assert pg.errors == [] and pg.blocked == []
+    finally:
+        ctx.close()
+
+
+def test_search_finds_a_tenant(page):
+    # a tenant (一地多企) found by name: the hit names the parcel and which enterprise matched
+    tenant = page.evaluate("""() => { const l = gtMap.layers.parcels;
+        for (let i = 0; i < l.d.n; i++) { const t = l.get(i, '_tenants'); const h = l.get(i, '_name');
+            if (t) { const other = t.split('、').find(x => x !== h); if (other) return [other, i]; } }
+        return null; }""")
+    if tenant is None:
+        pytest.skip("no parcel with several enterprises")
+    name, _ = tenant
+    page.fill(".gt-search input", name)
+    page.wait_for_selector(".gt-results li.gt-hit-item")
+    texts = page.locator(".gt-results li.gt-hit-item").all_inner_texts()
+    assert any(name in t for t in texts), texts
+    assert any("入驻企业 " + name in t for t in texts) or any(t.startswith(name) for t in texts)

@@ -1,4 +1,8 @@
-"""The briefing web map: styling, geometry encoding, GCJ-02, escaping, offline assets, basemaps."""
+"""The briefing web map: styling, geometry encoding, GCJ-02, escaping, offline assets, basemaps.
+
+The results come from ``tests/map_results.py`` (every column the results schema declares for the
+layers the map draws) or from a small real run.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +16,14 @@ import pandas as pd
 import pytest
 import shapely
 from click.testing import CliRunner
+from map_results import CRS, EVIL_NAME, check_against_schema, map_results, map_workspace, origin
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
 from geo_tenglong.errors import InputError
 from geo_tenglong.results import Results
-from geo_tenglong.webmap import briefing, styles
+from geo_tenglong.webmap import assets, briefing, payload, styles
 from geo_tenglong.webmap.basemaps import raster_basemap, resolve_basemap
 from geo_tenglong.webmap.gcj02 import gcj02_to_wgs84, shift_geometries, wgs84_to_gcj02
-from geo_tenglong.webmap.synthetic import EVIL_NAME, synthetic_results, synthetic_workspace
 
 CDN_HOSTS = ("cdn.jsdelivr", "code.jquery", "cdnjs.cloudflare", "bootstrapcdn", "unpkg.com", "googleapis")
 
@@ -37,8 +41,9 @@ def decode_flat(flat, scale=briefing.COORD_SCALE):
 
 @pytest.fixture(scope="module")
 def synth():
-    res = synthetic_results(60)
-    return res, synthetic_workspace(res)
+    res = map_results(60)
+    check_against_schema(res)
+    return res, map_workspace(res)
 
 
 @pytest.fixture(scope="module")
@@ -107,21 +112,51 @@ def test_reclaimable_stands_out():
     rec = styles.RECLAIM_CATEGORIES[0].style
     weights = [c.style["weight"] for c in styles.PARCEL_CATEGORIES]
     assert rec["weight"] > max(weights) and rec["fillColor"] not in {c.style["fillColor"] for c in styles.PARCEL_CATEGORIES}
-    mask = styles.reclaimable_mask(pd.DataFrame({"reclaimable": [True, False, None, "是", "否", 1]}))
-    assert mask.tolist() == [True, False, False, True, False, True]
+    mask = styles.reclaimable_mask(pd.DataFrame({"reclaimable": pd.array([True, False, None, True], dtype="boolean")}))
+    assert mask.tolist() == [True, False, False, True]
+    # read back from a GeoPackage a bool may be 0/1; text is not guessed at
+    assert styles.reclaimable_mask(pd.DataFrame({"reclaimable": [1, 0, None]})).tolist() == [True, False, False]
+    assert not styles.reclaimable_mask(pd.DataFrame({"reclaimable": ["是", "否"]})).any()
 
 
-def test_idle_tiers_and_government_cause():
-    df = pd.DataFrame({"idle_tier": [0, 1, 2, 2, None, 1], "idle_gov_cause": [None, "", "规划调整", "无", None, "nan"]})
+def test_idle_states_running_only_with_a_clock():
+    # issue 14.5: 计时中 only when a clock runs (contract rule, days on it) and the land is not yet idle
+    df = pd.DataFrame({"idle_rule": pd.array(["NAT-IDLE-1", "NAT-IDLE-1", "NAT-IDLE-2", "NAT-IDLE-1", None, "IDLE-IMG",
+                                              "NAT-IDLE-1", None], dtype="string"),
+                       "idle_tier": [0, 0, 1, 2, 0, None, 1, None],
+                       "idle_days": [120.0, 0.0, 400.0, 800.0, None, None, 500.0, 30.0],
+                       "idle_gov_cause": pd.array([None, None, None, None, None, None, "规划调整", None], dtype="string")})
+    assert list(styles.idle_state(df)) == ["running", "none", "1", "2", "none", "image", "gov", "none"]
     keys = [styles.IDLE_CATEGORIES[c].key for c in styles.classify_idle(df)]
-    assert keys == ["0", "1", "gov", "2", "none", "1"]
+    assert keys == ["running", "none", "1", "2", "none", "image", "gov", "none"]
+    labels = styles.idle_labels(df)
+    assert labels[0].startswith("计时中") and labels[1] is None and labels[4] is None
+    assert sum(1 for x in labels if x and x.startswith("计时中")) == 1
+
+
+def test_only_running_clocks_say_running_on_parcels(synth):
+    res, ws = synth
+    layers = payload.collect_layers(res, map_workspace(res).layers)
+    idle = layers["parcels"]["_idle"]
+    assert idle.iloc[0].startswith("计时中") and idle.iloc[1].startswith("闲置满一年")
+    assert idle.iloc[2].startswith("政府原因")
+    # every other parcel is tier 0 without a clock (completed ones included): no idle row at all
+    assert idle.iloc[3:].isna().all() and (res.parcels["idle_tier"].iloc[3:] == 0).all()
+    data = payload_of(briefing.render_briefing_html(res, ws=ws))
+    parcels = next(lp for lp in data["layers"] if lp["name"] == "parcels")
+    assert ["_idle", "闲置土地", "text"] in parcels["fields"] and "idle_tier" not in parcels["cols"]
+    running = [v for v in _column(parcels["cols"]["_idle"]) if v and v.startswith("计时中")]
+    assert len(running) == 1
 
 
 def test_fragment_type_and_eligibility():
     df = pd.DataFrame({"kind": ["边角地", "夹心地", "夹心地", "狭长碎片", "边角地"],
-                       "compliant": [True, True, False, None, "否"]})
+                       "compliant": pd.array([True, True, False, None, False], dtype="boolean")})
     keys = [styles.FRAGMENT_CATEGORIES[c].key for c in styles.classify_fragments(df)]
     assert keys == ["corner_ok", "enclosed_ok", "enclosed_no", "corner_na", "corner_no"]
+    # the declared columns only: no guessing at "fragment_type" or "eligible"
+    guessed = pd.DataFrame({"fragment_type": ["夹心地"], "eligible": [True]})
+    assert styles.FRAGMENT_CATEGORIES[styles.classify_fragments(guessed)[0]].key == "corner_na"
     no_cols = styles.classify_fragments(pd.DataFrame({"a": [1]}))
     assert styles.FRAGMENT_CATEGORIES[no_cols[0]].key == "corner_na"
 
@@ -129,7 +164,8 @@ def test_fragment_type_and_eligibility():
 def test_proposal_verdicts():
     df = pd.DataFrame({"verdict": ["pass", "fail", "warn", "not_applicable", "missing_data", "不符合", "???"]})
     keys = [styles.SPLIT_CATEGORIES[c].key for c in styles.classify_verdict(df)]
-    assert keys == ["pass", "fail", "warn", "not_applicable", "missing_data", "fail", "unknown"]
+    assert keys == ["pass", "fail", "warn", "not_applicable", "missing_data", "unknown", "unknown"]
+    assert set(styles.classify_verdict(pd.DataFrame({"status": ["pass"]}))) == {len(styles._VERDICT_ORDER)}
     assert styles.SPLIT_CATEGORIES[0].label == "分割方案符合"
     assert styles.MERGE_CATEGORIES[2].label == "合并方案不符合"
 
@@ -181,7 +217,7 @@ def test_simplify_keeps_shared_edges(synth):
     # two neighbours sharing a wiggly edge
     left = Polygon([(0, 0), (10, 0), (10.2, 5), (10, 10), (0, 10)])
     right = Polygon([(10, 0), (20, 0), (20, 10), (10, 10), (10.2, 5)])
-    out = briefing._simplify(gpd.GeoSeries([left, right], crs=parcels.crs), 2.0, coverage=True)
+    out = payload._simplify(gpd.GeoSeries([left, right], crs=parcels.crs), 2.0, coverage=True)
     a, b = out.iloc[0], out.iloc[1]
     assert shapely.get_num_coordinates(a) < shapely.get_num_coordinates(left)  # the wiggle went
     assert a.intersection(b).area == pytest.approx(0.0, abs=1e-9)  # no overlap
@@ -210,7 +246,7 @@ def test_names_from_data_are_never_markup(html):
     names = col["d"] if "d" in col else col["v"]
     assert EVIL_NAME in names  # the JSON carries the literal text
     # the script renders data with textContent, never innerHTML
-    js = briefing.assets.briefing_js()
+    js = assets.briefing_js()
     assert "innerHTML" not in js and "insertAdjacentHTML" not in js and "document.write" not in js
 
 
@@ -222,7 +258,7 @@ def test_layer_names_from_files_are_escaped(tmp_path, synth):
 
 
 def test_absent_layers_are_omitted():
-    res = synthetic_results(12)
+    res = map_results(12)
     bare = Results(info=res.info, parcels=res.parcels[["parcel_id", "owner_name", "area_mu", "geometry"]].copy())
     data = payload_of(briefing.render_briefing_html(bare))
     assert [lp["name"] for lp in data["layers"]] == ["parcels"]
@@ -243,7 +279,25 @@ def test_layers_legend_and_targets(synth, html):
     assert t8["progress"] == pytest.approx(t8["value"] / 200, abs=1e-4)
     parcels = next(lp for lp in data["layers"] if lp["name"] == "parcels")
     assert sum(c["count"] for c in parcels["legend"]) == len(synth[0].parcels)
-    assert parcels["search"] == ["_name", "_uscc", "parcel_id"]
+    assert parcels["search"] == ["_name", "_uscc", "parcel_id", "_ent_names", "_ent_uscc"]
+    # popup labels come from the results schema (with the unit), the map's own columns carry theirs
+    fields = {f[0]: f[1] for f in parcels["fields"]}
+    assert fields["area_mu"] == "面积(亩)" and fields["township"] == "乡镇(街道)"
+    assert fields["tax_per_mu"] == "亩均税收(本年)(万元/亩)" and fields["_name"] == "企业名称"
+    assert {f[0]: f[2] for f in parcels["fields"]}["building_coverage"] == "pct"
+
+
+def test_search_finds_tenants_by_name_and_code(synth):
+    res, ws = synth
+    data = payload_of(briefing.render_briefing_html(res, ws=ws))
+    parcels = next(lp for lp in data["layers"] if lp["name"] == "parcels")
+    names, codes = _column(parcels["cols"]["_ent_names"]), _column(parcels["cols"]["_ent_uscc"])
+    hits = [k for k, v in enumerate(names) if v and "入驻租户科技有限公司" in v]
+    assert hits == [5] and "91331023MA2TENANT1" in codes[5]
+    assert names[5].split("、").index("入驻租户科技有限公司") == codes[5].split(" ").index("91331023MA2TENANT1")
+    tenants = _column(parcels["cols"]["_tenants"])
+    assert "入驻租户科技有限公司" in tenants[5] and res.parcels["holder_name"].iloc[5] in tenants[5]
+    assert sum(v is not None for v in tenants) == 1  # one enterprise on the land: no 一地多企 row
 
 
 def test_findings_carry_rule_and_clause(html):
@@ -255,11 +309,13 @@ def test_findings_carry_rule_and_clause(html):
 
 def test_merge_table_without_geometry_gets_parcel_union(synth):
     res, _ = synth
-    table = pd.DataFrame(res.layers["merge_checks"].drop(columns="geometry"))
-    alt = Results(info=res.info, parcels=res.parcels, findings=res.findings,
-                  layers={**res.layers, "merge_checks": table})
-    layers = briefing.collect_layers(alt)
-    assert "merge_checks" in layers and layers["merge_checks"].geometry.notna().all()
+    assert not isinstance(res.layers["merge_checks"], gpd.GeoDataFrame)  # declared without geometry
+    layers = briefing.collect_layers(res)
+    merged = layers["merge_checks"]
+    assert merged.geometry.notna().all()
+    first = res.layers["merge_checks"]["parcel_ids"].iloc[0].split(";")
+    want = res.parcels.set_index("parcel_id").loc[first].geometry.union_all()
+    assert merged.geometry.iloc[0].symmetric_difference(want).area == pytest.approx(0.0, abs=1e-6)
 
 
 # ------------------------------------------------------------------------------ basemaps
@@ -298,8 +354,6 @@ def test_xyz_and_unknown_basemaps():
 def _write_landcover(path: Path) -> None:
     import rasterio
     from rasterio.transform import from_origin
-
-    from geo_tenglong.webmap.synthetic import origin
 
     x0, y0 = origin()
     data = np.zeros((60, 80), dtype=np.uint8)
@@ -356,7 +410,7 @@ def test_write_briefing_map_output(tmp_path, synth):
 def test_map_command_from_results_gpkg(tmp_path):
     from geo_tenglong.cli import main
 
-    res = synthetic_results(30)
+    res = map_results(30)
     res.write(tmp_path / "out")
     out = tmp_path / "maps" / "b.html"
     r = CliRunner().invoke(main, ["map", str(tmp_path / "out" / "results.gpkg"), "-o", str(out)])
@@ -369,16 +423,14 @@ def test_map_command_from_results_gpkg(tmp_path):
 
 
 def test_sample_sized_map_stays_under_5_mb(synth):
-    res = synthetic_results(1500)
-    page = briefing.render_briefing_html(res, ws=synthetic_workspace(res))
+    res = map_results(1500)
+    page = briefing.render_briefing_html(res, ws=map_workspace(res))
     assert len(page.encode("utf-8")) < 5_000_000
 
 
 def test_orthophoto_geotiff_basemap_is_rgb_and_opaque(tmp_path):
     import rasterio
     from rasterio.transform import from_origin
-
-    from geo_tenglong.webmap.synthetic import origin
 
     x0, y0 = origin()
     tif = tmp_path / "ortho.tif"
@@ -388,15 +440,14 @@ def test_orthophoto_geotiff_basemap_is_rgb_and_opaque(tmp_path):
         dst.write(data)
     bm = resolve_basemap(str(tif))
     assert bm.label == "影像 ortho" and bm.opacity == 1.0 and bm.legend == [] and not bm.online
-    page = briefing.render_briefing_html(synthetic_results(4), basemap=bm)
-    assert "L.imageOverlay" in page and "data:image/png;base64," in page
+    data = payload_of(briefing.render_briefing_html(map_results(4), basemap=bm))
+    assert data["basemap"]["image"].startswith("data:image/png;base64,") and data["basemap"]["tiles"] == []
 
 
 def test_run_and_map_on_a_workspace(tmp_path, tiny_parcels):
     from conftest import box, write_workspace
 
     from geo_tenglong.cli import main
-    from geo_tenglong.webmap.synthetic import CRS
 
     urban = gpd.GeoDataFrame({"id": ["UB1"], "name": ["城镇开发边界"]}, geometry=[box(-50, -50, 350, 150)], crs=CRS)
     ws = write_workspace(tmp_path / "ws", tiny_parcels, layers={"urban_boundary": urban},
@@ -419,7 +470,7 @@ def test_run_and_map_on_a_workspace(tmp_path, tiny_parcels):
 
 
 def test_headline_targets_come_first():
-    res = synthetic_results(8)
+    res = map_results(8)
     t = res.layers["targets"]
     extra = pd.DataFrame([{"rule_id": "TT-T5", "label": "单位工业增加值能耗下降", "metric": "energy_intensity_drop_pct",
                            "op": ">=", "target": 10.4, "value": None, "unit": "%", "status": "missing_data",
@@ -478,8 +529,8 @@ def test_cluster_layer_legend_popup_and_old_parks(synth):
     # outlines only, always SVG: clicks inside a hull still reach the parcels
     assert lp["svg"] is True and lp["pane"] == "gt-focus" and not any(st["fill"] for st in lp["styles"])
     labels = [f[1] for f in lp["fields"]]
-    for want in ("编号", "宗数", "面积(亩)", "企业数", "亩均税收(万元/亩)", "D类用地占比", "距最近园区(米)", "建议处置",
-                 "认定依据"):
+    for want in ("集聚点编号", "宗地数(宗)", "占地面积(亩)", "企业数(家)", "亩均税收(万元/亩)", "D类用地占比",
+                 "距最近园区(米)", "建议处置方式", "认定依据"):
         assert want in labels
     assert {f[0]: f[2] for f in lp["fields"]}["d_share"] == "pct"
     assert all("DQ-CLUSTER" in r and "三(一)5" in r for r in _column(lp["cols"]["_rule"]))
@@ -489,8 +540,8 @@ def test_cluster_layer_legend_popup_and_old_parks(synth):
     assert "JJD002" in _column(f["id"]) and "DQ-CLUSTER" in f["rule"]["d"] and "三(一)5" in f["clause"]["d"]
     # a markup id stays data: escaped in the JSON block, never a live tag
     assert "<b>JJD</b>" not in page and "<b>JJD</b>" in _column(lp["cols"]["cluster_id"])
-    # switchable: a feature group in the layer control
-    assert '"clusters":' in page and "园区外集聚点" in page
+    # switchable: the script gives every payload layer a group in the layer control, in this order
+    assert lp["ctl"] == payload.CONTROL_ORDER.index("clusters") and "园区外集聚点" in page
     parks = next(lp for lp in data["layers"] if lp["name"] == "parks")
     assert {"_old_far", "_old_tax_per_mu", "_old_renovated_mu"} <= set(parks["cols"])
     assert _column(parks["cols"]["_old_renovated_mu"])[0] == pytest.approx(33.25)
@@ -506,3 +557,53 @@ def test_no_cluster_layer_without_clusters(synth, html):
     assert "clusters" not in {lp["name"] for lp in data["layers"]}
     parks = next(lp for lp in data["layers"] if lp["name"] == "parks")
     assert "_old_far" not in parks["cols"]
+
+
+# ------------------------------------------------------------------------------ labels, structure
+
+def test_township_and_park_labels(synth):
+    res, ws = synth
+    data = payload_of(briefing.render_briefing_html(res, ws=ws))
+    labels = {(lb["kind"], lb["text"]): lb for lb in data["labels"]}
+    towns = {t for k, t in labels if k == "township"}
+    assert towns == set(res.parcels["township"])
+    park = labels[("park", "天台经济开发区")]
+    lat, lon = park["pt"]
+    assert 29.1 < lat < 29.2 and 121.0 < lon < 121.1
+    # townships at the overview, parks when zoomed in, never both at once
+    t_zoom, p_zoom = labels[("township", "平桥镇")]["zoom"], park["zoom"]
+    assert t_zoom[1] <= p_zoom[0]
+    # the township label sits on one of its parcels
+    from shapely.geometry import Point
+
+    town = res.parcels[res.parcels["township"] == "平桥镇"].to_crs(4326)
+    lat, lon = labels[("township", "平桥镇")]["pt"]
+    assert town.geometry.buffer(1e-6).contains(Point(lon, lat)).any()
+
+
+def test_page_has_no_flag_imperial_scale_or_long_placeholder():
+    js = assets.briefing_js()
+    assert 'prefix: "Leaflet"' in js and "attributionControl: false" in js  # no Ukrainian flag prefix
+    assert "imperial: false" in js
+    placeholder = re.search(r'"placeholder", "([^"]+)"', js).group(1)
+    assert len(placeholder) <= 20
+
+
+def test_webmap_imports_no_pipeline_analysis_or_folium():
+    import subprocess
+    import sys
+
+    code = ("import sys, geo_tenglong.webmap.briefing, geo_tenglong.webmap.payload, geo_tenglong.webmap.render;"
+            "bad = sorted(m for m in sys.modules if m.startswith(('geo_tenglong.pipeline', 'geo_tenglong.analysis',"
+            " 'geo_tenglong.workspace', 'folium', 'branca')));"
+            "print(bad); sys.exit(1 if bad else 0)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_payload_is_data_only(synth):
+    res, _ = synth
+    data = payload.build_payload(res, context=map_workspace(res).layers)
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False)  # JSON-able, no NaN
+    assert "<html" not in text and "<div" not in text
+    assert data["bounds"][0][0] < data["bounds"][1][0] and data["basemap"] is None

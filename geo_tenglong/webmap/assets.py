@@ -3,7 +3,8 @@
 Leaflet 1.9.4 (BSD-2-Clause, ``static/LEAFLET-LICENSE.txt``) is vendored from the npm package
 ``leaflet`` (``dist/leaflet.js``, ``dist/leaflet.css`` and the images the CSS refers to, which are
 turned into data URIs here). ``static/briefing.js`` and ``static/briefing.css`` are the map's own
-code: layers built from the embedded data, popups, legend, summary and search.
+code: the map, layers built from the embedded data, popups, legend, summary, labels and search.
+:mod:`.render` puts them into the page.
 """
 
 from __future__ import annotations
@@ -58,9 +59,3 @@ def briefing_js() -> str:
 def briefing_css() -> str:
     """The map's own stylesheet (panels, legend, search, popups)."""
     return _safe_inline(_static("briefing.css").decode("utf-8"), "briefing.css")
-
-
-def head_html() -> str:
-    """Everything for ``<head>``: the inlined stylesheets and scripts, in load order."""
-    return (f"<style>{leaflet_css()}</style>\n<style>{briefing_css()}</style>\n"
-            f"<script>{leaflet_js()}</script>\n<script>{briefing_js()}</script>\n")

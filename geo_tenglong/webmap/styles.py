@@ -1,9 +1,11 @@
 """How each layer of the briefing map is drawn: categories, colours, legend labels, popup fields.
 
-The analyses publish columns and layers (see ``docs/developing.md``); this module only decides how
-they look. Each ``classify_*`` function maps a layer's rows to an index into that layer's
-:class:`Category` tuple, vectorised, and tolerates missing columns (every row then falls into the
-"unknown" category) because stages are optional and may not have run.
+The analyses publish columns and layers under the names declared in the results schema
+(``geo_tenglong/data/results_schema.toml``); this module only decides how they look. Each
+``classify_*`` function maps a layer's rows to an index into that layer's :class:`Category` tuple,
+vectorised, reading the declared column; a layer whose stage did not publish that column (an
+optional input absent) falls into the "unknown" category. Popup labels come from the schema
+(:func:`field_heading`); only the map's own derived columns (``_name`` …) carry a label here.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from .. import results_schema
 from ..findings import FAIL, MISSING_DATA, NOT_APPLICABLE, PASS, STATUS_LABELS, WARN
 
 
@@ -28,15 +31,51 @@ class Category:
 
 @dataclasses.dataclass(frozen=True)
 class Field:
-    """A popup row: the column, its Chinese label and how to format it.
+    """A popup row: the column, and optionally its Chinese label and how to format it.
 
-    ``kind`` is one of ``text``, ``int``, ``num1``, ``num2``, ``num4``, ``pct`` (a share 0–1 shown
-    as %), ``bool`` (是/否).
+    ``label`` and ``kind`` default to what the results schema declares for the column of the
+    layer's table (:func:`field_heading`, :func:`field_kind`). ``kind`` is one of ``text``,
+    ``int``, ``num1``, ``num2``, ``num4``, ``pct`` (a ratio 0–1 shown as %), ``bool`` (是/否).
     """
 
     column: str
-    label: str
-    kind: str = "text"
+    label: str | None = None
+    kind: str | None = None
+
+
+def _declared(table: str | None, column: str):
+    if table is None:
+        return None
+    try:
+        return results_schema.table_schema(table).field(column)
+    except KeyError:
+        return None
+
+
+def field_heading(table: str | None, field: Field) -> str:
+    """The popup label of ``field``: its own, else the schema's heading (label with unit), else the column."""
+    if field.label:
+        return field.label
+    declared = _declared(table, field.column)
+    return declared.heading if declared is not None else field.column
+
+
+def field_kind(table: str | None, field: Field) -> str:
+    """How ``field`` is formatted: its own kind, else one derived from the schema's dtype and unit."""
+    if field.kind:
+        return field.kind
+    declared = _declared(table, field.column)
+    if declared is None:
+        return "text"
+    if declared.dtype == "int":
+        return "int"
+    if declared.dtype == "bool":
+        return "bool"
+    if declared.dtype == "float":
+        if declared.unit == "比例":
+            return "pct"
+        return "num4" if declared.unit == "亩" else "num2"
+    return "text"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,7 +85,7 @@ class LayerStyle:
     Attributes
     ----------
     name : str
-        Layer key (the results or workspace layer it comes from, or ``reclaimable``).
+        Layer key (the results or context layer it comes from, or ``reclaimable``).
     label : str
         Chinese name in the layer switcher and legend.
     pane : str
@@ -58,6 +97,9 @@ class LayerStyle:
         Popup rows, in order (absent columns are skipped).
     show : bool
         Switched on when the map opens.
+    table : str or None
+        The results-schema table whose declarations label the popup fields (``None`` for context
+        layers such as parks, which the results do not hold).
     """
 
     name: str
@@ -67,6 +109,7 @@ class LayerStyle:
     classify: Callable[[pd.DataFrame], np.ndarray]
     fields: tuple[Field, ...] = ()
     show: bool = True
+    table: str | None = None
 
 
 def _fill(color: str, fill_opacity: float = 0.55, weight: float = 1.0, stroke: str | None = None,
@@ -78,30 +121,19 @@ def _fill(color: str, fill_opacity: float = 0.55, weight: float = 1.0, stroke: s
     return style
 
 
-def pick_column(df: pd.DataFrame, candidates) -> str | None:
-    """The first of ``candidates`` that is a column of ``df``, or ``None``."""
-    for c in candidates:
-        if c in df.columns:
-            return c
-    return None
+def bool_values(values: pd.Series) -> np.ndarray:
+    """Per row ``True``/``False``/``None`` from a declared bool column (nullable; ``None`` where null).
 
-
-def _truthy(values: pd.Series) -> np.ndarray:
-    """Booleans from bools, numbers or text (是/否, true/false, pass/fail, 符合/不符合)."""
-    def one(v):
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-            return None
-        if isinstance(v, (bool, np.bool_)):
-            return bool(v)
-        if isinstance(v, (int, float, np.integer, np.floating)):
-            return bool(v)
-        s = str(v).strip().lower()
-        if s in {"1", "true", "t", "y", "yes", "是", "符合", "可", "可以", "pass", "eligible", "ok", "通过"}:
-            return True
-        if s in {"0", "false", "f", "n", "no", "否", "不符合", "不可", "fail", "ineligible", "不通过"}:
-            return False
-        return None
-    return np.array([one(v) for v in values], dtype=object)
+    The stages publish real booleans (the results schema's ``bool``); a column read back from a
+    GeoPackage may hold 0/1 integers. Text is not guessed at here: it is ``None``.
+    """
+    out = np.full(len(values), None, dtype=object)
+    s = pd.Series(values)
+    if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
+        num = pd.to_numeric(s.astype("object").where(s.notna(), None), errors="coerce").to_numpy(dtype=float)
+        known = ~np.isnan(num)
+        out[known] = num[known] != 0
+    return out
 
 
 # ---------------------------------------------------------------- parcels (亩均效益分类)
@@ -128,25 +160,26 @@ def classify_parcels(df: pd.DataFrame) -> np.ndarray:
 
 
 PARCEL_FIELDS = (
-    Field("parcel_id", "宗地代码"),
+    Field("parcel_id"),
     Field("_name", "企业名称"),
     Field("_uscc", "统一社会信用代码"),
-    Field("area_mu", "面积(亩)", "num4"),
-    Field("township", "乡镇"),
-    Field("park_id", "园区"),
-    Field("status", "建设状态"),
+    Field("_tenants", "入驻企业(一地多企)"),
+    Field("area_mu"),
+    Field("township"),
+    Field("park_id"),
+    Field("status"),
     Field("_class", "亩均评价"),
-    Field("eval_year", "评价年度", "int"),
-    Field("eval_score", "评价得分", "num2"),
-    Field("tax_per_mu", "亩均税收(万元/亩)", "num2"),
-    Field("va_per_mu", "亩均增加值(万元/亩)", "num2"),
-    Field("tenant_count", "入驻企业数", "int"),
-    Field("low_efficiency_type", "低效类型"),
-    Field("far", "容积率", "num2"),
-    Field("building_coverage", "建筑系数", "pct"),
-    Field("idle_tier", "闲置土地", "idle"),
-    Field("reclaimable", "可腾退低效用地", "bool"),
-    Field("reclaim_reason", "腾退依据"),
+    Field("eval_year"),
+    Field("eval_score"),
+    Field("tax_per_mu"),
+    Field("va_per_mu"),
+    Field("tenant_count"),
+    Field("low_efficiency_type"),
+    Field("far"),
+    Field("building_coverage"),
+    Field("_idle", "闲置土地"),
+    Field("reclaimable", "可腾退低效工业用地"),
+    Field("reclaim_reason"),
 )
 
 # ---------------------------------------------------------------- reclaimable (可腾退低效用地)
@@ -162,54 +195,78 @@ def classify_single(df: pd.DataFrame) -> np.ndarray:
 
 
 def reclaimable_mask(df: pd.DataFrame) -> np.ndarray:
-    """Rows whose ``reclaimable`` column is true (all false when the column is absent)."""
+    """Rows whose ``reclaimable`` column (the reclaim stage's bool) is true; all false without the stage."""
     if "reclaimable" not in df.columns:
         return np.zeros(len(df), dtype=bool)
-    return np.array([v is True for v in _truthy(df["reclaimable"])], dtype=bool)
+    return np.array([v is True for v in bool_values(df["reclaimable"])], dtype=bool)
 
 
 # ---------------------------------------------------------------- idle land (闲置土地)
 
 IDLE_CATEGORIES = (
-    Category("0", "计时中(未满闲置期)", _fill("#fee391", 0.55, 1.5, "#b38600")),
+    Category("running", "计时中(未满一年)", _fill("#fee391", 0.55, 1.5, "#b38600")),
     Category("1", "闲置满一年(征收土地闲置费)", _fill("#fe9929", 0.65, 1.5, "#8c4a00")),
     Category("2", "闲置满两年(可无偿收回)", _fill("#8c2d04", 0.7, 1.5, "#3d1300")),
     Category("gov", "政府原因闲置(不予处罚)", _fill("#9e9ac8", 0.5, 1.5, "#54278f", dash="6 4")),
-    Category("none", "闲置认定待核", _fill("#d9d9d9", 0.4, 1.0, "#737373", dash="3 3")),
+    Category("image", "影像疑似闲置(待核实)", _fill("#d9d9d9", 0.4, 1.0, "#737373", dash="3 3")),
+    Category("none", "闲置认定待核", _fill("#ffffff", 0.3, 1.0, "#737373", dash="1 3")),
 )
+#: Rule id of the imagery suspects in the ``idle_land`` layer (docs/rules.md).
+IDLE_IMAGE_RULE = "IDLE-IMG"
 
-#: Text shown in popups for an idle tier.
-IDLE_TIER_LABELS = {0: "计时中(未满闲置期)", 1: "闲置满一年", 2: "闲置满两年"}
+
+def idle_state(df: pd.DataFrame) -> np.ndarray:
+    """Key of :data:`IDLE_CATEGORIES` per row of the idle stage's columns.
+
+    The clock is *running* only when a clock started (``idle_days`` > 0 on a contract rule) and the
+    parcel is not yet idle (``idle_tier`` 0); tiers 1 and 2 are idle land, a government cause
+    (``idle_gov_cause``) on idle land shows as such, ``IDLE-IMG`` rows are imagery suspects and
+    anything else (no clock, missing data) is ``none``.
+    """
+    n = len(df)
+    out = np.full(n, "none", dtype=object)
+    if "idle_tier" not in df.columns:
+        return out
+    tier = pd.to_numeric(df["idle_tier"], errors="coerce").to_numpy(dtype=float)
+    days = pd.to_numeric(df["idle_days"], errors="coerce").to_numpy(dtype=float) if "idle_days" in df.columns \
+        else np.full(n, np.nan)
+    rule = df["idle_rule"].astype("string").fillna("").to_numpy(dtype=object) if "idle_rule" in df.columns \
+        else np.full(n, "", dtype=object)
+    contract = (rule != "") & (rule != IDLE_IMAGE_RULE)
+    with np.errstate(invalid="ignore"):
+        out[contract & (tier == 0) & (days > 0)] = "running"
+        out[tier == 1] = "1"
+        out[tier == 2] = "2"
+    if "idle_gov_cause" in df.columns:
+        gov = df["idle_gov_cause"].astype("string").str.strip().fillna("").to_numpy(dtype=object) != ""
+        out[gov & (tier >= 1)] = "gov"
+    out[(rule == IDLE_IMAGE_RULE) & np.isnan(tier)] = "image"
+    return out
 
 
 def classify_idle(df: pd.DataFrame) -> np.ndarray:
-    """Index into :data:`IDLE_CATEGORIES` from ``idle_tier`` and ``idle_gov_cause``."""
-    codes = np.full(len(df), 4, dtype=np.int64)
-    if "idle_tier" in df.columns:
-        tier = pd.to_numeric(df["idle_tier"], errors="coerce").to_numpy(dtype=float)
-        for t in (0, 1, 2):
-            codes[tier == t] = t
-    gov = pick_column(df, ["idle_gov_cause", "gov_cause"])
-    if gov is not None:
-        g = df[gov]
-        if g.dtype == bool:
-            has = g.astype(bool)
-        else:
-            text = g.astype("string").str.strip().fillna("")
-            has = g.notna() & ~text.isin(["", "无", "否", "none", "None", "nan"])
-        codes[has.to_numpy(dtype=bool)] = 3
-    return codes
+    """Index into :data:`IDLE_CATEGORIES` (see :func:`idle_state`)."""
+    order = {c.key: i for i, c in enumerate(IDLE_CATEGORIES)}
+    return np.array([order[k] for k in idle_state(df)], dtype=np.int64)
+
+
+def idle_labels(df: pd.DataFrame) -> list[str | None]:
+    """The legend label of each row's idle state, ``None`` where there is none to show."""
+    labels = {c.key: c.label for c in IDLE_CATEGORIES}
+    return [None if k == "none" else labels[k] for k in idle_state(df)]
 
 
 IDLE_FIELDS = (
-    Field("parcel_id", "宗地代码"),
+    Field("parcel_id"),
     Field("_name", "企业名称"),
-    Field("idle_tier", "闲置程度", "idle"),
-    Field("idle_rule", "认定依据"),
-    Field("idle_days", "闲置天数", "int"),
-    Field("idle_fee_wan", "土地闲置费(万元)", "num2"),
-    Field("idle_gov_cause", "政府原因"),
-    Field("area_mu", "面积(亩)", "num4"),
+    Field("_idle", "闲置状态"),
+    Field("idle_rule"),
+    Field("clock_start"),
+    Field("idle_days", kind="int"),
+    Field("idle_fee_wan"),
+    Field("idle_gov_cause"),
+    Field("evidence"),
+    Field("_area_mu", "面积(亩)", "num4"),
 )
 
 # ---------------------------------------------------------------- fragments (零星边角地/夹心地)
@@ -223,42 +280,34 @@ FRAGMENT_CATEGORIES = (
     Category("enclosed_na", "夹心地(未核查)", _fill("#8e44ad", 0.35, 1.0, "#4a1f5c", dash="1 3")),
 )
 
-FRAGMENT_TYPE_COLUMNS = ("fragment_type", "kind", "type", "plot_type")
-FRAGMENT_ELIGIBLE_COLUMNS = ("compliant", "eligible", "offer_eligible", "can_offer", "verdict", "status")
-FRAGMENT_ID_COLUMNS = ("fragment_id", "plot_id", "id")
+#: ``kind`` of an enclosed plot in the fragments layer (the schema's enumeration).
+ENCLOSED_KIND = "夹心地"
 
 
 def classify_fragments(df: pd.DataFrame) -> np.ndarray:
-    """Index into :data:`FRAGMENT_CATEGORIES` from the plot type and its eligibility."""
-    tcol = pick_column(df, FRAGMENT_TYPE_COLUMNS)
+    """Index into :data:`FRAGMENT_CATEGORIES` from ``kind`` and ``compliant``."""
     enclosed = np.zeros(len(df), dtype=bool)
-    if tcol is not None:
-        t = df[tcol].astype("string").fillna("").str.lower()
-        enclosed = (t.str.contains("夹心") | t.str.contains("enclosed") | t.str.contains("sandwich")
-                    | t.str.contains("infill")).to_numpy(dtype=bool)
-    ecol = pick_column(df, FRAGMENT_ELIGIBLE_COLUMNS)
-    ok = _truthy(df[ecol]) if ecol is not None else np.full(len(df), None, dtype=object)
-    codes = np.where(enclosed, 2, 0).astype(np.int64)
+    if "kind" in df.columns:
+        enclosed = (df["kind"].astype("string").str.strip() == ENCLOSED_KIND).fillna(False).to_numpy(dtype=bool)
+    ok = bool_values(df["compliant"]) if "compliant" in df.columns else np.full(len(df), None, dtype=object)
     is_true = np.array([v is True for v in ok], dtype=bool)
     is_false = np.array([v is False for v in ok], dtype=bool)
+    codes = np.where(enclosed, 2, 0).astype(np.int64)
     codes = np.where(is_false, codes + 1, codes)
-    unknown = ~(is_true | is_false)
-    codes = np.where(unknown, np.where(enclosed, 5, 4), codes)
-    return codes
+    return np.where(~(is_true | is_false), np.where(enclosed, 5, 4), codes)
 
 
 FRAGMENT_FIELDS = (
-    Field("_id", "地块编号"),
+    Field("fragment_id"),
     Field("_type", "类型"),
-    Field("area_mu", "面积(亩)", "num4"),
-    Field("area_m2", "面积(平方米)", "num1"),
+    Field("area_mu"),
+    Field("area_m2", kind="num1"),
     Field("_eligible", "是否符合开发条件"),
-    Field("compliance", "规划符合情况"),
-    Field("usable_area_mu", "可用面积(亩)", "num4"),
-    Field("parcel_count", "相邻宗地数", "int"),
-    Field("neighbours", "相邻宗地"),
-    Field("note", "说明"),
-    Field("reason", "说明"),
+    Field("compliance"),
+    Field("usable_area_mu"),
+    Field("parcel_count"),
+    Field("_neighbours", "相邻宗地"),
+    Field("reason"),
 )
 
 # ---------------------------------------------------------------- split / merge checks
@@ -266,7 +315,6 @@ FRAGMENT_FIELDS = (
 _VERDICT_COLORS = {PASS: "#1a9641", WARN: "#f39c12", FAIL: "#d7191c", NOT_APPLICABLE: "#969696",
                    MISSING_DATA: "#bdbdbd"}
 _VERDICT_ORDER = (PASS, WARN, FAIL, NOT_APPLICABLE, MISSING_DATA)
-VERDICT_COLUMNS = ("verdict", "status", "result", "check_status")
 
 
 def _verdict_categories(noun: str, dash: str | None) -> tuple[Category, ...]:
@@ -280,25 +328,14 @@ def _verdict_categories(noun: str, dash: str | None) -> tuple[Category, ...]:
 SPLIT_CATEGORIES = _verdict_categories("分割方案", "8 4")
 MERGE_CATEGORIES = _verdict_categories("合并方案", None)
 
-_VERDICT_ALIASES = {"通过": PASS, "符合": PASS, "ok": PASS, "true": PASS, "不通过": FAIL, "不符合": FAIL,
-                    "false": FAIL, "提示": WARN, "不适用": NOT_APPLICABLE, "数据缺失": MISSING_DATA}
-
-
 def verdict_keys(df: pd.DataFrame) -> np.ndarray:
-    """The finding status (pass/warn/fail/…) of each proposal, or ``"unknown"``."""
-    col = pick_column(df, VERDICT_COLUMNS)
-    if col is None:
-        return np.full(len(df), "unknown", dtype=object)
-    s = df[col]
-    if s.dtype == bool:
-        return np.where(s.to_numpy(), PASS, FAIL).astype(object)
-    s = s.astype("string").str.strip().fillna("")
-    low = s.str.lower()
+    """The ``verdict`` (pass/warn/fail/…) of each proposal, or ``"unknown"``."""
     out = np.full(len(df), "unknown", dtype=object)
+    if "verdict" not in df.columns:
+        return out
+    v = df["verdict"].astype("string").str.strip().fillna("")
     for status in _VERDICT_ORDER:
-        out[(low == status).to_numpy(dtype=bool)] = status
-    for alias, status in _VERDICT_ALIASES.items():
-        out[(low == alias).to_numpy(dtype=bool)] = status
+        out[(v == status).to_numpy(dtype=bool)] = status
     return out
 
 
@@ -309,19 +346,28 @@ def classify_verdict(df: pd.DataFrame) -> np.ndarray:
     return np.array([order.get(k, len(_VERDICT_ORDER)) for k in keys], dtype=np.int64)
 
 
-PROPOSAL_FIELDS = (
-    Field("proposal_id", "方案编号"),
-    Field("parcel_id", "原宗地代码"),
-    Field("parcel_ids", "合并宗地"),
-    Field("part_no", "分割后地块序号", "int"),
-    Field("buyer_uscc", "受让方统一社会信用代码"),
-    Field("area_mu", "面积(亩)", "num4"),
-    Field("n_parcels", "合并宗地数", "int"),
-    Field("buyer_class", "受让方亩均评价"),
-    Field("unified_term_end", "统一后使用期限至"),
+SPLIT_FIELDS = (
+    Field("proposal_id"),
+    Field("parcel_id"),
+    Field("part_no"),
+    Field("buyer_uscc"),
+    Field("area_mu"),
+    Field("buyer_class"),
     Field("_verdict", "总体结论"),
-    Field("failed", "未通过条件"),
-    Field("message", "说明"),
+    Field("failed"),
+    Field("message"),
+)
+MERGE_FIELDS = (
+    Field("proposal_id"),
+    Field("parcel_ids"),
+    Field("n_parcels"),
+    Field("buyer_uscc"),
+    Field("area_mu"),
+    Field("buyer_class"),
+    Field("unified_term_end"),
+    Field("_verdict", "总体结论"),
+    Field("failed"),
+    Field("message"),
 )
 
 # ---------------------------------------------------------------- workspace layers (parks, 三区三线)
@@ -333,7 +379,6 @@ ECO_CATEGORIES = (Category("eco", "生态保护红线", _fill("#2e7d32", 0.3, 1.
 
 NAMED_FIELDS = (Field("name", "名称"), Field("id", "编号"))
 PARK_FIELDS = (Field("name", "园区名称"), Field("park_id", "园区编号"), Field("kind", "类型"),
-               Field("standard_land_rules", "适用标准地规则", "bool"),
                Field("_old_far", "老旧工业园区容积率", "num2"),
                Field("_old_tax_per_mu", "老旧工业园区亩均税收(万元/亩)", "num2"),
                Field("_old_renovated_mu", "已改造面积(亩)", "num2"))
@@ -365,14 +410,14 @@ def classify_clusters(df: pd.DataFrame) -> np.ndarray:
 
 
 CLUSTER_FIELDS = (
-    Field("cluster_id", "编号"),
-    Field("parcel_count", "宗数", "int"),
-    Field("area_mu", "面积(亩)", "num2"),
-    Field("enterprise_count", "企业数", "int"),
-    Field("tax_per_mu", "亩均税收(万元/亩)", "num2"),
-    Field("d_share", "D类用地占比", "pct"),
-    Field("park_distance_m", "距最近园区(米)", "int"),
-    Field("treatment", "建议处置"),
+    Field("cluster_id"),
+    Field("parcel_count"),
+    Field("area_mu", kind="num2"),
+    Field("enterprise_count"),
+    Field("tax_per_mu"),
+    Field("d_share"),
+    Field("park_distance_m", kind="int"),
+    Field("treatment"),
     Field("_rule", "认定依据"),
 )
 
@@ -383,13 +428,19 @@ LAYER_STYLES: tuple[LayerStyle, ...] = (
                show=False),
     LayerStyle("urban_boundary", "城镇开发边界", "gt-base", URBAN_CATEGORIES, classify_single, NAMED_FIELDS),
     LayerStyle("parks", "园区", "gt-base", PARK_CATEGORIES, classify_single, PARK_FIELDS),
-    LayerStyle("parcels", "宗地(亩均评价分类)", "gt-parcels", PARCEL_CATEGORIES, classify_parcels, PARCEL_FIELDS),
-    LayerStyle("clusters", "园区外集聚点", "gt-focus", CLUSTER_CATEGORIES, classify_clusters, CLUSTER_FIELDS),
-    LayerStyle("reclaimable", "可腾退低效工业用地", "gt-focus", RECLAIM_CATEGORIES, classify_single, PARCEL_FIELDS),
-    LayerStyle("idle_land", "闲置土地", "gt-focus", IDLE_CATEGORIES, classify_idle, IDLE_FIELDS),
-    LayerStyle("fragments", "零星边角地/夹心地", "gt-plans", FRAGMENT_CATEGORIES, classify_fragments, FRAGMENT_FIELDS),
-    LayerStyle("split_checks", "分割方案核查", "gt-plans", SPLIT_CATEGORIES, classify_verdict, PROPOSAL_FIELDS),
-    LayerStyle("merge_checks", "合并方案核查", "gt-plans", MERGE_CATEGORIES, classify_verdict, PROPOSAL_FIELDS),
+    LayerStyle("parcels", "宗地(亩均评价分类)", "gt-parcels", PARCEL_CATEGORIES, classify_parcels, PARCEL_FIELDS,
+               table="parcels"),
+    LayerStyle("clusters", "园区外集聚点", "gt-focus", CLUSTER_CATEGORIES, classify_clusters, CLUSTER_FIELDS,
+               table="clusters"),
+    LayerStyle("reclaimable", "可腾退低效工业用地", "gt-focus", RECLAIM_CATEGORIES, classify_single, PARCEL_FIELDS,
+               table="parcels"),
+    LayerStyle("idle_land", "闲置土地", "gt-focus", IDLE_CATEGORIES, classify_idle, IDLE_FIELDS, table="idle_land"),
+    LayerStyle("fragments", "零星边角地/夹心地", "gt-plans", FRAGMENT_CATEGORIES, classify_fragments, FRAGMENT_FIELDS,
+               table="fragments"),
+    LayerStyle("split_checks", "分割方案核查", "gt-plans", SPLIT_CATEGORIES, classify_verdict, SPLIT_FIELDS,
+               table="split_checks"),
+    LayerStyle("merge_checks", "合并方案核查", "gt-plans", MERGE_CATEGORIES, classify_verdict, MERGE_FIELDS,
+               table="merge_checks"),
 )
 
 #: Pane z-indexes (Leaflet's overlayPane is 400, markers 600, tooltips 650, popups 700).

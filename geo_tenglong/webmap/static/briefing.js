@@ -91,18 +91,82 @@
     return a >= 1000 ? Math.round(v).toLocaleString("zh-CN") : (a >= 100 ? v.toFixed(1) : v.toFixed(2));
   }
 
-  function gtBriefing(map, groups, dataId) {
+  function escapeText(t) {
+    /* for the few Leaflet APIs that take markup (layer-switcher names, attribution) */
+    return String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  }
+
+  /* the map is "compact" (panels start collapsed) below this size: a projector's 1280×720 */
+  var COMPACT_W = 1600, COMPACT_H = 900;
+
+  function gtBriefing(mapId, dataId) {
     var t0 = Date.now(), node = document.getElementById(dataId);
     var data = JSON.parse(node.textContent);
     node.parentNode.removeChild(node);  /* the parsed copy is all we need: free the text */
     var timing = {parse: Date.now() - t0};
+    var container = document.getElementById(mapId);
+    var compact = container.clientWidth < COMPACT_W || container.clientHeight < COMPACT_H;
+    var map = L.map(container, {preferCanvas: true, maxZoom: 20, attributionControl: false});
+    /* no flag, no link: the attribution names Leaflet as plain text, then any tile source */
+    L.control.attribution({prefix: "Leaflet", position: "bottomright"}).addTo(map);
+    L.control.scale({metric: true, imperial: false, position: "bottomleft"}).addTo(map);
+    map.fitBounds(data.bounds);
     var s = data.scale;
     var layers = {}, order = [];
     var canvas = L.canvas({padding: 0.3, tolerance: 3});
     var svgs = {};
+    map.createPane("gt-raster").style.zIndex = "250";
+    map.getPane("gt-raster").style.pointerEvents = "none";
     ["gt-focus", "gt-plans", "gt-hit"].forEach(function (p, k) {
       map.createPane(p).style.zIndex = String(420 + 10 * k);
     });
+    map.createPane("gt-labels").style.zIndex = "460";
+    map.getPane("gt-labels").style.pointerEvents = "none";
+
+    /* basemap: an image overlay (GeoTIFF) or tile layers (online) */
+    var bm = data.basemap, baseLayers = null, overlays = [];
+    if (bm && bm.image) {
+      var img = L.imageOverlay(bm.image, bm.bounds, {opacity: bm.opacity, pane: "gt-raster"}).addTo(map);
+      overlays.push([bm.label, img]);
+    }
+    if (bm && bm.tiles && bm.tiles.length) {
+      baseLayers = {};
+      bm.tiles.forEach(function (t) {
+        var tl = L.tileLayer(t.url, {attribution: escapeText(t.attribution), subdomains: t.subdomains,
+                                     maxZoom: 20, maxNativeZoom: t.maxZoom}).addTo(map);
+        if (t.overlay) { overlays.push([t.label, tl]); } else { baseLayers[escapeText(t.label)] = tl; }
+      });
+    }
+    var groups = {};
+    data.layers.slice().sort(function (a, b) { return a.ctl - b.ctl; }).forEach(function (d) {
+      var g = L.featureGroup();
+      if (d.show) { g.addTo(map); }
+      groups[d.name] = g;
+    });
+
+    /* the panels' boxes, in map-container pixels: popups pan clear of them */
+    function panelBoxes() {
+      var r = container.getBoundingClientRect(), out = [];
+      var nodes = container.querySelectorAll(".leaflet-control-container .leaflet-control");
+      for (var k = 0; k < nodes.length; k++) {
+        var b = nodes[k].getBoundingClientRect();
+        if (b.width && b.height) {
+          out.push({left: b.left - r.left, top: b.top - r.top, right: b.right - r.left, bottom: b.bottom - r.top});
+        }
+      }
+      return out;
+    }
+    function popupPadding(popup) {
+      var w = container.clientWidth, h = container.clientHeight, left = 0, right = 0;
+      panelBoxes().forEach(function (b) {
+        if (b.left < w / 2) { left = Math.max(left, b.right); } else { right = Math.max(right, w - b.left); }
+      });
+      popup.options.autoPanPaddingTopLeft = L.point(left + 12, 12);
+      popup.options.autoPanPaddingBottomRight = L.point(right + 12, 12);
+      popup.options.maxHeight = Math.max(160, Math.min(420, h - 90));
+      popup.options.maxWidth = Math.max(220, Math.min(360, w - left - right - 40));
+    }
 
     /* findings: id -> row indices */
     var F = data.findings, fget = {}, fIndex = {};
@@ -202,8 +266,9 @@
         layer.paths[i] = p;
         layer.group.addLayer(p);
       }
-      layer.group.bindPopup(function (p) { return popupFor(layer, p._gt); },
-                            {maxWidth: 400, minWidth: 260, maxHeight: 420, autoPanPadding: [30, 30]});
+      var popup = L.popup({maxWidth: 360, minWidth: 220, maxHeight: 420, autoPanPadding: [12, 12]});
+      popup.setContent(function (p) { popupPadding(popup); return popupFor(layer, p._gt); });
+      layer.group.bindPopup(popup);
       layer.group.bindTooltip(function (p) { return tooltipFor(layer, p._gt); }, {sticky: true, direction: "top"});
       layer.group._gtLayer = layer;
     });
@@ -225,7 +290,7 @@
 
     /* legend */
     var legend = L.control({position: "bottomright"});
-    legend._open = true;
+    legend._open = !compact;
     var byControl = order.slice().sort(function (a, b) { return a.d.ctl - b.d.ctl; });
     legend.onAdd = function () {
       this._div = el("div", "gt-panel gt-legend");
@@ -241,6 +306,7 @@
       var head = el("div", "gt-summary-head"), btn = el("button", "gt-toggle", legend._open ? "收起" : "展开");
       btn.setAttribute("type", "button");
       head.appendChild(el("div", "gt-panel-title", "图例"));
+      head.setAttribute("title", "图例");
       head.appendChild(btn);
       box.appendChild(head);
       L.DomEvent.on(btn, "click", function () { legend._open = !legend._open; legend.update(); });
@@ -261,9 +327,9 @@
           box.appendChild(row);
         });
       });
-      if (data.basemapLegend && data.basemapLegend.length) {
-        box.appendChild(el("div", "gt-legend-layer", data.basemapLabel || "底图"));
-        data.basemapLegend.forEach(function (c) {
+      if (bm && bm.legend && bm.legend.length) {
+        box.appendChild(el("div", "gt-legend-layer", bm.label || "底图"));
+        bm.legend.forEach(function (c) {
           var row = el("div", "gt-legend-row"), sw = el("span", "gt-swatch");
           sw.style.backgroundColor = c[1];
           row.appendChild(sw);
@@ -283,7 +349,7 @@
       L.DomEvent.disableScrollPropagation(box);
       var head = el("div", "gt-summary-head");
       head.appendChild(el("div", "gt-panel-title", S.title));
-      var btn = el("button", "gt-toggle", "收起");
+      var btn = el("button", "gt-toggle", "展开");
       btn.setAttribute("type", "button");
       head.appendChild(btn);
       box.appendChild(head);
@@ -319,11 +385,18 @@
         });
       }
       box.appendChild(body);
-      L.DomEvent.on(btn, "click", function () {
-        var hidden = body.style.display === "none";
-        body.style.display = hidden ? "" : "none";
-        btn.textContent = hidden ? "收起" : "展开";
-      });
+      /* compact: the title and the headline figure only, the rest a click away */
+      var brief = el("div", "gt-summary-brief");
+      var head1 = S.facts.length > 2 ? S.facts[2] : S.facts[0];
+      if (head1) { brief.textContent = head1[0] + " " + head1[1]; }
+      box.insertBefore(brief, body);
+      function setOpen(open) {
+        body.style.display = open ? "" : "none";
+        brief.style.display = open ? "none" : "";
+        btn.textContent = open ? "收起" : "展开";
+      }
+      setOpen(!compact);
+      L.DomEvent.on(btn, "click", function () { setOpen(body.style.display === "none"); });
       return box;
     };
     sum.addTo(map);
@@ -367,7 +440,7 @@
       L.DomEvent.disableScrollPropagation(box);
       var input = el("input");
       input.setAttribute("type", "search");
-      input.setAttribute("placeholder", "搜索企业名称 / 统一社会信用代码 / 宗地代码");
+      input.setAttribute("placeholder", "企业名称 / 信用代码 / 宗地代码");
       input.setAttribute("aria-label", "搜索");
       var list = el("ul", "gt-results");
       box.appendChild(input);
@@ -390,6 +463,18 @@
           var sub = [];
           if (idcol && l.get(i, idcol)) { sub.push(l.get(i, idcol)); }
           if (l.d.cols._uscc && l.get(i, "_uscc")) { sub.push(l.get(i, "_uscc")); }
+          /* a tenant (一地多企) found by name or code: say which enterprise on the parcel matched */
+          var title = (titleCol && l.get(i, titleCol)) || "";
+          if (String(title).toLowerCase().indexOf(q) < 0 && l.d.cols._ent_names) {
+            var names = String(l.get(i, "_ent_names") || "").split("、");
+            var codes = String(l.get(i, "_ent_uscc") || "").split(" ");
+            for (var m = 0; m < names.length; m++) {
+              if (names[m].toLowerCase().indexOf(q) >= 0 || (codes[m] || "").toLowerCase().indexOf(q) >= 0) {
+                sub.push("入驻企业 " + names[m]);
+                break;
+              }
+            }
+          }
           li.appendChild(el("span", null, sub.join(" · ")));
           L.DomEvent.on(li, "click", function () { focusFeature(l, i); });
           list.appendChild(li);
@@ -402,8 +487,33 @@
       return box;
     };
     search.addTo(map);
+
+    /* layer switcher: the map's layers in their control order, then the basemap's */
+    var overlayObj = {};
+    byControl.forEach(function (l) { if (l.group) { overlayObj[escapeText(l.d.label)] = l.group; } });
+    overlays.forEach(function (o) { overlayObj[escapeText(o[0])] = o[1]; });
+    L.control.layers(baseLayers, overlayObj, {collapsed: false, position: "topright"}).addTo(map);
+
+    /* township and park names: labels at suitable zooms (text nodes, never markup) */
+    var labelGroups = [];
+    (data.labels || []).forEach(function (lb) {
+      var span = el("span", "gt-label-text", lb.text);
+      var icon = L.divIcon({className: "gt-label gt-label-" + lb.kind, html: span, iconSize: null});
+      var mk = L.marker(lb.pt, {icon: icon, pane: "gt-labels", interactive: false, keyboard: false});
+      labelGroups.push([lb.zoom[0], lb.zoom[1], mk]);
+    });
+    function showLabels() {
+      var z = map.getZoom();
+      labelGroups.forEach(function (x) {
+        var on = z >= x[0] && z < x[1];
+        if (on && !map.hasLayer(x[2])) { x[2].addTo(map); } else if (!on && map.hasLayer(x[2])) { map.removeLayer(x[2]); }
+      });
+    }
+    map.on("zoomend", showLabels);
+    showLabels();
     timing.total = Date.now() - t0;
-    global.gtMap = {map: map, layers: layers, focus: focusFeature, timing: timing, ready: true};
+    global.gtMap = {map: map, layers: layers, focus: focusFeature, timing: timing, compact: compact,
+                    panelBoxes: panelBoxes, ready: true};
   }
 
   global.gtBriefing = gtBriefing;

@@ -1,0 +1,50 @@
+"""The briefing map's page: a payload (:mod:`.payload`) → one self-contained HTML document.
+
+The page is rendered from a Jinja2 template (``templates/briefing.html``, autoescape on) rather than
+through folium: the map needs its own data encoding, canvas drawing, popups, panels and search
+(``static/briefing.js``), which folium could only carry by subclassing its elements and injecting raw
+scripts. Here every text from the data reaches the page either escaped by Jinja (the title) or as
+JSON inside ``<script type="application/json">`` with ``<``, ``>`` and ``&`` escaped
+(:func:`~.encode.json_for_script`); the script sets it with ``textContent`` only. Leaflet 1.9.4 and
+the map's own script and stylesheet are inlined (:mod:`.assets`), so the page fetches nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from . import assets
+from .encode import json_for_script
+
+TEMPLATE = "briefing.html"
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.PackageLoader("geo_tenglong.webmap", "templates"),
+                              autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
+
+def render_page(payload: dict[str, Any]) -> str:
+    """The HTML page of a briefing-map payload.
+
+    Parameters
+    ----------
+    payload : dict
+        From :func:`~geo_tenglong.webmap.payload.build_payload`.
+
+    Returns
+    -------
+    str
+        One self-contained HTML document (inlined Leaflet, script, stylesheet and data).
+    """
+    template = _environment().get_template(TEMPLATE)
+    # assets are checked by assets._safe_inline (no closing tag inside); the data by json_for_script
+    return template.render(title=payload["summary"]["title"],
+                           leaflet_css=Markup(assets.leaflet_css()), briefing_css=Markup(assets.briefing_css()),
+                           leaflet_js=Markup(assets.leaflet_js()), briefing_js=Markup(assets.briefing_js()),
+                           data_json=Markup(json_for_script(payload)))
