@@ -170,6 +170,8 @@ def _score(source: Source, target: str, std: Standards, aliases: dict) -> Guess:
         evidence.append("识别字段: " + ", ".join(renamed))
     if same:
         evidence.append(f"{len(same)} 个字段已是项目字段名")
+    if source.kind == "table" and source.note:
+        evidence.append(source.note)
     unknown = [f for f in source.fields if f not in mapping or mapping[f] not in wanted]
     return Guess(source, target, score, evidence, {s: f for s, f in mapping.items()}, unknown, missing, found)
 

@@ -7,6 +7,10 @@ from pathlib import Path
 import click
 
 
+#: The inputs most analyses need; init names those it did not find.
+_MAIN = ("parcels", "buildings", "enterprises", "contracts", "tenancy")
+
+
 @click.command("init")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--output", "-o", "out", type=click.Path(dir_okay=False, path_type=Path),
@@ -21,10 +25,16 @@ def init_cmd(folder, out, force):
     """
     from ..init import init_workspace
 
+    from ..io.schema import LAYERS, TABLES
+
     result = init_workspace(folder, out, force=force)
     placed = result.placed
+    order = [n for n in (*LAYERS, *TABLES) if n in placed]
     click.echo(f"已写入 {result.path}")
-    click.echo(f"  识别 {len(placed)} 个图层/表格: {', '.join(placed)}")
+    click.echo(f"  识别 {len(placed)} 个图层/表格: {', '.join(order)}")
+    absent = [f"{n}({(LAYERS.get(n) or TABLES[n]).label})" for n in _MAIN if n not in placed]
+    if absent:
+        click.echo(f"  未找到: {', '.join(absent)} —— 相关分析将报告数据不足")
     for key in ("county", "ruleset", "as_of", "crs"):
         s = result.settings.get(key)
         click.echo(f"  {key} = {s.value}  ({s.evidence})" if s else f"  {key} = ?  (未能从数据判断,请在文件中填写)")
