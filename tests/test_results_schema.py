@@ -256,3 +256,23 @@ def test_written_results_keep_nulls_null(tmp_path):
     assert back.parcels["low_efficiency_type"].isna().tolist() == [True, False]
     assert back.parcels["reclaim_reason"].isna().all()
     assert rs.dtype_family(back.parcels["low_efficiency_type"]) == "str"
+
+
+def test_results_gpkg_of_both_samples_reads_back_as_declared(sample_run, tmp_path):
+    """What map/report read from results.gpkg has the declared columns and dtype families (an integer
+    column with nulls comes back as float, JSON as text)."""
+    _name, results, _seen = sample_run
+    results.write(tmp_path)
+    back = Results.read(tmp_path)
+    assert set(back.layers) == set(results.layers)
+    frames = {"parcels": back.parcels, "findings": back.findings, **back.layers}
+    for tname, frame in frames.items():
+        t = rs.table_schema(tname)
+        for col in frame.columns:
+            if col == "geometry":
+                continue
+            declared = t.field(col).dtype
+            family = rs.dtype_family(frame[col])
+            assert family in {"null", declared} or (declared, family) in {("float", "int"), ("int", "float"),
+                                                                         ("json", "str"), ("date", "date")}, \
+                (tname, col, declared, family)
