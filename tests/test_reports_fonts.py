@@ -81,3 +81,14 @@ def test_pdfs_embed_the_bundled_font_without_any_system_cjk_font(tmp_path, monke
     assert not any("CJK" in f for f in fonts), fonts  # the system's Noto Sans CJK was hidden
     text = unicodedata.normalize("NFKC", pypdf.PdfReader(str(pdf)).pages[0].extract_text())
     assert "攻坚行动" in text
+
+
+def test_a_character_no_font_has_is_one_line_not_a_warning_per_glyph(capsys, monkeypatch):
+    monkeypatch.setattr(figures, "_missing_glyphs_told", set())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        figures.bar_chart(["园区\U0001F3ED", "\U0001F3ED\U0001F3ED镇"], [1.0, 2.0], title="\U0001F3ED")
+        figures.bar_chart(["\U0001F3ED"], [1.0])
+    assert [str(w.message) for w in caught if "Glyph" in str(w.message)] == []
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "\U0001F3ED" in err[0], err

@@ -8,8 +8,13 @@ are built with :class:`matplotlib.figure.Figure` directly, never pyplot, so no g
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import math
+import os
+import re
+import sys
+import warnings
 
 import numpy as np
 import shapely
@@ -39,15 +44,45 @@ def _figure(width_in: float, height_in: float) -> Figure:
     return fig
 
 
+@contextlib.contextmanager
 def _rc():
+    """Build and save figures in here: the CJK font, and glyph warnings told as one line (:func:`_tell_missing`)."""
     import matplotlib
 
-    return matplotlib.rc_context({"font.family": font_family(), "axes.unicode_minus": False, "font.size": 9})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with matplotlib.rc_context({"font.family": font_family(), "axes.unicode_minus": False, "font.size": 9}):
+            yield
+    _tell_missing(caught)
 
 
 def png_data_uri(png: bytes) -> str:
     """``data:image/png;base64,…`` for embedding a PNG in HTML (works offline)."""
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+_GLYPH_WARNING = re.compile(r"Glyph (\d+) .*missing from")
+_missing_glyphs_told: set[str] = set()
+
+
+def _tell_missing(caught) -> None:
+    """Re-issue caught warnings, except matplotlib's "Glyph … missing": one line per new character set.
+
+    The bundled Noto Sans SC (then DejaVu Sans) covers the reports' text; a character in the data
+    that neither font has (an emoji in a name, a rare 生僻字) would make matplotlib warn once per
+    glyph and draw, thousands of lines in a run.
+    """
+    missing = set()
+    for w in caught:
+        m = _GLYPH_WARNING.search(str(w.message))
+        if m:
+            missing.add(chr(int(m.group(1))))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    new = missing - _missing_glyphs_told
+    if new and not os.environ.get("GEO_TENGLONG_QUIET"):
+        _missing_glyphs_told.update(new)
+        print(f"geo-tenglong: 警告: 图中有字体不含的字符, 显示为方框: {' '.join(sorted(new))}", file=sys.stderr)
 
 
 def _save(fig: Figure, dpi: int) -> bytes:
