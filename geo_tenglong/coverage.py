@@ -99,18 +99,23 @@ def _industrial(ws) -> tuple[np.ndarray, list[str]]:
 
 
 def _unreadable(ws) -> tuple[dict[str, int], dict[str, int]]:
-    dates, numbers = {}, {}
+    dates: dict[str, int] = {}
+    numbers: dict[str, int] = {}
     sources = {**ws.layers, **ws.tables}
     for name, cols in DATE_COLUMNS.items():
         df = sources.get(name)
-        for c in cols if df is not None else ():
+        if df is None:
+            continue
+        for c in cols:
             if c in df.columns:
                 bad = int(parse_dates(df[c]).invalid.sum())
                 if bad:
                     dates[f"{name}.{c}"] = bad
     for name, cols in NUMBER_COLUMNS.items():
         df = sources.get(name)
-        for c in cols if df is not None else ():
+        if df is None:
+            continue
+        for c in cols:
             if c in df.columns:
                 text = df[c].astype("string").str.strip().str.replace(",", "", regex=False)
                 bad = int((text.notna() & (text != "") & pd.to_numeric(text, errors="coerce").isna()).sum())

@@ -215,7 +215,7 @@ def place_sources(sources: list[Source], std: Standards | None = None, aliases: 
     taken_t: set[str] = set()
     placed: dict[int, Guess] = {}
     for _, neg_i, g in options:
-        if g.target in taken_t or -neg_i in placed:
+        if g.target is None or g.target in taken_t or -neg_i in placed:
             continue
         placed[-neg_i] = g
         taken_t.add(g.target)

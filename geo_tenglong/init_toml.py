@@ -48,7 +48,8 @@ def _entry(g: Guess, root: Path) -> str:
 
 
 def _block(lines: list[str], g: Guess, root: Path) -> None:
-    label = (LAYERS.get(g.target) or TABLES[g.target]).label
+    target = str(g.target)
+    label = (LAYERS.get(target) or TABLES[target]).label
     _comment(lines, f"{label}: {'; '.join(g.evidence)}")
     if g.source.encoding:
         _comment(lines, f"无 .cpg 文件,属性按 {g.source.encoding} 编码读取")
@@ -56,7 +57,7 @@ def _block(lines: list[str], g: Guess, root: Path) -> None:
         _comment(lines, "无坐标系文件(.prj):读取时按坐标推断分带")
     if g.unknown:
         _comment(lines, f"未识别字段(按原名保留): {', '.join(g.unknown)}")
-    lines.append(f"{g.target} = {_entry(g, root)}")
+    lines.append(f"{target} = {_entry(g, root)}")
 
 
 def _rasters(lines: list[str], rasters: list[Source], root: Path) -> None:

@@ -100,3 +100,63 @@ def test_an_empty_folder_leaves_the_questions_open(tmp_path):
     result = init_workspace(tmp_path)
     assert "# parcels = ?" in result.text and "# county = ?" in result.text
     assert result.unplaced == ["notes.txt"]
+
+
+def _parcels_gdf(n=4):
+    import geopandas as gpd
+    from conftest import box
+
+    return gpd.GeoDataFrame({"ZDDM": [f"331023101001GB0000{i}" for i in range(1, n + 1)],
+                             "QLRDM": ["91331023MA2AAAAA0X"] * n, "YT": ["0601"] * n},
+                            geometry=[box(i * 100, 0, i * 100 + 90, 90) for i in range(n)], crs=4528)
+
+
+def test_values_give_away_an_unknown_holder_field(tmp_path):
+    _parcels_gdf().to_file(tmp_path / "宗地.gpkg", layer="ZD")
+    result = init_workspace(tmp_path)
+    g = result.placed["parcels"]
+    assert g.mapping["QLRDM"] == "owner_uscc" and g.aliases == {"owner_uscc": ["QLRDM"]}
+    assert 'owner_uscc = ["QLRDM"]    # 由字段值推断' in result.text
+    ws = load_workspace(tmp_path, as_of="2023-06-30")     # the alias written makes the reader use it
+    assert ws.parcels["owner_uscc"].tolist() == ["91331023MA2AAAAA0X"] * 4
+
+
+def test_zd_beats_dltb_and_points_are_not_placed(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    _parcels_gdf().to_file(tmp_path / "ZD.shp", encoding="UTF-8")
+    dltb = _parcels_gdf().rename(columns={"ZDDM": "TBBH", "YT": "DLBM"}).drop(columns="QLRDM")
+    dltb["DLMC"] = "工业用地"
+    dltb.to_file(tmp_path / "DLTB.shp", encoding="UTF-8")
+    gpd.GeoDataFrame({"JZDH": ["J1"]}, geometry=[shapely.Point(40503000, 3224000)], crs=4528).to_file(
+        tmp_path / "JZD.shp", encoding="UTF-8")
+    result = init_workspace(tmp_path)
+    assert result.placed["parcels"].source.path.name == "ZD.shp"
+    why = {g.source.path.name: " ".join(g.evidence) for g in result.guesses if not g.target}
+    assert "已有更符合的数据源" in why["DLTB.shp"]
+    assert "Point" in why["JZD.shp"]
+
+
+def test_a_layer_without_prj_and_a_raster_without_date(tmp_path):
+    import numpy as np
+    import rasterio
+
+    _parcels_gdf().to_file(tmp_path / "ZD.shp", encoding="UTF-8")
+    (tmp_path / "ZD.prj").unlink()
+    with rasterio.open(tmp_path / "土地覆盖.tif", "w", driver="GTiff", width=4, height=4, count=1, dtype="uint8",
+                       crs="EPSG:4528", transform=rasterio.transform.from_origin(40503000, 3224100, 2, 2)) as r:
+        r.write(np.ones((1, 4, 4), dtype="uint8"))
+    result = init_workspace(tmp_path)
+    assert result.settings["crs"].value == "EPSG:4528" and "无坐标系文件" in result.settings["crs"].evidence
+    assert '{ path = "土地覆盖.tif" }' in result.text and "缺日期的影像请补上" in result.text
+    assert "默认值,请按影像的分类核对" in result.text
+    assert result.settings["as_of"] is None and "# as_of = ?" in result.text
+
+
+def test_cli_exit_code_2_when_the_file_exists(tmp_path):
+    from geo_tenglong.cli import main
+
+    (tmp_path / "workspace.toml").write_text("", encoding="utf-8")
+    res = CliRunner().invoke(main, ["init", str(tmp_path)])
+    assert res.exit_code == 2 and "--force" in res.output

@@ -110,3 +110,18 @@ def test_a_prev_year_column_without_any_year_is_an_input_error(tmp_path):
     wb.save(tmp_path / "t.xlsx")
     with pytest.raises(InputError, match="上年"):
         read_table(tmp_path / "t.xlsx", TABLES["enterprises"], target="enterprises")
+
+
+def test_year_subheaders_give_one_row_per_year(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["统一社会信用代码", "企业名称", "税收实际贡献(万元)", None, "工业增加值(万元)", None])
+    ws.append([None, None, "2021年", "2022年", "2021年", "2022年"])
+    ws.merge_cells("C1:D1")
+    ws.merge_cells("E1:F1")
+    ws.append([A, "甲公司", "1,000", "1,234.5", 5000, 6000])
+    ws.append([B, "乙公司", None, 300, None, 900])
+    wb.save(tmp_path / "t.xlsx")
+    df = read_table(tmp_path / "t.xlsx", TABLES["enterprises"], target="enterprises")
+    got = {(u, int(y)): (t, v) for u, y, t, v in df[["uscc", "year", "tax", "value_added"]].itertuples(index=False)}
+    assert got == {(A, 2021): (1000.0, 5000.0), (A, 2022): (1234.5, 6000.0), (B, 2022): (300.0, 900.0)}
