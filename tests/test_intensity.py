@@ -208,3 +208,19 @@ def test_coverage_just_under_30_pct_prints_under_30():
     row = res.findings[res.findings["rule_id"] == "NAT-COVER"].iloc[0]
     assert row["status"] == "fail"
     assert "29.99%" in row["message"] and "30.0%" not in row["message"]
+
+
+def test_housing_relaxation_without_a_class_is_missing_data():
+    """TT-HOUSING 四(十七): outside parks the 15 % cap needs class A/B in 上一年度亩均评价; a 60 亩 parcel
+    whose enterprise has no class, at 10 % admin share, cannot be judged (not a 7 % fail)."""
+    parcels = parcels_frame([{"parcel_id": "A1", "mu": 60.0, "owner_uscc": code(1), "land_use_code": "1001",
+                              "status": "已竣工投产"}])
+    parcels["plan_conditions"] = True
+    bl = gpd.GeoDataFrame({"building_id": ["p", "o"], "parcel_id": ["A1", "A1"], "floors": [1, 1],
+                           "height_m": [6.0, 4.0], "use": ["生产", "行政办公"], "completed": True},
+                          geometry=[box(X0, Y0, X0 + 90, Y0 + 100), box(X0 + 100, Y0, X0 + 110, Y0 + 100)],
+                          crs="EPSG:4528")
+    res = run_stages(make_ws(parcels, {}, {"buildings": bl}), ("efficiency", "intensity"))
+    row = res.findings[res.findings["rule_id"] == "NAT-ADMIN"].iloc[0]
+    assert row["value"] == pytest.approx(0.1) and row["status"] == "missing_data"
+    assert "无上一年度亩均评价结果" in row["message"]

@@ -356,6 +356,7 @@ def assess_intensity(ws, results) -> StageResult:
         share = t["admin_share"].to_numpy()
         chk = checked & ~np.isnan(share)
         relaxed = np.zeros(n, bool)
+        undecided = np.zeros(n, bool)  # the relaxation hangs on a class nobody knows
         if housing is not None:
             eval_class = parcels["eval_class"].astype("string") if "eval_class" in parcels.columns \
                 else pd.Series([pd.NA] * n, dtype="string")
@@ -364,6 +365,7 @@ def assess_intensity(ws, results) -> StageResult:
             outside_ok = ~in_park & eval_class.isin(list(housing.classes)).fillna(False).to_numpy(dtype=bool) \
                 & (area_mu >= housing.min_land_mu - EPS)
             relaxed = park_existing | outside_ok
+            undecided = ~in_park & eval_class.isna().to_numpy(dtype=bool) & (area_mu >= housing.min_land_mu - EPS)
         limit = np.where(relaxed, housing.land_share if housing else admin_spec.max_share, admin_spec.max_share)
         floor_limit = np.where(relaxed, housing.floor_share if housing else 1.0, 1.0)
         ok = (share <= limit + EPS) & (share <= floor_limit + EPS)
@@ -376,7 +378,15 @@ def assess_intensity(ws, results) -> StageResult:
                    + ("" if o else ",超标")
                    + (f"(保障性租赁住房政策放宽,建筑面积占比上限{fmt_share_pair(s, flim)[1]})" if relax else "")
                    for s, lim, flim, o in zip(share[m], limit[m], floor_limit[m], ok[m])]
-            findings.append(make_findings(pid[m], rid, clause, np.where(ok[m], PASS, FAIL), share[m], limit[m], "", msg))
+            st = np.where(ok[m], PASS, FAIL)
+            if housing is not None and not relax:
+                # over 7 % but within the raised caps, with no 上一年度 class to tell: missing_data
+                could = undecided[m] & ~ok[m] & (share[m] <= housing.land_share + EPS) \
+                    & (share[m] <= housing.floor_share + EPS)
+                st = np.where(could, MISSING_DATA, st)
+                msg = [x + (f";企业无上一年度亩均评价结果,无法确定能否按{housing.rule_id}放宽(须{'/'.join(housing.classes)}类)"
+                            if c else "") for x, c in zip(msg, could)]
+            findings.append(make_findings(pid[m], rid, clause, st, share[m], limit[m], "", msg))
         if buildings is None and checked.any():
             findings.append(make_findings(pid[checked], "NAT-ADMIN", admin_spec.clause, MISSING_DATA, np.nan,
                                           admin_spec.max_share, "", "工作空间缺少建筑物图层,无法计算行政办公及生活服务设施占比"))
