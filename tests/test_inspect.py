@@ -115,3 +115,26 @@ def test_unknown_land_use_counts_when_the_workspace_says_so(tmp_path):
     (root / "workspace.toml").write_text(text.replace('crs = "EPSG:4528"', 'crs = "EPSG:4528"\n'
                                                       'unknown_land_use_is_industrial = true'), encoding="utf-8")
     assert compute_coverage(load_workspace(root)).parcels_industrial == 3
+
+
+def test_parcels_imported_from_corner_files(tmp_path, sample_dir):
+    """界址点 files carry 地类编码 (often blank) and 地块面积: read as land use and declared area."""
+    from geo_tenglong.io.coords import read_coords_folder
+
+    plots = read_coords_folder(sample_dir / "jzd", crs=4528)[0]
+    plots = plots[["parcel_id", "land_class_code", "stated_area_m2", "geometry"]].drop_duplicates("parcel_id")
+    plots = plots.reset_index(drop=True)
+    plots.loc[:2, "land_class_code"] = None                     # three files without 地类编码
+    plots.to_file(tmp_path / "jzd.gpkg", layer="plots")
+    root = write_workspace(tmp_path / "ws", plots)
+    c = compute_coverage(load_workspace(root))
+    assert c.parcels_without_land_use == 3
+    assert c.parcels_industrial == len(plots) - 3                # blank 地类编码: not industrial by default
+    assert c.area_mismatch == []                                # 地块面积 agrees with the outline (< 1 m²)
+    ws = load_workspace(root)
+    assert ws.parcels["declared_area"].notna().all()
+    # a 地块面积 2 % off the outline is listed
+    plots.loc[5, "stated_area_m2"] = plots.geometry.iloc[5].area * 1.02
+    plots.to_file(tmp_path / "ws" / "ws.gpkg", layer="parcels", mode="w")
+    bad = compute_coverage(load_workspace(root)).area_mismatch
+    assert [m["id"] for m in bad] == [plots["parcel_id"].iloc[5]]

@@ -94,8 +94,8 @@ def load_standards(extra: dict | None = None, where: Any = None) -> Standards:
     Parameters
     ----------
     extra : dict, optional
-        ``{"fields": {target: {source: field}}, "values": {field: {code: value}},
-        "industrial": [codes]}`` from ``workspace.toml``.
+        ``{"fields": {target: {source: field}}, "values": {field: {code: value}}}`` from
+        ``workspace.toml`` (which codes are industrial is the ruleset's ``industrial_land_codes``).
     where : path, optional
         The workspace file, for error messages.
 
@@ -115,9 +115,9 @@ def load_standards(extra: dict | None = None, where: Any = None) -> Standards:
     values = {k: {str(c): str(v) for c, v in d.items()} for k, d in lu_cfg.get("values", {}).items()}
     industrial = tuple(lu_cfg.get("industrial", ()))
     extra = extra or {}
-    unknown = set(extra) - {"fields", "values", "industrial"}
+    unknown = set(extra) - {"fields", "values"}
     if unknown:
-        raise InputError("unknown key; expected fields, values, industrial", where, f"standards.{min(unknown)}")
+        raise InputError("unknown key; expected fields, values", where, f"standards.{min(unknown)}")
     for target, mapping in extra.get("fields", {}).items():
         if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
             raise InputError("expected a table of source field = \"field\"", where, f"standards.fields.{target}")
@@ -128,8 +128,6 @@ def load_standards(extra: dict | None = None, where: Any = None) -> Standards:
         if not isinstance(mapping, dict):
             raise InputError("expected a table of code = \"value\"", where, f"standards.values.{field}")
         values.setdefault(field, {}).update({str(c): str(v) for c, v in mapping.items()})
-    if "industrial" in extra:
-        industrial = tuple(str(c) for c in extra["industrial"])
     return Standards(schemas=tuple(schemas), land_use_lists=dict(lu_cfg.get("lists", {})), industrial=industrial,
                      values=values)
 
