@@ -226,7 +226,7 @@ def map_context(results: Results) -> dict[str, gpd.GeoDataFrame]:
 
     return {
         "parks": gdf(shapely.box(minx - 10, miny - 10, minx + w / 2, maxy + 10), park_id="P1",
-                     name="天台经济开发区", kind="经济开发区"),
+                     name="天台经济开发区", kind="经济开发区", standard_land_rules="是"),
         "urban_boundary": gdf(shapely.box(minx - 60, miny - 60, maxx + 60, maxy + 60), id="UB1",
                               name="天台县城镇开发边界"),
         "basic_farmland": gdf(shapely.box(maxx + 80, miny, maxx + 80 + w / 3, maxy), id="BF1", name="永久基本农田"),

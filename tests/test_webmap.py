@@ -114,9 +114,9 @@ def test_reclaimable_stands_out():
     assert rec["weight"] > max(weights) and rec["fillColor"] not in {c.style["fillColor"] for c in styles.PARCEL_CATEGORIES}
     mask = styles.reclaimable_mask(pd.DataFrame({"reclaimable": pd.array([True, False, None, True], dtype="boolean")}))
     assert mask.tolist() == [True, False, False, True]
-    # read back from a GeoPackage a bool may be 0/1; text is not guessed at
+    # read back from a GeoPackage a bool may be 0/1; text goes through the one yes/no vocabulary (values.py)
     assert styles.reclaimable_mask(pd.DataFrame({"reclaimable": [1, 0, None]})).tolist() == [True, False, False]
-    assert not styles.reclaimable_mask(pd.DataFrame({"reclaimable": ["是", "否"]})).any()
+    assert styles.reclaimable_mask(pd.DataFrame({"reclaimable": ["是", "否", "待定"]})).tolist() == [True, False, False]
 
 
 def test_idle_states_running_only_with_a_clock():
@@ -285,6 +285,8 @@ def test_layers_legend_and_targets(synth, html):
     assert fields["area_mu"] == "面积(亩)" and fields["township"] == "乡镇(街道)"
     assert fields["tax_per_mu"] == "亩均税收(本年)(万元/亩)" and fields["_name"] == "企业名称"
     assert {f[0]: f[2] for f in parcels["fields"]}["building_coverage"] == "pct"
+    parks = next(lp for lp in data["layers"] if lp["name"] == "parks")  # a county's 是 read as yes
+    assert parks["cols"]["standard_land_rules"] == {"v": [1]}
 
 
 def test_search_finds_tenants_by_name_and_code(synth):

@@ -7,8 +7,8 @@ opens in a meeting room with no network; only an online basemap asked for fetche
 The map renders a :class:`~geo_tenglong.results.Results` plus optional context layers (parks and
 三区三线, which the results do not hold). It reads a workspace only through the object the caller
 passes (``ws``: its ``layer(name)``, ``root`` and rasters, for context layers and basemaps); it never
-loads a workspace or runs the analysis itself, except in :func:`map_from_source`, the ``map``
-command's entry kept for the CLI until it loads its source itself.
+loads a workspace or runs the analysis itself (the ``map`` command loads its source with
+:func:`geo_tenglong.source.load_source`).
 
 Public functions: :func:`render_briefing_html`, :func:`save_briefing_map`, :func:`write_briefing_map`
 (the pipeline output) and :func:`context_layers`.
@@ -30,8 +30,8 @@ from .payload import CONTEXT_LAYERS, build_payload, collect_layers, summary_payl
 from .render import render_page
 
 __all__ = ["COORD_SCALE", "MAP_FILE", "Basemap", "collect_layers", "context_layers", "encode_column",
-           "encode_geometries", "map_from_source", "render_briefing_html", "report_file", "save_briefing_map",
-           "summary_payload", "write_briefing_map"]
+           "encode_geometries", "render_briefing_html", "report_file", "save_briefing_map", "summary_payload",
+           "write_briefing_map"]
 
 #: File name of the briefing map inside the maps folder.
 MAP_FILE = "briefing.html"
@@ -145,64 +145,3 @@ def write_briefing_map(results: Any, out_dir: str | Path, maps_dir: str | Path |
     inputs = getattr(ws, "inputs", ()) if ws is not None else ()
     return [save_briefing_map(results, Path(maps_dir) / MAP_FILE, ws=ws, reports_dir=Path(out_dir) / REPORTS_DIR,
                               inputs=inputs)]
-
-
-def map_from_source(source: str | Path, output: str | Path, basemap: str | None = None,
-                    reports_dir: str | Path | None = None, simplify: float | None = None,
-                    gcj02: bool | None = None, ruleset: str | None = None, as_of: str | None = None) -> Path:
-    """Build the briefing map from a workspace folder or a ``results.gpkg`` and save it.
-
-    The ``map`` command's entry (``cli/map.py``). Loading the source is the CLI's job; this function
-    does it here, with lazy imports, until the CLI has one ``load_source()`` for ``map`` and
-    ``report`` (issue 17.3) — the rest of the map never imports the pipeline or the workspace.
-
-    Parameters
-    ----------
-    source : str or Path
-        A workspace folder (holding ``workspace.toml``: the analysis is run, nothing but the map is
-        written), or a ``results.gpkg`` (or a folder holding one) written by ``run``; its
-        workspace (``results.info["workspace"]``), when still there, gives the context layers.
-    output : str or Path
-        The HTML file to write.
-    basemap, simplify, gcj02
-        As :func:`render_briefing_html`.
-    reports_dir : str or Path, optional
-        Parcel reports to link; default ``reports/`` beside ``results.gpkg``, or ``out/reports``
-        for a workspace.
-    ruleset, as_of : str, optional
-        Overrides for a workspace.
-
-    Returns
-    -------
-    Path
-
-    Raises
-    ------
-    InputError
-        When ``source`` is neither, or is unreadable.
-    """
-    from ..errors import GeoTenglongError, InputError
-    from ..pipeline import analyse
-    from ..results import RESULTS_FILE, Results
-    from ..workspace import load_workspace
-
-    source = Path(source)
-    ws = None
-    if source.is_dir() and (source / "workspace.toml").is_file():
-        ws = load_workspace(source, ruleset=ruleset, as_of=as_of)
-        results = analyse(ws)
-        default_reports = Path("out") / REPORTS_DIR
-    elif source.is_file() or (source.is_dir() and (source / RESULTS_FILE).is_file()):
-        results = Results.read(source)
-        default_reports = (source.parent if source.is_file() else source) / REPORTS_DIR
-        root = (results.info or {}).get("workspace")
-        if root and Path(root, "workspace.toml").is_file():
-            try:
-                ws = load_workspace(root)
-            except (GeoTenglongError, OSError, ValueError):  # a moved or edited workspace: map without it
-                ws = None
-    else:
-        raise InputError("expected a workspace folder (with workspace.toml) or a results.gpkg", source)
-    return save_briefing_map(results, output, ws=ws, basemap=basemap,
-                             reports_dir=reports_dir if reports_dir is not None else default_reports,
-                             simplify=simplify, gcj02=gcj02, inputs=getattr(ws, "inputs", ()))

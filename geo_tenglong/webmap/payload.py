@@ -25,6 +25,7 @@ import shapely
 
 from .. import results_schema, units
 from ..findings import STATUS_LABELS
+from ..values import split_ids
 from .basemaps import Basemap
 from .encode import COORD_SCALE, encode_column, encode_geometries
 from .gcj02 import shift_geometries
@@ -74,9 +75,8 @@ def _polygons(layer: Any, crs: Any) -> gpd.GeoDataFrame | None:
 
 
 def _split_ids(values: pd.Series) -> pd.Series:
-    """``;``-joined id lists (the schema's convention) exploded to one stripped id per row."""
-    s = values.astype("string").fillna("").str.split(";").explode().str.strip()
-    return s[s != ""]
+    """Id lists (``;``-joined, the schema's convention) exploded to one id per row, index kept."""
+    return values.map(split_ids).explode().dropna()
 
 
 def _merge_geometries(table: pd.DataFrame, parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:

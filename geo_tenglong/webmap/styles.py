@@ -18,6 +18,7 @@ import pandas as pd
 
 from .. import results_schema
 from ..findings import FAIL, MISSING_DATA, NOT_APPLICABLE, PASS, STATUS_LABELS, WARN
+from ..values import yes_no_series
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,17 +123,15 @@ def _fill(color: str, fill_opacity: float = 0.55, weight: float = 1.0, stroke: s
 
 
 def bool_values(values: pd.Series) -> np.ndarray:
-    """Per row ``True``/``False``/``None`` from a declared bool column (nullable; ``None`` where null).
+    """Per row ``True``/``False``/``None`` from a yes/no column (:func:`geo_tenglong.values.yes_no_series`).
 
-    The stages publish real booleans (the results schema's ``bool``); a column read back from a
-    GeoPackage may hold 0/1 integers. Text is not guessed at here: it is ``None``.
+    The stages publish real booleans (the results schema's ``bool``); read back from a GeoPackage
+    they may be 0/1, and context layers from a county's files may say 是/否: one vocabulary reads all.
     """
-    out = np.full(len(values), None, dtype=object)
-    s = pd.Series(values)
-    if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
-        num = pd.to_numeric(s.astype("object").where(s.notna(), None), errors="coerce").to_numpy(dtype=float)
-        known = ~np.isnan(num)
-        out[known] = num[known] != 0
+    s = yes_no_series(pd.Series(values).reset_index(drop=True))
+    out = np.full(len(s), None, dtype=object)
+    known = s.notna().to_numpy()
+    out[known] = s[known].astype(bool).to_numpy()
     return out
 
 
@@ -379,6 +378,7 @@ ECO_CATEGORIES = (Category("eco", "生态保护红线", _fill("#2e7d32", 0.3, 1.
 
 NAMED_FIELDS = (Field("name", "名称"), Field("id", "编号"))
 PARK_FIELDS = (Field("name", "园区名称"), Field("park_id", "园区编号"), Field("kind", "类型"),
+               Field("standard_land_rules", "适用标准地规则", "bool"),
                Field("_old_far", "老旧工业园区容积率", "num2"),
                Field("_old_tax_per_mu", "老旧工业园区亩均税收(万元/亩)", "num2"),
                Field("_old_renovated_mu", "已改造面积(亩)", "num2"))
