@@ -122,20 +122,44 @@ def _crs_text(crs) -> str | None:
 def _vector(path: Path, layer: str | None, encoding: str | None = None) -> Source:
     kwargs = {"encoding": encoding} if encoding else {}
     if path.suffix.lower() in {".parquet", ".geoparquet"}:
-        import geopandas as gpd
-
-        gdf = gpd.read_parquet(path)
-        crs = gdf.crs.to_string() if gdf.crs is not None else None
-        geom = gdf.geom_type.dropna().iloc[0] if len(gdf) else None
-        return Source("vector", path, fields=[c for c in gdf.columns if c != gdf.geometry.name], geometry=geom,
-                      crs=crs, count=len(gdf), sample=pd.DataFrame(gdf.drop(columns=gdf.geometry.name).head(SAMPLE_ROWS)),
-                      bounds=tuple(gdf.total_bounds) if len(gdf) else None)
+        return _parquet(path)
     info = pyogrio.read_info(path, layer=layer, **kwargs)
     sample = pyogrio.read_dataframe(path, layer=layer, read_geometry=False, max_features=SAMPLE_ROWS, **kwargs)
     bounds = info.get("total_bounds")
     return Source("vector", path, layer=layer, fields=list(info["fields"]), geometry=info["geometry_type"],
                   crs=_crs_text(info["crs"]), count=int(info["features"]), encoding=encoding,
                   sample=pd.DataFrame(sample), bounds=tuple(bounds) if bounds is not None else None)
+
+
+def _parquet(path: Path) -> Source:
+    """A GeoParquet file from its metadata and first rows (never read whole)."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    geo = json.loads((pf.schema_arrow.metadata or {}).get(b"geo", b"{}"))
+    name = geo.get("primary_column", "geometry")
+    col = geo.get("columns", {}).get(name, {})
+    crs = col.get("crs")
+    crs_text = None
+    if isinstance(crs, dict):
+        ident = crs.get("id", {})
+        crs_text = f"{ident.get('authority', 'EPSG')}:{ident['code']}" if "code" in ident else crs.get("name")
+    elif crs is None and col:
+        crs_text = "OGC:CRS84"              # GeoParquet: no crs key means longitude/latitude
+    types = col.get("geometry_types") or [None]
+    first = next(pf.iter_batches(batch_size=SAMPLE_ROWS), None)
+    sample = first.to_pandas() if first is not None else pd.DataFrame()
+    fields = [c for c in pf.schema_arrow.names if c != name]
+    if types[0] is None and name in sample.columns:    # geometry_types may be empty: look at the first one
+        import shapely
+
+        wkb = sample[name].dropna()
+        types = [shapely.from_wkb(wkb.iloc[0]).geom_type] if len(wkb) else types
+    bbox = col.get("bbox")
+    return Source("vector", path, fields=fields, geometry=types[0], crs=crs_text, count=pf.metadata.num_rows,
+                  sample=sample.drop(columns=[name], errors="ignore"), bounds=tuple(bbox) if bbox else None)
 
 
 def _vectors(path: Path) -> list[Source]:
