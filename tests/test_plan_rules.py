@@ -257,3 +257,25 @@ def test_high_energy_project_under_construction_counts_as_since_2018(tmp_path, t
     assert f.loc["Z1", "status"] == "warn" and f.loc["Z1", "threshold"] == 1000 and "在建" in f.loc["Z1", "message"]
     assert "Z2" not in f.index or f.loc["Z2", "status"] != "warn"
     assert f.loc["Z3", "status"] == "missing_data"
+
+
+def test_old_parks_without_renovation_plans_is_missing_not_zero(tmp_path, tiny_parcels):
+    """DQ-PARK: no renovations layer → the renovated land is unknown (missing_data), not 0 亩 failing 1 万亩."""
+    parks = gpd.GeoDataFrame({"park_id": ["LG1"], "name": ["某老工业园区"], "kind": ["老工业园区"]},
+                             geometry=[box(-10, -10, 210, 110)], crs=ZONE40)
+    ws, res = _setup(tmp_path, tiny_parcels, ruleset="deqing-2021", layers={"parks": parks})
+    out = assess_old_parks(ws, res)
+    county = _by(out.findings, "DQ-PARK").loc["331023"]
+    assert county["status"] == "missing_data" and "old_park_renovated_mu" not in out.metrics
+
+
+def test_clusters_without_classes_show_no_d_share(tmp_path):
+    """DQ-CLUSTER: with no 亩均 class on any parcel the D-class share is unknown (无数据), not 0 %."""
+    parcels = _cluster_layout()
+    parks = gpd.GeoDataFrame({"park_id": ["P"], "kind": ["经开区"]}, geometry=[box(-2500, -500, -1000, 500)], crs=ZONE40)
+    ws, res = _setup(tmp_path, parcels, ruleset="deqing-2021", layers={"parks": parks})
+    res.parcels["eval_class"] = pd.Series([pd.NA] * len(parcels), dtype="string").to_numpy()
+    out = assess_clusters(ws, res)
+    layer = out.layers["clusters"]
+    assert layer["d_share"].isna().all()
+    assert out.findings["message"].str.contains("D类用地占无数据").all()

@@ -86,12 +86,17 @@ def assess_clusters(ws, results) -> StageResult:
     agg = member.groupby("cluster_id").agg(enterprise_count=("uscc", "nunique"),
                                            parcel_ids=("parcel_id", lambda s: ";".join(s)))
     classes = member.pivot_table(index="cluster_id", columns="cls", values="area_mu", aggfunc="size", fill_value=0)
-    d_mu = member[member["cls"] == "D"].groupby("cluster_id")["area_mu"].sum()
+    is_d = pd.Series(member["cls"], dtype="string").eq("D").fillna(False).to_numpy(dtype=bool)
+    d_mu = member[is_d].groupby("cluster_id")["area_mu"].sum()
+    # share of D land among the cluster's land; unknown (not 0) where no parcel has a class
+    classed = member[pd.Series(member["cls"], dtype="string").notna().to_numpy(dtype=bool)]
+    classed_ids = set(classed["cluster_id"])
     table = stats.join(agg)
     for c in "ABCD":
         table[f"class_{c}"] = classes[c] if c in classes.columns else 0
         table[f"class_{c}"] = table[f"class_{c}"].fillna(0).astype(int)
-    table["d_share"] = (d_mu.reindex(table.index).fillna(0.0) / table["area_mu"]).to_numpy()
+    table["d_share"] = np.where(table.index.isin(list(classed_ids)),
+                                d_mu.reindex(table.index).fillna(0.0) / table["area_mu"], np.nan)
     hull = gpd.GeoSeries(geoms[pos[keep]], crs=parcels.crs).groupby(cluster_of[pos[keep]]).agg(
         lambda s: shapely.convex_hull(shapely.union_all(s.to_numpy())))
     hull = gpd.GeoSeries(hull.reindex(table.index).to_numpy(), index=table.index, crs=parcels.crs)

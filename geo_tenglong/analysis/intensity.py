@@ -207,7 +207,8 @@ def parcel_intensity(buildings, parcels, far_spec, admin_uses=("行政办公", "
         structure = ~b["has_floor"].to_numpy()[ok]
         out["height_missing"] = total(np.isnan(b["height_m"].to_numpy()) & b["has_floor"].to_numpy())
         hv = np.nan_to_num(b["height_m"].to_numpy()[ok], nan=-np.inf)
-        for col, sel in (("max_height_m", ~structure), ("max_structure_height_m", structure)):
+        # a 堆场 (open storage) has no height: a structure counts from a height above 0
+        for col, sel in (("max_height_m", ~structure), ("max_structure_height_m", structure & (hv > 0))):
             h = np.full(n, -np.inf)
             np.maximum.at(h, w[sel], hv[sel])
             out[col] = np.where(np.isfinite(h), h, np.nan)

@@ -54,6 +54,13 @@ def assess_old_parks(ws, results) -> StageResult:
                                  f"(目标{spec.min_tax_per_mu:g}万元/亩以上)" if not np.isnan(t)
                                  else f"{n}:无亩均税收数据" for n, t in zip(names, tax)]))
     total = float(table["renovated_mu"].sum())
+    if plans is None:  # no renovation plans: the renovated land is unknown, not 0
+        table["renovated_mu"] = np.nan
+        frames.append(make_findings([ws.admin_code], RULE, spec.clause, MISSING_DATA, np.nan,
+                                    spec.renovated_target_mu, "亩",
+                                    "缺少零增地技改方案图层(renovations),无法统计老旧工业园区已改造提升用地"))
+        return StageResult(findings=concat_findings(frames), layers={"old_parks": table},
+                           summary={"old_parks": len(table)})
     frames.append(make_findings([ws.admin_code], RULE, spec.clause, PASS if total >= spec.renovated_target_mu else FAIL,
                                 total, spec.renovated_target_mu, "亩",
                                 f"老旧工业园区已验收改造提升用地{fmt_value(total, spec.renovated_target_mu, 1, '亩')}"
