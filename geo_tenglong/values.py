@@ -82,6 +82,11 @@ def parse_date(value: Any) -> dt.date | None:
     >>> parse_date(pd.Timestamp("2030-06-30 12:00")), parse_date(""), parse_date("2021-02-30")
     (datetime.date(2030, 6, 30), None, None)
     """
+    if _is_blank(value):
+        return None
+    if isinstance(value, (dt.date, np.datetime64)):  # a date cell: no text to read (the common case)
+        ts = pd.Timestamp(value)
+        return None if pd.isna(ts) else ts.date()
     got = parse_dates(pd.Series([value], dtype=object)).dates.iloc[0]
     return None if pd.isna(got) else got.date()
 

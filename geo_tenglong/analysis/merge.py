@@ -38,7 +38,7 @@ from scipy.sparse.csgraph import connected_components
 from .. import units
 from ..findings import FAIL, MISSING_DATA, NOT_APPLICABLE, PASS
 from ..io.dates import full_years
-from ..values import clean_id, clean_text, join_ids, parse_date, parse_yes_no, split_ids
+from ..values import clean_id, clean_text, join_ids, parse_date_series, parse_yes_no, split_ids
 from .proposal_checks import NA_MESSAGE, ConditionRows, check_buyers, check_standard_land, latest_classes
 
 #: Columns of the ``merge_checks`` table (one row per proposal).
@@ -169,12 +169,22 @@ def remaining_full_years(as_of: dt.date | None, term_end: dt.date) -> float:
     return float(full_years(pd.to_datetime([as_of]), pd.Timestamp(term_end))[0])
 
 
-def _unified_term(rows: ConditionRows, pid: str, ids: list[str], sub: pd.DataFrame, clause: str,
-                  as_of: dt.date | None, rec: dict) -> None:
+def _term_ends(parcels: pd.DataFrame, positions: list[int]) -> dict[int, dt.date | None]:
+    """``term_end`` of the parcels at ``positions``, read in one call of the one date parser.
+
+    ``None`` where blank or unreadable.
+    """
+    if "term_end" not in parcels.columns or not positions:
+        return dict.fromkeys(positions)
+    dates = parse_date_series(parcels["term_end"].iloc[positions]).dates
+    return {p: (None if pd.isna(t) else t.date()) for p, t in zip(positions, dates)}
+
+
+def _unified_term(rows: ConditionRows, pid: str, ids: list[str], sub: pd.DataFrame, terms: list[dt.date | None],
+                  clause: str, as_of: dt.date | None, rec: dict) -> None:
     """剩余年限统一 to the earliest term end; 划拨 land has no term (it is not missing)."""
     n = len(ids)
     raw = list(sub["term_end"]) if "term_end" in sub.columns else [None] * n
-    terms = [parse_date(v) for v in raw]
     kinds = [clean_text(v) for v in sub["rights_type"]] if "rights_type" in sub.columns else [None] * n
     allocated = [t is None and k == ALLOCATED for t, k in zip(terms, kinds)]
     blank = [p for p, t, a in zip(ids, terms, allocated) if t is None and not a]
@@ -226,7 +236,7 @@ def _check_one(rows: ConditionRows, pid: str, ids: list[str], buyer: str | None,
     rec["area_mu"] = round(units.m2_to_mu(area), units.MU_DECIMALS)
     _adjacency(rows, pid, ids, geoms, rule, rec)
     _same_rights(rows, pid, ids, sub, clause, rec)
-    _unified_term(rows, pid, ids, sub, clause, ctx["as_of"], rec)
+    _unified_term(rows, pid, ids, sub, [ctx["terms"][pindex[p]] for p in ids], clause, ctx["as_of"], rec)
     rows.add(pid, "合并后不得分割", "TT-MERGE", clause, PASS, limit="不可再分割",
              message=f"合并后宗地登记合并来源({join_ids(ids)}),产权不得再分割")
     owners = {(clean_id(v) or "").upper() for v in sub["owner_uscc"]} if "owner_uscc" in sub.columns else {""}
@@ -298,6 +308,8 @@ def check_merge(parcels: gpd.GeoDataFrame, proposals: pd.DataFrame | None, rules
     ctx = {"rule": ruleset.get("TT-MERGE"), "transfer": ruleset.get("TT-TRANSFER"), "as_of": as_of,
            "eval_info": latest_classes(eval_table, eval_year)}
     pindex = {pid: i for i, pid in enumerate(parcels["parcel_id"].astype("string")) if pid is not pd.NA}
+    named = {pindex[p] for v in proposals.get("parcel_ids", pd.Series(dtype=object)) for p in split_ids(v) if p in pindex}
+    ctx["terms"] = _term_ends(parcels, sorted(named))
     table_rows: list[dict] = []
     for i, prop in enumerate(proposals.to_dict("records")):
         pid = clean_id(prop.get("proposal_id")) or f"(无编号, 第{prop.get('source_row', i + 2)}行)"
