@@ -148,3 +148,16 @@ def test_polygon_parts_flattens_and_drops_what_has_no_area():
     got = v.polygon_parts(geoms)
     assert sorted(shapely.area(got).tolist()) == [1.0, 2.0]
     assert len(v.polygon_parts([])) == 0
+
+
+# ---------------------------------------------------------------- doctests
+
+def test_doctests_of_the_value_layer_and_the_split_merge_modules():
+    import doctest
+
+    from geo_tenglong.analysis import cut_lines, merge, split
+
+    for module in (v, split, merge, cut_lines):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, module.__name__
+        assert result.attempted > 0, module.__name__
