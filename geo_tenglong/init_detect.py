@@ -233,9 +233,14 @@ def _is_coords_file(path: Path) -> bool:
     return False
 
 
+def _is_run_output(folder: Path) -> bool:
+    return (folder / "results.gpkg").exists() or (folder / "summary.json").exists()
+
+
 def _walk(folder: Path):
     for p in sorted(folder.iterdir()):
-        if p.name.startswith(".") or p.name in SKIP_NAMES:
+        # hidden files, Excel's ~$ lock files, and the outputs of an earlier run are not inputs
+        if p.name.startswith((".", "~$")) or p.name in SKIP_NAMES or (p.is_dir() and _is_run_output(p)):
             continue
         if p.is_dir():
             if p.suffix.lower() == ".gdb":

@@ -84,6 +84,7 @@ class Guess:
     unknown: list[str]
     missing: list[str]
     aliases: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    named: bool = False
 
 
 @dataclasses.dataclass
@@ -173,7 +174,8 @@ def _score(source: Source, target: str, std: Standards, aliases: dict) -> Guess:
     if source.kind == "table" and source.note:
         evidence.append(source.note)
     unknown = [f for f in source.fields if f not in mapping or mapping[f] not in wanted]
-    return Guess(source, target, score, evidence, {s: f for s, f in mapping.items()}, unknown, missing, found)
+    return Guess(source, target, score, evidence, {s: f for s, f in mapping.items()}, unknown, missing, found,
+                 named=name_score > 0)
 
 
 def _candidates(source: Source, std: Standards, aliases: dict) -> list[Guess]:
@@ -209,7 +211,9 @@ def place_sources(sources: list[Source], std: Standards | None = None, aliases: 
     options = []
     for i, s in enumerate(sources):
         for g in _candidates(s, std, aliases):
-            if g.score >= 3 and not g.missing:
+            # a source named for its target is placed even when a required field is unmapped: the
+            # file then says which field to name under [aliases]
+            if (g.score >= 3 and not g.missing) or (g.named and g.score + 3 * len(g.missing) >= 3):
                 options.append((g.score, -i, g))
     options.sort(key=lambda t: (t[0], t[1]), reverse=True)
     taken_t: set[str] = set()

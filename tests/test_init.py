@@ -160,3 +160,24 @@ def test_cli_exit_code_2_when_the_file_exists(tmp_path):
     (tmp_path / "workspace.toml").write_text("", encoding="utf-8")
     res = CliRunner().invoke(main, ["init", str(tmp_path)])
     assert res.exit_code == 2 and "--force" in res.output
+
+
+def test_a_named_layer_missing_its_id_field_is_placed_with_the_question(tmp_path):
+    gdf = _parcels_gdf().rename(columns={"ZDDM": "BH"})
+    gdf["BH"] = ["1", "2", "3", "4"]                      # no 宗地代码 anywhere
+    gdf.to_file(tmp_path / "ZD.shp", encoding="UTF-8")
+    result = init_workspace(tmp_path)
+    assert result.placed["parcels"].missing == ["parcel_id"]
+    assert 'parcels = "ZD.shp"' in result.text
+    assert "parcels: parcel_id —— 在 [aliases] 中写明本县字段名" in result.text
+    with pytest.raises(InputError, match="parcel_id"):
+        load_workspace(tmp_path, ruleset="tiantai-2022", as_of="2023-06-30")
+
+
+def test_outputs_of_a_run_and_excel_lock_files_are_skipped(tmp_path):
+    _parcels_gdf().to_file(tmp_path / "ZD.shp", encoding="UTF-8")
+    (tmp_path / "out").mkdir()
+    _parcels_gdf().to_file(tmp_path / "out" / "results.gpkg", layer="parcels")
+    (tmp_path / "~$亩均.xlsx").write_bytes(b"lock")
+    result = init_workspace(tmp_path)
+    assert [s.path.name for s in result.sources] == ["ZD.shp"]
