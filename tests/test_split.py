@@ -351,3 +351,22 @@ def test_industrial_real_estate_flag_in_any_yes_word(tiantai, flag):
     f, _ = check_split(pars, buildings(), props, tiantai, eval_table())
     c = cond(f, "S4", "分割数量")
     assert c["status"] == "pass" and "工业地产" in c["message"]
+
+
+def test_stage_reads_the_year_before_as_of_when_efficiency_gives_no_year(tiantai):
+    """The stage's 上一年度 is the efficiency stage's eval_year, else as-of year − 1 — never the latest year."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from geo_tenglong.analysis.split_merge import assess_split_merge
+
+    ev = pd.concat([eval_table(), pd.DataFrame({"uscc": [BUYER_D], "year": [2023], "eval_class": ["A"],
+                                                "class_name": ["优先发展类"]})], ignore_index=True)
+    layers = {"buildings": buildings(), "split_proposals": proposal("SY", P_MAIN, [100, 200], buyer=BUYER_D)}
+    ws = SimpleNamespace(layer=layers.get, table=lambda name: None, ruleset=tiantai, as_of=dt.date(2023, 6, 30))
+    for summary in ({}, {"efficiency": {"eval_year": 2022}}):
+        results = SimpleNamespace(parcels=parcels(), summary=summary,
+                                  layer=lambda name: ev if name == "enterprise_eval" else None)
+        out = assess_split_merge(ws, results)
+        c = cond(out.findings, "SY", "受让方亩均评价")
+        assert c["status"] == "fail" and "2022" in c["message"], summary
