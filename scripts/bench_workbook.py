@@ -6,6 +6,7 @@ Usage::
     python scripts/bench_workbook.py                      # the sample and a synthetic 100 k-parcel results
     python scripts/bench_workbook.py --parcels 20000      # another size
     python scripts/bench_workbook.py --memory             # peak memory, each case in its own process
+    python scripts/bench_workbook.py --engines 100000     # xlsxwriter vs openpyxl write-only, one sheet
 
 The sample (``layers/``) is analysed once and its Results pickled under ``bench-out/`` (git-ignored)
 for the next run. The synthetic results are built cheaply by tiling the sample's Results — every
@@ -115,6 +116,55 @@ def _case(label: str, results, ws, rows: list) -> None:
         rows.append((label, len(results.parcels), cpu, wall, path.stat().st_size / 1e6, _rss_mb() - rss0))
 
 
+def compare_engines(n_rows: int) -> list:
+    """The same sheet (``n_rows`` × 12 mixed columns, number format per column) written three ways:
+    xlsxwriter constant_memory with column formats (what the writer does), openpyxl write-only with a
+    ``WriteOnlyCell`` per formatted cell (the only way it formats a cell), and openpyxl write-only
+    with plain values and no formats at all (a lower bound that would lose the formats)."""
+    import xlsxwriter
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    rng = np.random.default_rng(0)
+    cols = [[f"3310230{i:012d}" for i in range(n_rows)], ["天台县某某机械有限公司"] * n_rows]
+    cols += [np.round(rng.random(n_rows) * 100, 4).tolist() for _ in range(8)]
+    cols += [["是", "否"][i % 2] for i in range(n_rows)], [f"TT-T4(二、主要目标)[不符合]; {i}" for i in range(n_rows)]
+    fmts = ["@", "@"] + ["#,##0.0000"] * 8 + ["@", "@"]
+    rows = list(zip(*cols, strict=True))
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        c, w = time.process_time(), time.perf_counter()
+        book = xlsxwriter.Workbook(f"{tmp}/x.xlsx", {"constant_memory": True, "strings_to_formulas": False,
+                                                     "strings_to_urls": False, "strings_to_numbers": False})
+        sh = book.add_worksheet("s")
+        for j, f in enumerate(fmts):
+            sh.set_column(j, j, 12, book.add_format({"num_format": f}))
+        for i, row in enumerate(rows):
+            sh.write_row(i, 0, row)
+        book.close()
+        out.append(("xlsxwriter, column formats", n_rows, time.process_time() - c, time.perf_counter() - w))
+        c, w = time.process_time(), time.perf_counter()
+        book = Workbook(write_only=True)
+        sh = book.create_sheet("s")
+        for row in rows:
+            cells = []
+            for v, f in zip(row, fmts, strict=True):
+                cell = WriteOnlyCell(sh, value=v)
+                cell.number_format = f
+                cells.append(cell)
+            sh.append(cells)
+        book.save(f"{tmp}/y.xlsx")
+        out.append(("openpyxl write-only, cells", n_rows, time.process_time() - c, time.perf_counter() - w))
+        c, w = time.process_time(), time.perf_counter()
+        book = Workbook(write_only=True)
+        sh = book.create_sheet("s")
+        for row in rows:
+            sh.append(row)
+        book.save(f"{tmp}/z.xlsx")
+        out.append(("openpyxl write-only, no formats", n_rows, time.process_time() - c, time.perf_counter() - w))
+    return out
+
+
 def _build(case: str, workspace: Path, parcels: int):
     results, ws = sample_results(workspace)
     if case == "sample":
@@ -128,8 +178,15 @@ def main(argv=None) -> int:
     ap.add_argument("--parcels", type=int, default=100_000, help="size of the synthetic results (tiled sample)")
     ap.add_argument("--cases", default="sample,synthetic", help="comma-separated: sample, synthetic")
     ap.add_argument("--memory", action="store_true", help="peak memory: each case in a fresh process")
+    ap.add_argument("--engines", type=int, metavar="ROWS",
+                    help="only compare xlsxwriter and openpyxl write-only on one sheet of ROWS rows")
     ap.add_argument("--one", help=argparse.SUPPRESS)  # child process of --memory
     args = ap.parse_args(argv)
+    if args.engines:
+        print(f"{'engine':<32} {'rows':>9} {'CPU s':>8} {'wall s':>8}")
+        for label, n, cpu, wall in compare_engines(args.engines):
+            print(f"{label:<32} {n:>9,} {cpu:8.2f} {wall:8.2f}")
+        return 0
     workspace = Path(args.workspace)
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -265,3 +267,94 @@ def test_county_sheets_follow_the_ruleset(tmp_path):
     assert "两高项目评估清单" not in wb.sheetnames and "园区外集聚点" not in wb.sheetnames
     assert wb["技改补助测算"][f"A{HEADER_ROW}"].value == NO_DATA
     assert wb["工业用地供应比例"][f"A{HEADER_ROW}"].value == NO_DATA
+
+
+# ------------------------------------------------------------- the workbook as handed up (issue 16.6)
+
+def _handed_up(tmp_path):
+    """The fixture run inside a workspace folder under tmp_path, with absolute paths in its data problems."""
+    res = make_results()
+    root = tmp_path / "县局数据"
+    res.info.update(workspace=str(root), run_id="20230701T090000-ab12cd", bureau="天台县自然资源和规划局")
+    res.layers["data_issues"] = pd.DataFrame({
+        "source": [f"{root}/宗地/tiantai.gpkg:parcels", "/home/analyst/Downloads/企业名单.xlsx", "contracts.xlsx"],
+        "feature": [IDS[2], "row 7", "row 3"], "kind": ["repaired_geometry", "bad_value", "bad_value"],
+        "message": ["自相交面已修复", f"无法读取 {root}/企业/企业名单.xlsx 第 7 行", "日期格式错误 (/tmp/x/y.csv)"]})
+    ws = _ws()
+    ws.root = root
+    return res, load_workbook(write_workbook(res, tmp_path / "out", None, ws)[0])
+
+
+def test_every_sheet_starts_with_a_title_block(tmp_path):
+    res, wb = _handed_up(tmp_path)
+    for sh in wb.worksheets:
+        assert sh["A1"].value == f"天台县{sh.title}"
+        line = sh["A2"].value
+        assert "制表单位：天台县自然资源和规划局" in line
+        assert "制表日期：2023-07-01" in line and "数据截止日期：2023-06-30" in line
+        if sh[f"A{HEADER_ROW}"].value == NO_DATA:
+            continue
+        assert sh[f"A{HEADER_ROW}"].value == "序号"
+        n = sh.max_row
+        assert sh.auto_filter.ref.startswith(f"A{HEADER_ROW}:")
+        last = int("".join(ch for ch in sh.auto_filter.ref.split(":")[1] if ch.isdigit()))
+        # the filter covers the data, not the 合计 row below it
+        assert last == (n - 1 if sh.cell(row=n, column=1).value == "合计" else n)
+    low = wb["低效企业与低效用地清单"]
+    assert low.freeze_panes == f"B{HEADER_ROW + 1}"
+    assert [c.value for c in low[HEADER_ROW]][:4] == ["序号", "区县", "乡镇(街道)", "园区"]
+    assert low.cell(row=HEADER_ROW + 1, column=1).value == 1
+
+
+def test_totals_row_sums_the_data(tmp_path):
+    res, wb = _handed_up(tmp_path)
+    sh = wb["闲置土地清单"]
+    header, rows = _rows(sh)
+    total = rows[-1]
+    assert total["序号"] == "合计" and total["区县"] == f"共 {len(rows) - 1} 条"
+    assert total["土地闲置费(万元)"] == pytest.approx(84.0)
+    assert sh.cell(row=sh.max_row, column=header.index("占地面积(亩)") + 1).number_format == "#,##0.0000"
+
+
+def test_no_absolute_local_path_anywhere(tmp_path):
+    res, wb = _handed_up(tmp_path)
+    root = str(tmp_path)
+    for sh in wb.worksheets:
+        for row in sh.iter_rows(values_only=True):
+            for v in row:
+                if isinstance(v, str):
+                    assert root not in v and str(Path.cwd()) not in v and "/tmp/" not in v and "/home/" not in v, v
+    _h, rows = _rows(wb["数据问题"])
+    sources = [r["来源文件"] for r in rows if r["问题类别"] == "输入数据"]
+    assert sources == ["宗地/tiantai.gpkg:parcels", "企业名单.xlsx", "contracts.xlsx"]
+    messages = [r["说明"] for r in rows if r["问题类别"] == "输入数据"]
+    assert messages[1] == "无法读取 企业/企业名单.xlsx 第 7 行" and messages[2] == "日期格式错误 (y.csv)"
+    props = " ".join(str(v) for v in vars(wb.properties).values() if v)
+    assert root not in props
+
+
+def test_properties_carry_title_creator_and_run_id(tmp_path):
+    _res, wb = _handed_up(tmp_path)
+    assert wb.properties.title == "天台县腾笼换鸟清单"
+    assert wb.properties.creator == "geo-tenglong"
+    assert wb.custom_doc_props["run_id"].value == "20230701T090000-ab12cd"
+
+
+def test_without_run_id_no_property(tmp_path):
+    wb = load_workbook(write_workbook(make_results(), tmp_path, None, None)[0])
+    assert "run_id" not in wb.custom_doc_props.names
+    assert "制表单位：天台县　" in wb["数据问题"]["A2"].value  # no bureau recorded: the county
+
+
+def test_rows_streamed_in_chunks_keep_order(tmp_path, monkeypatch):
+    """Cell values are made a chunk of rows at a time; the rows and 序号 run on across chunks."""
+    from geo_tenglong.report.workbook import writer
+
+    res = make_results()
+    whole = load_workbook(write_workbook(res, tmp_path / "a", None, None)[0])
+    monkeypatch.setattr(writer, "_CHUNK", 2)
+    chunked = load_workbook(write_workbook(res, tmp_path / "b", None, None)[0])
+    for name in whole.sheetnames:
+        assert list(whole[name].values) == list(chunked[name].values), name
+    _h, rows = _rows(chunked["亩均效益评价结果(规上)"])
+    assert [r["序号"] for r in rows] == [1, 2, 3, 4, "合计"]

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ...findings import FAIL, WARN
 from ...results_schema import enum_code, table_schema
+from ...values import split_ids, yes_no_series
 from .sheet import column, field, heading, kind
 
 __all__ = [
@@ -35,40 +36,19 @@ __all__ = [
 ]
 
 
-def split_ids(value: Any) -> list[str]:
-    """Parcel ids held in one cell: a list, a JSON list (after a GeoPackage round trip) or ``;``-joined.
-
-    Examples
-    --------
-    >>> split_ids('["a", "b"]'), split_ids("a;b"), split_ids(None)
-    (['a', 'b'], ['a', 'b'], [])
-    """
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return []
-    if isinstance(value, (list, tuple, np.ndarray, pd.Series)):
-        return [str(v) for v in value if v is not None and str(v) != ""]
-    text = str(value).strip()
-    if text.startswith("["):
-        try:
-            return [str(v) for v in json.loads(text)]
-        except ValueError:
-            pass
-    for sep in ("；", ",", "，", "、", " "):
-        text = text.replace(sep, ";")
-    return [t for t in (s.strip() for s in text.split(";")) if t]
-
-
 def explode_ids(values: pd.Series) -> pd.Series:
-    """Every id of a column of id lists, one per row, indexed by the position of its source row.
-
-    Accepts what :func:`split_ids` accepts, vectorised with pandas string methods.
-    """
+    """Every id of a column of id cells (as :func:`geo_tenglong.values.split_ids` reads one), one per
+    row, indexed by the position of its source row. Each distinct cell is split once."""
     s = pd.Series(values.to_numpy(dtype=object), index=np.arange(len(values)))
-    is_list = s.map(type).isin([list, tuple, np.ndarray])
-    if is_list.any():
-        s[is_list] = s[is_list].map(lambda xs: ";".join(str(x) for x in xs))
-    text = s.where(s.notna(), "").astype(str).str.replace(r'[\[\]"\s]', "", regex=True)
-    out = text.str.split(r"[;；,，、]", regex=True).explode()
+    s = s[s.notna()]
+    hashable = s.map(type).isin([str, int, float])
+    lists = pd.Series(index=s.index, dtype=object)
+    if hashable.any():
+        cells = s[hashable]
+        lists[hashable] = cells.map({c: split_ids(c) for c in pd.unique(cells)})
+    if (~hashable).any():
+        lists[~hashable] = s[~hashable].map(split_ids)
+    out = lists.explode()
     return out[out.notna() & (out != "")]
 
 
@@ -246,11 +226,6 @@ def _labels(values: pd.Series, mapping: dict[str, str]) -> np.ndarray:
     return out
 
 
-#: Booleans as stored (``True``, and ``1`` after a GeoPackage round trip, which hash alike) or as text.
-_BOOL_CODES = {True: True, False: False, "1": True, "0": False, "true": True, "false": False, "True": True,
-               "False": False}
-
-
 def _readable_neighbours(v: Any) -> Any:
     """JSON lists of ``{"parcel_id", "shared_m"}`` as ``id(共边 x 米)、…``; other values unchanged."""
     if isinstance(v, str) and v.startswith("[{"):
@@ -271,14 +246,15 @@ def _readable_neighbours(v: Any) -> Any:
 def render(frame: pd.DataFrame, table: str, name: str) -> tuple[str, np.ndarray, str]:
     """A declared column as the workbook shows it: (heading, values, kind).
 
-    Enumerations show their declared Chinese labels, booleans 是/否 (also as 1/0 after a GeoPackage
-    round trip), ratios (unit ``比例``) ×100, numbers as floats, JSON neighbour lists as text.
+    Enumerations show their declared Chinese labels, booleans 是/否 (read by
+    :func:`geo_tenglong.values.yes_no_series`, so 1/0 after a GeoPackage round trip too), ratios
+    (unit ``比例``) ×100, numbers as floats, JSON neighbour lists as text.
     """
     f = field(table, name)
     s = column(frame, table, name)
     if f.dtype == "bool":
-        b = pd.Series(s.to_numpy(dtype=object)).map(_BOOL_CODES)
-        vals = np.where(b.isna(), None, np.where(b.fillna(False).astype(bool), "是", "否")).astype(object)
+        b = yes_no_series(s.to_numpy(dtype=object))
+        vals = np.where(b.isna(), None, np.where(b.fillna(False).to_numpy(dtype=bool), "是", "否")).astype(object)
     elif f.values:
         vals = _labels(s, dict(f.values))
     elif f.dtype in ("float", "int"):

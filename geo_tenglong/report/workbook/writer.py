@@ -32,6 +32,9 @@ __all__ = ["HEADER_ROW", "TitleInfo", "write_book"]
 #: The 1-based row of each sheet's column headings (rows above: the title block).
 HEADER_ROW = 3
 
+#: Rows converted to cell values at a time, and rows sampled for column widths.
+_CHUNK, _WIDTH_ROWS = 20_000, 2000
+
 _HEADER_FILL, _TOTAL_FILL, _BORDER_COLOR = "#DDEBF7", "#F2F2F2", "#A6A6A6"
 _ABS_PATH = r"(?:(?<=^)|(?<=[\s(（:：'\"]))(?:[A-Za-z]:)?(?:[/\\][^/\\\s:;，、()（）'\"]+){2,}"
 
@@ -189,17 +192,22 @@ def _write_sheet(book: xlsxwriter.Workbook, sheet: Sheet, info: TitleInfo, fmt: 
     headers = [SERIAL] + [str(c) for c in frame.columns]
     n = len(frame)
     kinds = [sheet.kinds.get(h, "text") for h in frame.columns]
-    cols = [list(range(1, n + 1))] + [column_values(frame.iloc[:, j], kinds[j], info.root) for j in range(frame.shape[1])]
-    widths = [6.0] + [min(max(max(_text_widths([h]) * 0.9, _text_widths(c[:2000])) + 2, 8.0), 60.0)
-                      for h, c in zip(frame.columns, cols[1:], strict=True)]
+    head = frame.iloc[:_WIDTH_ROWS]
+    widths = [6.0] + [min(max(max(_text_widths([h]) * 0.9,
+                                  _text_widths(column_values(head.iloc[:, j], kinds[j], info.root))) + 2, 8.0), 60.0)
+                      for j, h in enumerate(frame.columns)]
     wsh.set_column(0, 0, widths[0])
     for j, (w, k) in enumerate(zip(widths[1:], kinds, strict=True), start=1):
         wsh.set_column(j, j, w, fmt.column.get(k))
     _title_block(wsh, sheet, info, fmt, len(headers))
     wsh.set_row(h0, 32)
     wsh.write_row(h0, 0, headers, fmt.header)
-    for i, row in enumerate(zip(*cols), start=h0 + 1):
-        wsh.write_row(i, 0, row)
+    for start in range(0, n, _CHUNK):  # cell values for a chunk of rows at a time: memory stays flat
+        part = frame.iloc[start:start + _CHUNK]
+        cols = [list(range(start + 1, start + len(part) + 1))]
+        cols += [column_values(part.iloc[:, j], kinds[j], info.root) for j in range(part.shape[1])]
+        for i, row in enumerate(zip(*cols), start=h0 + 1 + start):
+            wsh.write_row(i, 0, row)
     wsh.freeze_panes(h0 + 1, 1 if len(headers) > 6 else 0)
     wsh.autofilter(h0, 0, h0 + n, len(headers) - 1)
     if sheet.totals and n:
