@@ -210,15 +210,16 @@ def place_sources(sources: list[Source], std: Standards | None = None, aliases: 
     aliases = aliases or {}
     options = []
     for i, s in enumerate(sources):
+        depth = len(s.path.parts)      # on a tie, a file nearer the folder's top wins over one in a subfolder
         for g in _candidates(s, std, aliases):
             # a source named for its target is placed even when a required field is unmapped: the
             # file then says which field to name under [aliases]
             if (g.score >= 3 and not g.missing) or (g.named and g.score + 3 * len(g.missing) >= 3):
-                options.append((g.score, -i, g))
-    options.sort(key=lambda t: (t[0], t[1]), reverse=True)
+                options.append((g.score, -depth, -i, g))
+    options.sort(key=lambda t: (t[0], t[1], t[2]), reverse=True)
     taken_t: set[str] = set()
     placed: dict[int, Guess] = {}
-    for _, neg_i, g in options:
+    for _, _, neg_i, g in options:
         if g.target is None or g.target in taken_t or -neg_i in placed:
             continue
         placed[-neg_i] = g

@@ -181,3 +181,10 @@ def test_outputs_of_a_run_and_excel_lock_files_are_skipped(tmp_path):
     (tmp_path / "~$亩均.xlsx").write_bytes(b"lock")
     result = init_workspace(tmp_path)
     assert [s.path.name for s in result.sources] == ["ZD.shp"]
+
+
+def test_the_sample_root_prefers_its_own_files_over_a_subfolder(sample_dir, tmp_path):
+    result = init_workspace(sample_dir, out=tmp_path / "workspace.toml")     # layers/ holds deqing/ too
+    assert result.settings["county"].value == "天台县"
+    assert result.placed["parcels"].source.path.name == "tiantai.gpkg"
+    assert result.placed["enterprises"].source.path.parent == sample_dir.resolve()
