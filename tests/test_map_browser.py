@@ -397,6 +397,17 @@ def test_scale_attribution_labels_and_placeholder(browser, map_file, size, tmp_p
         towns = pg.locator(".gt-label-township .gt-label-text")
         assert towns.count() >= 1 and towns.first.is_visible()
         assert pg.locator(".gt-label-park").count() == 0
+        for z in (13, 14):  # where labels show, no two cover each other
+            pg.evaluate(f"() => {{ gtMap.map.setZoom({z}, {{animate: false}}); }}")
+            pg.wait_for_timeout(200)
+            boxes = pg.evaluate("""() => [...document.querySelectorAll('.gt-label-text')].map(e => {
+                const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; })""")
+            assert boxes
+            for i, a in enumerate(boxes):
+                for b in boxes[i + 1:]:
+                    assert _overlap(a, b) == 0.0, (z, a, b)
+            if z == 14:  # both kinds where there is room
+                assert pg.locator(".gt-label-park").count() >= 1 and pg.locator(".gt-label-township").count() >= 1
         pg.evaluate("() => { gtMap.map.setZoom(15, {animate: false}); }")
         pg.wait_for_timeout(200)
         assert pg.locator(".gt-label-township").count() == 0

@@ -58,8 +58,9 @@ ID_COLUMNS = {"parcels": "parcel_id", "reclaimable": "parcel_id", "idle_land": "
               "fragments": "fragment_id", "split_checks": "proposal_id", "merge_checks": "proposal_id",
               "clusters": "cluster_id"}
 #: Zoom ranges [from, to) of the name labels: townships (placed on one of their parcels) at the
-#: overview, parks once zoomed in, so the two never crowd each other.
-LABEL_ZOOMS = {"township": (10, 14), "park": (14, 22)}
+#: overview, parks once zoomed in; at the zoom with both, a township name that would cover a park's
+#: is left out (briefing.js: parks first, then townships where there is room).
+LABEL_ZOOMS = {"township": (10, 15), "park": (14, 22)}
 _STATUS_ORDER = {"fail": 0, "warn": 1, "missing_data": 2, "pass": 3, "not_applicable": 4}
 
 
@@ -381,7 +382,9 @@ def findings_payload(findings: pd.DataFrame | None, ids: set[str]) -> dict:
 
 
 def name_labels(layers: Mapping[str, gpd.GeoDataFrame]) -> list[dict]:
-    """Township and park names with the point they are shown at (EPSG:4326) and their zoom range.
+    """Township and park names with the point they are shown at (EPSG:4326), zoom range and rank.
+
+    ``rank`` orders who gives way where two labels would overlap (0, parks, first).
 
     A township's label sits on the parcel nearest the centre of its parcels (townships are not a
     layer of the results); a park's at its polygon's label point (``point_on_surface``).
@@ -395,14 +398,15 @@ def name_labels(layers: Mapping[str, gpd.GeoDataFrame]) -> list[dict]:
             p = pts.loc[idx]
             cx, cy = float(np.mean(p.x)), float(np.mean(p.y))
             best = int(np.argmin((p.x.to_numpy() - cx) ** 2 + (p.y.to_numpy() - cy) ** 2))
-            out.append({"kind": "township", "text": str(name), "pt": p.iloc[best], "zoom": LABEL_ZOOMS["township"]})
+            out.append({"kind": "township", "text": str(name), "pt": p.iloc[best], "zoom": LABEL_ZOOMS["township"],
+                        "rank": 1})
     parks = layers.get("parks")
     if parks is not None and "name" in parks.columns:
         ok = parks.geometry.notna() & ~parks.geometry.is_empty & parks["name"].notna()
         for name, geom in zip(parks.loc[ok, "name"].astype(str), parks.loc[ok].geometry):
             if name.strip():
                 out.append({"kind": "park", "text": name.strip(), "pt": geom.point_on_surface(),
-                            "zoom": LABEL_ZOOMS["park"]})
+                            "zoom": LABEL_ZOOMS["park"], "rank": 0})
     return out
 
 

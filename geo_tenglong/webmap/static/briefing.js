@@ -494,19 +494,31 @@
     overlays.forEach(function (o) { overlayObj[escapeText(o[0])] = o[1]; });
     L.control.layers(baseLayers, overlayObj, {collapsed: false, position: "topright"}).addTo(map);
 
-    /* township and park names: labels at suitable zooms (text nodes, never markup) */
+    /* township and park names: labels at suitable zooms (text nodes, never markup); a label that
+     * would cover one of a better rank (parks before townships) is left out at that zoom */
     var labelGroups = [];
     (data.labels || []).forEach(function (lb) {
       var span = el("span", "gt-label-text", lb.text);
       var icon = L.divIcon({className: "gt-label gt-label-" + lb.kind, html: span, iconSize: null});
       var mk = L.marker(lb.pt, {icon: icon, pane: "gt-labels", interactive: false, keyboard: false});
-      labelGroups.push([lb.zoom[0], lb.zoom[1], mk]);
+      labelGroups.push([lb.zoom[0], lb.zoom[1], mk, lb.rank || 0, span]);
     });
+    labelGroups.sort(function (a, b) { return a[3] - b[3]; });
     function showLabels() {
-      var z = map.getZoom();
+      var z = map.getZoom(), placed = [];
       labelGroups.forEach(function (x) {
         var on = z >= x[0] && z < x[1];
         if (on && !map.hasLayer(x[2])) { x[2].addTo(map); } else if (!on && map.hasLayer(x[2])) { map.removeLayer(x[2]); }
+        if (!on) { return; }
+        var b = x[4].getBoundingClientRect();
+        for (var k = 0; k < placed.length; k++) {
+          var p = placed[k];
+          if (b.left < p.right && p.left < b.right && b.top < p.bottom && p.top < b.bottom) {
+            map.removeLayer(x[2]);
+            return;
+          }
+        }
+        placed.push(b);
       });
     }
     map.on("zoomend", showLabels);
