@@ -44,6 +44,7 @@ class Coverage:
     industrial_codes: list[str]
     parcels_industrial: int
     parcels_without_land_use: int
+    land_use_column: bool
     unknown_land_use_is_industrial: bool
     parcels_with_holder: int
     parcels_holder_matched: int | None
@@ -82,6 +83,19 @@ class Coverage:
             out.append("数据不足: 工业用地上没有任何建筑物,容积率与建筑系数无法计算")
         if self.contracts is not None and self.contracts and not self.contracts_matched:
             out.append("数据不足: 出让合同的宗地代码与宗地图层无一匹配,闲置土地认定无法进行")
+        return out
+
+    def notes(self) -> list[str]:
+        """Chinese lines about readings the user should know of (not reasons to refuse a run)."""
+        out = []
+        if not self.land_use_column:
+            out.append("注意: 宗地图层没有用地代码字段,全部宗地按工业用地计;如非工业用地宗地图层,请在 [aliases] 中写明用地代码字段")
+        elif self.parcels_without_land_use:
+            how = "按工业用地计" if self.unknown_land_use_is_industrial else \
+                "不计为工业用地(如需计入,在 [workspace] 设 unknown_land_use_is_industrial = true)"
+            out.append(f"注意: {self.parcels_without_land_use} 宗宗地无用地代码,{how}")
+        if self.area_mismatch:
+            out.append(f"注意: {len(self.area_mismatch)} 处申报面积与图形面积不符(容差 {self.area_tolerance})")
         return out
 
 
@@ -213,7 +227,8 @@ def compute_coverage(ws) -> Coverage:
     area = planar_area(parcels.geometry)
     return Coverage(
         parcels=len(parcels), industrial_codes=codes, parcels_industrial=int(ind.sum()),
-        parcels_without_land_use=no_use, unknown_land_use_is_industrial=bool(ws.unknown_land_use_is_industrial),
+        parcels_without_land_use=no_use, land_use_column="land_use_code" in parcels.columns,
+        unknown_land_use_is_industrial=bool(ws.unknown_land_use_is_industrial),
         parcels_with_holder=int(holder.notna().sum()), parcels_holder_matched=matched, enterprises=n_ent,
         enterprises_without_land=no_land, enterprise_years=years, buildings=n_b, buildings_matched=b_matched,
         buildings_by_location=b_loc, industrial_parcels_with_buildings=ind_with_b,

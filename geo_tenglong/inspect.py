@@ -8,6 +8,7 @@ lacks and the fields nobody knows; and the coverage (:mod:`geo_tenglong.coverage
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,7 @@ class Inspection:
         """A JSON-ready dict (``coverage.problems`` included)."""
         out = dataclasses.asdict(self)
         out["problems"] = self.coverage.problems()
+        out["notes"] = self.coverage.notes()
         return out
 
 
@@ -123,7 +125,8 @@ def inspect_workspace(path: str | Path, ruleset: str | Path | None = None, as_of
     path : str or Path
         The workspace folder.
     ruleset, as_of : optional
-        Override the workspace's, as for ``run``.
+        Override the workspace's, as for ``run``. Without an as-of date anywhere, today's is used
+        (nothing here depends on it).
 
     Returns
     -------
@@ -134,4 +137,6 @@ def inspect_workspace(path: str | Path, ruleset: str | Path | None = None, as_of
     InputError
         For anything the readers reject (naming the file and the row, feature or key).
     """
+    if as_of is None and "as_of" not in read_config(Path(path).resolve()).get("workspace", {}):
+        as_of = dt.date.today().isoformat()     # inspect needs no as-of date; the report says which was used
     return inspect_loaded(load_workspace(path, ruleset=ruleset, as_of=as_of))

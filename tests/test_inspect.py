@@ -138,3 +138,22 @@ def test_parcels_imported_from_corner_files(tmp_path, sample_dir):
     plots.to_file(tmp_path / "ws" / "ws.gpkg", layer="parcels", mode="w")
     bad = compute_coverage(load_workspace(root)).area_mismatch
     assert [m["id"] for m in bad] == [plots["parcel_id"].iloc[5]]
+
+
+def test_notes_on_land_use_and_areas(tmp_path):
+    root = _ws(tmp_path, ["0601", None, None, "0701"], parcels_extra={"ZDMJ": [10000.0, 1.0, 10000.0, 10000.0]})
+    c = compute_coverage(load_workspace(root))
+    notes = " ".join(c.notes())
+    assert "2 宗宗地无用地代码,不计为工业用地" in notes and "1 处申报面积与图形面积不符" in notes
+    bare = gpd.GeoDataFrame({"parcel_id": IDS[:2]}, geometry=[box(0, 0, 10, 10), box(20, 0, 30, 10)], crs=4528)
+    c = compute_coverage(load_workspace(write_workspace(tmp_path / "bare", bare)))
+    assert c.parcels_industrial == 2 and "没有用地代码字段,全部宗地按工业用地计" in " ".join(c.notes())
+
+
+def test_inspect_needs_no_as_of_date(tmp_path):
+    root = _ws(tmp_path, ["0601"] * 4)
+    text = (root / "workspace.toml").read_text(encoding="utf-8")
+    (root / "workspace.toml").write_text(text.replace("as_of = 2023-06-30\n", ""), encoding="utf-8")
+    res = CliRunner().invoke(inspect_cmd, [str(root), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["coverage"]["parcels_industrial"] == 4

@@ -58,6 +58,8 @@ def _print(ins: Inspection) -> None:
         geom = m.get("geometry_m2", m.get("geometry_mu"))
         unit = "m²" if "declared_m2" in m else "亩"
         console.print(f"  面积不符 {m['source']} {m['id']}: 申报 {declared} {unit}, 图形 {geom} {unit}")
+    for line in c.notes():
+        console.print(f"[yellow]{line}[/yellow]")
     for line in c.problems():
         console.print(f"[bold red]{line}[/bold red]")
 
