@@ -360,8 +360,8 @@ def test_buyer_class_is_last_years_not_next_years():
     assert latest_classes(ev, 2022)[1][E[1]][0] == "D"
     a = square(0, 10.0)
     x0, y0, x1, y1 = a.bounds
-    from shapely.geometry import box as sbox
     import geopandas as gpd
+    from shapely.geometry import box as sbox
 
     parcels = gpd.GeoDataFrame({"parcel_id": ["M1", "M2"], "rights_nature": ["国有", "国有"],
                                 "rights_type": ["出让", "出让"], "term_end": ["2060-01-01", "2060-01-01"],

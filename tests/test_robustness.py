@@ -12,9 +12,7 @@ import tempfile
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import pytest
 import shapely
 from conftest import ZONE40, box, write_workspace
 from hypothesis import HealthCheck, given, settings
