@@ -49,6 +49,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .. import units
+from ..findings import fmt_value
 from ..stage import StageResult
 from ..values import polygon_parts
 
@@ -669,7 +670,8 @@ def plan_compliance(geoms: np.ndarray, layers: dict, industrial_codes, tolerance
               "non_industrial_m2": "控规非工业用地"}
     reasons = []
     for k in range(n):
-        parts = [f"{labels[c]}{v[k]:.1f}㎡" for c, v in lost.items() if np.isfinite(v[k]) and v[k] > tolerance_m2]
+        parts = [f"{labels[c]}{fmt_value(v[k], tolerance_m2, 1)}㎡" for c, v in lost.items()
+                 if np.isfinite(v[k]) and v[k] > tolerance_m2]
         if missing:
             parts.append("缺少图层:" + "、".join(missing))
         reasons.append(";".join(parts))
