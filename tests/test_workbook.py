@@ -83,9 +83,9 @@ def test_low_efficiency_list_and_totals(book):
     p = res.parcels
     expected = p[p.low_efficiency | p.reclaimable]
     assert sorted(r["宗地代码"] for r in data) == sorted(expected.parcel_id)
-    total = [r for r in rows if r["序号"] == "合计"][0]
+    total = next(r for r in rows if r["序号"] == "合计")
     assert total["占地面积(亩)"] == pytest.approx(expected.area_mu.sum(), abs=1e-4)
-    first = [r for r in data if r["宗地代码"] == IDS[0]][0]
+    first = next(r for r in data if r["宗地代码"] == IDS[0])
     assert "TT-T4(二、主要目标)" in first["规则与条款"]
     assert first["企业名称"] == EVIL
 
@@ -286,7 +286,7 @@ def _handed_up(tmp_path):
 
 
 def test_every_sheet_starts_with_a_title_block(tmp_path):
-    res, wb = _handed_up(tmp_path)
+    _res, wb = _handed_up(tmp_path)
     for sh in wb.worksheets:
         assert sh["A1"].value == f"天台县{sh.title}"
         line = sh["A2"].value
@@ -313,11 +313,12 @@ def test_totals_row_sums_the_data(tmp_path):
     total = rows[-1]
     assert total["序号"] == "合计" and total["区县"] == f"共 {len(rows) - 1} 条"
     assert total["土地闲置费(万元)"] == pytest.approx(84.0)
+    assert total["占地面积(亩)"] == pytest.approx(res.parcels.set_index("parcel_id").loc[IDS[3], "area_mu"], abs=1e-4)
     assert sh.cell(row=sh.max_row, column=header.index("占地面积(亩)") + 1).number_format == "#,##0.0000"
 
 
 def test_no_absolute_local_path_anywhere(tmp_path):
-    res, wb = _handed_up(tmp_path)
+    _res, wb = _handed_up(tmp_path)
     root = str(tmp_path)
     for sh in wb.worksheets:
         for row in sh.iter_rows(values_only=True):

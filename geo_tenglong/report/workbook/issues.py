@@ -6,7 +6,6 @@ analyst's machine means nothing to the reader (and should not travel with it).
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .lookups import render
@@ -47,10 +46,12 @@ def issues_sheet(results, ws=None) -> Sheet:
     if join is not None and len(join):
         j = pd.DataFrame(join)
         row = pd.to_numeric(j["source_row"], errors="coerce")
+        rows = row.astype("Int64").astype(str).to_numpy(dtype=object, copy=True)
+        rows[row.isna().to_numpy()] = None
         parts.append(pd.DataFrame({
             _CATEGORY: _CATEGORIES["join_issues"], kind_h: render(j, "join_issues", "kind")[1],
             source_h: j["source"].to_numpy(dtype=object),
-            where_h: np.where(row.isna(), None, row.fillna(0).astype(np.int64).astype(str)).astype(object),
+            where_h: rows,
             uscc_h: j["uscc"].to_numpy(dtype=object), pid_h: j["parcel_id"].to_numpy(dtype=object),
             msg_h: j["message"].to_numpy(dtype=object)}, index=range(len(j))))
     if data is not None and len(data):

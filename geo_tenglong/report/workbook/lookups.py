@@ -254,7 +254,8 @@ def render(frame: pd.DataFrame, table: str, name: str) -> tuple[str, np.ndarray,
     s = column(frame, table, name)
     if f.dtype == "bool":
         b = yes_no_series(s.to_numpy(dtype=object))
-        vals = np.where(b.isna(), None, np.where(b.fillna(False).to_numpy(dtype=bool), "是", "否")).astype(object)
+        vals = np.where(b.fillna(False).to_numpy(dtype=bool), "是", "否").astype(object)
+        vals[b.isna().to_numpy()] = None
     elif f.values:
         vals = _labels(s, dict(f.values))
     elif f.dtype in ("float", "int"):

@@ -111,7 +111,8 @@ def column_values(s: pd.Series, kind: str, root: str | None = None) -> list:
     booleans 是/否, text columns as text (a number in one becomes its digits), no absolute paths."""
     if pd.api.types.is_bool_dtype(s.dtype):
         arr = s.to_numpy(dtype=object)
-        out = np.where(pd.isna(arr), None, np.where(arr == True, "是", "否"))  # elementwise
+        out = np.where(arr == True, "是", "否").astype(object)  # elementwise
+        out[pd.isna(arr)] = None
         return out.tolist()
     if pd.api.types.is_numeric_dtype(s.dtype):
         f = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
