@@ -609,3 +609,20 @@ def test_payload_is_data_only(synth):
     text = json.dumps(data, ensure_ascii=False, allow_nan=False)  # JSON-able, no NaN
     assert "<html" not in text and "<div" not in text
     assert data["bounds"][0][0] < data["bounds"][1][0] and data["basemap"] is None
+
+
+def test_title_from_the_data_is_escaped_by_the_template():
+    res = map_results(4)
+    res.info["county"] = "<b>天台县</b>&"
+    page = briefing.render_briefing_html(res)
+    assert "<title>&lt;b&gt;天台县&lt;/b&gt;&amp;腾笼换鸟" in page and "<b>天台县" not in page
+    assert payload_of(page)["summary"]["title"].startswith("<b>天台县</b>&")
+
+
+def test_feature_ids_are_the_schema_keys():
+    from geo_tenglong import results_schema
+
+    for name, col in payload.ID_COLUMNS.items():
+        table = "parcels" if name == "reclaimable" else name
+        key = results_schema.table_schema(table).key
+        assert col == key or (key is None and col in results_schema.table_schema(table).names), name
