@@ -18,7 +18,7 @@ import pandas as pd
 import pyogrio
 
 from .errors import InputError
-from .io.tables import read_table, year_in_name
+from .io.tables import dbf_encoding, read_table, year_in_name
 
 VECTOR_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".parquet", ".geoparquet", ".kml", ".gml", ".tab", ".mif"}
 TABLE_SUFFIXES = {".xlsx", ".xlsm", ".csv"}
@@ -81,36 +81,6 @@ class Source:
         """``file`` or ``file (layer x)`` for messages."""
         extra = f" (图层 {self.layer})" if self.layer else (f" (工作表 {self.sheet})" if self.sheet else "")
         return f"{self.path.name}{extra}"
-
-
-def dbf_encoding(shp: Path) -> str | None:
-    """``"GBK"`` for a Shapefile without a ``.cpg`` whose DBF bytes are GBK, not UTF-8; else ``None``.
-
-    A ``.cpg`` is honoured by GDAL; without one GDAL reads ISO-8859-1 and Chinese is garbled.
-    """
-    if shp.with_suffix(".cpg").exists() or shp.with_suffix(".CPG").exists():
-        return None
-    dbf = next((p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()), None)
-    if dbf is None:
-        return None
-    raw = dbf.read_bytes()[:400_000]
-    if len(raw) < 32:
-        return None
-    header_len = int.from_bytes(raw[8:10], "little")
-    names = b"".join(raw[i:i + 11].split(b"\0", 1)[0] + b" " for i in range(32, header_len - 1, 32))
-    data = names + raw[header_len:]          # field names and records are text; the header is binary
-    if all(b < 0x80 for b in data):
-        return None
-    try:
-        data.decode("utf-8")
-        return None
-    except UnicodeDecodeError:
-        pass
-    try:
-        data.decode("gb18030")
-        return "GBK"
-    except UnicodeDecodeError:
-        return None
 
 
 def _crs_text(crs) -> str | None:
@@ -233,6 +203,10 @@ def _is_coords_file(path: Path) -> bool:
     return False
 
 
+def _has_shp(dbf: Path) -> bool:
+    return dbf.with_suffix(".shp").exists() or dbf.with_suffix(".SHP").exists()
+
+
 def _is_run_output(folder: Path) -> bool:
     return (folder / "results.gpkg").exists() or (folder / "summary.json").exists()
 
@@ -280,7 +254,7 @@ def scan_folder(folder: str | Path) -> list[Source]:
         try:
             if suffix in VECTOR_SUFFIXES or (p.is_dir() and suffix == ".gdb"):
                 out.extend(_vectors(p))
-            elif suffix in TABLE_SUFFIXES:
+            elif suffix in TABLE_SUFFIXES or (suffix == ".dbf" and not _has_shp(p)):
                 out.extend(_tables(p))
             elif suffix in RASTER_SUFFIXES:
                 out.append(_raster(p))

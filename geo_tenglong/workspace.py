@@ -181,6 +181,40 @@ def _building_dates(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf
 
 
+def join_holders(parcels: gpd.GeoDataFrame, holders: pd.DataFrame, path: Path, issues: list) -> gpd.GeoDataFrame:
+    """Fill ``owner_uscc``/``owner_name`` of parcels from a 权利人 (QLR) table.
+
+    A holder row names its parcel by ``parcel_id`` (ZDDM) or by ``unit_id`` (BDCDYH, whose first 19
+    characters are the 宗地代码). A parcel's own holder fields win; a parcel with several holders
+    (共有) takes the first and is listed as a data issue.
+
+    Raises
+    ------
+    InputError
+        When the table names no parcel (neither 宗地代码 nor 不动产单元号).
+    """
+    if "parcel_id" not in holders.columns and "unit_id" not in holders.columns:
+        raise InputError("the 权利人 table needs a 宗地代码 (ZDDM) or 不动产单元号 (BDCDYH) column", path)
+    pid = holders["parcel_id"] if "parcel_id" in holders.columns else pd.Series(pd.NA, index=holders.index, dtype="string")
+    if "unit_id" in holders.columns:
+        pid = pid.fillna(holders["unit_id"].astype("string").str[:19])
+    h = holders.assign(_pid=pid.astype("string").str.strip())
+    h = h[h["_pid"].notna()]
+    counts = h["_pid"].value_counts()
+    for p_id, n in counts[counts > 1].items():
+        issues.append({"source": str(path), "feature": f"parcel_id {p_id}", "kind": "shared_holders",
+                       "message": f"宗地{p_id}有{n}个权利人(共有),取第一个"})
+    first = h.drop_duplicates("_pid").set_index("_pid")
+    out = parcels.copy()
+    key = out["parcel_id"].astype("string")
+    for col in ("owner_uscc", "owner_name"):
+        if col not in first.columns:
+            continue
+        joined = key.map(first[col]).astype("string")
+        out[col] = out[col].astype("string").fillna(joined) if col in out.columns else joined
+    return out
+
+
 def _load_layer(name: str, src: dict, root: Path, target_crs: pyproj.CRS, aliases, issues: list,
                 standards: Standards | None = None) -> tuple[gpd.GeoDataFrame, Path]:
     schema = LAYERS[name]
@@ -301,6 +335,9 @@ def load_workspace(path: str | Path, ruleset: str | Path | None = None, as_of: s
         coords_folder = (root / cfg["coords"]["folder"]).resolve()
         if not coords_folder.is_dir():
             raise InputError("corner-coordinate folder not found", coords_folder, "coords.folder")
+    if "holders" in tables:
+        hp = (root / _source(cfg["tables"]["holders"], "tables.holders", cfg_path)["path"]).resolve()
+        layers["parcels"] = join_holders(layers["parcels"], tables["holders"], hp, issues)
     layers["parcels"].attrs["unknown_land_use_is_industrial"] = unknown_industrial
     return Workspace(
         root=root, county=wcfg.get("county", rules.info.county), admin_code=str(wcfg.get("admin_code", rules.info.admin_code)),

@@ -188,3 +188,25 @@ def test_the_sample_root_prefers_its_own_files_over_a_subfolder(sample_dir, tmp_
     assert result.settings["county"].value == "天台县"
     assert result.placed["parcels"].source.path.name == "tiantai.gpkg"
     assert result.placed["enterprises"].source.path.parent == sample_dir.resolve()
+
+
+def test_a_separate_qlr_table_fills_the_holders(tmp_path):
+    """权利人 (QLR) kept apart from 宗地, as a GBK .dbf without .cpg: init places it, the reader joins it."""
+    zd = _parcels_gdf().drop(columns="QLRDM")
+    zd.to_file(tmp_path / "ZD.shp", encoding="UTF-8")
+    qlr = pd.DataFrame({"BDCDYH": [f"331023101001GB0000{i}W00000000" for i in (1, 2, 2, 3)],
+                        "QLRMC": ["甲公司", "乙公司", "丙公司", "丁公司"],
+                        "ZJH": ["91331023MA2AAAAA0X", "91331023MA2AAAAB0Y", "91331023MA2AAAAC0Z", None]})
+    import pyogrio
+
+    pyogrio.write_dataframe(qlr, tmp_path / "QLR.dbf", driver="ESRI Shapefile", encoding="GBK")
+    (tmp_path / "QLR.cpg").unlink(missing_ok=True)
+    result = init_workspace(tmp_path)
+    assert result.placed["holders"].source.path.name == "QLR.dbf"
+    ws = load_workspace(tmp_path, as_of="2023-06-30")
+    p = ws.parcels.set_index("parcel_id")
+    assert p.loc["331023101001GB00001", "owner_name"] == "甲公司"
+    assert p.loc["331023101001GB00002", "owner_uscc"] == "91331023MA2AAAAB0Y"      # 共有: the first holder
+    assert pd.isna(p.loc["331023101001GB00004", "owner_name"])
+    shared = ws.data_issues[ws.data_issues["kind"] == "shared_holders"]
+    assert shared["message"].tolist() == ["宗地331023101001GB00002有2个权利人(共有),取第一个"]

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-
 #: The inputs most analyses need; init names those it did not find.
 _MAIN = ("parcels", "buildings", "enterprises", "contracts", "tenancy")
 
@@ -24,7 +23,6 @@ def init_cmd(folder, out, force):
     界址点 files, by name, fields and values. Every guess is written with its evidence.
     """
     from ..init import init_workspace
-
     from ..io.schema import LAYERS, TABLES
 
     result = init_workspace(folder, out, force=force)

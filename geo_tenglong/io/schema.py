@@ -69,6 +69,8 @@ TABLES: dict[str, Schema] = {
                               label="合并方案"),
     "land_supply": Schema(required=("year", "use", "area_mu"), numeric=("year", "area_mu"), text=("use",),
                           label="土地供应台账"),
+    # 权利人 (TD/T 1066 QLR) kept apart from the 宗地 layer: joined onto it by parcel_id or unit_id
+    "holders": Schema(text=("parcel_id", "unit_id", "owner_uscc", "owner_name"), label="权利人"),
 }
 
 #: Every field a layer or table may hold (docs/workspace.md), beyond the checked ones above; used
@@ -99,4 +101,5 @@ DOC_FIELDS: dict[str, set[str]] = {
                  "built_year", "energy_tce"},
     "merge_proposals": {"proposal_id", "parcel_ids", "buyer_uscc"},
     "land_supply": {"year", "use", "area_mu"},
+    "holders": {"parcel_id", "unit_id", "owner_uscc", "owner_name"},
 }

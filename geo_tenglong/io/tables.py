@@ -78,13 +78,57 @@ def _read_csv_grid(path: Path) -> pd.DataFrame:
     return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
 
 
+def dbf_encoding(shp: Path) -> str | None:
+    """``"GBK"`` for a Shapefile without a ``.cpg`` whose DBF bytes are GBK, not UTF-8; else ``None``.
+
+    A ``.cpg`` is honoured by GDAL; without one GDAL reads ISO-8859-1 and Chinese is garbled.
+    """
+    if shp.with_suffix(".cpg").exists() or shp.with_suffix(".CPG").exists():
+        return None
+    dbf = next((p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()), None)
+    if dbf is None:
+        return None
+    raw = dbf.read_bytes()[:400_000]
+    if len(raw) < 32:
+        return None
+    header_len = int.from_bytes(raw[8:10], "little")
+    names = b"".join(raw[i:i + 11].split(b"\0", 1)[0] + b" " for i in range(32, header_len - 1, 32))
+    data = names + raw[header_len:]          # field names and records are text; the header is binary
+    if all(b < 0x80 for b in data):
+        return None
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        pass
+    try:
+        data.decode("gb18030")
+        return "GBK"
+    except UnicodeDecodeError:
+        return None
+
+
+def _read_dbf_grid(path: Path) -> pd.DataFrame:
+    """A standalone .dbf table (e.g. 权利人 QLR.dbf) as a grid whose first row is the header."""
+    import pyogrio
+
+    encoding = dbf_encoding(path.with_suffix(".shp"))
+    try:
+        df = pyogrio.read_dataframe(path, read_geometry=False, **({"encoding": encoding} if encoding else {}))
+    except Exception as exc:  # noqa: BLE001 - GDAL raises several types for a damaged file
+        raise InputError(f"not a readable dBASE table ({exc})", path) from None
+    return pd.DataFrame([list(df.columns), *df.astype(object).to_numpy().tolist()], dtype=object)
+
+
 def _read_grids(path: Path, sheet: str | int | None) -> list[tuple[str | None, pd.DataFrame]]:
-    """(sheet name, raw grid without a header) for each sheet to read; one for a CSV."""
+    """(sheet name, raw grid without a header) for each sheet to read; one for a CSV or DBF."""
     suffix = path.suffix.lower()
     if suffix in {".csv", ".txt"}:
         return [(None, _read_csv_grid(path))]
+    if suffix == ".dbf":
+        return [(None, _read_dbf_grid(path))]
     if suffix not in {".xlsx", ".xlsm"}:
-        raise InputError(f"unsupported table format {suffix!r}; expected .xlsx or .csv", path)
+        raise InputError(f"unsupported table format {suffix!r}; expected .xlsx, .csv or .dbf", path)
     try:
         if sheet is not None:
             grid = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl", header=None)
