@@ -19,6 +19,7 @@ shared vectorised lookups and ``writer`` the streaming writer.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 from ...io.atomic import atomic_path, check_not_input
@@ -50,6 +51,7 @@ __all__ = [
     "Sheet",
     "build_sheets",
     "flag_summary",
+    "iter_sheets",
     "park_names",
     "split_ids",
     "title_info",
@@ -61,6 +63,24 @@ WORKBOOK_FILE = "腾笼换鸟清单.xlsx"
 
 #: Sheet names always present, in order (Excel forbids "/" in names, hence 与).
 SHEETS = [*_ENTERPRISE_SHEETS, _LOW_SHEET, _IDLE_SHEET, _FRAGMENTS_SHEET, _SPLIT_SHEET, _SUPPLY_SHEET, _ISSUES_SHEET]
+
+
+def iter_sheets(results, ws=None) -> Iterator[Sheet]:
+    """The workbook's sheets one at a time, in order (see :func:`build_sheets`).
+
+    The writer takes them from here, so only one sheet's rows are in memory at once.
+    """
+    yield from enterprise_sheets(results, ws)
+    yield low_efficiency_sheet(results, ws)
+    yield idle_sheet(results, ws)
+    yield from fragment_sheets(results, ws)
+    yield split_merge_sheet(results, ws)
+    yield land_supply_sheet(results, ws)
+    for name, rules in COUNTY_SHEETS.items():
+        layer = COUNTY_LAYERS[name]
+        if (layer is not None and results.layer(layer) is not None) or has_rule(results, ws, rules):
+            yield COUNTY_BUILDERS[name](results, ws)
+    yield issues_sheet(results, ws)
 
 
 def build_sheets(results, ws=None) -> list[Sheet]:
@@ -77,18 +97,7 @@ def build_sheets(results, ws=None) -> list[Sheet]:
     -------
     list of Sheet
     """
-    sheets = enterprise_sheets(results, ws)
-    sheets.append(low_efficiency_sheet(results, ws))
-    sheets.append(idle_sheet(results, ws))
-    sheets.extend(fragment_sheets(results, ws))
-    sheets.append(split_merge_sheet(results, ws))
-    sheets.append(land_supply_sheet(results, ws))
-    for name, rules in COUNTY_SHEETS.items():
-        layer = COUNTY_LAYERS[name]
-        if (layer is not None and results.layer(layer) is not None) or has_rule(results, ws, rules):
-            sheets.append(COUNTY_BUILDERS[name](results, ws))
-    sheets.append(issues_sheet(results, ws))
-    return sheets
+    return list(iter_sheets(results, ws))
 
 
 def _date(value) -> str:
@@ -131,7 +140,6 @@ def write_workbook(results, out_dir, maps_dir=None, ws=None) -> list[Path]:
     """
     target = Path(out_dir) / WORKBOOK_FILE
     check_not_input(target, ws.inputs if ws is not None else ())
-    sheets = build_sheets(results, ws)
     with atomic_path(target) as tmp:
-        write_book(sheets, tmp, title_info(results, ws))
+        write_book(iter_sheets(results, ws), tmp, title_info(results, ws))
     return [target]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -226,12 +227,13 @@ def _write_sheet(book: xlsxwriter.Workbook, sheet: Sheet, info: TitleInfo, fmt: 
                 wsh.write_blank(r, j, None, fmt.total_plain)
 
 
-def write_book(sheets: list[Sheet], path: str | Path, info: TitleInfo) -> None:
+def write_book(sheets: Iterable[Sheet], path: str | Path, info: TitleInfo) -> None:
     """Write ``sheets`` to ``path`` (an .xlsx), rows streamed to disk.
 
     Parameters
     ----------
-    sheets : list of Sheet
+    sheets : iterable of Sheet
+        Taken one at a time (a generator keeps one sheet's rows in memory).
     path : str or Path
     info : TitleInfo
         Title block and properties.
