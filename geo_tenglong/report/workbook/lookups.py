@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ...findings import FAIL, WARN
-from ...results_schema import enum_code, table_schema
+from ...results_schema import enum_code, value_labels
 from ...values import split_ids, yes_no_series
 from .sheet import column, field, heading, kind
 
@@ -126,8 +126,7 @@ def places_of_lists(place: pd.DataFrame, lists: pd.Series, what: str) -> np.ndar
 
 
 def _status_texts() -> dict[str, str]:
-    values = table_schema("findings").field("status").values
-    return dict(values) if values else {}
+    return value_labels("findings", "status")
 
 
 def flag_summary(findings: pd.DataFrame) -> pd.Series:
@@ -257,7 +256,7 @@ def render(frame: pd.DataFrame, table: str, name: str) -> tuple[str, np.ndarray,
         vals = np.where(b.fillna(False).to_numpy(dtype=bool), "是", "否").astype(object)
         vals[b.isna().to_numpy()] = None
     elif f.values:
-        vals = _labels(s, dict(f.values))
+        vals = _labels(s, value_labels(table, name))
     elif f.dtype in ("float", "int"):
         vals = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
         if f.unit == "比例":

@@ -13,7 +13,7 @@ import dataclasses
 
 import pandas as pd
 
-from ...results_schema import Field, table_schema
+from ...results_schema import Field, label, table_schema
 
 __all__ = [
     "CHECK_KIND",
@@ -47,8 +47,9 @@ RULES = "规则与条款"
 SERIAL, TOTAL = "序号", "合计"
 #: 分割 / 合并 on the split-and-merge sheet.
 CHECK_KIND = "核查类型"
-#: The enterprise on a parcel: the holder (使用企业) where evaluated, else the right holder.
-ENTERPRISE_NAME = "企业名称"
+#: The enterprise on a parcel: the holder (使用企业) where evaluated, else the right holder; headed
+#: as the 亩均 table heads an enterprise's name.
+ENTERPRISE_NAME = label("enterprise_eval", "name")
 
 #: Unit → number-format kind.
 _UNIT_KINDS = {"亩": "mu", "m²": "m2", "万元": "money", "比例": "pct", "%": "pct", "m": "num1"}
