@@ -115,25 +115,26 @@ def enterprises_by_parcel(enterprise_eval: Any) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Indexed by ``parcel_id``: ``names`` (``、``-joined), ``usccs`` (space-joined) and ``count``.
+        One row per parcel and enterprise: ``parcel_id``, ``name`` (the credit code where the name
+        is blank) and ``uscc``.
     """
-    cols = ["names", "usccs", "count"]
+    cols = ["parcel_id", "name", "uscc"]
     if not isinstance(enterprise_eval, pd.DataFrame) or not len(enterprise_eval) \
             or not {"uscc", "name", "parcel_ids"} <= set(enterprise_eval.columns):
-        return pd.DataFrame(columns=cols, index=pd.Index([], name="parcel_id"))
+        return pd.DataFrame(columns=cols)
     ee = pd.DataFrame(enterprise_eval)
     if "year" in ee.columns:
         ee = ee.sort_values("year", kind="stable")
     ee = ee.drop_duplicates("uscc", keep="last").reset_index(drop=True)
     ids = _split_ids(ee["parcel_ids"])
-    rows = pd.DataFrame({"parcel_id": ids.to_numpy(),
+    if not len(ids):
+        return pd.DataFrame(columns=cols)
+    rows = pd.DataFrame({"parcel_id": ids.to_numpy(dtype=str),
                          "name": ee["name"].astype("string").fillna("").to_numpy()[ids.index],
-                         "uscc": ee["uscc"].astype("string").fillna("").to_numpy()[ids.index]}) \
-        if len(ids) else pd.DataFrame(columns=["parcel_id", "name", "uscc"])
-    rows = rows.drop_duplicates(["parcel_id", "uscc"])
+                         "uscc": ee["uscc"].astype("string").fillna("").to_numpy()[ids.index]})
+    rows = rows.drop_duplicates(["parcel_id", "uscc"]).reset_index(drop=True)
     rows["name"] = rows["name"].where(rows["name"].str.strip() != "", rows["uscc"])
-    g = rows.groupby("parcel_id", sort=False)  # names and codes in the same order
-    return pd.DataFrame({"names": g["name"].agg("、".join), "usccs": g["uscc"].agg(" ".join), "count": g.size()})
+    return rows
 
 
 def _parcels_layer(results: Any, crs: Any) -> gpd.GeoDataFrame:
@@ -152,10 +153,16 @@ def _parcels_layer(results: Any, crs: Any) -> gpd.GeoDataFrame:
     ents = enterprises_by_parcel(results.layers.get("enterprise_eval"))
     if len(ents):
         pid = parcels["parcel_id"]
-        count = pid.map(ents["count"]).fillna(0).to_numpy()
-        parcels["_tenants"] = pid.map(ents["names"]).astype("string").where(count > 1, pd.NA)
-        parcels["_ent_names"] = pid.map(ents["names"]).astype("string")
-        parcels["_ent_uscc"] = pid.map(ents["usccs"]).astype("string")
+        g = ents.groupby("parcel_id", sort=False)
+        count = pid.map(g.size()).fillna(0).to_numpy()
+        parcels["_tenants"] = pid.map(g["name"].agg("、".join)).astype("string").where(count > 1, pd.NA)
+        # search: the enterprises other than the one already named (_name/_uscc), names and codes in
+        # the same order; null for most parcels, so the page stays small
+        holder = dict(zip(pid.to_numpy(), parcels["_uscc"].fillna("").to_numpy()))
+        others = ents[ents["uscc"] != ents["parcel_id"].map(holder).fillna("")]
+        go = others.groupby("parcel_id", sort=False)
+        parcels["_ent_names"] = pid.map(go["name"].agg("、".join)).astype("string")
+        parcels["_ent_uscc"] = pid.map(go["uscc"].agg(" ".join)).astype("string")
     return parcels
 
 
