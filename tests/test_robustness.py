@@ -135,6 +135,8 @@ CELLS = [(name, row, col) for name, frame in {**LAYERS, **TABLES}.items() for co
          if col != "geometry" and col not in REQUIRED.get(name, ()) for row in range(len(frame))]
 #: (frame name, column) of every optional column.
 COLUMNS = sorted({(name, col) for name, _row, col in CELLS})
+#: Geometries that may be empty (a feature drawn without a shape).
+GEOMETRIES = [(name, row, "geometry") for name, frame in LAYERS.items() for row in range(len(frame))]
 
 
 def write(root: Path, drop=(), blank=(), ruleset: str = "tiantai-2022", drop_columns=()) -> Path:
@@ -144,7 +146,9 @@ def write(root: Path, drop=(), blank=(), ruleset: str = "tiantai-2022", drop_col
     tables = {k: v.copy() for k, v in TABLES.items() if k not in drop}
     for name, row, col in blank:
         frame = layers.get(name, tables.get(name))
-        if frame is not None:
+        if frame is not None and col == "geometry":
+            frame.loc[frame.index[row], "geometry"] = None
+        elif frame is not None:
             frame[col] = frame[col].astype(object)
             frame.loc[frame.index[row], col] = None
     for name, col in drop_columns:
@@ -174,7 +178,7 @@ def run(drop=(), blank=(), ruleset: str = "tiantai-2022", drop_columns=()):
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(drop=st.sets(st.sampled_from(OPTIONAL), max_size=6),
-       blank=st.lists(st.sampled_from(CELLS), max_size=12, unique=True),
+       blank=st.lists(st.sampled_from(CELLS + GEOMETRIES), max_size=12, unique=True),
        drop_columns=st.lists(st.sampled_from(COLUMNS), max_size=3, unique=True),
        ruleset=st.sampled_from(["tiantai-2022", "tiantai-2022", "deqing-2021"]))
 def test_no_missing_value_crashes_a_stage(drop, blank, drop_columns, ruleset):
