@@ -125,3 +125,11 @@ def test_year_subheaders_give_one_row_per_year(tmp_path):
     df = read_table(tmp_path / "t.xlsx", TABLES["enterprises"], target="enterprises")
     got = {(u, int(y)): (t, v) for u, y, t, v in df[["uscc", "year", "tax", "value_added"]].itertuples(index=False)}
     assert got == {(A, 2021): (1000.0, 5000.0), (A, 2022): (1234.5, 6000.0), (B, 2022): (300.0, 900.0)}
+
+
+def test_numbers_with_full_width_digits_and_spaces(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("统一社会信用代码,年度,税收实际贡献(万元)\n" f"{A},2022,\"１，２３４．５\"\n{B},2022, 1 000 \n",
+                    encoding="utf-8")
+    df = read_table(path, TABLES["enterprises"], target="enterprises")
+    assert df["tax"].tolist() == [1234.5, 1000.0]

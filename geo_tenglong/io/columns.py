@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError
 from .schema import Schema
 
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－", "0123456789.,-")
+_NUM_SEP = re.compile(r"[,\s\u00a0\u3000]")
 _TRUE = {"是", "true", "t", "yes", "y", "1", "1.0", "有", "√"}
 _FALSE = {"否", "false", "f", "no", "n", "0", "0.0", "无", ""}
 
@@ -79,7 +83,8 @@ def coerce_columns(df: pd.DataFrame, schema: Schema, path, row_offset: int = 2, 
             continue
         s = out[col]
         if s.dtype == object or pd.api.types.is_string_dtype(s):
-            cleaned = s.map(lambda v: v.strip().replace(",", "") if isinstance(v, str) else v)
+            # "1,234.5", full-width "１，２３４", "1 234" as typed or exported: the separators go
+            cleaned = s.map(lambda v: _NUM_SEP.sub("", v.translate(_FULL_WIDTH)) if isinstance(v, str) else v)
             cleaned = cleaned.replace({"": None, "-": None, "—": None})
             num = pd.to_numeric(cleaned, errors="coerce")
             bad = num.isna() & cleaned.notna()
