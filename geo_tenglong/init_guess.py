@@ -20,7 +20,7 @@ import pyproj
 
 from . import crs as gk
 from .init_detect import Source
-from .io.aliases import map_headers, normalize_header
+from .io.aliases import map_headers
 from .io.schema import DOC_FIELDS, LAYERS, TABLES
 from .rules import builtin_rulesets, load_ruleset
 from .standards import Standards, load_standards
@@ -335,11 +335,6 @@ def guess_crs(guesses: list[Guess]) -> Setting | None:
                 continue
             return Setting(f"EPSG:{c.to_epsg()}", f"{g.source.label} 无坐标系文件,按坐标推断为 {c.name}")
     return None
-
-
-def normalized(name: str) -> str:
-    """A name as matched (for tests and messages)."""
-    return normalize_header(name)
 
 
 def relative(path: Path, root: Path) -> str:
