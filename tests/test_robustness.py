@@ -227,3 +227,9 @@ def test_holder_without_class_on_renovation_plan():
     f = results.findings.set_index(["rule_id", "parcel_id"])
     assert f.loc[("TT-TECH", "R2"), "status"] == MISSING_DATA
     assert "亩均评价" in f.loc[("TT-TECH", "R2"), "message"]
+
+
+def test_parks_without_names_run_under_deqing():
+    """Found by the property test: a parks layer without ``name`` broke DQ-PARK's declared table."""
+    results = run(drop_columns=[("parks", "name")], ruleset="deqing-2021")
+    assert results is not None and "name" in results.layer("old_parks").columns

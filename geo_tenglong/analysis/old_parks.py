@@ -35,6 +35,8 @@ def assess_old_parks(ws, results) -> StageResult:
         renovated = parcels["parcel_id"].isin(plans.loc[done.to_numpy(), "parcel_id"]).to_numpy()
     reno = pd.Series(np.where(renovated, parcels["area_mu"], 0.0)).groupby(pd.Series(group)).sum()
     table = old[["park_id"] + [c for c in ("name",) if c in old.columns]].join(stats, on="park_id")
+    if "name" not in table.columns:  # a parks layer without names: the column stays, empty
+        table.insert(1, "name", pd.Series([None] * len(table), dtype="string"))
     table["renovated_mu"] = table["park_id"].map(reno).fillna(0.0)
     names = table["name"].fillna(table["park_id"]) if "name" in table.columns else table["park_id"]
     frames = []
