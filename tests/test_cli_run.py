@@ -8,11 +8,12 @@ import click
 import pyogrio
 import pytest
 from click.testing import CliRunner
-from conftest import write_workspace
 
 from geo_tenglong.cli import main
 from geo_tenglong.findings import COLUMNS
 from geo_tenglong.results import Results
+
+from conftest import write_workspace
 
 
 def test_run_writes_results(tmp_path, tiny_parcels):

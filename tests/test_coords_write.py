@@ -64,7 +64,10 @@ def test_layout_gbk_crlf_header_labels_rings(tmp_path):
 def test_outer_rings_clockwise_holes_counter_clockwise(tmp_path):
     (path,) = write_coords(parcels().iloc[[0]], tmp_path / "o.txt")
     lines = path.read_text(encoding="gbk").splitlines()[13:23]
-    ring = lambda rows: np.array([[float(r.split(",")[3]), float(r.split(",")[2])] for r in rows])
+
+    def ring(rows):
+        return np.array([[float(r.split(",")[3]), float(r.split(",")[2])] for r in rows])
+
     assert not shapely.LinearRing(ring(lines[0:5])).is_ccw
     assert shapely.LinearRing(ring(lines[5:10])).is_ccw
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shapely
-from conftest import write_workspace
 
 from geo_tenglong.analysis.corner_files import assess_corner_files
 from geo_tenglong.io.coords import write_coords
@@ -11,6 +10,8 @@ from geo_tenglong.pipeline import base_parcels
 from geo_tenglong.results import Results
 from geo_tenglong.results_schema import check_stage
 from geo_tenglong.workspace import load_workspace
+
+from conftest import write_workspace
 
 
 def _ws(tmp_path, parcels, files_from, ruleset="tiantai-2022"):

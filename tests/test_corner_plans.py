@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import ZONE40, box, write_workspace
 
 from geo_tenglong.analysis.corner_plans import assess_corner_plans
 from geo_tenglong.findings import FAIL, MISSING_DATA, NOT_APPLICABLE, PASS
@@ -27,6 +26,8 @@ from geo_tenglong.pipeline import analyse
 from geo_tenglong.results_schema import stage_schema
 from geo_tenglong.stage import Stage, StageResult
 from geo_tenglong.workspace import load_workspace
+
+from conftest import ZONE40, box, write_workspace
 
 M2_PER_MU = 10000 / 15
 P = {"P1": "331023101001GB00001", "P2": "331023101001GB00002", "P3": "331023101001GB00003",

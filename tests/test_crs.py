@@ -1,8 +1,8 @@
+import geopandas as gpd
 import numpy as np
 import pyproj
 import pytest
 import shapely
-import geopandas as gpd
 
 from geo_tenglong import crs
 

@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+
 from test_efficiency_support import code, ent_rows, make_ws, parcels_frame, run_stages
 
 E = {i: code(i) for i in range(1, 20)}
@@ -237,6 +238,7 @@ def test_bad_values_give_missing_data_not_errors():
     parcels = fixture_parcels()
     rows = [{"parcel_id": "P15", "owner_uscc": code(15), "land_use_code": "1001", "mu": 10.0}]
     import geopandas as gpd
+
     from test_efficiency_support import square
     extra_p = gpd.GeoDataFrame(pd.DataFrame(rows).drop(columns="mu").astype({"owner_uscc": "string"}),
                                geometry=[square(30, 10.0)], crs="EPSG:4528")
@@ -351,9 +353,9 @@ def test_buyer_class_is_last_years_not_next_years():
     merged land, though the table already holds its 2023 class A."""
     import datetime as dt
 
-    from test_efficiency_support import square
-
     from geo_tenglong.analysis.split_merge import check_merge, latest_classes
+
+    from test_efficiency_support import square
 
     ev = pd.DataFrame({"uscc": [E[1], E[1]], "year": [2022, 2023], "eval_class": ["D", "A"],
                        "class_name": ["倒逼整治类", "优先发展类"]})

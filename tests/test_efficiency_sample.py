@@ -120,7 +120,7 @@ def independent(ws):
     for key, u in out.items():
         if u["scope"]:
             groups[(key[1], u["large"])].append(key)
-    for (y, large), keys in groups.items():
+    for (_y, large), keys in groups.items():
         weights = spec.weights_large if large else spec.weights_small
         bench = {}
         for name, (n, d) in num_den.items():

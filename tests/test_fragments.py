@@ -32,7 +32,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import ORIGIN, ZONE40, box, write_workspace
 
 from geo_tenglong.analysis.fragments import (
     CORNER,
@@ -47,6 +46,8 @@ from geo_tenglong.analysis.fragments import (
 from geo_tenglong.pipeline import analyse
 from geo_tenglong.stage import Stage
 from geo_tenglong.workspace import load_workspace
+
+from conftest import ORIGIN, ZONE40, box, write_workspace
 
 M2_PER_MU = 10000 / 15
 IDS = {k: f"331023101001GB0000{i}" for i, k in enumerate("ABCDE", start=1)}

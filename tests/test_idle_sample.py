@@ -144,7 +144,7 @@ def test_planted_idle_cases(idle_run, manifest):
         "not_idle_suspended_under_1y": (None, 0, False),
         "not_idle_under_1y": (None, 0, False),
     }
-    for key, (rule, tier, fee) in expect.items():
+    for key, (rule, tier, _fee) in expect.items():
         for pid in idle.get(key, []):
             row = p.loc[pid]
             assert row["idle_tier"] == tier, (key, pid)

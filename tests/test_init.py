@@ -7,12 +7,13 @@ import datetime as dt
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from standard_county import build_standard_county
 
 from geo_tenglong.errors import InputError
 from geo_tenglong.init import init_workspace
 from geo_tenglong.init_detect import dbf_encoding
 from geo_tenglong.workspace import load_workspace, read_config
+
+from standard_county import build_standard_county
 
 
 @pytest.fixture(scope="session")
@@ -104,6 +105,7 @@ def test_an_empty_folder_leaves_the_questions_open(tmp_path):
 
 def _parcels_gdf(n=4):
     import geopandas as gpd
+
     from conftest import box
 
     return gpd.GeoDataFrame({"ZDDM": [f"331023101001GB0000{i}" for i in range(1, n + 1)],

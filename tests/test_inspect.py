@@ -8,12 +8,13 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import box, write_workspace
 
 from geo_tenglong.cli.inspect import inspect_cmd
 from geo_tenglong.coverage import compute_coverage
 from geo_tenglong.inspect import inspect_workspace
 from geo_tenglong.workspace import load_workspace
+
+from conftest import box, write_workspace
 
 U1, U2, U3 = "91331023MA2AAAAA0X", "91331023MA2AAAAB0Y", "91331023MA2AAAAC0Z"
 IDS = [f"331023101001GB0000{i}" for i in range(1, 5)]

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import box
+
 from test_efficiency_support import X0, Y0, code, ent_rows, make_ws, parcels_frame, run_stages
 
 M2_PER_MU = 10000.0 / 15.0

@@ -39,9 +39,9 @@ def map_file(tmp_path_factory, request):
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
-    from map_results import EVIL_NAME, map_results, map_workspace
-
     from geo_tenglong.webmap.briefing import save_briefing_map
+
+    from map_results import EVIL_NAME, map_results, map_workspace
 
     out = tmp_path_factory.mktemp("map") / "briefing.html"
     evil = EVIL_NAME
@@ -225,10 +225,11 @@ def _open(browser, path):
 def test_geotiff_basemap_is_offline_and_online_basemaps_only_fetch_tiles(browser, tmp_path):
     import numpy as np
     import rasterio
-    from map_results import map_results, origin
     from rasterio.transform import from_origin
 
     from geo_tenglong.webmap.briefing import save_briefing_map
+
+    from map_results import map_results, origin
 
     x0, y0 = origin()
     tif = tmp_path / "lc.tif"
@@ -334,7 +335,7 @@ def test_panels_are_compact_and_popups_clear_them(browser, map_file, size, tmp_p
             boxes = pg.evaluate(_PANELS_JS)
             for k in ("summary", "legend", "layers", "search", "zoom"):
                 assert _overlap(popup, boxes[k]) == 0.0, f"{side}: popup {popup} under the {k} panel {boxes[k]}"
-            assert 0 <= popup[0] and popup[2] <= boxes["map"][0] and 0 <= popup[1] and popup[3] <= boxes["map"][1]
+            assert popup[0] >= 0 and popup[2] <= boxes["map"][0] and popup[1] >= 0 and popup[3] <= boxes["map"][1]
             pg.screenshot(path=str(tmp_path / f"popup-{side}-{size[0]}.png"))
             pg.evaluate("() => { gtMap.map.closePopup(); }")
         print(f"screenshots: {tmp_path}")

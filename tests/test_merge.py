@@ -12,8 +12,20 @@ from geo_tenglong.analysis.split_merge import MERGE_CHECK_COLUMNS, check_merge, 
 from geo_tenglong.rules import load_ruleset
 
 from conftest import box
-from test_split_merge_cases import (BUYER_B, BUYER_C, BUYER_D, OWNER, P_CORNER, P_EAST, P_GAP, P_MAIN, P_STD, by_condition,
-                                    eval_table, parcels)
+from test_split_merge_cases import (
+    BUYER_B,
+    BUYER_C,
+    BUYER_D,
+    OWNER,
+    P_CORNER,
+    P_EAST,
+    P_GAP,
+    P_MAIN,
+    P_STD,
+    by_condition,
+    eval_table,
+    parcels,
+)
 
 AS_OF = dt.date(2023, 6, 30)
 

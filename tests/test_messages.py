@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_efficiency_support import code, ent_rows, make_ws, parcels_frame, run_stages
 
 from geo_tenglong.findings import fmt_pair, fmt_share, fmt_share_pair, fmt_value, separating_decimals
+
+from test_efficiency_support import code, ent_rows, make_ws, parcels_frame, run_stages
 
 
 @pytest.mark.parametrize("value,threshold,decimals,expected", [

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_efficiency_support import make_ws, parcels_frame
 
 from geo_tenglong.analysis.reclaim import assess_reclaim, by_area, reclaim_flags
 from geo_tenglong.results import Results
+
+from test_efficiency_support import make_ws, parcels_frame
 
 
 def parcels_with_columns(idle=True):

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 import re
+import unicodedata
 
 import pytest
 from shapely.geometry import Polygon, box
 
 from geo_tenglong.errors import InputError
-from geo_tenglong.report.parcel_report import (ATLAS_FILE, INDEX_FILE, corner_table, flagged_parcels,
-                                               render_reports_html, report_path, report_relpath,
-                                               write_parcel_reports)
+from geo_tenglong.report.parcel_report import (
+    ATLAS_FILE,
+    INDEX_FILE,
+    corner_table,
+    flagged_parcels,
+    render_reports_html,
+    report_path,
+    report_relpath,
+    write_parcel_reports,
+)
 from geo_tenglong.report.pdf import find_chromium, pdf_fonts
 
 from test_reports_fixture import IDS, make_results, make_ws

@@ -7,13 +7,14 @@ import warnings
 from pathlib import Path
 
 import pytest
-from test_reports_fixture import IDS, make_results, make_ws
 
 from geo_tenglong.report import figures
 from geo_tenglong.report.fonts import BUNDLED_FAMILY, bundled_font, cjk_font, font_face_css
 from geo_tenglong.report.onepager import ONEPAGER_FILE, render_onepager, write_onepager
 from geo_tenglong.report.parcel_report import render_reports_html
 from geo_tenglong.report.pdf import find_chromium, pdf_fonts
+
+from test_reports_fixture import IDS, make_results, make_ws
 
 needs_chromium = pytest.mark.skipif(find_chromium() is None, reason="no Chromium: PDFs are skipped")
 

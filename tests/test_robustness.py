@@ -14,7 +14,6 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import shapely
-from conftest import ZONE40, box, write_workspace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +22,8 @@ from geo_tenglong.findings import MISSING_DATA
 from geo_tenglong.pipeline import analyse
 from geo_tenglong.uscc import check_char
 from geo_tenglong.workspace import load_workspace
+
+from conftest import ZONE40, box, write_workspace
 
 
 def _code(body: str) -> str:

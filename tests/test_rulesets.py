@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_efficiency import fixture_parcels, fixture_tables
-from test_efficiency_support import make_ws, run_stages
 
 from geo_tenglong.errors import RulesetError
 from geo_tenglong.rules import load_ruleset
 from geo_tenglong.rules.loader import BUILTIN_DIR
+
+from test_efficiency import fixture_parcels, fixture_tables
+from test_efficiency_support import make_ws, run_stages
 
 MINE = ("MJ-EVAL", "TT-T4", "TT-RATE", "NAT-FAR", "NAT-COVER", "NAT-ADMIN", "TT-HOUSING", "DQ-HOUSING",
         "TT-FAR-DEFAULT", "TT-FEE", "TT-VERT")

@@ -290,7 +290,7 @@ def test_corner_plot_areas(manifest, parcels):
     plot, land = ratio(manifest["renovation"]["plots_mu10_over"][0])
     assert plot - 10 * M2_PER_MU == pytest.approx(1.0, abs=1e-6) and plot / land < 0.2
     # every requested plot lies outside all parcels and touches its parcel
-    for rid, r in ren.iterrows():
+    for _rid, r in ren.iterrows():
         if r.geometry is None or r.geometry.is_empty:
             continue
         assert parcels.intersection(r.geometry).area.max() < 1e-3

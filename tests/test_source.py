@@ -6,11 +6,12 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-from conftest import write_workspace
 
 from geo_tenglong.cli import main
 from geo_tenglong.errors import InputError
 from geo_tenglong.source import load_source
+
+from conftest import write_workspace
 
 
 @pytest.fixture

@@ -13,9 +13,28 @@ from geo_tenglong.findings import COLUMNS
 from geo_tenglong.rules import load_ruleset
 
 from conftest import ZONE40, box
-from test_split_merge_cases import (BUYER_B, BUYER_C, BUYER_D, BUYER_NEW, OWNER, P_BUILDING, P_FOUR, P_IRE, P_MAIN,
-                                    P_MERGED, P_SPLIT, P_STD, X0, buildings, by_condition, cut_line, eval_table,
-                                    parcels, proposal, with_building)
+from test_split_merge_cases import (
+    BUYER_B,
+    BUYER_C,
+    BUYER_D,
+    BUYER_NEW,
+    OWNER,
+    P_BUILDING,
+    P_FOUR,
+    P_IRE,
+    P_MAIN,
+    P_MERGED,
+    P_SPLIT,
+    P_STD,
+    X0,
+    buildings,
+    by_condition,
+    cut_line,
+    eval_table,
+    parcels,
+    proposal,
+    with_building,
+)
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,22 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from geo_tenglong.cli import main
 from geo_tenglong.cli import check as check_mod
+from geo_tenglong.cli import main
 
 from conftest import ZONE40, write_workspace
-from test_split_merge_cases import (BUYER_B, BUYER_D, P_CORNER, P_EAST, P_MAIN, buildings, cut_line, eval_table,
-                                    parcels, proposal)
+from test_split_merge_cases import (
+    BUYER_B,
+    BUYER_D,
+    P_CORNER,
+    P_EAST,
+    P_MAIN,
+    buildings,
+    cut_line,
+    eval_table,
+    parcels,
+    proposal,
+)
 
 
 @pytest.fixture

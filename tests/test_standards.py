@@ -96,6 +96,7 @@ def test_workspace_extension_merges_over_builtin():
 
 def _codes_workspace(tmp_path, option: str = ""):
     import geopandas as gpd
+
     from conftest import box, write_workspace
 
     parcels = gpd.GeoDataFrame({"parcel_id": ["331023101001GB00001", "331023101001GB00002", "331023101001GB00003",

@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 import shapely
 from click.testing import CliRunner
-from map_results import CRS, EVIL_NAME, check_against_schema, map_results, map_workspace, origin
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
 from geo_tenglong.errors import InputError
@@ -24,6 +23,8 @@ from geo_tenglong.results import Results
 from geo_tenglong.webmap import assets, briefing, payload, styles
 from geo_tenglong.webmap.basemaps import raster_basemap, resolve_basemap
 from geo_tenglong.webmap.gcj02 import gcj02_to_wgs84, shift_geometries, wgs84_to_gcj02
+
+from map_results import CRS, EVIL_NAME, check_against_schema, map_results, map_workspace, origin
 
 CDN_HOSTS = ("cdn.jsdelivr", "code.jquery", "cdnjs.cloudflare", "bootstrapcdn", "unpkg.com", "googleapis")
 
@@ -447,9 +448,9 @@ def test_orthophoto_geotiff_basemap_is_rgb_and_opaque(tmp_path):
 
 
 def test_run_and_map_on_a_workspace(tmp_path, tiny_parcels):
-    from conftest import box, write_workspace
-
     from geo_tenglong.cli import main
+
+    from conftest import box, write_workspace
 
     urban = gpd.GeoDataFrame({"id": ["UB1"], "name": ["城镇开发边界"]}, geometry=[box(-50, -50, 350, 150)], crs=CRS)
     ws = write_workspace(tmp_path / "ws", tiny_parcels, layers={"urban_boundary": urban},

@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from shapely.geometry import box
-from test_reports_fixture import EVIL, IDS, make_results, make_ws
 
 from geo_tenglong.findings import concat_findings, make_findings
 from geo_tenglong.report.workbook import COUNTY_SHEETS, HEADER_ROW, NO_DATA, SHEETS, WORKBOOK_FILE, write_workbook
 from geo_tenglong.rules import load_ruleset
+
+from test_reports_fixture import EVIL, IDS, make_results, make_ws
 
 
 def _ws():
