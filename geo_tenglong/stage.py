@@ -14,7 +14,8 @@ missing column, layer, table or metric. A new column, layer or metric is declare
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 

@@ -33,10 +33,10 @@ def _timed(label: str, fn, rows: list) -> object:
 
 def main() -> None:
     """Build the folders, run the steps, print the table."""
-    from standard_county import build_standard_county
-
     from geo_tenglong.init import init_workspace
     from geo_tenglong.inspect import inspect_workspace
+
+    from standard_county import build_standard_county
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("/tmp/bench_init"))

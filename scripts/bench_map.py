@@ -64,9 +64,9 @@ def measure_browser(path: Path) -> tuple[float, float, float]:
 
 
 def main(sizes: list[int]) -> None:
-    from map_results import map_results, map_workspace
-
     from geo_tenglong.webmap.briefing import save_briefing_map
+
+    from map_results import map_results, map_workspace
 
     rows = []
     cpu0 = time.process_time()

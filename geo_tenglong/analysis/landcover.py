@@ -21,8 +21,8 @@ Conventions
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -30,10 +30,10 @@ import pandas as pd
 import pyproj
 import rasterio
 import shapely
-from rasterio.windows import Window
 from exactextract import exact_extract
 from exactextract.feature import Feature, FeatureSource
 from exactextract.raster import NumPyRasterSource, RasterioRasterSource
+from rasterio.windows import Window
 
 #: The cover classes a land-cover raster maps its values to.
 COVER_CLASSES = ("built", "bare", "vegetation", "water")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from ..errors import InputError
 
@@ -55,9 +55,8 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
 
 def write_text_atomic(target: str | Path, text: str, encoding: str = "utf-8", newline: str | None = None) -> Path:
     """Write text to ``target`` atomically and return its path."""
-    with atomic_path(target) as tmp:
-        with open(tmp, "w", encoding=encoding, newline=newline) as fh:
-            fh.write(text)
+    with atomic_path(target) as tmp, open(tmp, "w", encoding=encoding, newline=newline) as fh:
+        fh.write(text)
     return Path(target)
 
 

@@ -13,8 +13,8 @@ with its first point repeated (``is_closing``), and 边长 is the length from a 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import geopandas as gpd
 import numpy as np

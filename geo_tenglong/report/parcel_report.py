@@ -19,8 +19,8 @@ import re
 import tempfile
 import time
 import unicodedata
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import jinja2
 import numpy as np

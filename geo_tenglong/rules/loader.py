@@ -16,9 +16,10 @@ import dataclasses
 import importlib
 import pkgutil
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal, Mapping
+from typing import Literal
 
 from ..errors import RulesetError
 from .schema import REGISTRY, RuleSpec, from_table
