@@ -1,0 +1,132 @@
+"""Parcel records, gaps and the County being built (the state every step adds to)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import shapely
+import shapely.affinity
+import shapely.ops
+from shapely.geometry import Point
+
+from .constants import M2_PER_MU
+from .layout import Layout
+from .profiles import Profile
+
+
+def mu(m2):
+    """m² to 亩."""
+    return m2 / M2_PER_MU
+
+
+@dataclass
+class ParcelRec:
+    """One parcel while the county is being built (attributes filled in later)."""
+
+    geom: object
+    block: int
+    area_key: str
+    park_id: str | None
+    township: tuple[str, str]
+    role: str = ""                  # planted role, "" for an ordinary parcel
+    attrs: dict = field(default_factory=dict)
+
+    @property
+    def area(self) -> float:
+        return self.geom.area
+
+
+@dataclass
+class Gap:
+    """A planted unallocated plot (零星边角地/夹心地)."""
+
+    key: str
+    geom: object
+    note: str = ""
+
+
+class County:
+    """Mutable state of the generation: layout, parcels, gaps and the manifest being written."""
+
+    def __init__(self, profile: Profile, rng, layout: Layout):
+        self.profile = profile
+        self.rng = rng
+        self.layout = layout
+        self.parcels: list[ParcelRec] = []
+        for bi, b in enumerate(layout.blocks):
+            for c in b.cells:
+                self.parcels.append(ParcelRec(c, bi, b.area_key, b.park_id, b.township))
+        self.gaps: list[Gap] = []
+        self.manifest: dict = {}
+        self.road_union = shapely.union_all([r.poly for r in layout.roads])
+        self.farmland_extra = []       # polygons added to 永久基本农田
+        self.ub_holes = []             # polygons cut out of the 城镇开发边界
+        self.zoning_extra = []         # (polygon, code) zoning patches
+        self._tree = None
+        self._nb = {}
+
+    # -- neighbourhood -------------------------------------------------------------------------
+    def tree(self):
+        if self._tree is None:
+            self._tree = shapely.STRtree([p.geom if p is not None else Point() for p in self.parcels])
+        return self._tree
+
+    def invalidate(self):
+        self._tree = None
+        self._nb = {}
+
+    def neighbours(self, i: int, min_shared: float = 1.0) -> list[tuple[int, float]]:
+        """Parcels sharing at least ``min_shared`` metres of boundary with parcel ``i``."""
+        key = (i, min_shared)
+        if key in self._nb:
+            return self._nb[key]
+        g = self.parcels[i].geom
+        out = []
+        for j in self.tree().query(g.buffer(0.01)):
+            j = int(j)
+            if j == i or self.parcels[j] is None:
+                continue
+            shared = g.boundary.intersection(self.parcels[j].geom.buffer(0.005)).length
+            if shared >= min_shared:
+                out.append((j, shared))
+        self._nb[key] = out
+        return out
+
+    def road_contact(self, i: int) -> float:
+        """Length of parcel ``i``'s boundary on a road surface."""
+        return self.parcels[i].geom.boundary.intersection(self.road_union.buffer(0.005)).length
+
+    def free(self, i: int) -> bool:
+        return self.parcels[i] is not None and not self.parcels[i].role
+
+    def pick(self, role: str, cond, prefer=None) -> int:
+        """Reserve a free parcel satisfying ``cond(i, rec)`` for ``role`` (random among matches,
+        or the best by ``prefer`` when given)."""
+        if prefer:
+            cands = [i for i, p in enumerate(self.parcels) if p is not None and not p.role and cond(i, p)]
+            i = max(cands, key=prefer) if cands else None
+        else:   # random order, first match: a uniform choice without testing every parcel
+            i = next((int(i) for i in self.rng.permutation(len(self.parcels))
+                      if self.parcels[i] is not None and not self.parcels[i].role
+                      and cond(int(i), self.parcels[i])), None)
+        if i is None:
+            raise RuntimeError(f"no parcel fits planted role {role!r}")
+        self.parcels[i].role = role
+        return i
+
+    def remove_as_gap(self, i: int, key: str, note: str = "") -> Gap:
+        gap = Gap(key, self.parcels[i].geom, note)
+        self.gaps.append(gap)
+        self.parcels[i] = None
+        self.invalidate()
+        return gap
+
+
+def is_enclosed(county: County, i: int) -> bool:
+    """All of parcel ``i``'s boundary is shared with other parcels (no road, no outline edge)."""
+    nb = county.neighbours(i)
+    return len(nb) >= 3 and sum(s for _, s in nb) >= county.parcels[i].geom.length - 0.5
+
+
+def in_park(p: ParcelRec) -> bool:
+    return p.park_id is not None

@@ -1,0 +1,1 @@
+"""Planted cases: geometry planted before ids are assigned, roles, and the case tables."""
