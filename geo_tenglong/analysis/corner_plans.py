@@ -184,7 +184,7 @@ def assess_corner_plans(ws, results) -> StageResult:
                             message="方案未申请零星边角地、夹心地")] if (~has_req).any() else []
     if spec is None:
         sel = np.flatnonzero(has_req)
-        for cond in CONDITIONS:
+        for _cond in CONDITIONS:
             frames.append(make_findings(ids[sel], RULE_ID, "", NOT_APPLICABLE, message=NOT_IN_RULESET))
         table = pd.DataFrame({"renovation_id": ids, "parcel_id": pids, "overall": NOT_APPLICABLE,
                               "reason": np.where(has_req, NOT_IN_RULESET, "方案未申请零星边角地、夹心地")})

@@ -36,7 +36,7 @@ def _is_coords_input(p: Path) -> bool:
 
 
 def _report_batch(batch, quiet: bool) -> None:
-    for path, reason in batch.failures:
+    for _path, reason in batch.failures:
         click.echo(f"导入失败: {reason}", err=True)
     if not quiet:
         for w in batch.warnings:

@@ -259,7 +259,7 @@ def _split_rings(xy, labels, ringnos, linenos, path) -> list:
             # a point that repeats the first label closes the ring too - it must repeat the coordinates
             same_label = []
             if labels[a]:
-                try:
+                try:  # noqa: SIM105 - per ring in the parser's loop; contextlib.suppress costs more
                     same_label = [labels.index(labels[a], a + 1, e)]
                 except ValueError:
                     pass
