@@ -179,102 +179,153 @@ def enterprise_rows(rng, e: Enterprise, sales: tuple[float, float] = (330.0, 300
     return rows
 
 
-def make_enterprises(county: County) -> None:
-    """Owners for every supplied parcel, tenants, enterprises without land, and the planted ones."""
-    rng, prof = county.rng, county.profile
-    codes, names = set(), set()
-    ents: list[Enterprise] = []
-    county.enterprises = ents
-    county.planted_ents = {}
+class Registry:
+    """Creates the county's enterprises with unique codes and names, and hands parcels to them.
 
-    def new(industry=None, **kw) -> Enterprise:
+    Parameters
+    ----------
+    county : County
+        The county being built; its ``enterprises`` list is the one this registry appends to.
+    """
+
+    def __init__(self, county: County) -> None:
+        self.county = county
+        self.rng = county.rng
+        self.codes: set[str] = set()
+        self.names: set[str] = set()
+        self.ents: list[Enterprise] = []
+        county.enterprises = self.ents
+
+    def new(self, industry: str | None = None, **kw) -> Enterprise:
+        """A new enterprise (industry drawn from the profile unless given); ``kw`` go to Enterprise."""
+        rng, prof = self.rng, self.county.profile
         ind = industry or str(rng.choice(list(prof.industries)))
-        e = Enterprise(new_uscc(rng, prof.admin_code, codes), new_name(rng, prof, ind, names), ind, **kw)
-        ents.append(e)
+        e = Enterprise(new_uscc(rng, prof.admin_code, self.codes), new_name(rng, prof, ind, self.names), ind, **kw)
+        self.ents.append(e)
         return e
 
-    def own(e: Enterprise, p: ParcelRec):
+    @staticmethod
+    def own(e: Enterprise, p: ParcelRec) -> None:
+        """Make ``e`` the owner of parcel ``p``."""
         e.parcels.append(p)
         p.attrs["owner"] = e
 
-    def completed_single(role, lo, hi, cond=lambda p: True, tpm=()):
+    def completed_single(self, role: str, lo: float, hi: float, cond=lambda p: True, tpm=()) -> ParcelRec:
+        """Pick a parcel of ``lo``–``hi`` 亩 for ``role`` (exact taxes possible) and mark it completed."""
+        county = self.county
         i = county.pick(role, lambda i, p: lo * M2_PER_MU < p.area < hi * M2_PER_MU and cond(p)
                         and has_exact_tax(tpm, p.area))
         p = county.parcels[i]
-        completed_parcel(p.attrs, int(rng.integers(2005, 2017)))
+        completed_parcel(p.attrs, int(self.rng.integers(2005, 2017)))
         return p
 
+    def plant(self, key: str, role: str, p: ParcelRec, **kw) -> Enterprise:
+        """A planted enterprise owning ``p``, recorded in ``county.planted_ents[role]`` under ``key``."""
+        e = self.new(role=role, **kw)
+        self.own(e, p)
+        self.county.planted_ents[role] = (key, e)
+        return e
+
+
+def make_enterprises(county: County) -> None:
+    """Owners for every supplied parcel, tenants, enterprises without land, and the planted ones.
+
+    Parameters
+    ----------
+    county : County
+        Sets ``enterprises``, ``planted_ents``, ``keep``, ``housing``, ``html_ent``, ``tenancy`` and
+        ``landless``, and the ``owner`` of every parcel (None for parcels nobody holds).
+    """
+    county.planted_ents = {}
+    reg = Registry(county)
+    plant_case_enterprises(reg)
+    plant_keep_and_housing(reg)
+    plant_html_name(reg)
+    ordinary_owners(reg)
+    assign_scales(reg)
+    tenants_and_landless(reg)
+    for p in county.parcels:
+        p.attrs.setdefault("owner", None)
+
+
+def plant_case_enterprises(reg: Registry) -> None:
+    """The efficiency cases, the key projects' owners, the A-grade buyers and the D-grade buyer."""
     for eid, (key, scale, tpm, rev, quality) in EFFICIENCY_CASES.items():
-        p = completed_single("efficiency", 10, 45, (lambda p: not in_park(p)) if eid in ("E06", "E08") else in_park,
-                             tpm=tpm)
-        e = new(scale=scale, tpm=tpm, revenue=rev, quality=quality, role=eid)
-        own(e, p)
-        county.planted_ents[eid] = (key, e)
-    for kid, (key, total, is_key, building) in PROJECT_CASES.items():
-        p = completed_single("rating", 8, 40)
-        e = new(scale="规上", tpm=(1.5, 1.2), revenue=(3500.0, 3800.0), quality="bad", role=kid)
-        own(e, p)
-        county.planted_ents[kid] = (key, e)
+        p = reg.completed_single("efficiency", 10, 45,
+                                 (lambda p: not in_park(p)) if eid in ("E06", "E08") else in_park, tpm=tpm)
+        reg.plant(key, eid, p, scale=scale, tpm=tpm, revenue=rev, quality=quality)
+    for kid, (key, _total, _is_key, _building) in PROJECT_CASES.items():
+        p = reg.completed_single("rating", 8, 40)
+        reg.plant(key, kid, p, scale="规上", tpm=(1.5, 1.2), revenue=(3500.0, 3800.0), quality="bad")
     for gid, tpm, rev in (("G1", (62.0, 68.0), (42000.0, 46000.0)), ("G2", (72.0, 75.0), (38000.0, 41000.0)),
                           ("G3", (55.0, 62.0), (30000.0, 33000.0))):
-        p = completed_single("buyer", 10, 40)
-        e = new(scale="规上", tpm=tpm, revenue=rev, quality="good", role=gid)
-        own(e, p)
-        county.planted_ents[gid] = ("rating.good_buyers", e)
-    p = completed_single("buyer", 6, 30)
-    bad = new(scale="规上", tpm=(0.6, 0.5), revenue=(2300.0, 2400.0), quality="bad", role="BAD")
-    own(bad, p)
-    county.planted_ents["BAD"] = ("rating.bad_buyer", bad)
-    # TT-KEEP: an A-class and a D-class owner in each rezoned block
+        p = reg.completed_single("buyer", 10, 40)
+        reg.plant("rating.good_buyers", gid, p, scale="规上", tpm=tpm, revenue=rev, quality="good")
+    p = reg.completed_single("buyer", 6, 30)
+    reg.plant("rating.bad_buyer", "BAD", p, scale="规上", tpm=(0.6, 0.5), revenue=(2300.0, 2400.0), quality="bad")
+
+
+def plant_keep_and_housing(reg: Registry) -> None:
+    """TT-KEEP: an A- and a D-class owner in each rezoned block; TT-HOUSING: parcels ≥ 50 亩 outside parks."""
+    county, rng = reg.county, reg.rng
     county.keep = {"A": [], "D": []}
-    for bi, ps in county.rezoned.items():
-        pa, pd_ = ps[0], ps[1]
-        for p, cls in ((pa, "A"), (pd_, "D")):
+    for ps in county.rezoned.values():
+        for p, cls in ((ps[0], "A"), (ps[1], "D")):
             p.role = p.role or "keep"
             completed_parcel(p.attrs, int(rng.integers(2005, 2015)))
             if cls == "A":
-                e = new(scale="规上", tpm=(70.0, 72.0), revenue=(30000.0, 32000.0), quality="good", role="KEEP_A")
+                e = reg.new(scale="规上", tpm=(70.0, 72.0), revenue=(30000.0, 32000.0), quality="good", role="KEEP_A")
             else:
-                e = new(scale="规上", tpm=(0.8, 0.7), revenue=(2600.0, 2700.0), quality="bad", role="KEEP_D")
-            own(e, p)
+                e = reg.new(scale="规上", tpm=(0.8, 0.7), revenue=(2600.0, 2700.0), quality="bad", role="KEEP_D")
+            reg.own(e, p)
             county.keep[cls].append(p)
-    # TT-HOUSING: parcels ≥ 50 亩 outside parks
     county.housing = {"ab": [], "cd": []}
     for cls in ("ab", "ab", "cd"):
-        p = completed_single("housing", 50, 400, lambda p: not in_park(p))
+        p = reg.completed_single("housing", 50, 400, lambda p: not in_park(p))
         if cls == "ab":
-            e = new(scale="规上", tpm=(58.0, 61.0), revenue=(60000.0, 65000.0), quality="good", role="HOUSING_A")
+            e = reg.new(scale="规上", tpm=(58.0, 61.0), revenue=(60000.0, 65000.0), quality="good", role="HOUSING_A")
         else:
-            e = new(scale="规上", tpm=(2.0, 1.8), revenue=(5000.0, 5200.0), quality="bad", role="HOUSING_D")
-        own(e, p)
+            e = reg.new(scale="规上", tpm=(2.0, 1.8), revenue=(5000.0, 5200.0), quality="bad", role="HOUSING_D")
+        reg.own(e, p)
         county.housing[cls].append(p)
-    # the enterprise whose name carries markup
-    p = completed_single("html", 4, 30)
-    e = new(role="HTML")
-    e.name = HTML_NAME.format(county=prof.county)
-    own(e, p)
-    county.html_ent = e
-    # ordinary owners: most hold one parcel, some two, a few four (neighbours in the block)
+
+
+def plant_html_name(reg: Registry) -> None:
+    """The enterprise whose name carries markup (the outputs must escape it)."""
+    p = reg.completed_single("html", 4, 30)
+    e = reg.new(role="HTML")
+    e.name = HTML_NAME.format(county=reg.county.profile.county)
+    reg.own(e, p)
+    reg.county.html_ent = e
+
+
+def ordinary_owners(reg: Registry) -> None:
+    """Ordinary owners: most hold one parcel, some two, a few four (neighbours in the block)."""
+    county, rng = reg.county, reg.rng
     order = [int(i) for i in rng.permutation(len(county.parcels))]
     for i in order:
         p = county.parcels[i]
         if "owner" in p.attrs or p.attrs.get("vacant"):
             continue
-        e = new()
-        own(e, p)
+        e = reg.new()
+        reg.own(e, p)
         extra = 1 if rng.random() < 0.36 else (3 if rng.random() < 0.09 else 0)
         if extra and not p.role:
             for j, _ in county.neighbours(i):
                 q = county.parcels[j]
                 if extra and "owner" not in q.attrs and not q.role and not q.attrs.get("vacant"):
-                    own(e, q)
+                    reg.own(e, q)
                     extra -= 1
-    # 规上: the larger landholders
+
+
+def assign_scales(reg: Registry) -> None:
+    """规上: the larger landholders among the ordinary enterprises."""
+    ents, prof = reg.ents, reg.county.profile
     ordinary = [e for e in ents if not e.role]
     n_big = prof.guishang - sum(1 for e in ents if e.role and e.scale == "规上")
     # (the draw is the first version's; a narrower spread makes 规上 the larger landholders, as
     # revenue follows land: few 规下 enterprises hold much land)
-    noise = rng.normal(0, 1.0, len(ordinary))
+    noise = reg.rng.normal(0, 1.0, len(ordinary))
     land = np.array([e.land_m2 for e in ordinary])
     for e in ordinary:
         e.draw_scale = "规下"
@@ -282,16 +333,18 @@ def make_enterprises(county: County) -> None:
         ordinary[int(k)].draw_scale = "规上"          # the first version's pick: it decides the draws
     for k in np.argsort(-land * np.exp(0.1 * noise))[:n_big]:
         ordinary[int(k)].scale = "规上"
-    # tenants (一地多企) on completed, ordinary parcels
+
+
+def tenants_and_landless(reg: Registry) -> None:
+    """Tenants (一地多企) on completed, ordinary parcels, and enterprises without any land."""
+    county, rng, prof = reg.county, reg.rng, reg.county.profile
     hosts = [p for p in county.parcels if p.attrs.get("status") == "已竣工投产" and not p.role
              and p.area > 8 * M2_PER_MU and not p.attrs["owner"].role]
     county.tenancy = []
     for k in rng.choice(len(hosts), prof.tenant_hosts, replace=False):
         host = hosts[int(k)]
         for _ in range(int(rng.choice([1, 1, 2, 3]))):
-            t = new(scale="规上" if rng.random() < 0.12 else "规下", role="tenant")
+            t = reg.new(scale="规上" if rng.random() < 0.12 else "规下", role="tenant")
             county.tenancy.append([host, t, 0.0])
-    # enterprises without any land
-    county.landless = [new(scale="规上" if rng.random() < 0.2 else "规下", role="landless") for _ in range(prof.landless)]
-    for p in county.parcels:
-        p.attrs.setdefault("owner", None)
+    county.landless = [reg.new(scale="规上" if rng.random() < 0.2 else "规下", role="landless")
+                       for _ in range(prof.landless)]
