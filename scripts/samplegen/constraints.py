@@ -28,7 +28,7 @@ def constraint_layers(county: County) -> dict:
     farm_site, half = county.farmland_extra[0]
     chosen = [farm_site] + [s for s in sites if s != farm_site][:2]
     farm = []
-    for k, key in enumerate(chosen):
+    for _k, key in enumerate(chosen):
         ring = lay.outlines[key].buffer(350).difference(avoid)
         if key == farm_site:
             near = lay.outlines[key].buffer(350).difference(lay.outlines[key]).difference(

@@ -97,14 +97,60 @@ def scale_uscc(rng, n: int, admin_code: str) -> np.ndarray:
 
 
 def generate_scale(n: int, out: Path, fmt: str, profile: Profile, quiet: bool = False) -> dict:
-    """Scale mode: N parcels (+ ~2 buildings each, enterprises in proportion), no planted cases."""
+    """Write a synthetic county of ``n`` parcels (no planted cases) for benchmarks.
+
+    Parameters
+    ----------
+    n : int
+        Number of parcels; about two buildings each and 0.83 enterprises per parcel.
+    out : Path
+        Output folder (created).
+    fmt : {"parquet", "gpkg"}
+        Format of the parcels and buildings layers.
+    profile : Profile
+        The county whose admin code, CRS anchor, ruleset and industries are used.
+    quiet : bool
+        No progress lines on stderr.
+
+    Returns
+    -------
+    dict
+        ``parcels``, ``buildings``, ``enterprises`` counts and ``seconds`` taken.
+    """
     t0 = time.time()
-    say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr))
+
+    def say(*a: object) -> None:
+        if not quiet:
+            print(*a, file=sys.stderr)
+
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(profile.seed + n)
     coords, block_of = scale_parcel_coords(rng, n, anchor_xy(profile))
-    geoms = shapely.polygons(coords)
     say(f"{n} parcels built in {time.time() - t0:.1f}s")
+    parcels, owner, codes, names = scale_parcels(rng, n, profile, coords, block_of)
+    buildings = scale_buildings_gdf(rng, coords, parcels)
+    say(f"{len(buildings)} buildings in {time.time() - t0:.1f}s")
+    ent = scale_enterprises(rng, profile, shapely.area(parcels.geometry.values), owner, codes, names)
+    write_scale(out, fmt, n, profile, parcels, buildings, ent)
+    n_ent = len(codes)
+    say(f"wrote {out} ({n} parcels, {len(buildings)} buildings, {n_ent} enterprises) in {time.time() - t0:.1f}s")
+    return {"parcels": n, "buildings": len(buildings), "enterprises": n_ent, "seconds": time.time() - t0}
+
+
+def scale_parcels(rng: np.random.Generator, n: int, profile: Profile, coords: np.ndarray,
+                  block_of: np.ndarray) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray, pd.Series]:
+    """The parcels layer of the scale county and who owns each parcel.
+
+    Returns
+    -------
+    parcels : GeoDataFrame
+        One row per ring of ``coords``, ids ``<admin><township><街坊>GB<seq>``.
+    owner : ndarray of int
+        Index into ``codes`` / ``names`` of each parcel's owner.
+    codes, names : ndarray, Series
+        统一社会信用代码 and names of the enterprises (about 0.83 per parcel).
+    """
+    geoms = shapely.polygons(coords)
     # ids: township = 101 + block // 999, 街坊 = block % 999 + 1, sequence = position in block
     per_block = SCALE_BLOCK[0] * SCALE_BLOCK[1]
     seq = np.arange(n) % per_block + 1
@@ -114,11 +160,13 @@ def generate_scale(n: int, out: Path, fmt: str, profile: Profile, quiet: bool = 
            + "GB" + pd.Series(seq).astype(str).str.zfill(5))
     n_ent = max(1, int(round(n * 0.83)))
     codes = scale_uscc(rng, n_ent, profile.admin_code)
-    owner = np.concatenate([rng.permutation(n_ent), rng.integers(0, n_ent, n - n_ent)])[:n] if n >= n_ent         else rng.permutation(n_ent)[:n]
+    if n >= n_ent:
+        owner = np.concatenate([rng.permutation(n_ent), rng.integers(0, n_ent, n - n_ent)])[:n]
+    else:
+        owner = rng.permutation(n_ent)[:n]
     status = rng.choice(np.array(["已竣工投产", "停产", "在建", "未动工"]), n, p=[0.9, 0.04, 0.03, 0.03])
     start = (np.datetime64("1998-01-01") + rng.integers(0, 365 * 25, n).astype("timedelta64[D]")).astype("datetime64[ms]")
     term_end = (start.astype("datetime64[D]") + np.timedelta64(365 * 50 + 12, "D")).astype("datetime64[ms]")
-    ind = np.array(list(profile.industries))
     names = (pd.Series(rng.choice(np.array(list(profile.name_prefixes)), n_ent))
              + pd.Series(rng.choice(np.array(list(TRADE_CHARS)), n_ent))
              + pd.Series(rng.choice(np.array(list(TRADE_CHARS)), n_ent))
@@ -131,21 +179,36 @@ def generate_scale(n: int, out: Path, fmt: str, profile: Profile, quiet: bool = 
         "standard_land": start >= np.datetime64("2018-01-01"), "status": status, "split_from": None,
         "merged_from": None, "industrial_real_estate": False,
     }, geometry=geoms, crs=f"EPSG:{EPSG}")
+    return parcels, owner, codes, names
+
+
+def scale_buildings_gdf(rng: np.random.Generator, coords: np.ndarray,
+                        parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Two buildings per completed or stopped parcel (``scale_buildings``) with floors, heights and uses."""
+    n = len(parcels)
+    status = parcels["status"].to_numpy()
+    ids = parcels["parcel_id"].to_numpy()
     bcoords = scale_buildings(coords)
     nbld = len(bcoords)
     bparcel = np.tile(np.arange(n), 2)
     has_bld = np.isin(status[bparcel], ["已竣工投产", "停产"])
     floors = rng.choice([1, 2, 3, 4, 5], nbld, p=[0.35, 0.2, 0.2, 0.15, 0.1])
     sh = np.where(floors == 1, np.round(rng.uniform(6.5, 12, nbld), 1), np.round(rng.uniform(4.5, 6.5, nbld), 1))
-    buildings = gpd.GeoDataFrame({
+    return gpd.GeoDataFrame({
         "building_id": pd.Series(np.arange(nbld) + 1).astype(str).str.zfill(8).radd("JZ"),
-        "parcel_id": ids.to_numpy()[bparcel], "floors": floors.astype("int32"),
+        "parcel_id": ids[bparcel], "floors": floors.astype("int32"),
         "height_m": np.where(floors == 1, sh, np.round(sh + (floors - 1) * 4.5, 1)), "storey_height_m": sh,
         "use": rng.choice(np.array(["生产", "仓储", "行政办公"]), nbld, p=[0.7, 0.2, 0.1]),
         "completed": True, "completed_year": pd.array(np.full(nbld, 2015), dtype="Int32"),
     }, geometry=shapely.polygons(bcoords), crs=f"EPSG:{EPSG}")[has_bld].reset_index(drop=True)
-    say(f"{len(buildings)} buildings in {time.time() - t0:.1f}s")
-    land_mu = np.bincount(owner, weights=shapely.area(geoms), minlength=n_ent) / M2_PER_MU
+
+
+def scale_enterprises(rng: np.random.Generator, profile: Profile, parcel_m2: np.ndarray, owner: np.ndarray,
+                      codes: np.ndarray, names: pd.Series) -> pd.DataFrame:
+    """The 亩均效益 table of the scale county: two years per enterprise, 规上 the top 30 % by land."""
+    n_ent = len(codes)
+    ind = np.array(list(profile.industries))
+    land_mu = np.bincount(owner, weights=parcel_m2, minlength=n_ent) / M2_PER_MU
     big = land_mu > np.quantile(land_mu, 0.7)
     revenue = np.where(big, np.clip(land_mu * np.exp(rng.normal(np.log(380), 0.7, n_ent)), 2000, 200000),
                        np.clip(land_mu * np.exp(rng.normal(np.log(110), 0.6, n_ent)), 60, 1950))
@@ -162,7 +225,12 @@ def generate_scale(n: int, out: Path, fmt: str, profile: Profile, quiet: bool = 
             "综合能耗(吨标准煤)": energy, "主要污染物排放量(吨)": np.round(energy * 0.006, 3),
             "R&D经费支出(万元)": np.round(rev * rng.uniform(0, 0.03, n_ent), 2),
             "行业": ind[rng.integers(0, len(ind), n_ent)]}))
-    ent = pd.concat(rows, ignore_index=True)
+    return pd.concat(rows, ignore_index=True)
+
+
+def write_scale(out: Path, fmt: str, n: int, profile: Profile, parcels: gpd.GeoDataFrame,
+                buildings: gpd.GeoDataFrame, ent: pd.DataFrame) -> None:
+    """Write the scale county's layers (Parquet or one GeoPackage), enterprises.csv and workspace.toml."""
     if fmt == "parquet":
         parcels.to_parquet(out / "parcels.parquet", index=False)
         buildings.to_parquet(out / "buildings.parquet", index=False)
@@ -177,5 +245,3 @@ def generate_scale(n: int, out: Path, fmt: str, profile: Profile, quiet: bool = 
             f'admin_code = "{profile.admin_code}"', f'ruleset = "{profile.ruleset}"', f"as_of = {profile.as_of}",
             f'crs = "EPSG:{EPSG}"', "", "[layers]", *layer_lines, "", "[tables]", 'enterprises = "enterprises.csv"', ""]
     (out / "workspace.toml").write_text("\n".join(toml), encoding="utf-8")
-    say(f"wrote {out} ({n} parcels, {len(buildings)} buildings, {n_ent} enterprises) in {time.time() - t0:.1f}s")
-    return {"parcels": n, "buildings": len(buildings), "enterprises": n_ent, "seconds": time.time() - t0}

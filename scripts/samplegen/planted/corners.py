@@ -137,7 +137,7 @@ def plant_renovation_plots(county: County) -> None:
             p = county.parcels[i]
             target = want(p.area)
             done = False
-            for j, shared in sorted(county.neighbours(i), key=lambda t: -t[1]):
+            for j, _shared in sorted(county.neighbours(i), key=lambda t: -t[1]):
                 if not county.free(j) or county.parcels[j].area < target + 1600:
                     continue
                 res = carve_exact(county.parcels[j].geom, p.geom, target)
