@@ -24,7 +24,7 @@ def area_share_in(geoms, zones) -> np.ndarray:
     geoms = np.asarray(geoms, dtype=object)
     zones = np.asarray(zones, dtype=object)
     total = shapely.area(geoms)
-    inside = np.zeros(len(geoms))
+    inside: np.ndarray = np.zeros(len(geoms))
     if len(geoms) and len(zones):
         gi, zi = shapely.STRtree(zones).query(geoms, predicate="intersects")
         if len(gi):

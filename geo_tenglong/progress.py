@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
 
@@ -20,8 +20,8 @@ class Progress:
 
     def __init__(self, total: int, quiet: bool = False):
         self.quiet = quiet
-        self._bar = None
-        self._task = None
+        self._bar: RichProgress | None = None
+        self._task: TaskID | None = None
         self._total = total
 
     def __enter__(self) -> Progress:
@@ -34,7 +34,7 @@ class Progress:
 
     def step(self, label: str) -> None:
         """Advance by one step and show ``label``."""
-        if self._bar is not None:
+        if self._bar is not None and self._task is not None:
             self._bar.update(self._task, advance=1, description=label)
 
     def __exit__(self, *exc) -> None:

@@ -84,7 +84,8 @@ def request_geometry(geoms) -> np.ndarray:
     """Each plan's requested plots as one valid (Multi)Polygon, or ``None`` when it requests none."""
     out = np.empty(len(geoms), dtype=object)
     for k, g in enumerate(geoms):
-        parts = _polygonal([shapely.make_valid(g)]) if g is not None and not shapely.is_empty(g) else []
+        parts = _polygonal([shapely.make_valid(g)]) if g is not None and not shapely.is_empty(g) \
+            else np.empty(0, dtype=object)
         out[k] = shapely.union_all(parts) if len(parts) else None
     return out
 
@@ -202,13 +203,13 @@ def assess_corner_plans(ws, results) -> StageResult:
     requested = np.array([shapely.area(g) if g is not None else 0.0 for g in req])
 
     # (a) each connected plot
-    part_geoms, part_owner = [], []
+    geom_list, owner_list = [], []
     for k in np.flatnonzero(has_req):
         for p in _polygonal([req[k]]):
-            part_geoms.append(p)
-            part_owner.append(k)
-    part_geoms = np.asarray(part_geoms, dtype=object)
-    part_owner = np.asarray(part_owner, dtype=np.int64)
+            geom_list.append(p)
+            owner_list.append(k)
+    part_geoms = np.asarray(geom_list, dtype=object)
+    part_owner = np.asarray(owner_list, dtype=np.int64)
     roads = ws.layer("roads")
     water = ws.layer("water")
     occupied = np.concatenate([_polygonal(parcels.geometry.to_numpy())]

@@ -379,7 +379,9 @@ def evaluate(ws, results) -> dict:
         ut.loc[not_d, "eval_class"] = "C"
         ut["_rate"] = np.where(to_a, "A", np.where(not_d, "notD", ""))
     cls = ut["eval_class"].to_numpy(dtype=object)
-    ut["class_name"] = pd.Series(np.select([cls == k for k in CLASSES], [spec.class_name(k) for k in CLASSES], None),
+    # numpy's stubs do not accept None as the default, numpy does (an object array)
+    ut["class_name"] = pd.Series(np.select([cls == k for k in CLASSES], [spec.class_name(k) for k in CLASSES],
+                                           None),  # type: ignore[call-overload]
                                  dtype=object).to_numpy()
 
     # TT-T4 low-efficiency enterprises.
@@ -460,7 +462,7 @@ def tenant_users(tenancy: pd.DataFrame | None, latest: pd.DataFrame) -> tuple[di
     return codes, {p: names.get(u) for p, u in codes.items()}
 
 
-def county_metrics(ut: pd.DataFrame, ey: int | None) -> dict[str, float]:
+def county_metrics(ut: pd.DataFrame, ey: int | None) -> dict[str, float | None]:
     """The county's 规上 totals for the evaluation year (TT-T1…T3, T5, T6, DQ-T1, DQ-T2 metrics).
 
     Each ratio is Σ numerator / Σ denominator over the 规上 units in scope where both are valid;
@@ -468,7 +470,7 @@ def county_metrics(ut: pd.DataFrame, ey: int | None) -> dict[str, float]:
     """
     out: dict[str, float] = {}
     if ey is None:
-        return out
+        return {}
 
     def ratio(year, num, den, pos_den=True):
         t = ut[(ut["year"] == year) & ut["large"] & ut["in_scope"]]

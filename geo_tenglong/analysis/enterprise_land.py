@@ -346,7 +346,9 @@ def join_land(parcels: pd.DataFrame, enterprises: pd.DataFrame | None, tenancy: 
     tc_all = np.zeros(n_all, dtype=np.int64)
     tc_all[pos] = tenant_count
     parcel_unit = pd.DataFrame({"parcel_id": pid_all, "unit": unit_all, "holder_code": hcode_all,
-                                "holder_uscc": np.where(hcode_all >= 0, codes[np.maximum(hcode_all, 0)] if n_c else None,
+                                # numpy's stubs reject None as a choice of where(); numpy takes it (object array)
+                                "holder_uscc": np.where(hcode_all >= 0,
+                                                        codes[np.maximum(hcode_all, 0)] if n_c else None,  # type: ignore[arg-type]
                                                         None),
                                 "tenant_count": tc_all, "industrial": ind})
 

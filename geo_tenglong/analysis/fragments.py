@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -335,15 +336,16 @@ def find_gaps(occupied, study_area=None, *, max_per_tile: int = 1000, noise_area
     tiles = kd_tiles(centres, extent, max_per_tile=max_per_tile)
     line_tree = shapely.STRtree(lines)
 
-    faces, tile_of = [], []
+    face_parts: list[np.ndarray] = []
+    tile_parts: list[np.ndarray] = []
     for k, tb in enumerate(tiles):
         f = _tile_faces(tb, lines[line_tree.query(shapely.box(*tb))])
-        faces.append(f)
-        tile_of.append(np.full(len(f), k, dtype=np.int64))
+        face_parts.append(f)
+        tile_parts.append(np.full(len(f), k, dtype=np.int64))
         if progress:
             progress(k + 1, len(tiles))
-    faces = np.concatenate(faces) if faces else np.empty(0, dtype=object)
-    tile_of = np.concatenate(tile_of) if tile_of else np.empty(0, dtype=np.int64)
+    faces = np.concatenate(face_parts) if face_parts else np.empty(0, dtype=object)
+    tile_of = np.concatenate(tile_parts) if tile_parts else np.empty(0, dtype=np.int64)
     if not len(faces):
         return faces
 
@@ -546,7 +548,7 @@ def describe_plots(plots: np.ndarray, parcel_geoms: np.ndarray, parcel_ids, road
     kind[width < sliver_width_m] = SLIVER
 
     counts = np.bincount(nb["plot"].to_numpy(), minlength=n) if n else np.zeros(0, dtype=int)
-    lists = [[] for _ in range(n)]
+    lists: list[list[dict[str, Any]]] = [[] for _ in range(n)]
     for p, pid, s in zip(nb["plot"].to_numpy(), nb["parcel_id"].to_numpy(), nb["shared_m"].to_numpy()):
         lists[p].append({"parcel_id": str(pid), "shared_m": round(float(s), 2)})
     frame = pd.DataFrame({

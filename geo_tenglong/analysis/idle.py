@@ -52,6 +52,7 @@ outside the raster are ``missing_data`` findings, never a crash.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -371,7 +372,7 @@ def landcover_table(ws, parcels: gpd.GeoDataFrame) -> tuple[pd.DataFrame, list[p
                                       message="工作空间未提供土地覆盖影像(rasters.landcover),无法以影像核查闲置土地"))
         return table, findings, info
     picks = {"first": rasters[0], "last": rasters[-1]}
-    computed = {}
+    computed: dict[str, Any] = {}
     for key, r in picks.items():
         if key == "last" and r is rasters[0] and "first" in computed:
             computed["last"] = computed["first"]
@@ -413,7 +414,7 @@ def landcover_table(ws, parcels: gpd.GeoDataFrame) -> tuple[pd.DataFrame, list[p
 
 def _imagery_findings(parcels, c_by_parcel, lc, footprint, spec, info) -> tuple[list[pd.DataFrame], pd.DataFrame]:
     """IDLE-IMG evidence findings and the evidence text per parcel (suspects flagged)."""
-    frames = []
+    frames: list[pd.DataFrame] = []
     ev = pd.DataFrame({"evidence": pd.Series(pd.NA, index=parcels.index, dtype="string"),
                        "suspect": False}, index=parcels.index)
     if spec is None:

@@ -27,7 +27,7 @@ def assess_old_parks(ws, results) -> StageResult:
     parcels = results.parcels
     idx = zone_index(parcels.geometry.to_numpy(), old.geometry.to_numpy())
     group = np.where(idx >= 0, old["park_id"].to_numpy(dtype=object)[np.clip(idx, 0, None)] if len(old) else None, None)
-    stats = pooled_by_group(parcels, group)
+    stats = pooled_by_group(parcels, group)  # type: ignore[arg-type]  # numpy's stubs: where(c, x, None) is an array
     plans = ws.layer("renovations")
     renovated = np.zeros(len(parcels), dtype=bool)
     if plans is not None:

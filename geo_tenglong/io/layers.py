@@ -96,10 +96,10 @@ def repair_geometries(gdf: gpd.GeoDataFrame, path, id_col: str | None = None) ->
         geoms[invalid] = polys
         gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
         for pos, reason in zip(np.flatnonzero(invalid), reasons):
-            rows.append({"source": str(path), "feature": _feature_label(gdf, pos, id_col), "kind": "repaired_geometry",
+            rows.append({"source": str(path), "feature": _feature_label(gdf, int(pos), id_col), "kind": "repaired_geometry",
                          "message": f"几何图形无效({reason}),已自动修复"})
     for pos in np.flatnonzero(missing):
-        rows.append({"source": str(path), "feature": _feature_label(gdf, pos, id_col), "kind": "empty_geometry",
+        rows.append({"source": str(path), "feature": _feature_label(gdf, int(pos), id_col), "kind": "empty_geometry",
                      "message": "几何图形为空"})
     return gdf, pd.DataFrame(rows, columns=["source", "feature", "kind", "message"])
 

@@ -278,7 +278,7 @@ def bar_chart(labels, values, title: str = "", unit: str = "", colors=None, hori
             ax.bar(x, values, color=colors, width=0.6)
             ax.set_xticks(x, labels, fontsize=8)
             for xi, v in zip(x, values):
-                ax.text(xi, v, f"{v:,.0f}", ha="center", va="bottom", fontsize=8)
+                ax.text(float(xi), v, f"{v:,.0f}", ha="center", va="bottom", fontsize=8)
             ax.set_ylim(0, (values.max() if len(values) else 1) * 1.2 or 1)
             if unit:
                 ax.set_ylabel(unit, fontsize=8)

@@ -198,7 +198,7 @@ def corner_rows(parcels) -> dict[str, pd.DataFrame]:
     try:
         from .corner_table import corner_points
     except ImportError:
-        corner_points = None
+        corner_points = None  # type: ignore[assignment]
     if corner_points is not None and len(parcels):
         try:
             t = corner_points(parcels)

@@ -231,7 +231,9 @@ def outline_starts(pdf) -> list[int]:
     from pypdf import PdfReader
 
     reader = pdf if isinstance(pdf, PdfReader) else PdfReader(str(pdf))
-    return [reader.get_destination_page_number(o) for o in reader.outline if not isinstance(o, list)]
+    # pypdf types the page as int | None (a destination outside the file); our atlas's <h1> entries all have a page
+    return [reader.get_destination_page_number(o) for o in reader.outline  # type: ignore[misc]
+            if not isinstance(o, list)]
 
 
 def pdf_fonts(path: str | Path) -> set[str]:
