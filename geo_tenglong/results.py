@@ -130,7 +130,7 @@ class Results:
             path = path / RESULTS_FILE
         if not path.is_file():
             raise InputError("results file not found", path)
-        names = [row[0] for row in pyogrio.list_layers(path)]
+        names = [row[0] for row in pyogrio.list_layers(path) if row[0] != "layer_styles"]  # QGIS styles
         if "parcels" not in names or "findings" not in names:
             raise InputError("not a geo-tenglong results file (needs layers parcels and findings)", path)
         layers = {n: pyogrio.read_dataframe(path, layer=n, use_arrow=True) for n in names}
