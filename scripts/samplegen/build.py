@@ -80,58 +80,119 @@ def build_county(profile: Profile) -> County:
 
 
 def generate(profile: Profile, out: Path, quiet: bool = False) -> dict:
-    """Generate the workspace of ``profile`` into ``out``; returns the manifest."""
+    """Build the county of ``profile`` and write its workspace into ``out``.
+
+    Parameters
+    ----------
+    profile : Profile
+        The county (天台县 or 德清县).
+    out : Path
+        Output folder (created).
+    quiet : bool
+        No progress lines on stderr.
+
+    Returns
+    -------
+    dict
+        The manifest written to ``out / "manifest.json"``.
+    """
     t0 = time.time()
-    say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr))
-    out.mkdir(parents=True, exist_ok=True)
     county = build_county(profile)
-    say(f"built {len(county.parcels)} parcels, {len(county.buildings)} buildings in {time.time() - t0:.1f}s")
+    if not quiet:
+        print(f"built {len(county.parcels)} parcels, {len(county.buildings)} buildings in {time.time() - t0:.1f}s",
+              file=sys.stderr)
+    manifest = write_workspace(county, out)
+    if not quiet:
+        print(f"wrote {out} in {time.time() - t0:.1f}s", file=sys.stderr)
+    return manifest
+
+
+def write_workspace(county: County, out: Path) -> dict:
+    """Write every file of a built county's workspace: layers, tables, rasters, 界址点, toml, manifest.
+
+    A later state of the same county (another quarter) is written by calling this again on the
+    changed ``County`` with another ``out``.
+
+    Parameters
+    ----------
+    county : County
+        A county from ``build_county``.
+    out : Path
+        Output folder (created).
+
+    Returns
+    -------
+    dict
+        The manifest written to ``out / "manifest.json"``.
+    """
+    profile = county.profile
+    out.mkdir(parents=True, exist_ok=True)
     layers = constraint_layers(county)
+    vector_names = write_vectors(county, layers, out)
+    extra = write_tables(county, out)
+    write_rasters(county, layers, out)
+    extra["jzd"] = write_jzd(county, out)
+    (out / "workspace.toml").write_text(workspace_toml(profile, profile.gpkg, vector_names), encoding="utf-8")
+    extra["headers"] = {"enterprises": list(ENTERPRISE_HEADERS.values()), "contracts": list(CONTRACT_HEADERS.values()),
+                        "tenancy": list(TENANCY_HEADERS.values()), "projects": list(PROJECT_HEADERS.values()),
+                        "merge_proposals": list(MERGE_HEADERS.values()),
+                        "land_supply": list(SUPPLY_HEADERS.values())}
+    extra["counts"] = {"parcels": len(county.parcels), "buildings": len(county.buildings),
+                       "enterprises": len(county.enterprises),
+                       "enterprises_guishang": sum(e.scale == "规上" for e in county.enterprises),
+                       "enterprise_rows": extra.pop("enterprise_rows"), "contracts": len(county.contracts),
+                       "tenancy": len(county.tenancy), "gaps": len(county.gaps), "roads": len(county.layout.roads)}
+    keys = ("faults", "unreadable", "jzd", "headers", "counts", "supply")    # the manifest's order
+    manifest = build_manifest(county, {k: extra[k] for k in keys})
+    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return manifest
+
+
+def write_vectors(county: County, layers: dict, out: Path) -> list[str]:
+    """The GeoPackage layers and the GBK roads Shapefile; returns the GeoPackage's layer names."""
     vector = {"parcels": parcels_gdf(county), "buildings": buildings_gdf(county)}
     for name in ("water", "parks", "urban_boundary", "basic_farmland", "eco_redline", "zoning"):
         vector[name] = layers[name]
     vector["renovations"] = renovations_gdf(county)
     vector["split_proposals"] = splits_gdf(county)
-    write_gpkg_layers(out / profile.gpkg, vector)
+    write_gpkg_layers(out / county.profile.gpkg, vector)
     write_shapefile_gbk(out / "roads.shp", layers["roads"])
-    # tables
+    return list(vector)
+
+
+def yes_no(v: object) -> str:
+    """是 / 否 as the tables write a flag."""
+    return "是" if v else "否"
+
+
+def write_tables(county: County, out: Path) -> dict:
+    """The xlsx and csv tables; returns the manifest's ``faults``, ``unreadable``, ``supply`` and the row count."""
     ent_rows, faults = enterprise_table(county)
     write_xlsx(out / "enterprises.xlsx", "亩均效益数据", list(ENTERPRISE_HEADERS.values()), ent_rows)
     c_rows, c_fmts, unreadable = contract_cells(county)
     write_xlsx(out / "contracts.xlsx", "供地合同", list(CONTRACT_HEADERS.values()), c_rows, c_fmts)
     write_csv(out / "tenancy.csv", list(TENANCY_HEADERS.values()),
               [[h.attrs["parcel_id"], t.uscc, fa] for h, t, fa in county.tenancy])
-    yes = lambda v: "是" if v else "否"
     write_csv(out / "projects.csv", list(PROJECT_HEADERS.values()),
-              [[r["project_id"], r["uscc"], r["parcel_id"], r["name"], yes(r["key_project"]), r["total_investment"],
-                yes(r["under_construction"]), r["built_year"], r["energy_tce"]] for r in county.projects])
+              [[r["project_id"], r["uscc"], r["parcel_id"], r["name"], yes_no(r["key_project"]),
+                r["total_investment"], yes_no(r["under_construction"]), r["built_year"], r["energy_tce"]]
+               for r in county.projects])
     write_csv(out / "merge_proposals.csv", list(MERGE_HEADERS.values()),
               [[r["proposal_id"], r["parcel_ids"], r["buyer_uscc"]] for r in county.merge_rows])
     supply = make_land_supply(county)
     write_csv(out / "land_supply.csv", list(SUPPLY_HEADERS.values()),
               [[r["year"], r["use"], r["area_mu"]] for r in supply])
+    return {"faults": faults, "unreadable": unreadable, "enterprise_rows": len(ent_rows),
+            "supply": supply_summary(supply, county.profile.supply_threshold)}
+
+
+def supply_summary(supply: list[dict], threshold: float) -> dict:
+    """Industrial share of the land supplied per year and the years either side of ``threshold``."""
     shares = {}
     for y in (2021, 2022, 2023):
         tot = sum(r["area_mu"] for r in supply if r["year"] == y)
         ind = sum(r["area_mu"] for r in supply if r["year"] == y and r["use"] == "工业")
         shares[str(y)] = ind / tot
-    write_rasters(county, layers, out)
-    jzd = write_jzd(county, out)
-    (out / "workspace.toml").write_text(workspace_toml(profile, profile.gpkg, [k for k in vector]), encoding="utf-8")
-    headers = {"enterprises": list(ENTERPRISE_HEADERS.values()), "contracts": list(CONTRACT_HEADERS.values()),
-               "tenancy": list(TENANCY_HEADERS.values()), "projects": list(PROJECT_HEADERS.values()),
-               "merge_proposals": list(MERGE_HEADERS.values()), "land_supply": list(SUPPLY_HEADERS.values())}
-    counts = {"parcels": len(county.parcels), "buildings": len(county.buildings),
-              "enterprises": len(county.enterprises),
-              "enterprises_guishang": sum(e.scale == "规上" for e in county.enterprises),
-              "enterprise_rows": len(ent_rows), "contracts": len(county.contracts), "tenancy": len(county.tenancy),
-              "gaps": len(county.gaps), "roads": len(county.layout.roads)}
-    extra = dict(faults=faults, unreadable=unreadable, jzd=jzd, headers=headers, counts=counts,
-                 supply={"threshold": profile.supply_threshold, "industrial_share": shares,
-                         "years_below_threshold": [int(y) for y, s in shares.items() if s < profile.supply_threshold],
-                         "years_at_or_above_threshold": [int(y) for y, s in shares.items()
-                                                         if s >= profile.supply_threshold]})
-    manifest = build_manifest(county, extra)
-    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    say(f"wrote {out} in {time.time() - t0:.1f}s")
-    return manifest
+    return {"threshold": threshold, "industrial_share": shares,
+            "years_below_threshold": [int(y) for y, s in shares.items() if s < threshold],
+            "years_at_or_above_threshold": [int(y) for y, s in shares.items() if s >= threshold]}
