@@ -35,7 +35,7 @@ def qgis_out(sample_results, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("qgis_out")
     sample_results.write(out)
     paths = write_qgis_project(sample_results, out, out / "maps", None)
-    assert paths == [out / RESULTS_FILE, out / PROJECT_FILE]
+    assert paths == [out / PROJECT_FILE]
     return out
 
 

@@ -148,7 +148,7 @@ def write_qgis_project(results: Any, out_dir: str | Path, maps_dir: str | Path |
     Returns
     -------
     list of Path
-        results.gpkg (changed) and the project file.
+        The project file (results.gpkg, changed in place, is listed by the results writer).
 
     Raises
     ------
@@ -165,4 +165,4 @@ def write_qgis_project(results: Any, out_dir: str | Path, maps_dir: str | Path |
     specs = layer_specs(tables)
     write_gpkg_styles(gpkg, specs, tables)
     project = write_project(out / PROJECT_FILE, project_document(specs, tables, _crs_of(gpkg)))
-    return [gpkg, project]
+    return [project]
