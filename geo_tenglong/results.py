@@ -26,6 +26,8 @@ from .results_schema import check_stage
 
 RESULTS_FILE = "results.gpkg"
 SUMMARY_FILE = "summary.json"
+#: GeoPackage dataset metadata key holding ``info["run_id"]``.
+RUN_ID_KEY = "GEO_TENGLONG_RUN_ID"
 
 
 @dataclasses.dataclass
@@ -108,7 +110,7 @@ class Results:
         check_not_input(target, inputs)
         check_not_input(out_dir / SUMMARY_FILE, inputs)
         with atomic_path(target) as tmp:
-            _write_layer(self.parcels, tmp, "parcels")
+            _write_layer(self.parcels, tmp, "parcels", dataset_metadata=_run_metadata(self.info))
             _write_layer(self.findings[FINDING_COLUMNS], tmp, "findings")
             for name, layer in self.layers.items():
                 _write_layer(layer, tmp, name)
@@ -142,7 +144,18 @@ class Results:
                    metrics=doc.get("metrics", {}), summary=doc.get("summary", {}))
 
 
-def _write_layer(layer, path: Path, name: str) -> None:
+def _run_metadata(info: dict) -> dict | None:
+    """GeoPackage dataset metadata naming the run (``GEO_TENGLONG_RUN_ID``), read by :func:`run_id_of`."""
+    return {RUN_ID_KEY: str(info["run_id"])} if info.get("run_id") else None
+
+
+def run_id_of(path: str | Path) -> str | None:
+    """The run id stored in a results GeoPackage (``None`` for one written before run ids)."""
+    meta = pyogrio.read_info(path, layer="parcels").get("dataset_metadata") or {}
+    return meta.get(RUN_ID_KEY)
+
+
+def _write_layer(layer, path: Path, name: str, dataset_metadata: dict | None = None) -> None:
     frame = layer.copy()
     for col in frame.columns:
         if col == getattr(frame, "_geometry_column_name", None):
@@ -150,7 +163,7 @@ def _write_layer(layer, path: Path, name: str) -> None:
         s = frame[col]
         if s.dtype == object:
             frame[col] = s.map(_cell)
-    pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
+    pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", dataset_metadata=dataset_metadata)
 
 
 def _cell(v):

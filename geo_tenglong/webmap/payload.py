@@ -340,7 +340,7 @@ def summary_payload(results: Any, layers: Mapping[str, gpd.GeoDataFrame]) -> dic
                             "progress": _num(r.get("progress")),
                             "status": STATUS_LABELS.get(str(r.get("status")), str(r.get("status") or ""))})
     county = str(info.get("county") or "")
-    return {"title": f"{county}腾笼换鸟 低效用地汇报图", "county": county,
+    return {"title": f"{county}腾笼换鸟 低效用地汇报图", "county": county, "run_id": str(info.get("run_id") or ""),
             "subtitle": " · ".join(x for x in [str(info.get("document") or info.get("ruleset") or ""),
                                                f"评价基准日 {info['as_of']}" if info.get("as_of") else ""] if x),
             "facts": facts, "targets": targets}

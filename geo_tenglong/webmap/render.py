@@ -44,7 +44,7 @@ def render_page(payload: dict[str, Any]) -> str:
     """
     template = _environment().get_template(TEMPLATE)
     # assets are checked by assets._safe_inline (no closing tag inside); the data by json_for_script
-    return template.render(title=payload["summary"]["title"],
+    return template.render(title=payload["summary"]["title"], run_id=payload["summary"].get("run_id"),
                            leaflet_css=Markup(assets.leaflet_css()), briefing_css=Markup(assets.briefing_css()),
                            leaflet_js=Markup(assets.leaflet_js()), briefing_js=Markup(assets.briefing_js()),
                            data_json=Markup(json_for_script(payload)))
