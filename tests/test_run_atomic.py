@@ -177,11 +177,15 @@ def test_map_links_to_reports_are_relative_to_the_final_folders(tmp_path):
     assert (tmp_path / "out2" / "maps" / "m.html").is_file()
 
 
-def test_output_folder_holding_an_input_is_refused(base, tmp_path):
+def test_output_folder_holding_an_input_or_the_current_folder_is_refused(base, tmp_path, monkeypatch):
     from geo_tenglong.errors import InputError
 
     with pytest.raises(InputError, match="输入文件位于输出目录"):
         pipeline.write_outputs(_fresh(base), base["ws"], base["ws_dir"], tmp_path / "maps")
+    (tmp_path / "maps").mkdir()
+    monkeypatch.chdir(tmp_path / "maps")
+    with pytest.raises(InputError, match="当前目录"):
+        pipeline.write_outputs(_fresh(base), base["ws"], tmp_path / "out", tmp_path)
 
 
 _HOLDER = """

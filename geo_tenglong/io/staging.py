@@ -79,14 +79,18 @@ def _common_parent(roots: list[Path]) -> Path:
 
 
 def check_no_inputs_inside(out_dir: str | Path, maps_dir: str | Path | None, inputs: Iterable[str | Path]) -> None:
-    """Refuse output folders that hold an input: swapping the folder would take the input with it.
+    """Refuse output folders that hold an input or the current folder: the swap would take them along.
 
     Raises
     ------
     InputError
-        Naming the input file inside an output folder.
+        Naming the input file inside an output folder, or the output folder holding the current one.
     """
     roots = _roots(Path(out_dir), None if maps_dir is None else Path(maps_dir))
+    cwd = Path.cwd().resolve()
+    for root in roots:
+        if root == cwd or root in cwd.parents:
+            raise InputError("输出目录不能是当前目录或其上级 (会被整体替换); 请用子目录, 如 --out out", root)
     for p in inputs:
         rp = Path(p).resolve()
         for root in roots:
