@@ -8,7 +8,8 @@ import numpy as np
 import shapely
 import shapely.affinity
 import shapely.ops
-from shapely.geometry import Polygon
+from shapely.geometry import LineString, Polygon
+from shapely.geometry.base import BaseGeometry
 
 from .constants import M2_PER_MU
 from .county import County, ParcelRec
@@ -17,7 +18,7 @@ from .geometry import largest_polygon, snap
 from .planted.cases import D
 
 
-def footprints(rng, poly, setback: float, fill: float) -> list:
+def footprints(rng: np.random.Generator, poly: BaseGeometry, setback: float, fill: float) -> list:
     """Rectangular footprints laid out in rows inside ``poly`` (clipped where the shape bites)."""
     inner = poly.buffer(-setback, join_style="mitre")
     if inner.is_empty or inner.area < 150:
@@ -46,7 +47,7 @@ def footprints(rng, poly, setback: float, fill: float) -> list:
     return out
 
 
-def building_attrs(rng, use: str, intensity: str, tall: bool = False) -> dict:
+def building_attrs(rng: np.random.Generator, use: str, intensity: str, tall: bool = False) -> dict:
     """floors, height_m and storey_height_m for a building of ``use``."""
     if use in ("构筑物", "堆场"):
         return dict(floors=0, height_m=round(rng.uniform(10, 22), 1) if use == "构筑物" else 0.0,
@@ -82,7 +83,8 @@ def floor_area(b: dict) -> float:
     return f
 
 
-def buildings_for(rng, p: ParcelRec, poly=None, uses=None, tall=False, admin_heavy=False) -> list:
+def buildings_for(rng: np.random.Generator, p: ParcelRec, poly: BaseGeometry | None = None,
+                  uses: list[str] | None = None, tall: bool = False, admin_heavy: bool = False) -> list:
     """Buildings of one parcel (or of ``poly``, a part of it)."""
     a = p.attrs
     poly = p.geom if poly is None else poly
@@ -112,7 +114,7 @@ ADMIN_USES = ("行政办公", "生活服务")
 PLAIN_ADMIN_ROLES = ("housing", "keep", "renovation", "renovation_plots", "idle", "split")
 
 
-def modest_admin(rng, p: ParcelRec, bs: list) -> None:
+def modest_admin(rng: np.random.Generator, p: ParcelRec, bs: list) -> None:
     """Shrink the 行政办公/生活服务 buildings of an ordinary parcel to a realistic share.
 
     The layout gives the office the last (smallest) footprint of the row and 3–6 storeys, which
@@ -161,7 +163,7 @@ def modest_admin(rng, p: ParcelRec, bs: list) -> None:
         b["geom"] = snap(largest_polygon(g_.intersection(b["geom"])))
 
 
-def set_completion(rng, bs: list, a: dict) -> None:
+def set_completion(rng: np.random.Generator, bs: list, a: dict) -> None:
     """completed / completed_year from the parcel's status and dates."""
     start = a.get("term_start") or D(2015, 1, 1)
     for b in bs:
@@ -173,7 +175,7 @@ def set_completion(rng, bs: list, a: dict) -> None:
             b["completed_year"] = None
 
 
-def straddling_building(p: ParcelRec, cut, over: float):
+def straddling_building(p: ParcelRec, cut: LineString, over: float) -> Polygon:
     """A 30 m × (25 m + over) plant across the split line: ``over`` metres in the second part."""
     c = np.asarray(cut.interpolate(0.5, normalized=True).coords[0])
     origin, u, _ = long_axis(p.geom)

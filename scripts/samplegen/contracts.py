@@ -17,7 +17,7 @@ from .dates import add_years
 from .planted.cases import PROJECT_CASES
 
 
-def land_price_per_mu(rng, year: int) -> float:
+def land_price_per_mu(rng: np.random.Generator, year: int) -> float:
     return (6.0 + 1.4 * max(0, year - 1998)) * rng.uniform(0.9, 1.1)
 
 

@@ -14,7 +14,7 @@ from .layout import Layout
 from .profiles import Profile
 
 
-def mu(m2):
+def mu(m2: float) -> float:
     """m² to 亩."""
     return m2 / M2_PER_MU
 

@@ -7,12 +7,14 @@ import shapely
 import shapely.affinity
 import shapely.ops
 from shapely.geometry import LineString, Polygon
+from shapely.geometry.base import BaseGeometry
 
 from .geometry import largest_polygon
 from .layout import MIN_PARCEL_M2
 
 
-def carve_exact(neighbour, parcel, target_m2: float, check_rest: bool = True):
+def carve_exact(neighbour: BaseGeometry, parcel: BaseGeometry, target_m2: float,
+                check_rest: bool = True) -> BaseGeometry | None:
     """Cut from ``neighbour`` the strip along ``parcel`` whose area is exactly ``target_m2``.
 
     The strip is ``neighbour ∩ parcel.buffer(d)`` with ``d`` found by bisection; returns
@@ -47,7 +49,7 @@ def carve_exact(neighbour, parcel, target_m2: float, check_rest: bool = True):
     return gap, rest
 
 
-def halfplane(origin, direction, length=5000.0) -> Polygon:
+def halfplane(origin: np.ndarray, direction: np.ndarray, length: float = 5000.0) -> Polygon:
     """The half plane left of the line through ``origin`` along ``direction`` (as a big square)."""
     d = np.asarray(direction, float) / np.hypot(*direction)
     n = np.array([-d[1], d[0]])
@@ -56,7 +58,7 @@ def halfplane(origin, direction, length=5000.0) -> Polygon:
     return Polygon(pts)
 
 
-def long_axis(poly):
+def long_axis(poly: BaseGeometry) -> tuple[np.ndarray, np.ndarray, float]:
     """(origin, unit long-axis vector, length) of a polygon's oriented envelope."""
     ex = np.asarray(shapely.oriented_envelope(poly).exterior.coords)[:4]
     e1, e2 = ex[1] - ex[0], ex[3] - ex[0]
@@ -65,7 +67,7 @@ def long_axis(poly):
     return ex[0], e2 / np.hypot(*e2), np.hypot(*e2)
 
 
-def clip_ring(xy: np.ndarray, c, u) -> np.ndarray:
+def clip_ring(xy: np.ndarray, c: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Sutherland–Hodgman clip of a closed ring (no repeated end point) to the half plane
     ``(p - c) · u <= 0``. Exact to floating point, unlike an overlay that may snap."""
     d = (xy - c) @ u
@@ -90,7 +92,7 @@ def ring_area(xy: np.ndarray) -> float:
     return abs(float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))) / 2
 
 
-def cut_at_area(poly, target_m2: float):
+def cut_at_area(poly: BaseGeometry, target_m2: float) -> tuple[BaseGeometry, BaseGeometry, LineString]:
     """Cut ``poly`` across its long axis so the first piece has exactly ``target_m2``.
 
     Simple polygons are clipped with :func:`clip_ring` (exact and continuous in the cut
@@ -127,7 +129,7 @@ def cut_at_area(poly, target_m2: float):
     return first, rest, cut
 
 
-def split_parts(poly, part_areas: list[float]):
+def split_parts(poly: BaseGeometry, part_areas: list[float]) -> tuple[list, list]:
     """Cut ``poly`` into len(part_areas)+1 parts, the first ones with exactly the given areas."""
     parts, cuts, rest = [], [], poly
     for a in part_areas:

@@ -9,7 +9,7 @@ import numpy as np
 from .planted.cases import D
 
 
-def draw_year(rng) -> int:
+def draw_year(rng: np.random.Generator) -> int:
     return int(rng.choice(np.arange(1998, 2023), p=_YEAR_P))
 
 
@@ -17,7 +17,7 @@ _YEAR_W = np.array([1, 1, 2, 2, 3, 4, 5, 6, 6, 6, 5, 5, 5, 5, 5, 5, 4, 4, 4, 4, 
 _YEAR_P = _YEAR_W / _YEAR_W.sum()
 
 
-def rand_date(rng, year: int, lo_month=1, hi_month=12) -> dt.date:
+def rand_date(rng: np.random.Generator, year: int, lo_month: int = 1, hi_month: int = 12) -> dt.date:
     return D(year, int(rng.integers(lo_month, hi_month + 1)), int(rng.integers(1, 29)))
 
 

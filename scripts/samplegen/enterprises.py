@@ -29,7 +29,7 @@ INDUSTRY_WORDS = {
 HTML_NAME = "{county}<script>alert(1)</script>精工 & \"星月\" '五金'有限公司"
 
 
-def org_code(rng) -> str:
+def org_code(rng: np.random.Generator) -> str:
     """A GB 11714 组织机构代码 body (8 chars) with its check character."""
     if rng.random() < 0.7:
         body = "MA" + "".join(rng.choice(list("0123456789ABCDEFGHJKLMNPQRTUWXY"), 6))
@@ -40,7 +40,7 @@ def org_code(rng) -> str:
     return body + ("X" if c9 == 10 else "0" if c9 == 11 else str(c9))
 
 
-def new_uscc(rng, admin_code: str, taken: set) -> str:
+def new_uscc(rng: np.random.Generator, admin_code: str, taken: set) -> str:
     """A valid 统一社会信用代码 of an enterprise (91 = 工商, 企业) registered in the county."""
     while True:
         code17 = "91" + admin_code + org_code(rng)
@@ -50,7 +50,7 @@ def new_uscc(rng, admin_code: str, taken: set) -> str:
             return code
 
 
-def new_name(rng, profile: Profile, industry: str, taken: set) -> str:
+def new_name(rng: np.random.Generator, profile: Profile, industry: str, taken: set) -> str:
     while True:
         trade = "".join(rng.choice(list(TRADE_CHARS), 2))
         word = INDUSTRY_WORDS.get(industry, ("实业", "科技"))[int(rng.integers(2))]
@@ -101,13 +101,13 @@ def exact_tax(tpm: float, area_m2: float) -> float:
     return best        # off by an ulp or two: analyses must compare with a tolerance anyway
 
 
-def has_exact_tax(tpms, area_m2: float) -> bool:
+def has_exact_tax(tpms: tuple[float, ...], area_m2: float) -> bool:
     """Whether every 亩均税收 in ``tpms`` can be hit exactly on a parcel of ``area_m2``."""
     land_mu = area_m2 / M2_PER_MU
     return all(exact_tax(t, area_m2) / land_mu == t for t in tpms)
 
 
-def enterprise_rows(rng, e: Enterprise, sales: tuple[float, float] = (330.0, 300.0)) -> dict:
+def enterprise_rows(rng: np.random.Generator, e: Enterprise, sales: tuple[float, float] = (330.0, 300.0)) -> dict:
     """The 2021 and 2022 figures of one enterprise (万元, 人, 吨标准煤, 吨).
 
     Every call draws the same random numbers in the same order as the first version of this

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import shapely
 import shapely.affinity
 import shapely.ops
 from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
 
 from .constants import GRID
 
 
-def rotate_xy(x, y, angle_deg: float, cx: float, cy: float):
+def rotate_xy(x: np.ndarray, y: np.ndarray, angle_deg: float, cx: float, cy: float) -> tuple[np.ndarray, np.ndarray]:
     """Rotate coordinates by ``angle_deg`` (counter-clockwise) about (cx, cy)."""
     a = math.radians(angle_deg)
     c, s = math.cos(a), math.sin(a)
@@ -22,7 +24,7 @@ def rotate_xy(x, y, angle_deg: float, cx: float, cy: float):
     return cx + c * x - s * y, cy + s * x + c * y
 
 
-def snap(geoms):
+def snap(geoms: Any) -> Any:
     """Snap geometries to the cadastral 1 mm grid, keeping them valid.
 
     The result carries no fixed precision model (a WKB round trip drops it), so later overlays
@@ -30,7 +32,7 @@ def snap(geoms):
     return shapely.from_wkb(shapely.to_wkb(shapely.set_precision(geoms, GRID)))
 
 
-def polygons_of(geom) -> list:
+def polygons_of(geom: BaseGeometry | None) -> list:
     """The polygons of a (Multi)Polygon or collection, dropping lines and points."""
     if geom is None or geom.is_empty:
         return []
@@ -39,13 +41,14 @@ def polygons_of(geom) -> list:
     return [g for part in getattr(geom, "geoms", []) for g in polygons_of(part)]
 
 
-def largest_polygon(geom):
+def largest_polygon(geom: BaseGeometry | None) -> Polygon | None:
     """The largest polygon of ``geom`` (or None)."""
     polys = polygons_of(geom)
     return max(polys, key=lambda p: p.area) if polys else None
 
 
-def area_outline(rng, cx, cy, width, height, angle, n=72) -> Polygon:
+def area_outline(rng: np.random.Generator, cx: float, cy: float, width: float, height: float, angle: float,
+                 n: int = 72) -> Polygon:
     """An irregular, roughly rectangular outline (a noisy superellipse)."""
     theta = np.linspace(0, 2 * np.pi, n, endpoint=False)
     p = 4.0

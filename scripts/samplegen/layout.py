@@ -10,13 +10,14 @@ import shapely
 import shapely.affinity
 import shapely.ops
 from shapely.geometry import LineString, MultiPoint
+from shapely.geometry.base import BaseGeometry
 
 from .geometry import area_outline, largest_polygon, polygons_of, snap
 from .profiles import AreaSpec, Profile, anchor_xy
 from .roads import road_grid, road_surfaces
 
 
-def random_points_in(rng, poly, n: int) -> np.ndarray:
+def random_points_in(rng: np.random.Generator, poly: BaseGeometry, n: int) -> np.ndarray:
     """``n`` uniform random points inside ``poly`` (rejection sampling)."""
     minx, miny, maxx, maxy = poly.bounds
     out = np.empty((0, 2))
@@ -27,13 +28,13 @@ def random_points_in(rng, poly, n: int) -> np.ndarray:
     return out[:n]
 
 
-def voronoi_cells(block, seeds: np.ndarray) -> list:
+def voronoi_cells(block: BaseGeometry, seeds: np.ndarray) -> list:
     """Voronoi cells of ``seeds`` clipped to ``block`` (one polygon per seed, in seed order)."""
     vor = shapely.voronoi_polygons(MultiPoint(seeds), extend_to=block, ordered=True)
     return [largest_polygon(c.intersection(block)) for c in vor.geoms]
 
 
-def grid_seeds(rng, block, n: int) -> np.ndarray:
+def grid_seeds(rng: np.random.Generator, block: BaseGeometry, n: int) -> np.ndarray:
     """About ``n`` jittered seeds in rows along the block's long axis, so that Voronoi cells come
     out as the slightly irregular strips that front the streets in real industrial blocks."""
     env = shapely.oriented_envelope(block)
@@ -58,7 +59,7 @@ def grid_seeds(rng, block, n: int) -> np.ndarray:
     return pts
 
 
-def subdivide_block(rng, block, target_m2: float, min_m2: float) -> list:
+def subdivide_block(rng: np.random.Generator, block: BaseGeometry, target_m2: float, min_m2: float) -> list:
     """Cut a block into irregular parcels of about ``target_m2`` (Voronoi cells of jittered rows)."""
     n = int(round(block.area / target_m2))
     if n <= 1:
@@ -137,7 +138,7 @@ def chaikin(points: np.ndarray, rounds: int = 3) -> np.ndarray:
     return points
 
 
-def make_river(rng, anchor) -> object:
+def make_river(rng: np.random.Generator, anchor: tuple[float, float]) -> object:
     """The river: a smoothed, slightly varying-width polygon through the waypoints."""
     pts = np.array(RIVER_WAYPOINTS, dtype=float) + anchor
     pts[1:-1] += rng.uniform(-60, 60, (len(pts) - 2, 2))
@@ -150,7 +151,7 @@ def make_river(rng, anchor) -> object:
     return snap(shapely.union_all(pieces).simplify(0.5))
 
 
-def township_for(spec: AreaSpec, x: float, outline) -> tuple[str, str]:
+def township_for(spec: AreaSpec, x: float, outline: BaseGeometry) -> tuple[str, str]:
     """The township of a point of an area: the area's townships split west to east."""
     if len(spec.townships) == 1:
         return spec.townships[0]
@@ -159,7 +160,7 @@ def township_for(spec: AreaSpec, x: float, outline) -> tuple[str, str]:
     return spec.townships[min(max(k, 0), len(spec.townships) - 1)]
 
 
-def build_layout(rng, profile: Profile) -> Layout:
+def build_layout(rng: np.random.Generator, profile: Profile) -> Layout:
     """Outlines, river, roads and blocks of every area, and the blocks cut into parcels."""
     import shapely.ops
 
@@ -221,7 +222,7 @@ def resolve_overlaps(cells: list) -> list:
     return cells
 
 
-def assign_size_classes(rng, profile: Profile, blocks: list) -> tuple:
+def assign_size_classes(rng: np.random.Generator, profile: Profile, blocks: list) -> tuple:
     """Draw a parcel-size class per block; return the target parcel sizes per class, rescaled so
     the county has about the profile's parcel count."""
     specs = {a.key: a for a in profile.areas}
@@ -235,7 +236,7 @@ def assign_size_classes(rng, profile: Profile, blocks: list) -> tuple:
     return tuple(t * scale if i < 3 else t for i, t in enumerate(SIZE_TARGETS_M2))
 
 
-def make_ponds(rng, anchor, outlines, river) -> list:
+def make_ponds(rng: np.random.Generator, anchor: tuple[float, float], outlines: dict, river: BaseGeometry) -> list:
     """Two small ponds near the river, clear of the areas."""
     avoid = shapely.union_all(list(outlines.values())).buffer(30)
     ponds = []

@@ -71,7 +71,7 @@ def gap_entry(g: Gap) -> dict:
             "area_m2": round(g.geom.area, 6), "area_mu": round(g.geom.area / M2_PER_MU, 6), "note": g.note}
 
 
-def put(manifest: dict, dotted: str, value) -> None:
+def put(manifest: dict, dotted: str, value: object) -> None:
     head, tail = dotted.split(".", 1)
     manifest.setdefault(head, {}).setdefault(tail, [])
     if isinstance(value, list):
@@ -85,7 +85,7 @@ def build_manifest(county: County, extra: dict) -> dict:
                "ruleset": county.profile.ruleset, "as_of": county.profile.as_of, "crs": f"EPSG:{EPSG}",
                "seed": county.profile.seed}
     pid = lambda p: p.attrs["parcel_id"]
-    for iid, c in county.idle.items():
+    for _iid, c in county.idle.items():
         put(m, c["key"], pid(c["parcel"]))
     put(m, "imagery.no_contract_bare", pid(county.no_contract_bare))
     for g in county.gaps:
@@ -99,7 +99,7 @@ def build_manifest(county: County, extra: dict) -> dict:
     for key, e in county.planted_ents.values():
         put(m, key, e.uscc)
     m["rating"]["project_ids"] = [r["project_id"] for r in county.projects if r["key"]]
-    for bi, ps in county.rezoned.items():
+    for _bi, ps in county.rezoned.items():
         put(m, "keep.rezoned_parcels", [pid(p) for p in ps])
     put(m, "keep.class_a_parcels", [pid(p) for p in county.keep["A"]])
     put(m, "keep.class_d_parcels", [pid(p) for p in county.keep["D"]])

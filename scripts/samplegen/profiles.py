@@ -63,7 +63,7 @@ TT_TOWNS = {"始丰街道": "101", "赤城街道": "102", "福溪街道": "103",
             "白鹤镇": "106", "三合镇": "107", "洪畴镇": "108", "街头镇": "109"}
 
 
-def _tt(name):
+def _tt(name: str) -> tuple[str, str]:
     return (TT_TOWNS[name], name)
 
 
@@ -112,7 +112,7 @@ DQ_TOWNS = {"武康街道": "001", "舞阳街道": "002", "阜溪街道": "003",
             "新安镇": "106", "雷甸镇": "107"}
 
 
-def _dq(name):
+def _dq(name: str) -> tuple[str, str]:
     return (DQ_TOWNS[name], name)
 
 

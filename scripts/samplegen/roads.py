@@ -9,6 +9,7 @@ import shapely
 import shapely.affinity
 import shapely.ops
 from shapely.geometry import LineString, Polygon
+from shapely.geometry.base import BaseGeometry
 
 from .geometry import polygons_of, rotate_xy, snap
 from .profiles import AreaSpec
@@ -23,11 +24,13 @@ class Road:
     poly: object = None
 
 
-def _wave(rng, amp_range=(6, 22), len_range=(900, 1900)):
+def _wave(rng: np.random.Generator, amp_range: tuple[float, float] = (6, 22),
+          len_range: tuple[float, float] = (900, 1900)) -> tuple[float, float, float]:
     return rng.uniform(*amp_range), rng.uniform(*len_range), rng.uniform(0, 2 * np.pi)
 
 
-def road_grid(rng, spec: AreaSpec, outline: Polygon, cx: float, cy: float, names) -> list[Road]:
+def road_grid(rng: np.random.Generator, spec: AreaSpec, outline: Polygon, cx: float, cy: float,
+              names: list[str]) -> list[Road]:
     """Centre lines of a slightly curved road grid over ``outline`` (in the area's rotated frame)."""
     lx, ly = rotate_xy(*np.asarray(outline.exterior.coords).T, -spec.angle, cx, cy)
     minx, maxx, miny, maxy = lx.min(), lx.max(), ly.min(), ly.max()
@@ -71,7 +74,7 @@ def road_grid(rng, spec: AreaSpec, outline: Polygon, cx: float, cy: float, names
     return roads
 
 
-def road_surfaces(roads: list[Road], clip) -> None:
+def road_surfaces(roads: list[Road], clip: BaseGeometry) -> None:
     """Buffer centre lines into road polygons clipped to ``clip``; main roads first, no overlaps."""
     taken = None
     for road in sorted(roads, key=lambda r: -r.width):

@@ -26,7 +26,7 @@ SCALE_CELL = (95.0, 85.0)     # nominal parcel size, m
 SCALE_ROAD = 24.0             # road width between blocks, m
 
 
-def scale_parcel_coords(rng, n: int, anchor) -> tuple[np.ndarray, np.ndarray]:
+def scale_parcel_coords(rng: np.random.Generator, n: int, anchor: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
     """Corner coordinates (n, 5, 2) of n jittered quadrilateral parcels in blocks, and each
     parcel's block number. Neighbours share their (snapped) corner points, so parcels never
     overlap."""
@@ -81,7 +81,7 @@ def scale_buildings(coords: np.ndarray) -> np.ndarray:
     return np.concatenate(out)
 
 
-def scale_uscc(rng, n: int, admin_code: str) -> np.ndarray:
+def scale_uscc(rng: np.random.Generator, n: int, admin_code: str) -> np.ndarray:
     """n distinct valid 统一社会信用代码, vectorised (the serial part encodes a permuted index)."""
     alpha = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)
     head = np.array([ALPHABET.index(c) for c in "91" + admin_code])

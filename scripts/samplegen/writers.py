@@ -20,7 +20,8 @@ from .county import County
 XLSX_EPOCH = dt.datetime(2023, 6, 30, 9, 0, 0)
 
 
-def write_xlsx(path: Path, sheet: str, headers: list[str], rows: list[list], number_formats: dict | None = None):
+def write_xlsx(path: Path, sheet: str, headers: list[str], rows: list[list],
+               number_formats: dict | None = None) -> None:
     """Write one sheet with openpyxl, then rewrite the zip with fixed entry dates and properties."""
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
@@ -66,7 +67,7 @@ def write_csv(path: Path, headers: list[str], rows: list[list]) -> None:
 
 
 
-def to_dt64(values) -> pd.Series:
+def to_dt64(values: list) -> pd.Series:
     return pd.to_datetime(pd.Series([v if v is not None else pd.NaT for v in values], dtype=object)).astype("datetime64[ms]")
 
 
