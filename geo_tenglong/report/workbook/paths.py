@@ -31,8 +31,9 @@ def relative_sources(values: pd.Series, root) -> np.ndarray:
 
     Examples
     --------
-    >>> relative_sources(pd.Series(["/w/a/b.gpkg:parcels", "/elsewhere/c.xlsx", "d.csv", None]), "/w").tolist()
-    ['a/b.gpkg:parcels', 'c.xlsx', 'd.csv', None]
+    >>> out = relative_sources(pd.Series(["/w/a/b.gpkg:parcels", "/elsewhere/c.xlsx", "d.csv", None]), "/w")
+    >>> out[:3].tolist(), bool(pd.isna(out[3]))
+    (['a/b.gpkg:parcels', 'c.xlsx', 'd.csv'], True)
     """
     s = pd.Series(values.to_numpy(dtype=object))
     ok = s.notna()
