@@ -19,7 +19,7 @@ def saved(tmp_path, tiny_parcels):
     """A tiny workspace and the results `run` wrote for it (no maps)."""
     ws = write_workspace(tmp_path / "ws", tiny_parcels)
     r = CliRunner().invoke(main, ["run", str(ws), "--out", str(tmp_path / "out"), "--maps", str(tmp_path / "maps"),
-                                  "-q"])
+                                  "-q", "--allow-incomplete"])
     assert r.exit_code == 0, r.output
     return ws, tmp_path / "out"
 

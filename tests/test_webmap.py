@@ -456,7 +456,7 @@ def test_run_and_map_on_a_workspace(tmp_path, tiny_parcels):
     ws = write_workspace(tmp_path / "ws", tiny_parcels, layers={"urban_boundary": urban},
                          extra_toml='\n[map]\nbasemap = "none"\n')
     r = CliRunner().invoke(main, ["run", str(ws), "--out", str(tmp_path / "out"), "--maps", str(tmp_path / "maps"),
-                                  "-q"])
+                                  "-q", "--allow-incomplete"])
     assert r.exit_code == 0, r.output
     data = payload_of((tmp_path / "maps" / "briefing.html").read_text(encoding="utf-8"))
     assert {"parcels", "urban_boundary"} <= {lp["name"] for lp in data["layers"]}

@@ -18,18 +18,24 @@ from .options import DEFAULT_WORKSPACE, as_of_opt, quiet_opt, ruleset_opt, works
 @ruleset_opt
 @as_of_opt
 @quiet_opt
-@click.option("--wait", is_flag=True, help="Wait for another run writing into the same OUT/MAPS instead of refusing.")
-def run_cmd(workspace, out_dir, maps_dir, ruleset, as_of, quiet, wait):
+@click.option("--allow-incomplete", is_flag=True,
+              help="Exit 0 even when input coverage is too low for some analyses (数据不足); the marks stay.")
+def run_cmd(workspace, out_dir, maps_dir, ruleset, as_of, quiet, allow_incomplete):
     """Run every analysis on WORKSPACE (default: the bundled sample county in layers/).
 
     Writes OUT/results.gpkg (layer parcels with areas in m² and 亩 and every stage's columns;
     table findings with rule_id and clause), summary.json, the Excel lists and reports, and the
     briefing map in MAPS.
+
+    Exits 1 (a partial result, every output still written) when the input coverage of a stage is
+    zero or implausibly low (no industrial parcel, no building on any, no enterprise matched …):
+    one "数据不足: …" line per problem on stderr, also in summary.json, the workbook and the
+    one-pager; --allow-incomplete exits 0 and keeps the marks.
     """
     from ..pipeline import run
 
     _check_default_workspace(workspace)
-    outcome = run(workspace, out_dir=out_dir, maps_dir=maps_dir, ruleset=ruleset, as_of=as_of, quiet=quiet, wait=wait)
+    outcome = run(workspace, out_dir=out_dir, maps_dir=maps_dir, ruleset=ruleset, as_of=as_of, quiet=quiet)
     res = outcome.results
     counts = res.findings["status"].value_counts()
     if not quiet:
@@ -38,6 +44,19 @@ def run_cmd(workspace, out_dir, maps_dir, ruleset, as_of, quiet, wait):
                    f"({', '.join(f'{k} {v}' for k, v in counts.items())})")
         for line in _written_summary(outcome.written):
             click.echo(f"  wrote {line}")
+    _report_incomplete(res, allow_incomplete)
+
+
+def _report_incomplete(results, allow: bool) -> None:
+    """One stderr line per 数据不足 problem; exit 1 (partial result) unless ``allow``."""
+    from ..completeness import incomplete_of
+
+    problems = incomplete_of(results)
+    for p in problems:
+        click.echo(p["message"], err=True)
+    if problems and not allow:
+        click.echo(f"结果不完整(数据不足 {len(problems)} 项),退出码 1;确认后可加 --allow-incomplete", err=True)
+        click.get_current_context().exit(1)
 
 
 def _check_default_workspace(workspace: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..completeness import INCOMPLETE_KEY, incomplete_of
 from ..findings import FAIL, WARN
 from ..io.atomic import check_not_input, write_text_atomic
 from . import figures
@@ -24,6 +25,15 @@ __all__ = ["ONEPAGER_FILE", "onepager_context", "render_onepager", "write_onepag
 #: Base name of the one-pager (``.html`` and ``.pdf``) in the output folder.
 ONEPAGER_FILE = "一页纸汇报"
 _TOP_N = 8
+#: The stages each figure of the one-pager rests on: a 数据不足 problem of one of them replaces the figure.
+AFFECTS = {"reclaim": ("efficiency", "intensity", "idle", "reclaim"), "idle": ("idle",),
+           "low_efficiency": ("efficiency",), "classes": ("efficiency",)}
+
+
+def _shortfall(incomplete: list[dict], figure: str) -> str | None:
+    """The 数据不足 lines (joined) that affect ``figure`` (a key of :data:`AFFECTS`), or ``None``."""
+    lines = [str(p["message"]) for p in incomplete if p.get("stage") in AFFECTS[figure]]
+    return ";".join(dict.fromkeys(lines)) or None
 
 
 def _reclaim_by_area(results, ws) -> tuple[pd.Series, pd.Series]:
@@ -115,7 +125,8 @@ def _top_parcels(results, ws, n: int = _TOP_N) -> list[dict]:
 def onepager_context(results, ws=None) -> dict:
     """Everything the one-pager shows, as plain values and PNG data URIs."""
     p = results.parcels
-    info = {k: ("" if v is None else v) for k, v in results.info.items()}
+    incomplete = incomplete_of(results)
+    info = {k: ("" if v is None else v) for k, v in results.info.items() if k != INCOMPLETE_KEY}
     info.setdefault("document", "")
     flagged = flagged_parcels(results)
     kpis = [{"l": "宗地总数 / 面积", "v": f"{len(p):,} 宗", "s": f"{_fmt(pd.to_numeric(p['area_mu']).sum(), 1)} 亩"},
@@ -141,6 +152,12 @@ def onepager_context(results, ws=None) -> dict:
         kpis.append({"l": "零星边角地/夹心地", "v": f"{len(frags):,} 块", "s": "" if np.isnan(area) else f"{_fmt(area, 1)} 亩"})
     if "low_efficiency" in p.columns:
         kpis.append({"l": "低效企业用地", "v": f"{int(p['low_efficiency'].fillna(False).astype(bool).sum()):,} 宗", "s": ""})
+    short = {"可腾退低效工业用地": _shortfall(incomplete, "reclaim"), "闲置土地": _shortfall(incomplete, "idle"),
+             "低效企业用地": _shortfall(incomplete, "low_efficiency")}
+    for k in kpis:  # a figure resting on a stage without enough data is not shown as a number
+        k["short"] = False
+        if short.get(k["l"]):
+            k.update(v="数据不足", s=short[k["l"]], short=True)
 
     target_rows, progress_png = [], None
     if len(targets):
@@ -168,9 +185,14 @@ def onepager_context(results, ws=None) -> dict:
                                                   unit="亩", colors="#c0392b", width_in=2.45, height_in=2.1))
     classes = _class_counts(results)
     class_png = None
-    if len(classes) and classes.to_numpy().sum() > 0:
+    class_short = _shortfall(incomplete, "classes")
+    if len(classes) and classes.to_numpy().sum() > 0 and not class_short:
         class_png = _class_chart(classes)
-    return {"info": info, "kpis": kpis, "targets": target_rows,
+    reclaim_short = _shortfall(incomplete, "reclaim")
+    if reclaim_short:
+        reclaim_pngs = []
+    return {"info": info, "kpis": kpis, "targets": target_rows, "incomplete": [p["message"] for p in incomplete],
+            "class_short": class_short, "reclaim_short": reclaim_short,
             "progress_uri": figures.png_data_uri(progress_png) if progress_png else None,
             "reclaim_uris": [figures.png_data_uri(b) for b in reclaim_pngs],
             "class_uri": figures.png_data_uri(class_png) if class_png else None,

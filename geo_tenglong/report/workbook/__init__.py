@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+from ...completeness import incomplete_of
 from ...io.atomic import atomic_path, check_not_input
 from .county import COUNTY_BUILDERS, COUNTY_LAYERS, COUNTY_SHEETS
 from .enterprises import SHEET_NAMES as _ENTERPRISE_SHEETS
@@ -109,7 +110,8 @@ def title_info(results, ws=None) -> TitleInfo:
     """The title block and properties of a run's workbook, from ``results.info``.
 
     制表单位 is ``info["bureau"]`` when the run records one, else the county; 制表日期 the day the
-    run was made (``info["generated"]``, else today); 数据截止日期 the as-of date.
+    run was made (``info["generated"]``, else today); 数据截止日期 the as-of date; the run's
+    "数据不足: …" lines (``info["incomplete"]``) go under the first sheet's title.
     """
     info = results.info
     county = str(info.get("county") or "")
@@ -117,7 +119,8 @@ def title_info(results, ws=None) -> TitleInfo:
     return TitleInfo(county=county, unit=str(info.get("bureau") or county),
                      made=_date(info.get("generated")) or dt.date.today().isoformat(),
                      as_of=_date(info.get("as_of")), run_id=info.get("run_id") or None,
-                     root=str(root) if root else None)
+                     root=str(root) if root else None,
+                     incomplete=tuple(str(p["message"]) for p in incomplete_of(results)))
 
 
 def write_workbook(results, out_dir, maps_dir=None, ws=None) -> list[Path]:

@@ -58,6 +58,8 @@ class TitleInfo:
         The run's id, written as the custom property ``run_id`` when known.
     root : str or None
         The workspace folder, cut from every text.
+    incomplete : tuple of str
+        The run's "数据不足: …" lines, written under the title of the first sheet.
     """
 
     county: str
@@ -66,6 +68,7 @@ class TitleInfo:
     as_of: str
     run_id: str | None = None
     root: str | None = None
+    incomplete: tuple[str, ...] = ()
 
 
 def _text_widths(values: list) -> float:
@@ -162,6 +165,8 @@ class _Formats:
                                        "text_wrap": True, **border})
         self.no_data = book.add_format({"bold": True, "font_size": 12})
         self.note = book.add_format({"font_color": "#7F7F7F"})
+        self.incomplete = book.add_format({"bold": True, "font_color": "#C00000", "text_wrap": True,
+                                           "align": "left", "valign": "vcenter"})
         self.column = {k: book.add_format({"num_format": f}) for k, f in FORMATS.items()}
         self.total = {k: book.add_format({"num_format": f, "bold": True, "bg_color": _TOTAL_FILL})
                       for k, f in FORMATS.items()}
@@ -171,12 +176,17 @@ class _Formats:
 def _title_block(wsh, sheet: Sheet, info: TitleInfo, fmt: _Formats, width: int) -> None:
     title = f"{info.county}{sheet.name}" if info.county and not sheet.name.startswith(info.county) else sheet.name
     line = f"制表单位：{info.unit}　　制表日期：{info.made}　　数据截止日期：{info.as_of}"
+    sub = fmt.subtitle
+    if info.incomplete:  # a partial run says so under the title, one line per problem
+        line = "\n".join([line, *info.incomplete])
+        sub = fmt.incomplete
+        wsh.set_row(1, 15 * (1 + len(info.incomplete)) + 3)
     if width > 1:
         wsh.merge_range(0, 0, 0, width - 1, title, fmt.title)
-        wsh.merge_range(1, 0, 1, width - 1, line, fmt.subtitle)
+        wsh.merge_range(1, 0, 1, width - 1, line, sub)
     else:
         wsh.write_string(0, 0, title, fmt.title)
-        wsh.write_string(1, 0, line, fmt.subtitle)
+        wsh.write_string(1, 0, line, sub)
     wsh.set_row(0, 24)
 
 
@@ -242,8 +252,8 @@ def write_book(sheets: Iterable[Sheet], path: str | Path, info: TitleInfo) -> No
                                            "strings_to_urls": False, "strings_to_numbers": False,
                                            "default_date_format": FORMATS["date"]})
     fmt = _Formats(book)
-    for sheet in sheets:
-        _write_sheet(book, sheet, info, fmt)
+    for i, sheet in enumerate(sheets):  # the 数据不足 lines on the first sheet only
+        _write_sheet(book, sheet, info if i == 0 else dataclasses.replace(info, incomplete=()), fmt)
     book.set_properties({"title": f"{info.county}腾笼换鸟清单", "author": "geo-tenglong", "company": info.unit,
                          "comments": f"数据截止日期 {info.as_of}" + (f"; run_id {info.run_id}" if info.run_id else "")})
     if info.run_id:
