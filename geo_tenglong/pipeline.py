@@ -37,6 +37,8 @@ from .analysis.subsidies import assess_subsidies
 from .analysis.targets import assess_targets
 from .completeness import INCOMPLETE_KEY, check_completeness
 from .crs import planar_area
+from .io.runlock import output_locks
+from .io.staging import check_no_inputs_inside, clean_leftovers, new_run_id, staged_outputs
 from .results import Results
 from .stage import Stage, StageResult
 from .workspace import Workspace, load_workspace
@@ -138,7 +140,7 @@ def analyse(ws: Workspace, stages: list[Stage] | None = None, progress: Callable
 
 
 def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path | None = "maps",
-        ruleset: str | None = None, as_of: str | None = None, quiet: bool = False) -> RunOutcome:
+        ruleset: str | None = None, as_of: str | None = None, quiet: bool = False, wait: bool = False) -> RunOutcome:
     """Run the whole job on a workspace and write every output.
 
     Parameters
@@ -153,6 +155,8 @@ def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path
         Override the workspace's ruleset and as-of date.
     quiet : bool
         No progress output (also when the ``CI`` environment variable is set).
+    wait : bool
+        Wait for another run holding the output folders' lock instead of refusing.
 
     Returns
     -------
@@ -166,15 +170,42 @@ def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path
     quiet = quiet or bool(os.environ.get("CI"))
     from .progress import Progress
 
-    with Progress(total=2 + len(STAGES) + len(OUTPUTS), quiet=quiet) as bar:
+    run_id = new_run_id()
+    with Progress(total=2 + len(STAGES) + len(OUTPUTS), quiet=quiet) as bar, \
+            output_locks(out_dir, maps_dir, run_id, wait=wait):
         bar.step("读取工作空间 (loading workspace)")
         ws = load_workspace(workspace, ruleset=ruleset, as_of=as_of)
         results = analyse(ws, progress=bar.step)
         results.info[INCOMPLETE_KEY] = [p.to_dict() for p in check_completeness(ws, results)]  # 数据不足
-        bar.step("写出结果 (writing results.gpkg)")
-        written = [results.write(out_dir, inputs=ws.inputs)]
-        for _name, label, spec in OUTPUTS:
-            bar.step(label)
-            writer = output_writer(spec)
-            written.extend(writer(results, Path(out_dir), None if maps_dir is None else Path(maps_dir), ws))
+        results.info["run_id"] = run_id
+        written = write_outputs(results, ws, out_dir, maps_dir, progress=bar.step)
     return RunOutcome(results=results, written=written)
+
+
+def write_outputs(results: Results, ws: Workspace, out_dir: str | Path, maps_dir: str | Path | None,
+                  progress: Callable[[str], None] | None = None) -> list[Path]:
+    """Write results.gpkg, summary.json and every :data:`OUTPUTS` entry as one unit.
+
+    Everything is written into a staging tree (:mod:`geo_tenglong.io.staging`) and swapped in only
+    when every writer succeeded; on any failure the previous result stays whole. Call it while
+    holding the output folders' locks (:func:`geo_tenglong.io.runlock.output_locks`); it first
+    removes what killed runs left behind.
+
+    Returns
+    -------
+    list of Path
+        The files written, at their final places.
+    """
+    check_no_inputs_inside(out_dir, maps_dir, ws.inputs)
+    clean_leftovers(out_dir, maps_dir)
+    run_id = str(results.info.get("run_id") or new_run_id())
+    results.info["run_id"] = run_id
+    with staged_outputs(out_dir, maps_dir, run_id) as st:
+        if progress:
+            progress("写出结果 (writing results.gpkg)")
+        written = [results.write(st.out, inputs=ws.inputs)]
+        for _name, label, spec in OUTPUTS:
+            if progress:
+                progress(label)
+            written.extend(output_writer(spec)(results, st.out, st.maps, ws))
+    return [st.final(p) if st.tree in Path(p).resolve().parents else Path(p) for p in written]

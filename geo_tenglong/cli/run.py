@@ -18,9 +18,10 @@ from .options import DEFAULT_WORKSPACE, as_of_opt, quiet_opt, ruleset_opt, works
 @ruleset_opt
 @as_of_opt
 @quiet_opt
+@click.option("--wait", is_flag=True, help="Wait for another run writing into the same OUT/MAPS instead of refusing.")
 @click.option("--allow-incomplete", is_flag=True,
               help="Exit 0 even when input coverage is too low for some analyses (数据不足); the marks stay.")
-def run_cmd(workspace, out_dir, maps_dir, ruleset, as_of, quiet, allow_incomplete):
+def run_cmd(workspace, out_dir, maps_dir, ruleset, as_of, quiet, allow_incomplete, wait):
     """Run every analysis on WORKSPACE (default: the bundled sample county in layers/).
 
     Writes OUT/results.gpkg (layer parcels with areas in m² and 亩 and every stage's columns;
@@ -35,7 +36,7 @@ def run_cmd(workspace, out_dir, maps_dir, ruleset, as_of, quiet, allow_incomplet
     from ..pipeline import run
 
     _check_default_workspace(workspace)
-    outcome = run(workspace, out_dir=out_dir, maps_dir=maps_dir, ruleset=ruleset, as_of=as_of, quiet=quiet)
+    outcome = run(workspace, out_dir=out_dir, maps_dir=maps_dir, ruleset=ruleset, as_of=as_of, quiet=quiet, wait=wait)
     res = outcome.results
     counts = res.findings["status"].value_counts()
     if not quiet:
