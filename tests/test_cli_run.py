@@ -77,17 +77,18 @@ def test_a_failed_write_leaves_no_partial_output(tmp_path, tiny_parcels, monkeyp
     out = tmp_path / "out"
     calls = []
 
-    def failing(layer, path, name):
+    def failing(layer, path, name, **kw):
         calls.append(name)
         if name == "findings":
             raise OSError("disk full")
-        return original(layer, path, name)
+        return original(layer, path, name, **kw)
 
     original = results_mod._write_layer
     monkeypatch.setattr(results_mod, "_write_layer", failing)
     r = CliRunner().invoke(main, ["run", str(ws), "--out", str(out), "--maps", str(tmp_path / "m"), "-q"])
     assert r.exit_code != 0 and calls[:2] == ["parcels", "findings"]
-    assert list(out.iterdir()) == []  # no results.gpkg, no temp file left behind
+    assert not out.exists() or list(out.iterdir()) == []  # no results.gpkg, no temp file left behind
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")) == ["ws"]  # nor staging
 
 
 def test_help_on_every_command():

@@ -95,7 +95,8 @@ def check_no_inputs_inside(out_dir: str | Path, maps_dir: str | Path | None, inp
         rp = Path(p).resolve()
         for root in roots:
             if rp == root or root in rp.parents:
-                raise InputError(f"输入文件位于输出目录 {root} 之内; 输出目录会被整体替换, 请换一个输出目录 (--out/--maps)", p)
+                raise InputError(f"refusing to write an output over an input: 输入文件位于输出目录 {root} 之内, "
+                                 "输出目录会被整体替换, 请换一个输出目录 (--out/--maps)", p)
 
 
 class Staging:
