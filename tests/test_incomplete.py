@@ -147,3 +147,22 @@ def test_the_deqing_sample_coverage_is_complete(sample_dir):
     if not (deqing / "workspace.toml").is_file():
         pytest.skip("layers/deqing not generated")
     assert coverage_problems(compute_coverage(load_workspace(deqing))) == []
+
+
+def test_after_analysis_zero_evaluated_and_no_far_are_problems():
+    from geo_tenglong.completeness import Incomplete, result_problems
+    from geo_tenglong.results import Results
+
+    parcels = gpd.GeoDataFrame({"parcel_id": IDS, "far": [float("nan")] * 3},
+                               geometry=[box(i * 100, 0, i * 100 + 100, 100) for i in range(3)], crs=4528)
+    ev = pd.DataFrame({"uscc": [U1, U2, U2], "year": [2022, 2021, 2022], "eval_class": [None, None, None]})
+    res = Results(info={}, parcels=parcels, layers={"enterprise_eval": ev})
+    problems = result_problems(res)
+    assert [p.stage for p in problems] == ["efficiency", "intensity"]
+    assert problems[0].message == "数据不足: 2 家企业中没有一家参评(均未关联到工业用地),亩均效益分类为空"
+    # a stage the coverage already flagged is not flagged twice
+    assert result_problems(res, [Incomplete("intensity", "数据不足: x")])[0].stage == "efficiency"
+    # one evaluated enterprise and one FAR are enough
+    ev.loc[0, "eval_class"] = "B"
+    parcels.loc[0, "far"] = 1.2
+    assert result_problems(Results(info={}, parcels=parcels, layers={"enterprise_eval": ev})) == []
