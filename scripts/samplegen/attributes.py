@@ -76,6 +76,7 @@ def base_parcel_attributes(county: County) -> None:
 
 
 def set_term_end(a: dict) -> None:
+    """Term end from the start: 出让 50 years, 租赁 20 years, none for 划拨 (the day before the anniversary)."""
     if a["rights_type"] == "出让":
         a["term_end"] = add_years(a["term_start"], 50) - dt.timedelta(days=1)
     elif a["rights_type"] == "租赁":

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+import numpy as np
 import shapely
 import shapely.affinity
 import shapely.ops
@@ -46,7 +48,38 @@ class Gap:
 
 
 class County:
-    """Mutable state of the generation: layout, parcels, gaps and the manifest being written."""
+    """Mutable state of the generation: layout, parcels, gaps and the manifest being written.
+
+    The constructor sets the layout-derived state; the annotations below list what the later
+    steps of ``build.build_county`` attach (module that sets it in brackets). ``build.write_workspace``
+    reads all of it, so a later state of the county is a changed ``County``.
+    """
+
+    rng_admin: np.random.Generator           # second stream: admin building sizes only [build]
+    rezoned: dict                            # block index -> parcels of a block rezoned R/B/G [planted.corners]
+    renov_plots: dict                        # renovation id -> (parcel, gap, manifest key) [planted.corners]
+    splits: dict                             # split id -> planted split proposal [planted.splits]
+    merges: dict                             # merge id -> (manifest key, parcels) [planted.splits]
+    by_id: dict                              # 宗地代码 -> ParcelRec [ids]
+    idle: dict                               # idle case id -> case dict [planted.roles]
+    vacant: list                             # parcels nobody holds [planted.roles]
+    no_contract_bare: ParcelRec              # bare on both rasters, no contract [planted.roles]
+    enterprises: list                        # every Enterprise [enterprises]
+    planted_ents: dict                       # role -> (manifest key, Enterprise) [enterprises]
+    keep: dict                               # "A"/"D" -> parcels in rezoned blocks [enterprises]
+    housing: dict                            # "ab"/"cd" -> parcels ≥ 50 亩 outside parks [enterprises]
+    html_ent: Any                            # the Enterprise whose name carries markup [enterprises]
+    tenancy: list                            # [host parcel, tenant Enterprise, floor area m²] [enterprises]
+    landless: list                           # enterprises without land [enterprises]
+    buildings: list                          # building dicts [buildings]
+    admin_set: set                           # parcels whose admin share is planted [buildings]
+    tall: list                               # buildings > 24 m outside parks [buildings]
+    admin_heavy: list                        # buildings of planted admin-share cases [buildings]
+    contracts: list                          # contract rows [contracts]
+    renovations: list                        # renovation (零增地技改) rows [contracts]
+    projects: list                           # key project rows [contracts]
+    merge_rows: list                         # merge proposal rows [contracts]
+    split_rows: list                         # split proposal parts [contracts]
 
     def __init__(self, profile: Profile, rng, layout: Layout):
         self.profile = profile
@@ -129,4 +162,5 @@ def is_enclosed(county: County, i: int) -> bool:
 
 
 def in_park(p: ParcelRec) -> bool:
+    """Whether the parcel lies in an industrial park."""
     return p.park_id is not None

@@ -10,6 +10,7 @@ from .planted.cases import D
 
 
 def draw_year(rng: np.random.Generator) -> int:
+    """A supply year 1998–2022, weighted towards the 2000s and 2010s."""
     return int(rng.choice(np.arange(1998, 2023), p=_YEAR_P))
 
 
@@ -18,10 +19,12 @@ _YEAR_P = _YEAR_W / _YEAR_W.sum()
 
 
 def rand_date(rng: np.random.Generator, year: int, lo_month: int = 1, hi_month: int = 12) -> dt.date:
+    """A random day (1–28) of a month between ``lo_month`` and ``hi_month`` of ``year``."""
     return D(year, int(rng.integers(lo_month, hi_month + 1)), int(rng.integers(1, 29)))
 
 
 def add_years(d: dt.date, n: int) -> dt.date:
+    """``d`` plus ``n`` years (28 February for a 29 February that does not exist)."""
     try:
         return d.replace(year=d.year + n)
     except ValueError:

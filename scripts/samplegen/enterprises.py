@@ -51,6 +51,7 @@ def new_uscc(rng: np.random.Generator, admin_code: str, taken: set) -> str:
 
 
 def new_name(rng: np.random.Generator, profile: Profile, industry: str, taken: set) -> str:
+    """A new enterprise name (prefix, two trade characters, industry word, suffix) not in ``taken``."""
     while True:
         trade = "".join(rng.choice(list(TRADE_CHARS), 2))
         word = INDUSTRY_WORDS.get(industry, ("实业", "科技"))[int(rng.integers(2))]
@@ -63,6 +64,8 @@ def new_name(rng: np.random.Generator, profile: Profile, industry: str, taken: s
 
 @dataclass
 class Enterprise:
+    """An enterprise, its parcels and the planted figures that decide its rows in the table."""
+
     uscc: str
     name: str
     industry: str

@@ -17,6 +17,8 @@ from .profiles import AreaSpec
 
 @dataclass
 class Road:
+    """A road centre line with its width, class and name; ``poly`` is its surface once cut."""
+
     line: LineString
     width: float
     road_class: str

@@ -68,10 +68,12 @@ def write_csv(path: Path, headers: list[str], rows: list[list]) -> None:
 
 
 def to_dt64(values: list) -> pd.Series:
+    """Dates (None for a missing one) as a millisecond datetime Series (NaT for None)."""
     return pd.to_datetime(pd.Series([v if v is not None else pd.NaT for v in values], dtype=object)).astype("datetime64[ms]")
 
 
 def parcels_gdf(county: County) -> gpd.GeoDataFrame:
+    """The ``parcels`` layer: one row per parcel sorted by 宗地代码, owner and contract fields."""
     ps = sorted(county.parcels, key=lambda p: p.attrs["parcel_id"])
     cols = {
         "parcel_id": [p.attrs["parcel_id"] for p in ps],
@@ -96,6 +98,7 @@ def parcels_gdf(county: County) -> gpd.GeoDataFrame:
 
 
 def buildings_gdf(county: County) -> gpd.GeoDataFrame:
+    """The ``buildings`` layer: one row per building with floors, heights, use and completion."""
     bs = county.buildings
     return gpd.GeoDataFrame({
         "building_id": [b["building_id"] for b in bs],
@@ -110,6 +113,7 @@ def buildings_gdf(county: County) -> gpd.GeoDataFrame:
 
 
 def renovations_gdf(county: County) -> gpd.GeoDataFrame:
+    """The ``renovations`` layer (零增地技改 plans): the parcel, its owner and the requested plots."""
     rs = county.renovations
     cols = ["renovation_id", "floor_area_after_m2", "renovation_floor_area_m2", "expansion_floor_area_m2",
             "accepted", "equipment_investment", "total_investment", "leased_plant_m2"]
@@ -121,12 +125,14 @@ def renovations_gdf(county: County) -> gpd.GeoDataFrame:
 
 
 def splits_gdf(county: County) -> gpd.GeoDataFrame:
+    """The ``split_proposals`` layer: one row per part of each split proposal."""
     rs = county.split_rows
     return gpd.GeoDataFrame({c: [r[c] for r in rs] for c in ("proposal_id", "parcel_id", "part_no", "buyer_uscc")},
                             geometry=[r["geometry"] for r in rs], crs=f"EPSG:{EPSG}")
 
 
 def write_gpkg_layers(path: Path, layers: dict) -> None:
+    """Write ``layers`` (name -> GeoDataFrame) to a fresh GeoPackage, promoting to Multi* when any part is."""
     if path.exists():
         path.unlink()
     for name, gdf in layers.items():

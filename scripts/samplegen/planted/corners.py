@@ -60,7 +60,8 @@ def plant_enclave(county: County) -> tuple[int, int]:
 def plant_gaps(county: County) -> None:
     """零星边角地/夹心地: enclosed gaps, corner gaps, 2 m slivers, and gaps in 永久基本农田, outside
     the 城镇开发边界 and in non-industrial zoning."""
-    small = (lambda i, p: 2.2 * M2_PER_MU < p.area < 8 * M2_PER_MU)
+    def small(i, p):
+        return (2.2 * M2_PER_MU < p.area < 8 * M2_PER_MU)
     for k in range(4):
         parkcond = (lambda p: in_park(p)) if k < 3 else (lambda p: not in_park(p))
         try:

@@ -16,7 +16,8 @@ def plant_roles(county: County) -> None:
     for p in county.parcels:
         if p.role == "skipped":
             p.role = ""
-    yr = lambda: int(rng.integers(2006, 2016))
+    def yr():
+        return int(rng.integers(2006, 2016))
     for sid, sp in county.splits.items():
         a = sp["parcel"].attrs
         completed_parcel(a, yr())
