@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .findings import empty_findings
+
+if TYPE_CHECKING:
+    from .results import Results
+    from .workspace import Workspace
 
 
 @dataclasses.dataclass
@@ -53,4 +57,4 @@ class Stage:
 
     name: str
     label: str  # Chinese label shown in progress output
-    func: Callable[..., StageResult]
+    func: Callable[[Workspace, Results], StageResult]

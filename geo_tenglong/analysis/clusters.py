@@ -8,6 +8,8 @@ Parcels outside every park are linked when they lie within the ruleset's distanc
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -19,6 +21,10 @@ from ..findings import MISSING_DATA, WARN, fmt_value, make_findings, not_in_rule
 from ..geometry import in_any
 from ..stage import StageResult
 from .parcel_tax import pooled_by_group
+
+if TYPE_CHECKING:
+    from ..results import Results
+    from ..workspace import Workspace
 
 RULE = "DQ-CLUSTER"
 CLOSE, INTEGRATE, IMPROVE = "关停淘汰", "整合入园", "整治提高"
@@ -54,7 +60,7 @@ def suggest_treatment(tax_per_mu, d_share, park_distance_m, spec) -> np.ndarray:
     return np.where(close, CLOSE, np.where(near, INTEGRATE, IMPROVE))
 
 
-def assess_clusters(ws, results) -> StageResult:
+def assess_clusters(ws: Workspace, results: Results) -> StageResult:
     """Find the clusters outside parks (layer ``clusters``, parcel column ``cluster_id``)."""
     spec = ws.ruleset.get(RULE)
     if spec is None:

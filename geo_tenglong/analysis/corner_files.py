@@ -10,6 +10,7 @@ The parcels layer gains ``corner_source`` (界址点文件 / 宗地图形) and `
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,10 @@ import shapely
 from ..findings import MISSING_DATA, PASS, WARN, concat_findings, make_findings, not_in_ruleset
 from ..io.coords import read_coords_many
 from ..stage import StageResult
+
+if TYPE_CHECKING:
+    from ..results import Results
+    from ..workspace import Workspace
 
 RULE = "TT-CORNER-PTS"
 #: The clause of POLICY.md, for callers without a ruleset (the ``coords`` CLI).
@@ -52,7 +57,7 @@ def area_findings(area_checks: pd.DataFrame, clause: str = CLAUSE) -> pd.DataFra
                          area_checks["message"].to_numpy())
 
 
-def assess_corner_files(ws, results) -> StageResult:
+def assess_corner_files(ws: Workspace, results: Results) -> StageResult:
     """Import the corner files of ``ws.coords_folder`` and compare them with the parcels."""
     parcels = results.parcels
     if ws.coords_folder is None:

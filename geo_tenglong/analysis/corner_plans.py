@@ -33,6 +33,8 @@ gets one ``not_applicable`` finding.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -50,6 +52,10 @@ from .fragments import (
     plan_compliance,
     shared_lengths,
 )
+
+if TYPE_CHECKING:
+    from ..results import Results
+    from ..workspace import Workspace
 
 #: Columns of the ``corner_plan_checks`` layer (geometry = the requested plots).
 CHECK_COLUMNS = [
@@ -150,7 +156,7 @@ def check_plots(parts: np.ndarray, owner: np.ndarray, parcel_geoms: np.ndarray, 
                          "usable_area_m2": usable, "status": status, "reason": reason})
 
 
-def assess_corner_plans(ws, results) -> StageResult:
+def assess_corner_plans(ws: Workspace, results: Results) -> StageResult:
     """Check the corner plots requested by 零增地技改 plans against TT-CORNER (a), (b), (c).
 
     Parameters

@@ -21,6 +21,8 @@ A negative or missing input, or a zero denominator, leaves the indicator empty (
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -39,6 +41,10 @@ from ..findings import (
 from ..rules.efficiency import CLASSES, INDICATORS
 from ..stage import StageResult
 from .enterprise_land import JOIN_ISSUE_COLUMNS, join_land, normalise_codes
+
+if TYPE_CHECKING:
+    from ..results import Results
+    from ..workspace import Workspace
 
 VALUE_COLUMNS = ["revenue", "tax", "value_added", "employees", "energy_tce", "emissions_t", "rd_expense"]
 
@@ -487,7 +493,7 @@ def county_metrics(ut: pd.DataFrame, ey: int | None) -> dict[str, float | None]:
     return {k: (None if np.isnan(v) else round(v, 4)) for k, v in out.items()}
 
 
-def assess_efficiency(ws, results) -> StageResult:
+def assess_efficiency(ws: Workspace, results: Results) -> StageResult:
     """Stage ``efficiency`` (亩均效益评价).
 
     Parameters

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -53,6 +53,10 @@ from .. import units
 from ..findings import fmt_value
 from ..stage import StageResult
 from ..values import polygon_parts
+
+if TYPE_CHECKING:
+    from ..results import Results
+    from ..workspace import Workspace
 
 RULE_ID = "TT-CORNER"
 
@@ -797,7 +801,7 @@ def _geoms(layer) -> np.ndarray:
     return np.empty(0, dtype=object) if layer is None else polygon_parts(layer.geometry.to_numpy())
 
 
-def assess_fragments(ws, results) -> StageResult:
+def assess_fragments(ws: Workspace, results: Results) -> StageResult:
     """Find and describe the 零星边角地、夹心地 of the study area (TT-CORNER, 四(六)).
 
     Parameters

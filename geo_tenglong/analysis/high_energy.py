@@ -8,11 +8,17 @@ reading): it is being built now.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from ..findings import MISSING_DATA, WARN, concat_findings, fmt_value, make_findings, not_in_ruleset
 from ..stage import StageResult
+
+if TYPE_CHECKING:
+    from ..results import Results
+    from ..workspace import Workspace
 
 RULE = "DQ-HIGH"
 
@@ -24,7 +30,7 @@ def review_thresholds(built_year, spec) -> np.ndarray:
                     np.where(year >= spec.since_year, spec.min_energy_since_tce, spec.min_energy_before_tce))
 
 
-def assess_high_energy(ws, results) -> StageResult:
+def assess_high_energy(ws: Workspace, results: Results) -> StageResult:
     """List the projects that must be reviewed as "两高" projects (``high_energy_review`` table)."""
     spec = ws.ruleset.get(RULE)
     if spec is None:

@@ -52,7 +52,7 @@ outside the raster are ``missing_data`` findings, never a crash.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -72,6 +72,10 @@ from ..findings import (
 from ..io.dates import add_years, days_between, full_years, parse_dates
 from ..stage import StageResult
 from .landcover import footprint_share, zonal_shares
+
+if TYPE_CHECKING:
+    from ..results import Results
+    from ..workspace import Workspace
 
 RULE_IDS = ("NAT-IDLE-1", "NAT-IDLE-2", "NAT-IDLE-FEE", "NAT-IDLE-BACK", "NAT-IDLE-GOV", "IDLE-IMG")
 DATE_FIELDS = {"agreed_start": "约定动工日期", "actual_start": "实际动工日期", "suspended_since": "停工日期",
@@ -485,7 +489,7 @@ def _one_contract_per_parcel(contracts: pd.DataFrame, dates: pd.DataFrame) -> tu
     return contracts.loc[key.index[keep.to_numpy()]].sort_index(), dups
 
 
-def assess_idle(ws, results) -> StageResult:
+def assess_idle(ws: Workspace, results: Results) -> StageResult:
     """闲置土地认定: idle land from contracts (NAT-IDLE-*) and imagery evidence (IDLE-IMG).
 
     Parameters

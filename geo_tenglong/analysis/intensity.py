@@ -23,6 +23,8 @@ the parcel it overlaps most (an STRtree query, vectorised).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 import shapely
@@ -42,6 +44,10 @@ from ..findings import (
     make_findings,
 )
 from ..stage import StageResult
+
+if TYPE_CHECKING:
+    from ..results import Results
+    from ..workspace import Workspace
 
 PARCEL_COLUMNS = ["floor_area_m2", "far", "building_coverage", "admin_share", "max_height_m", "max_structure_height_m",
                   "far_limit"]
@@ -248,7 +254,7 @@ def _flag(values) -> np.ndarray:
     return pd.Series(values).astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
-def assess_intensity(ws, results) -> StageResult:
+def assess_intensity(ws: Workspace, results: Results) -> StageResult:
     """Stage ``intensity`` (用地强度).
 
     Parameters

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -16,6 +18,10 @@ from ..findings import (
     not_in_ruleset,
 )
 from ..stage import StageResult
+
+if TYPE_CHECKING:
+    from ..results import Results
+    from ..workspace import Workspace
 
 RULES = ("TT-SUPPLY", "DQ-SUPPLY")
 
@@ -43,7 +49,7 @@ def industrial_share_by_year(ledger: pd.DataFrame, industrial_uses) -> pd.DataFr
     return out
 
 
-def assess_land_supply(ws, results) -> StageResult:
+def assess_land_supply(ws: Workspace, results: Results) -> StageResult:
     """One finding per supply year: the industrial share against the county's minimum."""
     frames, tables = [], {}
     for rule_id in RULES:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -10,10 +12,14 @@ from ..geometry import zone_index
 from ..stage import StageResult
 from .parcel_tax import pooled_by_group
 
+if TYPE_CHECKING:
+    from ..results import Results
+    from ..workspace import Workspace
+
 RULE = "DQ-PARK"
 
 
-def assess_old_parks(ws, results) -> StageResult:
+def assess_old_parks(ws: Workspace, results: Results) -> StageResult:
     """Per old park: FAR from buildings and pooled 亩均税收 against the targets; county-wide, the
     land of old parks under accepted renovation against 1 万亩 (``old_parks`` table)."""
     spec = ws.ruleset.get(RULE)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from ..findings import MISSING_DATA, PASS, fmt_share_pair, make_findings, not_in_ruleset
 from ..stage import StageResult
+
+if TYPE_CHECKING:
+    from ..results import Results
+    from ..workspace import Workspace
 
 RULE = "TT-PRE"
 
@@ -31,7 +37,7 @@ def invested_share(parcels: pd.DataFrame, contracts: pd.DataFrame) -> np.ndarray
         return np.where(total > 0, joined["invested"].to_numpy(dtype=float) / total, np.nan)
 
 
-def assess_preregistration(ws, results) -> StageResult:
+def assess_preregistration(ws: Workspace, results: Results) -> StageResult:
     """For each low-efficiency parcel: whether its investment share allows 预告登记 transfer."""
     spec = ws.ruleset.get(RULE)
     if spec is None:

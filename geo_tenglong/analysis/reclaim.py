@@ -9,6 +9,8 @@ the idle stage's columns the efficiency criteria alone apply. Areas are cadastra
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 import shapely
@@ -16,6 +18,10 @@ import shapely
 from .. import units
 from ..findings import WARN, empty_findings, make_findings
 from ..stage import StageResult
+
+if TYPE_CHECKING:
+    from ..results import Results
+    from ..workspace import Workspace
 
 PARCEL_COLUMNS = ["reclaimable", "reclaim_reason"]
 AREA_COLUMNS = ["level", "area_id", "area_name", "parcels", "reclaimable_mu", "class_d_mu", "low_efficiency_mu",
@@ -135,7 +141,7 @@ def by_area(parcels: pd.DataFrame, flags: pd.DataFrame, area_mu: np.ndarray, par
     return out[AREA_COLUMNS]
 
 
-def assess_reclaim(ws, results) -> StageResult:
+def assess_reclaim(ws: Workspace, results: Results) -> StageResult:
     """Stage ``reclaim`` (可腾退低效用地).
 
     Parameters

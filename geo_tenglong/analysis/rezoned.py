@@ -6,12 +6,18 @@ only if its enterprise was class A or B in last year's 亩均评价.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from ..findings import FAIL, MISSING_DATA, PASS, fmt_share, make_findings, not_in_ruleset
 from ..geometry import area_share_in
 from ..stage import StageResult
+
+if TYPE_CHECKING:
+    from ..results import Results
+    from ..workspace import Workspace
 
 RULE = "TT-KEEP"
 
@@ -36,7 +42,7 @@ def non_industrial_share(parcels, zoning, industrial_prefixes) -> np.ndarray:
     return area_share_in(parcels.geometry.to_numpy(), zoning.geometry[~industrial.to_numpy()].to_numpy())
 
 
-def assess_rezoned(ws, results) -> StageResult:
+def assess_rezoned(ws: Workspace, results: Results) -> StageResult:
     """Findings for parcels whose zoning turned non-industrial, eligible by last year's class.
 
     Adds the parcel column ``rezoned_share`` (share of the parcel in non-industrial zoning).

@@ -11,7 +11,7 @@ before the as-of date — never the latest year present in the table (issue 14).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -22,11 +22,15 @@ from .merge import MERGE_CHECK_COLUMNS, check_merge, shared_boundary_length
 from .proposal_checks import NA_MESSAGE, latest_classes
 from .split import SPLIT_CHECK_COLUMNS, check_split
 
+if TYPE_CHECKING:
+    from ..results import Results
+    from ..workspace import Workspace
+
 __all__ = ["MERGE_CHECK_COLUMNS", "NA_MESSAGE", "SPLIT_CHECK_COLUMNS", "assess_split_merge", "check_merge",
            "check_split", "latest_classes", "parts_from_cut_lines", "shared_boundary_length", "split_ids"]
 
 
-def assess_split_merge(ws: Any, results: Any) -> StageResult:
+def assess_split_merge(ws: Workspace, results: Results) -> StageResult:
     """Pipeline stage ``split_merge`` (分割合并核查): check the workspace's split and merge proposals.
 
     Parameters

@@ -6,11 +6,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from ..findings import MISSING_DATA, NOT_APPLICABLE, PASS, make_findings, not_in_ruleset
 from ..stage import StageResult
+
+if TYPE_CHECKING:
+    from ..results import Results
+    from ..workspace import Workspace
 
 RULE = "TT-TECH"
 
@@ -116,7 +122,7 @@ def plan_message(inv: float, tier: int, uplift: float, cap: float, cls: str, yea
     return head + tail
 
 
-def assess_subsidies(ws, results) -> StageResult:
+def assess_subsidies(ws: Workspace, results: Results) -> StageResult:
     """Apply the TT-TECH calculators to the renovation plans (``subsidies`` table and findings).
 
     The class is the plan parcel's ``eval_class`` from the efficiency stage: the evaluation year

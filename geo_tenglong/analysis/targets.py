@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -10,11 +11,15 @@ import pandas as pd
 from ..findings import FAIL, MISSING_DATA, PASS, fmt_value, make_findings
 from ..stage import StageResult
 
+if TYPE_CHECKING:
+    from ..results import Results
+    from ..workspace import Workspace
+
 _OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
 TARGET_COLUMNS = ["rule_id", "clause", "label", "metric", "op", "target", "value", "unit", "year", "status", "progress"]
 
 
-def assess_targets(ws, results) -> StageResult:
+def assess_targets(ws: Workspace, results: Results) -> StageResult:
     """One finding per target item: the county's measured metric against the target.
 
     Parameters

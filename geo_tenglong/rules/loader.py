@@ -19,7 +19,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 from ..errors import RulesetError
 from .schema import REGISTRY, RuleSpec, from_table
@@ -97,8 +97,13 @@ class Ruleset:
         """The ruleset's name, e.g. ``tiantai-2022``."""
         return self.info.name
 
-    def get(self, rule_id: str) -> RuleSpec | None:
-        """The spec of ``rule_id``, or ``None`` when this county has no such rule."""
+    def get(self, rule_id: str) -> Any:
+        """The spec of ``rule_id``, or ``None`` when this county has no such rule.
+
+        Typed ``Any``: the id picks the spec class (a ``RuleSpec`` subclass with the rule's fields) at
+        run time, so a static return type would hide every field. A typed accessor taking the class
+        (``spec(rule_id, IdleFeeSpec)``) is the way to let mypy check the fields.
+        """
         return self.rules.get(rule_id)
 
     def has(self, rule_id: str) -> bool:
