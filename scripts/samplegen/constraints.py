@@ -52,7 +52,7 @@ def constraint_layers(county: County) -> dict:
             zones.append((g_gap, "G"))
             geom = geom.difference(g_gap)
         zones.append((geom, b.zone))
-    for key, o in lay.outlines.items():
+    for _key, o in lay.outlines.items():
         ru = shapely.union_all([r.poly for r in lay.roads]).intersection(o)
         zones.append((ru, "S"))
     zoning = gpd.GeoDataFrame({"zone_id": [f"KG{k + 1:04d}" for k in range(len(zones))],

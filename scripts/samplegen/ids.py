@@ -51,7 +51,7 @@ def assign_ids(county: County) -> None:
     for bi, b in enumerate(county.layout.blocks):
         by_town.setdefault(b.township[0], []).append(bi)
     block_no = {}
-    for town, bis in by_town.items():
+    for _town, bis in by_town.items():
         bis.sort(key=lambda bi: (-round(county.layout.blocks[bi].geom.centroid.y, -1),
                                  county.layout.blocks[bi].geom.centroid.x))
         for k, bi in enumerate(bis, start=1):

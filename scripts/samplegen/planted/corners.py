@@ -69,11 +69,11 @@ def plant_gaps(county: County) -> None:
         except RuntimeError:        # a county whose sites have no enclosed small parcel
             i = county.pick("gap", lambda i, p: small(i, p) and is_enclosed(county, i))
         county.remove_as_gap(i, "corners.enclosed", "夹心地: enclosed by parcels")
-    for k in range(3):
+    for _ in range(3):
         i = county.pick("gap", lambda i, p: small(i, p) and county.road_contact(i) > 15
                         and len(county.neighbours(i)) >= 2)
         county.remove_as_gap(i, "corners.corner", "边角地: between parcels and a road")
-    for k in range(3):
+    for _ in range(3):
         def sliver_ok(i, p):
             return 6 * M2_PER_MU < p.area < 40 * M2_PER_MU and any(s > 60 for _, s in county.neighbours(i))
         i = county.pick("sliver_donor", sliver_ok)

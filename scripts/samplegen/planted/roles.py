@@ -32,10 +32,10 @@ def plant_roles(county: County) -> None:
             a["merged_from"] = f"{fake_id(county, sp['parcel'], 2)};{fake_id(county, sp['parcel'], 3)}"
         if sid == "S06":
             a["industrial_real_estate"] = True
-    for _rid, (p, _gap, key) in county.renov_plots.items():
+    for _rid, (p, _gap, _key) in county.renov_plots.items():
         completed_parcel(p.attrs, yr())
         p.attrs["intensity"] = "mid"
-    for mid, (key, pair) in county.merges.items():
+    for mid, (_key, pair) in county.merges.items():
         y = 2010 if mid in ("M02", "M06") else yr()      # the four quadrants share one term
         for _k, p in enumerate(pair):
             completed_parcel(p.attrs, y)
