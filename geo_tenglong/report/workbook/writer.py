@@ -115,7 +115,7 @@ def column_values(s: pd.Series, kind: str, root: str | None = None) -> list:
     booleans 是/否, text columns as text (a number in one becomes its digits), no absolute paths."""
     if pd.api.types.is_bool_dtype(s.dtype):
         arr = s.to_numpy(dtype=object)
-        out = np.where(arr == True, "是", "否").astype(object)  # elementwise
+        out = np.where(arr == True, "是", "否").astype(object)  # noqa: E712 - elementwise on an object array
         out[pd.isna(arr)] = None
         return out.tolist()
     if pd.api.types.is_numeric_dtype(s.dtype):
@@ -144,7 +144,7 @@ def column_values(s: pd.Series, kind: str, root: str | None = None) -> list:
     ok = s.notna()
     if ok.any():
         text = s[ok]
-        is_str = text.map(type) == str if inferred not in ("string", "empty") else None
+        is_str = text.map(type) == str if inferred not in ("string", "empty") else None  # noqa: E721 - elementwise
         if is_str is None:
             s[ok] = _clean_text(text, root)
         elif is_str.any():
