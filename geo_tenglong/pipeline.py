@@ -68,6 +68,7 @@ STAGES: list[Stage] = [
 #: (:func:`output_writer`); a callable is accepted too.
 OUTPUTS: list[tuple[str, str, str | Callable[..., list[Path]]]] = [
     ("workbook", "写出Excel清单", "geo_tenglong.report.workbook:write_workbook"),
+    ("qgis", "写出QGIS工程", "geo_tenglong.qgis:write_qgis_project"),  # styles into results.gpkg, 腾笼换鸟.qgz
     ("reports", "生成宗地报告", "geo_tenglong.report.parcel_report:write_reports"),
     ("onepager", "生成一页纸汇报", "geo_tenglong.report.onepager:write_onepager"),
     ("map", "生成汇报地图", "geo_tenglong.webmap.briefing:write_briefing_map"),  # last: links to the reports

@@ -16,7 +16,7 @@ from ..completeness import INCOMPLETE_KEY, incomplete_of
 from ..findings import FAIL, WARN
 from ..io.atomic import check_not_input, write_text_atomic
 from . import figures
-from .parcel_report import REPORTS_DIR, _fmt, _missing, _num, _text, flagged_parcels, report_relpath, template_env, _css
+from .parcel_report import REPORTS_DIR, _css, _fmt, _missing, _num, _text, flagged_parcels, report_relpath, template_env
 from .pdf import html_to_pdf
 from .workbook import park_names
 
