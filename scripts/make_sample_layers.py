@@ -89,7 +89,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from samplegen.build import generate  # noqa: E402  (after the repo root is on sys.path)
-from samplegen.profiles import PROFILES  # noqa: E402
+from samplegen.counties import PROFILES  # noqa: E402
 from samplegen.scale import generate_scale  # noqa: E402
 
 

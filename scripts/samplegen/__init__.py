@@ -1,14 +1,17 @@
 """The sample county generator behind ``scripts/make_sample_layers.py``.
 
-Data flow: ``profiles`` (what a county looks like) → ``layout`` / ``roads`` (areas, blocks, parcels)
-→ ``planted`` (the cases the analyses must tell apart: corners, splits/merges, roles, case tables)
-→ ``ids`` / ``attributes`` / ``enterprises`` / ``buildings`` / ``contracts`` (the county's records)
-→ ``constraints`` / ``rasters`` / ``jzd`` / ``tables`` / ``writers`` / ``manifest`` (the files).
-``build`` runs these in order for one county; ``scale`` is the vectorised ``--parcels N`` mode.
+Data flow: ``profiles`` (what a county profile holds; the counties are ``tiantai``, ``deqing``,
+listed in ``counties``) → ``layout`` / ``roads`` (areas, river, blocks, parcels) → ``planted``
+(cases the analyses must tell apart: ``corners``, ``splits`` (and merges), ``roles``, the case
+tables in ``cases``) → ``ids`` / ``attributes`` / ``enterprises`` / ``buildings`` / ``contracts``
+(the county's records, all on one ``county.County``) → ``constraints`` / ``rasters`` / ``jzd`` /
+``tables`` / ``writers`` / ``manifest`` (the files). ``build.build_county`` runs the steps in order,
+``build.write_workspace(county, out)`` writes every file of a built county; ``scale`` is the
+vectorised ``--parcels N`` mode (no planted cases).
 
-A later sample (e.g. another quarter of the same county) is a function of a built ``County``
-followed by the same writers: ``build.build_county`` then ``build.write_workspace``-like steps.
-Every module draws from the county's one seeded random stream in a fixed order, so moving or adding
-a step changes the bytes of every file after it — add new draws after the existing ones, or from a
-separate stream seeded from the profile.
+A later state of a county (e.g. another quarter) is a changed ``County`` written again with
+``build.write_workspace``. Every step draws from the county's one seeded random stream in a fixed
+order, so inserting a draw before an existing one changes the bytes of everything after it: draw
+for new things after ``build_county`` or from a separate stream seeded from the profile (as
+``County.rng_admin`` is).
 """
