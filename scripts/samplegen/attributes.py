@@ -102,7 +102,7 @@ def fake_id(county: County, p: ParcelRec, n: int) -> str:
     return cand
 
 
-def vacant_parcel(a: dict, lc: tuple[str, str]) -> None:
+def vacant_parcel(a: dict, lc: tuple[int, int]) -> None:
     """Unsupplied land: no owner, no contract, not started."""
     a.update(status="未动工", rights_type=None, term_start=None, term_end=None, contract_far=None,
              standard_land=False, lc=lc, vacant=True)

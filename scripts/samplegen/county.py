@@ -10,6 +10,7 @@ import shapely
 import shapely.affinity
 import shapely.ops
 from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
 
 from .constants import M2_PER_MU
 from .layout import Layout
@@ -25,7 +26,7 @@ def mu(m2: float) -> float:
 class ParcelRec:
     """One parcel while the county is being built (attributes filled in later)."""
 
-    geom: object
+    geom: BaseGeometry
     block: int
     area_key: str
     park_id: str | None
@@ -43,7 +44,7 @@ class Gap:
     """A planted unallocated plot (零星边角地/夹心地)."""
 
     key: str
-    geom: object
+    geom: BaseGeometry
     note: str = ""
 
 

@@ -105,7 +105,7 @@ RIVER_WAYPOINTS = ((-9000, 600), (-6800, 450), (-5200, 500), (-3600, -600), (-24
 class Block:
     """A block between roads, with the parcels it is cut into."""
 
-    geom: object
+    geom: BaseGeometry
     area_key: str
     park_id: str | None
     township: tuple[str, str]
@@ -122,7 +122,7 @@ class Layout:
     outlines: dict
     roads: list
     blocks: list
-    river: object
+    river: BaseGeometry
     ponds: list
     parks: list          # (park_id, AreaSpec, polygon)
 

@@ -23,7 +23,7 @@ class Road:
     width: float
     road_class: str
     name: str
-    poly: object = None
+    poly: BaseGeometry | None = None
 
 
 def _wave(rng: np.random.Generator, amp_range: tuple[float, float] = (6, 22),
