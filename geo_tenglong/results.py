@@ -87,6 +87,15 @@ class Results:
         """An extra layer or table by name, or ``None``."""
         return self.layers.get(name)
 
+    def evaluation_year(self) -> int | None:
+        """The 亩均评价 year the rules used (上一年度: the year before the as-of date), or ``None``.
+
+        Outputs show this year's figures, never "the latest year in the table", so a list or
+        report agrees with the classes and findings beside it.
+        """
+        year = self.summary.get("efficiency", {}).get("eval_year")
+        return None if year is None else int(year)
+
     def findings_for(self, parcel_id: str) -> pd.DataFrame:
         """The findings about one parcel or feature."""
         return self.findings[self.findings["parcel_id"] == parcel_id]

@@ -75,8 +75,7 @@ def _class_counts(results) -> pd.DataFrame:
         return pd.DataFrame({"全部": c}).reindex(["A", "B", "C", "D"]).fillna(0)
     ev = pd.DataFrame(ev)
     year = pd.to_numeric(ev.get("year"), errors="coerce")
-    if year.notna().any():
-        ev = ev[year == year.max()]
+    ev = ev[(year == results.evaluation_year()).to_numpy()]
     if "in_scope" in ev:
         ev = ev[ev["in_scope"].fillna(False).astype(bool)]
     scale = ev["scale"].astype(str) if "scale" in ev else pd.Series("全部", index=ev.index)

@@ -248,7 +248,7 @@ class _Context:
         if ev is not None and len(ev) and "uscc" in ev:
             ev = pd.DataFrame(ev)
             year = pd.to_numeric(ev.get("year"), errors="coerce")
-            last = ev[year == year.max()] if year.notna().any() else ev
+            last = ev[(year == results.evaluation_year()).to_numpy()]
             self.eval = last.assign(uscc=last["uscc"].astype(str)).drop_duplicates("uscc").set_index("uscc")
 
     def _related(self) -> dict[str, set[str]]:

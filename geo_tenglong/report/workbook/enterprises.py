@@ -46,7 +46,7 @@ def enterprise_sheets(results, ws=None) -> list[Sheet]:
     ev = pd.DataFrame(ev)
     uscc = ev["uscc"].astype(str)
     year = pd.to_numeric(ev["year"], errors="coerce")
-    last = int(year.max()) if year.notna().any() else None
+    last = results.evaluation_year()
     cur = ev[(year == last).to_numpy()] if last is not None else ev
     prev = ev[(year == last - 1).to_numpy()] if last is not None else ev.iloc[0:0]
     prev_tax = pd.to_numeric(prev["tax_per_mu"], errors="coerce").groupby(uscc[prev.index].to_numpy()).first()
