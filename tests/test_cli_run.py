@@ -120,10 +120,8 @@ if args:
 print("HEAVY:" + ",".join(m for m in {heavy!r} if m in sys.modules))
 """
 
-# commands whose module (owned elsewhere) still imports the library at import time
-_SLOW_HELP = {"check-split": "cli/check.py imports geopandas at module level",
-              "check-merge": "cli/check.py imports geopandas at module level",
-              "init": "cli/init.py imports geo_tenglong.init (pandas) at module level"}
+# commands whose module still imports the library at import time (none left: issue 16.3 / 17.3)
+_SLOW_HELP: dict[str, str] = {}
 
 
 def _heavy_after(*args: str) -> list[str]:
