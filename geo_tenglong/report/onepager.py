@@ -8,6 +8,7 @@ URIs. Written as ``一页纸汇报.html`` and, when Chromium is available, ``一
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -128,7 +129,7 @@ def onepager_context(results, ws=None) -> dict:
     info = {k: ("" if v is None else v) for k, v in results.info.items() if k != INCOMPLETE_KEY}
     info.setdefault("document", "")
     flagged = flagged_parcels(results)
-    kpis = [{"l": "宗地总数 / 面积", "v": f"{len(p):,} 宗", "s": f"{_fmt(pd.to_numeric(p['area_mu']).sum(), 1)} 亩"},
+    kpis: list[dict[str, Any]] = [{"l": "宗地总数 / 面积", "v": f"{len(p):,} 宗", "s": f"{_fmt(pd.to_numeric(p['area_mu']).sum(), 1)} 亩"},
             {"l": "有不符合或提示结论的宗地", "v": f"{len(flagged):,} 宗", "s": ""}]
     reclaim_mu = results.metrics.get("reclaimable_mu")
     if reclaim_mu is None and "reclaimable" in p.columns:
@@ -207,7 +208,7 @@ def _class_chart(classes: pd.DataFrame) -> bytes:
     with figures._rc():
         fig = Figure(figsize=(2.45, 2.1))
         ax = fig.add_subplot(1, 1, 1)
-        x = np.arange(len(classes.index))
+        x = np.arange(len(classes.index), dtype=float)
         bottom = np.zeros(len(x))
         shades = ["#2e86c1", "#aed6f1", "#85929e"]
         for k, col in enumerate(classes.columns):
