@@ -286,6 +286,32 @@ def _chunked(ds, geoms: np.ndarray, bounds: np.ndarray, pos: np.ndarray, wkt: st
         yield exact_extract(rast, src, _OPS, include_cols=["fid"], output="pandas")
 
 
+def _overlapping_parcels(pi: np.ndarray, pieces: np.ndarray) -> np.ndarray:
+    """Parcels where two footprint pieces share interior (a union would measure less than the sum).
+
+    Parameters
+    ----------
+    pi : ndarray of int
+        The parcel position of each piece.
+    pieces : ndarray of shapely geometries
+        Footprints clipped to their parcel.
+
+    Returns
+    -------
+    ndarray of int
+        Sorted parcel positions. Pieces that only touch (shared walls) do not count: their union's
+        area is their summed area.
+    """
+    tree = shapely.STRtree(pieces)
+    a, b = tree.query(pieces, predicate="intersects")
+    keep = (a < b) & (pi[a] == pi[b])
+    a, b = a[keep], b[keep]
+    if not len(a):
+        return np.empty(0, dtype=np.intp)
+    inner = shapely.relate_pattern(pieces[a], pieces[b], "T********")
+    return np.unique(pi[a[inner]])
+
+
 def footprint_share(parcels: gpd.GeoSeries, buildings: gpd.GeoSeries | None) -> np.ndarray:
     """Share of each parcel covered by building footprints (overlapping footprints counted once).
 
@@ -312,14 +338,12 @@ def footprint_share(parcels: gpd.GeoSeries, buildings: gpd.GeoSeries | None) -> 
     if not len(pi):
         return out
     pieces = shapely.intersection(parcels.values[pi], bgeoms[bi])
-    frame = gpd.GeoDataFrame({"p": pi}, geometry=pieces)
-    single = frame.groupby("p").size()
     area = pd.Series(shapely.area(pieces), index=pi).groupby(level=0).sum()
-    multi = single[single > 1].index
+    multi = _overlapping_parcels(pi, pieces)
     if len(multi):
-        # overlapping footprints on one parcel: measure their union once
-        sub = frame[frame["p"].isin(multi)]
-        unions = sub.dissolve(by="p")
+        # overlapping footprints on one parcel: measure their union once (only those parcels)
+        sub = gpd.GeoDataFrame({"p": pi}, geometry=pieces)
+        unions = sub[sub["p"].isin(multi)].dissolve(by="p")
         area.loc[unions.index] = shapely.area(unions.geometry.values)
     out[area.index.to_numpy()] = area.to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):

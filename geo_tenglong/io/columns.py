@@ -44,6 +44,33 @@ def _as_text(s: pd.Series) -> pd.Series:
     return text.mask(text == "")
 
 
+def clean_number_text(s: pd.Series) -> pd.Series:
+    """Strip separators from the text cells of a numeric column, vectorised.
+
+    Parameters
+    ----------
+    s : Series
+        An object or string column; its non-text cells (numbers, missing) are kept as they are.
+
+    Returns
+    -------
+    Series
+        Full-width digits made half-width, thousands separators and spaces removed, and blank,
+        ``-`` and ``—`` cells as missing; ready for :func:`pandas.to_numeric`.
+
+    Examples
+    --------
+    >>> clean_number_text(pd.Series(["1,234.5", "１，２３４", "—", 7.0], dtype=object)).tolist()
+    ['1234.5', '1234', None, 7.0]
+    """
+    if pd.api.types.infer_dtype(s, skipna=True) not in ("string", "mixed", "mixed-integer", "empty"):
+        return s.replace({"": None, "-": None, "—": None})  # no text cell at all
+    text = s.str.translate(_FULL_WIDTH).str.replace(_NUM_SEP, "", regex=True)
+    is_text = s.str.len().notna()
+    cleaned = text.where(is_text, s)
+    return cleaned.replace({"": None, "-": None, "—": None})
+
+
 def coerce_columns(df: pd.DataFrame, schema: Schema, path, row_offset: int = 2, row_word: str = "row") -> pd.DataFrame:
     """Check required columns and coerce numeric, boolean and text columns.
 
@@ -84,8 +111,7 @@ def coerce_columns(df: pd.DataFrame, schema: Schema, path, row_offset: int = 2, 
         s = out[col]
         if s.dtype == object or pd.api.types.is_string_dtype(s):
             # "1,234.5", full-width "１，２３４", "1 234" as typed or exported: the separators go
-            cleaned = s.map(lambda v: _NUM_SEP.sub("", v.translate(_FULL_WIDTH)) if isinstance(v, str) else v)
-            cleaned = cleaned.replace({"": None, "-": None, "—": None})
+            cleaned = clean_number_text(s)
             num = pd.to_numeric(cleaned, errors="coerce")
             bad = num.isna() & cleaned.notna()
             if bad.any():
