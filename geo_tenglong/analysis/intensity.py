@@ -23,7 +23,8 @@ the parcel it overlaps most (an STRtree query, vectorised).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -254,35 +255,40 @@ def _flag(values) -> np.ndarray:
     return pd.Series(values).astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
-def assess_intensity(ws: Workspace, results: Results) -> StageResult:
-    """Stage ``intensity`` (用地强度).
+@dataclass(frozen=True)
+class _ParcelFacts:
+    """Per-parcel arrays the intensity rules share (one row per parcel, in layer order)."""
+
+    n: int
+    pid: np.ndarray
+    status: np.ndarray
+    area_mu: np.ndarray
+    far: np.ndarray
+    height: np.ndarray
+    contract_far: np.ndarray
+    plan: np.ndarray
+    park_id: pd.Series
+    in_park: np.ndarray
+    industrial: np.ndarray
+    checked: np.ndarray
+
+
+def _parcel_facts(parcels: pd.DataFrame, t: pd.DataFrame, cover: Any) -> _ParcelFacts:
+    """Collect the parcel attributes the rules read: ids, status, FAR, contract FAR, park, land use.
 
     Parameters
     ----------
-    ws : Workspace
-        Layers ``parcels``, ``buildings``, ``parks``, ``renovations``; table ``enterprises``
-        (industry, for TT-VERT); rules NAT-FAR, NAT-COVER, NAT-ADMIN, TT-HOUSING / DQ-HOUSING,
-        TT-FAR-DEFAULT, TT-FEE, TT-VERT.
-    results : Results
-        ``results.parcels`` with the efficiency stage's ``eval_class`` (TT-HOUSING).
+    parcels : pandas.DataFrame
+        ``results.parcels``.
+    t : pandas.DataFrame
+        :func:`parcel_intensity` of the parcels.
+    cover : CoverSpec or None
+        NAT-COVER, whose industrial land codes and statuses select the checked parcels.
 
     Returns
     -------
-    StageResult
-        Parcel columns :data:`PARCEL_COLUMNS`; findings NAT-COVER, NAT-ADMIN (or TT-HOUSING /
-        DQ-HOUSING where the raised cap applies), TT-FAR-DEFAULT, TT-FEE per parcel, NAT-FAR
-        ``missing_data`` where storeys are unknown, TT-VERT per renovation plan.
+    _ParcelFacts
     """
-    rs = ws.ruleset
-    parcels = results.parcels
-    far_spec = rs.get("NAT-FAR")
-    if far_spec is None:  # the national rule with its defaults
-        from ..rules.intensity import FarSpec
-
-        far_spec = FarSpec(clause="国土资发〔2008〕24号")
-    admin_spec = rs.get("NAT-ADMIN")
-    buildings = ws.layer("buildings")
-    t = parcel_intensity(buildings, parcels, far_spec, admin_spec.admin_uses if admin_spec else ("行政办公", "生活服务"))
     n = len(parcels)
     pid = parcels["parcel_id"].astype(str).to_numpy()
     status = parcels["status"].astype("string").to_numpy(dtype=object) if "status" in parcels.columns else np.full(n, None)
@@ -297,9 +303,6 @@ def assess_intensity(ws: Workspace, results: Results) -> StageResult:
     park_id = parcels["park_id"].astype("string").str.strip() if "park_id" in parcels.columns \
         else pd.Series([pd.NA] * n, dtype="string")
     in_park = park_id.notna().to_numpy() & (park_id.fillna("") != "").to_numpy()
-    findings = []
-
-    cover = rs.get("NAT-COVER")
     from .enterprise_land import industrial_mask
 
     codes = parcels["land_use_code"] if "land_use_code" in parcels.columns else pd.Series([None] * n)
@@ -307,6 +310,30 @@ def assess_intensity(ws: Workspace, results: Results) -> StageResult:
     built_status = pd.Series(status, dtype="string").isin(list(cover.statuses if cover else ("已竣工投产", "停产"))) \
         .fillna(False).to_numpy(dtype=bool)
     checked = industrial & built_status
+    return _ParcelFacts(n, pid, status, area_mu, far, height, contract_far, plan, park_id, in_park, industrial,
+                        checked)
+
+
+def _coverage_findings(p: _ParcelFacts, t: pd.DataFrame, buildings: Any, cover: Any, far_spec: Any) -> list:
+    """NAT-COVER per checked parcel, and NAT-FAR ``missing_data`` where storeys are unknown.
+
+    Parameters
+    ----------
+    p : _ParcelFacts
+    t : pandas.DataFrame
+        :func:`parcel_intensity` of the parcels.
+    buildings : geopandas.GeoDataFrame or None
+        The ``buildings`` layer.
+    cover, far_spec : rule specs
+        NAT-COVER (or None) and NAT-FAR.
+
+    Returns
+    -------
+    list of pandas.DataFrame
+        Findings frames.
+    """
+    findings = []
+    checked, pid = p.checked, p.pid
     if cover is not None and checked.any():
         cov = t["building_coverage"].to_numpy()[checked]
         if buildings is None:
@@ -322,7 +349,32 @@ def assess_intensity(ws: Workspace, results: Results) -> StageResult:
         if miss.any():
             findings.append(make_findings(pid[miss], "NAT-FAR", far_spec.clause, MISSING_DATA, t["floors_missing"][miss],
                                           np.nan, "幢", "有建筑物缺少层数和高度,按1层计入建筑面积(容积率可能偏低)"))
+    return findings
 
+
+def _far_default_findings(ws: Workspace, p: _ParcelFacts, t: pd.DataFrame,
+                          buildings: Any) -> tuple[list, np.ndarray]:
+    """TT-FAR-DEFAULT: the FAR and height caps of industrial land outside standard parks without 规划条件.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Layer ``parks``; rule TT-FAR-DEFAULT.
+    p : _ParcelFacts
+    t : pandas.DataFrame
+        :func:`parcel_intensity` of the parcels.
+    buildings : geopandas.GeoDataFrame or None
+        The ``buildings`` layer.
+
+    Returns
+    -------
+    findings : list of pandas.DataFrame
+    far_limit : numpy.ndarray
+        Per parcel: the default cap where it applies, else the contract FAR (NaN where none).
+    """
+    rs = ws.ruleset
+    n, pid, far, height, park_id, in_park = p.n, p.pid, p.far, p.height, p.park_id, p.in_park
+    findings = []
     # Parks: kind and standard-land flag.
     parks = ws.layer("parks")
     fd = rs.get("TT-FAR-DEFAULT")
@@ -335,8 +387,8 @@ def assess_intensity(ws: Workspace, results: Results) -> StageResult:
         std_park = in_park & (std | kinds.isin(list(fd.park_kinds if fd else ())).fillna(False).to_numpy(dtype=bool))
     else:
         std_park = in_park
-    default_applies = industrial & ~std_park & ~plan
-    far_limit = contract_far.copy()
+    default_applies = p.industrial & ~std_park & ~p.plan
+    far_limit = p.contract_far.copy()
     if fd is not None:
         far_limit = np.where(default_applies, fd.far_max, far_limit)
         if buildings is None and default_applies.any():
@@ -356,8 +408,34 @@ def assess_intensity(ws: Workspace, results: Results) -> StageResult:
             findings.append(make_findings(pid[chk], "TT-FAR-DEFAULT", fd.clause, fd_status, f_, fd.far_max, "", msg))
     else:
         findings.append(_not_applicable(ws.admin_code, "TT-FAR-DEFAULT", rs.name))
+    return findings, far_limit
 
-    # Admin share, with the housing relaxation where it applies.
+
+def _admin_findings(ws: Workspace, p: _ParcelFacts, parcels: pd.DataFrame, t: pd.DataFrame, buildings: Any,
+                    admin_spec: Any) -> list:
+    """NAT-ADMIN per checked parcel, with the TT-HOUSING / DQ-HOUSING relaxation where it applies.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Rules TT-HOUSING / DQ-HOUSING.
+    p : _ParcelFacts
+    parcels : pandas.DataFrame
+        ``results.parcels`` (``eval_class``).
+    t : pandas.DataFrame
+        :func:`parcel_intensity` of the parcels.
+    buildings : geopandas.GeoDataFrame or None
+        The ``buildings`` layer.
+    admin_spec : rule spec or None
+        NAT-ADMIN.
+
+    Returns
+    -------
+    list of pandas.DataFrame
+    """
+    rs = ws.ruleset
+    n, pid, checked, in_park, area_mu = p.n, p.pid, p.checked, p.in_park, p.area_mu
+    findings = []
     housing = rs.get("TT-HOUSING") or rs.get("DQ-HOUSING")
     if admin_spec is not None:
         share = t["admin_share"].to_numpy()
@@ -367,7 +445,7 @@ def assess_intensity(ws: Workspace, results: Results) -> StageResult:
         if housing is not None:
             eval_class = parcels["eval_class"].astype("string") if "eval_class" in parcels.columns \
                 else pd.Series([pd.NA] * n, dtype="string")
-            park_existing = in_park & pd.Series(status, dtype="string").isin(list(housing.park_statuses)) \
+            park_existing = in_park & pd.Series(p.status, dtype="string").isin(list(housing.park_statuses)) \
                 .fillna(False).to_numpy(dtype=bool)
             outside_ok = ~in_park & eval_class.isin(list(housing.classes)).fillna(False).to_numpy(dtype=bool) \
                 & (area_mu >= housing.min_land_mu - EPS)
@@ -399,35 +477,90 @@ def assess_intensity(ws: Workspace, results: Results) -> StageResult:
                                           admin_spec.max_share, "", "工作空间缺少建筑物图层,无法计算行政办公及生活服务设施占比"))
     if rs.get("TT-HOUSING") is None and rs.get("DQ-HOUSING") is None:
         findings.append(_not_applicable(ws.admin_code, "TT-HOUSING", rs.name))
+    return findings
 
-    # TT-FEE: exempt floor area above FAR 1.1 where the contract sets none.
-    fee = rs.get("TT-FEE")
+
+def _fee_findings(ws: Workspace, p: _ParcelFacts, t: pd.DataFrame) -> list:
+    """TT-FEE: floor area above FAR 1.1 exempt from the 配套费 where the contract sets no FAR.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Rule TT-FEE.
+    p : _ParcelFacts
+    t : pandas.DataFrame
+        :func:`parcel_intensity` of the parcels.
+
+    Returns
+    -------
+    list of pandas.DataFrame
+    """
+    fee = ws.ruleset.get("TT-FEE")
     if fee is None:
-        findings.append(_not_applicable(ws.admin_code, "TT-FEE", rs.name))
-    else:
-        exempt = np.maximum(0.0, t["floor_area_m2"].to_numpy() - fee.far_base * t["land_m2"].to_numpy())
-        m = industrial & np.isnan(contract_far) & (exempt > 0)
-        if m.any():
-            findings.append(make_findings(pid[m], "TT-FEE", fee.clause, WARN, exempt[m], fee.far_base, "平方米",
-                                          [f"出让合同未约定容积率,容积率{fmt_value(f, fee.far_base, 2)},超过"
-                                           f"{fee.far_base:g}部分{fmt_value(e, 0.0, 0, '平方米', thousands=True)}"
-                                           "免收市政基础设施配套费" for f, e in zip(far[m], exempt[m])]))
+        return [_not_applicable(ws.admin_code, "TT-FEE", ws.ruleset.name)]
+    exempt = np.maximum(0.0, t["floor_area_m2"].to_numpy() - fee.far_base * t["land_m2"].to_numpy())
+    m = p.industrial & np.isnan(p.contract_far) & (exempt > 0)
+    if not m.any():
+        return []
+    return [make_findings(p.pid[m], "TT-FEE", fee.clause, WARN, exempt[m], fee.far_base, "平方米",
+                          [f"出让合同未约定容积率,容积率{fmt_value(f, fee.far_base, 2)},超过"
+                           f"{fee.far_base:g}部分{fmt_value(e, 0.0, 0, '平方米', thousands=True)}"
+                           "免收市政基础设施配套费" for f, e in zip(p.far[m], exempt[m])])]
+
+
+def assess_intensity(ws: Workspace, results: Results) -> StageResult:
+    """Stage ``intensity`` (用地强度).
+
+    Parameters
+    ----------
+    ws : Workspace
+        Layers ``parcels``, ``buildings``, ``parks``, ``renovations``; table ``enterprises``
+        (industry, for TT-VERT); rules NAT-FAR, NAT-COVER, NAT-ADMIN, TT-HOUSING / DQ-HOUSING,
+        TT-FAR-DEFAULT, TT-FEE, TT-VERT.
+    results : Results
+        ``results.parcels`` with the efficiency stage's ``eval_class`` (TT-HOUSING).
+
+    Returns
+    -------
+    StageResult
+        Parcel columns :data:`PARCEL_COLUMNS`; findings NAT-COVER, NAT-ADMIN (or TT-HOUSING /
+        DQ-HOUSING where the raised cap applies), TT-FAR-DEFAULT, TT-FEE per parcel, NAT-FAR
+        ``missing_data`` where storeys are unknown, TT-VERT per renovation plan.
+    """
+    rs = ws.ruleset
+    parcels = results.parcels
+    far_spec = rs.get("NAT-FAR")
+    if far_spec is None:  # the national rule with its defaults
+        from ..rules.intensity import FarSpec
+
+        far_spec = FarSpec(clause="国土资发〔2008〕24号")
+    admin_spec = rs.get("NAT-ADMIN")
+    buildings = ws.layer("buildings")
+    t = parcel_intensity(buildings, parcels, far_spec, admin_spec.admin_uses if admin_spec else ("行政办公", "生活服务"))
+    p = _parcel_facts(parcels, t, rs.get("NAT-COVER"))
+    findings = _coverage_findings(p, t, buildings, rs.get("NAT-COVER"), far_spec)
+    fd_findings, far_limit = _far_default_findings(ws, p, t, buildings)
+    findings += fd_findings
+    findings += _admin_findings(ws, p, parcels, t, buildings, admin_spec)
+    findings += _fee_findings(ws, p, t)
 
     vert = rs.get("TT-VERT")
     if vert is None:
         findings.append(_not_applicable(ws.admin_code, "TT-VERT", rs.name))
     else:
-        findings.append(vertical_subsidy(ws.layer("renovations"), parcels, t, contract_far, ws.table("enterprises"), vert))
+        findings.append(vertical_subsidy(ws.layer("renovations"), parcels, t, p.contract_far, ws.table("enterprises"),
+                                         vert))
 
     cols = pd.DataFrame({
         "floor_area_m2": t["floor_area_m2"].round(2).to_numpy(),
-        "far": np.round(far, 4),
+        "far": np.round(p.far, 4),
         "building_coverage": np.round(t["building_coverage"].to_numpy(), 4),
         "admin_share": np.round(t["admin_share"].to_numpy(), 4),
-        "max_height_m": height,
+        "max_height_m": p.height,
         "max_structure_height_m": t["max_structure_height_m"].to_numpy(dtype=float),
         "far_limit": far_limit,
-    }, index=pd.Index(pid, name="parcel_id"))
+    }, index=pd.Index(p.pid, name="parcel_id"))
+    industrial = p.industrial
     summary = {"parcels_with_buildings": int((t["buildings"] > 0).sum()),
                "buildings": len(buildings) if buildings is not None else 0,
                "coverage_fail": int(sum(((f["rule_id"] == "NAT-COVER") & (f["status"] == FAIL)).sum() for f in findings)),
@@ -466,13 +599,34 @@ def _coverage_message(cov, min_share, ok) -> str:
     return f"建筑系数{v}" + ("" if ok else f",低于{t}")
 
 
-def vertical_subsidy(renovations, parcels, t, contract_far, enterprises, spec) -> pd.DataFrame:
+def vertical_subsidy(renovations: Any, parcels: pd.DataFrame, t: pd.DataFrame, contract_far: np.ndarray,
+                     enterprises: pd.DataFrame | None, spec: Any) -> pd.DataFrame:
     """TT-VERT findings, one per renovation plan with an expansion floor area.
 
     Eligible: expansion ≥ ``min_expansion_m2``, accepted, FAR after the expansion above the
     industry's FAR and above the contract FAR (``default_contract_far`` where none). Subsidy =
     ``yuan_per_m2`` × expansion, at most ``cap_wan`` per enterprise (plans taken in id order).
     Finding value = subsidy (万元); feature id = ``renovation_id``.
+
+    Parameters
+    ----------
+    renovations : geopandas.GeoDataFrame or None
+        The ``renovations`` layer.
+    parcels : pandas.DataFrame
+        ``results.parcels``.
+    t : pandas.DataFrame
+        :func:`parcel_intensity` of the parcels.
+    contract_far : numpy.ndarray
+        Contract FAR per parcel (NaN where none).
+    enterprises : pandas.DataFrame or None
+        The ``enterprises`` table (``industry``).
+    spec : VertSpec
+        TT-VERT.
+
+    Returns
+    -------
+    pandas.DataFrame
+        TT-VERT findings.
     """
     if renovations is None or not len(renovations):
         return empty_findings()
@@ -509,19 +663,64 @@ def vertical_subsidy(renovations, parcels, t, contract_far, enterprises, spec) -
     above = (far_after > ifar + EPS) & (far_after > cfar + EPS)
     eligible = known & accepted & big & above
     amount = np.where(eligible, spec.yuan_per_m2 * exp / 10000.0, 0.0)
-    order = np.lexsort((r["renovation_id"].astype(str).to_numpy(), pd.Series(uscc).astype(str).to_numpy()))
+    granted = _capped_per_enterprise(amount, r["renovation_id"].astype(str).to_numpy(), uscc, spec.cap_wan)
+    far_unknown = np.isnan(far_after)
+    status = np.where(~known, MISSING_DATA, np.where(eligible, PASS, np.where(far_unknown & accepted & big,
+                                                                              MISSING_DATA, FAIL)))
+    granted = np.where(status == MISSING_DATA, np.nan, granted)
+    reasons = _vert_reasons(known, accepted, big, far_after, ifar, cfar, granted, exp, spec)
+    return make_findings(r["renovation_id"].astype(str).to_numpy(), "TT-VERT", spec.clause, status, granted,
+                         spec.cap_wan, "万元", reasons)
+
+
+def _capped_per_enterprise(amount: np.ndarray, renovation_id: np.ndarray, uscc: np.ndarray,
+                           cap_wan: float) -> np.ndarray:
+    """Grant each plan its amount until its enterprise reaches ``cap_wan`` (plans in id order).
+
+    Parameters
+    ----------
+    amount : numpy.ndarray
+        Uncapped subsidy per plan (万元).
+    renovation_id, uscc : numpy.ndarray
+        Plan id and enterprise per plan.
+    cap_wan : float
+        Cap per enterprise (万元).
+
+    Returns
+    -------
+    numpy.ndarray
+        Granted subsidy per plan, in input order.
+    """
+    order = np.lexsort((renovation_id, pd.Series(uscc).astype(str).to_numpy()))
     inv = np.empty_like(order)
     inv[order] = np.arange(len(order))
     a_sorted = amount[order]
     u_sorted = pd.Series(uscc).astype(str).to_numpy()[order]
     cum = pd.Series(a_sorted).groupby(u_sorted).cumsum().to_numpy()
-    granted_sorted = np.clip(spec.cap_wan - (cum - a_sorted), 0.0, a_sorted)
-    granted = granted_sorted[inv]
-    far_unknown = np.isnan(far_after)
-    status = np.where(~known, MISSING_DATA, np.where(eligible, PASS, np.where(far_unknown & accepted & big,
-                                                                              MISSING_DATA, FAIL)))
-    granted = np.where(status == MISSING_DATA, np.nan, granted)
-    reasons = []
+    granted_sorted = np.clip(cap_wan - (cum - a_sorted), 0.0, a_sorted)
+    return granted_sorted[inv]
+
+
+def _vert_reasons(known: np.ndarray, accepted: np.ndarray, big: np.ndarray, far_after: np.ndarray,
+                  ifar: np.ndarray, cfar: np.ndarray, granted: np.ndarray, exp: np.ndarray, spec: Any) -> list[str]:
+    """TT-VERT message per plan: the subsidy granted, or why the plan is not eligible.
+
+    Parameters
+    ----------
+    known, accepted, big : numpy.ndarray of bool
+        Parcel found, plan accepted, expansion large enough.
+    far_after, ifar, cfar : numpy.ndarray
+        FAR after the expansion, the industry's FAR, the contract FAR.
+    granted, exp : numpy.ndarray
+        Subsidy granted (万元) and expansion floor area (m²).
+    spec : VertSpec
+        TT-VERT.
+
+    Returns
+    -------
+    list of str
+    """
+    reasons: list[str] = []
     for k, acc, b, fa, i_f, c_f, g, e in zip(known, accepted, big, far_after, ifar, cfar, granted, exp):
         if not k:
             reasons.append("技改方案的宗地不在宗地图层中,无法核算")
@@ -545,5 +744,4 @@ def vertical_subsidy(renovations, parcels, t, contract_far, enterprises, spec) -
                        f"补助{g:.2f}万元"
                        + (f"(单家企业限{spec.cap_wan:g}万元)" if g < spec.yuan_per_m2 * e / 10000.0 - 1e-9 else "")
                        if not why else "不符合补助条件:" + ";".join(why))
-    return make_findings(r["renovation_id"].astype(str).to_numpy(), "TT-VERT", spec.clause, status, granted,
-                         spec.cap_wan, "万元", reasons)
+    return reasons
