@@ -33,7 +33,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
 
 @click.group(cls=LazyGroup, lazy_commands=LAZY_COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="geo-tenglong")
-def main():
+@click.option("--debug", is_flag=True, help="On a failure, also print the Python traceback (for bug reports).")
+def main(debug: bool = False):
     """geo-tenglong — 腾笼换鸟 land analysis for county planning bureaus.
 
     Reads a workspace (宗地 parcels, 亩均效益 enterprise tables, 出让合同 contracts, buildings,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import re
 import sys
+import traceback
 import warnings
 from pathlib import Path
 
@@ -17,16 +19,88 @@ EXIT_PARTIAL = 1
 EXIT_BAD_INPUT = 2
 
 
+#: Set (to ``"1"``) by the global ``--debug`` option: failures also print their traceback.
+DEBUG_ENV = "GEO_TENGLONG_DEBUG"
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for an operating-system failure (read-only folder, full disk, permission), naming the path.
+
+    Parameters
+    ----------
+    exc : OSError
+        The error; its ``filename`` (and ``filename2``) name the path when the OS reported one.
+
+    Returns
+    -------
+    str
+        ``"无法读写 <path>: <reason>"``, or ``"文件读写失败: <reason>"`` when no path is known.
+
+    Examples
+    --------
+    >>> import errno
+    >>> os_error_line(OSError(errno.ENOSPC, "No space left on device", "out/results.gpkg"))
+    '无法读写 out/results.gpkg: No space left on device'
+    """
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    reason = " ".join(str(reason).split())
+    path = exc.filename if exc.filename is not None else exc.filename2
+    if path is None:
+        return f"文件读写失败: {reason}"
+    return f"无法读写 {user_path(os.fsdecode(path))}: {reason}"
+
+
+#: ``atomic_path``'s temporary name: ``.<stem>.<8 random characters><suffix>``.
+_ATOMIC_TMP = re.compile(r"^\.(?P<stem>.+)\.[a-z0-9_]{8}(?P<suffix>\.[^.]*)?$")
+
+
+def user_path(path: str) -> str:
+    """The path the user asked for, for a path inside a run's staging tree or an atomic temporary file.
+
+    Examples
+    --------
+    >>> user_path("/d/.geo-tenglong-staging-20260101T000000-ab12cd34/out/.results.6pgk0_hu.gpkg")
+    '/d/out/results.gpkg'
+    >>> user_path("out/summary.json")
+    'out/summary.json'
+    """
+    from ..io.staging import STAGING_PREFIX
+
+    parts = [p for p in Path(path).parts if not p.startswith(STAGING_PREFIX)]
+    if not parts:
+        return path
+    m = _ATOMIC_TMP.match(parts[-1])
+    if m:
+        parts[-1] = m["stem"] + (m["suffix"] or "")
+    return str(Path(*parts))
+
+
+def _debugging(ctx: click.Context) -> bool:
+    root = ctx.find_root()
+    return bool(root.params.get("debug")) or os.environ.get(DEBUG_ENV) == "1"
+
+
 class ErrorExitGroup(click.Group):
-    """A click group that turns the project's errors into one line on stderr and exit code 2,
-    whether it runs as ``geo-tenglong`` or on its own (tests, ``python -m``)."""
+    """A click group that turns the project's errors and OS errors into one line on stderr and
+    exit code 2, whether it runs as ``geo-tenglong`` or on its own (tests, ``python -m``).
+
+    With the global ``--debug`` option (or ``GEO_TENGLONG_DEBUG=1``) the traceback is printed first.
+    """
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except GeoTenglongError as exc:
-            click.echo(f"geo-tenglong: error: {exc}", err=True)
-            sys.exit(EXIT_BAD_INPUT)
+            self._fail(ctx, str(exc))
+        except OSError as exc:
+            self._fail(ctx, os_error_line(exc))
+
+    @staticmethod
+    def _fail(ctx: click.Context, line: str) -> None:
+        if _debugging(ctx):
+            traceback.print_exc(file=sys.stderr)
+        click.echo(f"geo-tenglong: error: {line}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
 
 class LazyGroup(ErrorExitGroup):
     """An :class:`ErrorExitGroup` whose subcommands are imported only when run or asked for help.

@@ -1,0 +1,78 @@
+"""Bad input and OS failures: exit 2 with one line naming the file or path; ``--debug`` shows the traceback."""
+
+from __future__ import annotations
+
+import errno
+
+import pytest
+from click.testing import CliRunner
+
+from geo_tenglong.cli import main
+
+from conftest import write_workspace
+
+
+def _failing_write(exc_factory):
+    from geo_tenglong import results as results_mod
+
+    original = results_mod._write_layer
+
+    def failing(layer, path, name, **kw):
+        if name == "findings":
+            raise exc_factory(path)
+        return original(layer, path, name, **kw)
+
+    return results_mod, failing
+
+
+def _run(tmp_path, *extra: str):
+    ws = tmp_path / "ws"
+    args = [*extra, "run", str(ws), "--out", str(tmp_path / "out"), "--maps", str(tmp_path / "m"), "-q",
+            "--allow-incomplete"]
+    return CliRunner().invoke(main, args)
+
+
+@pytest.mark.parametrize("exc_factory, reason", [
+    (lambda p: OSError(errno.ENOSPC, "No space left on device", str(p)), "No space left on device"),
+    (lambda p: PermissionError(errno.EACCES, "Permission denied", str(p)), "Permission denied"),
+], ids=["disk-full", "permission"])
+def test_os_error_while_writing_is_one_line_naming_the_path(tmp_path, tiny_parcels, monkeypatch, exc_factory, reason):
+    write_workspace(tmp_path / "ws", tiny_parcels)
+    results_mod, failing = _failing_write(exc_factory)
+    monkeypatch.setattr(results_mod, "_write_layer", failing)
+    r = _run(tmp_path)
+    assert r.exit_code == 2, r.output
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("geo-tenglong: error: 无法读写 ")
+    assert lines[0] == f"geo-tenglong: error: 无法读写 {tmp_path / 'out' / 'results.gpkg'}: {reason}"
+    assert "Traceback" not in r.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path, tiny_parcels, monkeypatch):
+    write_workspace(tmp_path / "ws", tiny_parcels)
+    results_mod, failing = _failing_write(lambda p: OSError(errno.ENOSPC, "No space left on device", str(p)))
+    monkeypatch.setattr(results_mod, "_write_layer", failing)
+    r = _run(tmp_path, "--debug")
+    assert r.exit_code == 2
+    assert "Traceback" in r.stderr and "in failing" in r.stderr
+    assert r.stderr.rstrip().splitlines()[-1].startswith("geo-tenglong: error: 无法读写 ")
+
+
+def test_os_error_without_a_path_still_one_line(tmp_path, tiny_parcels, monkeypatch):
+    write_workspace(tmp_path / "ws", tiny_parcels)
+    results_mod, failing = _failing_write(lambda p: OSError("disk full"))
+    monkeypatch.setattr(results_mod, "_write_layer", failing)
+    r = _run(tmp_path)
+    assert r.exit_code == 2
+    assert r.stderr.strip() == "geo-tenglong: error: 文件读写失败: disk full"
+
+
+def test_input_error_is_unchanged_and_debug_adds_the_traceback(tmp_path):
+    missing = tmp_path / "nowhere"
+    missing.mkdir()
+    r = CliRunner().invoke(main, ["run", str(missing), "--out", str(tmp_path / "o"), "-q"])
+    assert r.exit_code == 2 and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    r = CliRunner().invoke(main, ["--debug", "run", str(missing), "--out", str(tmp_path / "o"), "-q"])
+    assert r.exit_code == 2 and "Traceback" in r.stderr
