@@ -33,7 +33,7 @@ gets one ``not_applicable`` finding.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -43,9 +43,9 @@ import shapely
 from .. import units
 from ..findings import FAIL, MISSING_DATA, NOT_APPLICABLE, PASS, concat_findings, fmt_value, make_findings
 from ..stage import StageResult
+from ..values import polygon_parts
 from .fragments import (
     RULE_ID,
-    _polygonal,
     boundary_segments,
     constraint_layers,
     covered_part,
@@ -90,7 +90,7 @@ def request_geometry(geoms) -> np.ndarray:
     """Each plan's requested plots as one valid (Multi)Polygon, or ``None`` when it requests none."""
     out = np.empty(len(geoms), dtype=object)
     for k, g in enumerate(geoms):
-        parts = _polygonal([shapely.make_valid(g)]) if g is not None and not shapely.is_empty(g) \
+        parts = polygon_parts([shapely.make_valid(g)]) if g is not None and not shapely.is_empty(g) \
             else np.empty(0, dtype=object)
         out[k] = shapely.union_all(parts) if len(parts) else None
     return out
@@ -190,14 +190,7 @@ def assess_corner_plans(ws: Workspace, results: Results) -> StageResult:
     frames = [make_findings(ids[~has_req], RULE_ID, clause, NOT_APPLICABLE,
                             message="方案未申请零星边角地、夹心地")] if (~has_req).any() else []
     if spec is None:
-        sel = np.flatnonzero(has_req)
-        for _cond in CONDITIONS:
-            frames.append(make_findings(ids[sel], RULE_ID, "", NOT_APPLICABLE, message=NOT_IN_RULESET))
-        table = pd.DataFrame({"renovation_id": ids, "parcel_id": pids, "overall": NOT_APPLICABLE,
-                              "reason": np.where(has_req, NOT_IN_RULESET, "方案未申请零星边角地、夹心地")})
-        return StageResult(findings=concat_findings(frames),
-                           layers={"corner_plan_checks": _layer(table, req, ws.crs)},
-                           summary={"plans": n, "with_plots": int(has_req.sum()), "applicable": False})
+        return _not_in_ruleset(ws, frames, ids, pids, req, has_req)
 
     parcels = results.parcels
     info = parcels.set_index("parcel_id")
@@ -208,18 +201,93 @@ def assess_corner_plans(ws: Workspace, results: Results) -> StageResult:
     original = np.array([shapely.area(g) if g is not None else np.nan for g in pgeom])
     requested = np.array([shapely.area(g) if g is not None else 0.0 for g in req])
 
-    # (a) each connected plot
+    a = _condition_a(ws, parcels, req, has_req, pgeom, requested, spec)
+    b = _condition_b(known, original, requested, spec)
+    c = _condition_c(plans, info, found, known, original, requested, spec)
+    sel = np.flatnonzero(has_req)
+    msgs = _condition_messages(sel, a, b, c, original, requested, spec)
+    msg_a, msg_bs, msg_ba, msg_c = msgs
+    frames += [
+        make_findings(ids[sel], RULE_ID, clause, a["status"][sel], a["value"][sel], 100.0, "%", msg_a),
+        make_findings(ids[sel], RULE_ID, clause, b["share"][sel], b["share_pct"][sel], spec.max_share * 100, "%",
+                      msg_bs),
+        make_findings(ids[sel], RULE_ID, clause, b["area"][sel], units.m2_to_mu(requested[sel]), spec.max_area_mu, "亩",
+                      msg_ba),
+        make_findings(ids[sel], RULE_ID, clause, c["status"][sel], c["value"][sel], c["threshold"][sel], "%", msg_c),
+    ]
+    frag_ids = _fragment_ids(results, a["part_geoms"], a["part_owner"], n, spec)
+    table, overall = _check_table(ids, pids, info, has_req, sel, a, b, c, msgs, original, requested, frag_ids)
+    summary = {"plans": n, "with_plots": int(has_req.sum()), "applicable": True,
+               "by_status": {s: int((overall[has_req] == s).sum()) for s in (PASS, FAIL, MISSING_DATA)}}
+    return StageResult(findings=concat_findings(frames), layers={"corner_plan_checks": _layer(table, req, ws.crs)},
+                       summary=summary)
+
+
+def _not_in_ruleset(ws: Workspace, frames: list, ids: np.ndarray, pids: np.ndarray, req: np.ndarray,
+                    has_req: np.ndarray) -> StageResult:
+    """The stage's result where the county's ruleset has no TT-CORNER: every condition ``not_applicable``.
+
+    Parameters
+    ----------
+    ws : Workspace
+    frames : list of pandas.DataFrame
+        Findings so far (plans requesting no plot).
+    ids, pids : numpy.ndarray
+        Plan ids and their parcel ids.
+    req : numpy.ndarray
+        Requested plots per plan (:func:`request_geometry`).
+    has_req : numpy.ndarray of bool
+        Plans requesting a plot.
+
+    Returns
+    -------
+    StageResult
+    """
+    sel = np.flatnonzero(has_req)
+    for _cond in CONDITIONS:
+        frames.append(make_findings(ids[sel], RULE_ID, "", NOT_APPLICABLE, message=NOT_IN_RULESET))
+    table = pd.DataFrame({"renovation_id": ids, "parcel_id": pids, "overall": NOT_APPLICABLE,
+                          "reason": np.where(has_req, NOT_IN_RULESET, "方案未申请零星边角地、夹心地")})
+    return StageResult(findings=concat_findings(frames),
+                       layers={"corner_plan_checks": _layer(table, req, ws.crs)},
+                       summary={"plans": len(ids), "with_plots": int(has_req.sum()), "applicable": False})
+
+
+def _condition_a(ws: Workspace, parcels: pd.DataFrame, req: np.ndarray, has_req: np.ndarray, pgeom: np.ndarray,
+                 requested: np.ndarray, spec: Any) -> dict[str, Any]:
+    """Condition (a): each connected requested plot adjoins the plan's parcel, is free and fits the plan.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Layers ``roads``, ``water`` and the constraint layers.
+    parcels : pandas.DataFrame
+        ``results.parcels``.
+    req, has_req, pgeom : numpy.ndarray
+        Requested plots per plan, whether there are any, and the plan's parcel geometry.
+    requested : numpy.ndarray
+        Requested area per plan (m²).
+    spec : CornerSpec
+        TT-CORNER.
+
+    Returns
+    -------
+    dict
+        ``part_geoms``, ``part_owner`` (the plots and their plan), and per plan ``status``,
+        ``reason``, ``usable`` (m²), ``count`` (plots), ``value`` (usable share, %).
+    """
+    n = len(req)
     geom_list, owner_list = [], []
     for k in np.flatnonzero(has_req):
-        for p in _polygonal([req[k]]):
+        for p in polygon_parts([req[k]]):
             geom_list.append(p)
             owner_list.append(k)
     part_geoms = np.asarray(geom_list, dtype=object)
     part_owner = np.asarray(owner_list, dtype=np.int64)
     roads = ws.layer("roads")
     water = ws.layer("water")
-    occupied = np.concatenate([_polygonal(parcels.geometry.to_numpy())]
-                              + [_polygonal(lay.geometry.to_numpy()) for lay in (roads, water) if lay is not None])
+    occupied = np.concatenate([polygon_parts(parcels.geometry.to_numpy())]
+                              + [polygon_parts(lay.geometry.to_numpy()) for lay in (roads, water) if lay is not None])
     plots = check_plots(part_geoms, part_owner, pgeom[part_owner], occupied, constraint_layers(ws), spec) \
         if len(part_geoms) else pd.DataFrame(columns=["owner", "status", "reason", "usable_area_m2"])
     a_status = np.full(n, NOT_APPLICABLE, dtype=object)
@@ -233,16 +301,60 @@ def assess_corner_plans(ws: Workspace, results: Results) -> StageResult:
         bad = [f"第{i + 1}块:{r}" for i, r in enumerate(grp["reason"]) if r]
         a_reason[k] = ";".join(bad)
     a_value = np.where(requested > 0, 100.0 * usable / np.where(requested > 0, requested, 1), np.nan)
+    return {"part_geoms": part_geoms, "part_owner": part_owner, "status": a_status, "reason": a_reason,
+            "usable": usable, "count": count, "value": a_value}
 
-    # (b) cumulative area against 20 % of the original land and against 10 亩
+
+def _condition_b(known: np.ndarray, original: np.ndarray, requested: np.ndarray, spec: Any) -> dict[str, Any]:
+    """Condition (b): cumulative area against 20 % of the original land and against 10 亩.
+
+    Parameters
+    ----------
+    known : numpy.ndarray of bool
+        The plan's parcel is in the parcels layer.
+    original, requested : numpy.ndarray
+        Original land and requested area per plan (m²).
+    spec : CornerSpec
+        TT-CORNER.
+
+    Returns
+    -------
+    dict
+        Per plan ``share`` and ``area`` statuses and ``share_pct``.
+    """
     tol = spec.area_tolerance_m2
     share_limit = spec.max_share * original
     cap = units.mu_to_m2(spec.max_area_mu)
     b_share = np.where(~known, MISSING_DATA, np.where(requested <= share_limit + tol, PASS, FAIL)).astype(object)
     b_area = np.where(requested <= cap + tol, PASS, FAIL).astype(object)
     share_pct = 100.0 * requested / np.where(known & (original > 0), original, np.nan)
+    return {"share": b_share, "area": b_area, "share_pct": share_pct}
 
-    # (c) FAR rise or the renovation's share of the floor area after
+
+def _condition_c(plans: pd.DataFrame, info: pd.DataFrame, found: np.ndarray, known: np.ndarray,
+                 original: np.ndarray, requested: np.ndarray, spec: Any) -> dict[str, Any]:
+    """Condition (c): FAR rise or the renovation's share of the floor area after.
+
+    Parameters
+    ----------
+    plans : pandas.DataFrame
+        The ``renovations`` layer.
+    info : pandas.DataFrame
+        ``results.parcels`` indexed by ``parcel_id``.
+    found, known : numpy.ndarray
+        Position of each plan's parcel in ``info`` (-1 where unknown) and whether it is known.
+    original, requested : numpy.ndarray
+        Original land and requested area per plan (m²).
+    spec : CornerSpec
+        TT-CORNER.
+
+    Returns
+    -------
+    dict
+        Per plan ``status``, ``value``, ``threshold``, ``far_before``, ``far_after``, ``land_after``,
+        ``rise_pct``, ``share_after``, ``far_ok``, ``share_ok``, ``far_known``.
+    """
+    n = len(plans)
     floor_after = _num(plans, "floor_area_after_m2", n)
     reno_floor = _num(plans, "renovation_floor_area_m2", n)
     if "floor_area_m2" in info.columns:
@@ -268,9 +380,34 @@ def assess_corner_plans(ws: Workspace, results: Results) -> StageResult:
     rise_pct = (rise - 1.0) * 100.0
     c_value = np.where(far_ok | ~share_ok, rise_pct, share_after * 100.0)
     c_threshold = np.where(far_ok | ~share_ok, (spec.min_far_uplift - 1.0) * 100.0, spec.min_renovation_share * 100.0)
+    return {"status": c_status, "value": c_value, "threshold": c_threshold, "far_before": far_before,
+            "far_after": far_after, "land_after": land_after, "rise_pct": rise_pct, "share_after": share_after,
+            "far_ok": far_ok, "share_ok": share_ok, "far_known": far_known}
 
-    sel = np.flatnonzero(has_req)
+
+def _condition_messages(sel: np.ndarray, a: dict[str, Any], b: dict[str, Any], c: dict[str, Any],
+                        original: np.ndarray, requested: np.ndarray,
+                        spec: Any) -> tuple[list[str], list[str], list[str], list[str]]:
+    """The finding messages of conditions (a), (b) share, (b) area and (c) for the plans ``sel``.
+
+    Parameters
+    ----------
+    sel : numpy.ndarray
+        Positions of the plans requesting a plot.
+    a, b, c : dict
+        :func:`_condition_a`, :func:`_condition_b`, :func:`_condition_c`.
+    original, requested : numpy.ndarray
+        Original land and requested area per plan (m²).
+    spec : CornerSpec
+        TT-CORNER.
+
+    Returns
+    -------
+    tuple of four lists of str
+    """
     missing_parcel = "宗地代码不在宗地图层中"
+    count, a_status, a_reason = a["count"], a["status"], a["reason"]
+    b_share, b_area, share_pct = b["share"], b["area"], b["share_pct"]
 
     def fmt(v, spec_="{:.2f}"):
         return spec_.format(v) if np.isfinite(v) else "无数据"
@@ -286,6 +423,9 @@ def assess_corner_plans(ws: Workspace, results: Results) -> StageResult:
               f"{'未超过' if b_area[k] == PASS else '超过'}"
               f"{spec.max_area_mu:g}亩" for k in sel]
     msg_c = []
+    far_after, land_after, far_before = c["far_after"], c["land_after"], c["far_before"]
+    rise_pct, share_after, far_ok, share_ok = c["rise_pct"], c["share_after"], c["far_ok"], c["share_ok"]
+    c_status, far_known = c["status"], c["far_known"]
     for k in sel:
         txt = (f"(c)技改后容积率{fmt(far_after[k], '{:.3f}')}(用地含零星地共{fmt(land_after[k])}㎡),"
                f"技改前{fmt(far_before[k], '{:.3f}')},"
@@ -299,14 +439,28 @@ def assess_corner_plans(ws: Workspace, results: Results) -> StageResult:
         else:
             txt += "缺少容积率或建筑面积数据" + ("" if far_known[k] else "(技改前容积率未知)")
         msg_c.append(txt)
-    frames += [
-        make_findings(ids[sel], RULE_ID, clause, a_status[sel], a_value[sel], 100.0, "%", msg_a),
-        make_findings(ids[sel], RULE_ID, clause, b_share[sel], share_pct[sel], spec.max_share * 100, "%", msg_bs),
-        make_findings(ids[sel], RULE_ID, clause, b_area[sel], units.m2_to_mu(requested[sel]), spec.max_area_mu, "亩",
-                      msg_ba),
-        make_findings(ids[sel], RULE_ID, clause, c_status[sel], c_value[sel], c_threshold[sel], "%", msg_c),
-    ]
+    return msg_a, msg_bs, msg_ba, msg_c
 
+
+def _fragment_ids(results: Results, part_geoms: np.ndarray, part_owner: np.ndarray, n: int, spec: Any) -> np.ndarray:
+    """The ids of the fragments (fragments stage) each plan's plots overlap, ``;``-joined.
+
+    Parameters
+    ----------
+    results : Results
+        The ``fragments`` layer when the fragments stage ran.
+    part_geoms, part_owner : numpy.ndarray
+        The requested plots and their plan.
+    n : int
+        Number of plans.
+    spec : CornerSpec
+        TT-CORNER (``overlap_tolerance_m2``).
+
+    Returns
+    -------
+    numpy.ndarray of str
+        Per plan; ``""`` where none.
+    """
     frag_ids = np.full(n, "", dtype=object)
     frags = results.layers.get("fragments")
     if frags is not None and len(frags) and len(part_geoms):
@@ -317,7 +471,40 @@ def assess_corner_plans(ws: Workspace, results: Results) -> StageResult:
             hit = pd.DataFrame({"plan": part_owner[i[ov]], "fid": frags["fragment_id"].to_numpy()[j[ov]]})
             for k, grp in hit.groupby("plan"):
                 frag_ids[k] = ";".join(sorted(set(grp["fid"])))
+    return frag_ids
 
+
+def _check_table(ids: np.ndarray, pids: np.ndarray, info: pd.DataFrame, has_req: np.ndarray, sel: np.ndarray,
+                 a: dict[str, Any], b: dict[str, Any], c: dict[str, Any], msgs: tuple,
+                 original: np.ndarray, requested: np.ndarray,
+                 frag_ids: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """The ``corner_plan_checks`` table (without geometry) and each plan's overall status.
+
+    Parameters
+    ----------
+    ids, pids : numpy.ndarray
+        Plan ids and their parcel ids.
+    info : pandas.DataFrame
+        ``results.parcels`` indexed by ``parcel_id`` (holder columns).
+    has_req, sel : numpy.ndarray
+        Plans requesting a plot (mask and positions).
+    a, b, c : dict
+        :func:`_condition_a`, :func:`_condition_b`, :func:`_condition_c`.
+    msgs : tuple of lists of str
+        :func:`_condition_messages`.
+    original, requested : numpy.ndarray
+        Original land and requested area per plan (m²).
+    frag_ids : numpy.ndarray
+        :func:`_fragment_ids`.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+    overall : numpy.ndarray
+    """
+    n = len(ids)
+    a_status, b_share, b_area, c_status = a["status"], b["share"], b["area"], c["status"]
+    msg_a, msg_bs, msg_ba, msg_c = msgs
     overall = np.array([_overall([a_status[k], b_share[k], b_area[k], c_status[k]]) if has_req[k] else NOT_APPLICABLE
                         for k in range(n)], dtype=object)
     reason = np.full(n, "方案未申请零星边角地、夹心地", dtype=object)
@@ -326,23 +513,22 @@ def assess_corner_plans(ws: Workspace, results: Results) -> StageResult:
                                                (a_status[k], b_share[k], b_area[k], c_status[k])) if s != PASS)
     for arr in (a_status, b_share, b_area, c_status):
         arr[~has_req] = NOT_APPLICABLE
-    holder = {c: (info[c].reindex(pids).to_numpy() if c in info.columns else np.full(n, None, dtype=object))
-              for c in ("holder_uscc", "holder_name")}
+    holder = {col: (info[col].reindex(pids).to_numpy() if col in info.columns else np.full(n, None, dtype=object))
+              for col in ("holder_uscc", "holder_name")}
+    rise_pct, share_after = c["rise_pct"], c["share_after"]
     table = pd.DataFrame({
         "renovation_id": ids, "parcel_id": pids, **holder,
         "original_area_m2": np.round(original, 2), "requested_area_m2": np.round(requested, 2),
         "requested_area_mu": np.round(units.m2_to_mu(requested), units.MU_DECIMALS),
-        "requested_share_pct": np.round(share_pct, 4), "plot_count": count, "usable_area_m2": np.round(usable, 2),
-        "fragment_ids": frag_ids, "far_before": np.round(far_before, 4), "far_after": np.round(far_after, 4),
+        "requested_share_pct": np.round(b["share_pct"], 4), "plot_count": a["count"],
+        "usable_area_m2": np.round(a["usable"], 2),
+        "fragment_ids": frag_ids, "far_before": np.round(c["far_before"], 4), "far_after": np.round(c["far_after"], 4),
         "far_rise_pct": np.round(np.where(np.isfinite(rise_pct), rise_pct, np.nan), 2),
         "renovation_share_pct": np.round(share_after * 100, 2),
         "cond_a": a_status, "cond_b_share": b_share, "cond_b_area": b_area, "cond_c": c_status,
         "overall": overall, "reason": reason,
     })
-    summary = {"plans": n, "with_plots": int(has_req.sum()), "applicable": True,
-               "by_status": {s: int((overall[has_req] == s).sum()) for s in (PASS, FAIL, MISSING_DATA)}}
-    return StageResult(findings=concat_findings(frames), layers={"corner_plan_checks": _layer(table, req, ws.crs)},
-                       summary=summary)
+    return table, overall
 
 
 def _layer(table: pd.DataFrame, geoms, crs) -> gpd.GeoDataFrame:

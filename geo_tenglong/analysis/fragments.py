@@ -92,9 +92,6 @@ _EMPTY_POLY = shapely.Polygon()
 # finding the gaps
 # --------------------------------------------------------------------------------------------
 
-#: Kept for corner_plans, which imports it from here; new code uses values.polygon_parts.
-_polygonal = polygon_parts
-
 
 def kd_tiles(centres: np.ndarray, extent, max_per_tile: int = 2000) -> np.ndarray:
     """Cut ``extent`` into rectangles holding at most ``max_per_tile`` of the points ``centres``.
