@@ -76,3 +76,55 @@ def test_input_error_is_unchanged_and_debug_adds_the_traceback(tmp_path):
     assert len(r.stderr.strip().splitlines()) == 1
     r = CliRunner().invoke(main, ["--debug", "run", str(missing), "--out", str(tmp_path / "o"), "-q"])
     assert r.exit_code == 2 and "Traceback" in r.stderr
+
+
+# ---------------------------------------------------------------------------------- unreadable files
+
+
+@pytest.mark.parametrize("name", ["enterprises.csv", "enterprises.xlsx"])
+def test_a_zero_byte_table_is_one_line_naming_it(tmp_path, tiny_parcels, name):
+    ws = write_workspace(tmp_path / "ws", tiny_parcels, extra_toml=f'[tables]\nenterprises = "{name}"\n')
+    (ws / name).write_bytes(b"")
+    r = CliRunner().invoke(main, ["run", str(ws), "--out", str(tmp_path / "out"), "-q"])
+    assert r.exit_code == 2, r.output
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and name in lines[0] and "empty file" in lines[0], r.stderr
+    assert not (tmp_path / "out" / "results.gpkg").exists()
+
+
+def test_a_workbook_with_a_blank_sheet_names_the_sheet(tmp_path):
+    import openpyxl
+
+    from geo_tenglong.errors import InputError
+    from geo_tenglong.io.tables import read_table
+
+    openpyxl.Workbook().save(tmp_path / "blank.xlsx")
+    with pytest.raises(InputError, match=r"blank\.xlsx, sheet 'Sheet': empty table"):
+        read_table(tmp_path / "blank.xlsx")
+
+
+def test_a_layer_gdal_cannot_read_is_one_line_naming_it(tmp_path, tiny_parcels):
+    ws = write_workspace(tmp_path / "ws", tiny_parcels)
+    (ws / "ws.gpkg").write_bytes(b"not a geopackage")
+    r = CliRunner().invoke(main, ["run", str(ws), "--out", str(tmp_path / "out"), "-q"])
+    assert r.exit_code == 2, r.output
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "ws.gpkg" in lines[0], r.stderr
+
+
+def test_a_gbk_shapefile_without_cpg_is_one_line_not_arrow_invalid(tmp_path):
+    import os
+
+    import geopandas as gpd
+    import shapely
+
+    from geo_tenglong.errors import InputError
+    from geo_tenglong.io.layers import read_layer
+
+    gdf = gpd.GeoDataFrame({"名称": ["腾笼换鸟地块"]}, geometry=[shapely.box(0, 0, 10, 10)], crs=4549)
+    gdf.to_file(tmp_path / "gbk.shp", encoding="GBK")
+    os.remove(tmp_path / "gbk.cpg")
+    with pytest.raises(InputError, match=r"gbk\.shp: ") as info:
+        read_layer(tmp_path / "gbk.shp")
+    assert "\n" not in str(info.value)
+    assert len(read_layer(tmp_path / "gbk.shp", encoding="GBK")) == 1  # the override reads it

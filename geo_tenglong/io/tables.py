@@ -231,6 +231,9 @@ def _expand_periods(df: pd.DataFrame, year: int | None, path: Path) -> pd.DataFr
 
 def _read_sheet(path: Path, sheet_name, grid: pd.DataFrame, target, aliases, standards,
                 issues: list, headers: list, derived: list) -> pd.DataFrame:
+    if grid.shape[0] == 0 or grid.shape[1] == 0:
+        raise InputError("empty table: no header row and no data", path,
+                         f"sheet {sheet_name!r}" if sheet_name is not None else None)
     grid = grid.copy()
     grid.index = np.arange(len(grid))
     row = _find_header(grid, target, aliases, standards)
@@ -308,6 +311,8 @@ def read_table(path: str | Path, schema: Schema | None = None, sheet: str | int 
     path = Path(path)
     if not path.is_file():
         raise InputError("table file not found", path)
+    if path.stat().st_size == 0:
+        raise InputError("empty file (0 bytes): expected a table with a header row", path)
     issues: list[dict] = []
     headers: list[str] = []
     derived: list[str] = []
