@@ -40,7 +40,7 @@ from ..findings import (
 )
 from ..rules.efficiency import CLASSES, INDICATORS
 from ..stage import StageResult
-from .enterprise_land import JOIN_ISSUE_COLUMNS, join_land, normalise_codes
+from .enterprise_land import JOIN_ISSUE_COLUMNS, LandJoin, join_land, normalise_codes
 
 if TYPE_CHECKING:
     from ..results import Results
@@ -218,10 +218,25 @@ def _num_str(values, decimals=2) -> pd.Series:
     return v.round(decimals).map(("{:." + str(decimals) + "f}").format).where(v.notna(), "无数据").astype("string")
 
 
-def evaluate(ws, results) -> dict:
-    """The whole evaluation as tables (the stage wraps it); see :func:`assess_efficiency`."""
+def _join_enterprises(ws: Workspace, results: Results, spec) -> tuple[LandJoin, pd.DataFrame]:
+    """Join the enterprises to the parcels' land and coerce their figures.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Tables ``enterprises``, ``tenancy``; layer ``buildings`` (``tenants = "apportion"``).
+    results : Results
+        ``results.parcels``.
+    spec : EvalSpec
+        ``MJ-EVAL``.
+
+    Returns
+    -------
+    (LandJoin, DataFrame)
+        The join and its enterprise rows with float :data:`VALUE_COLUMNS`, ``name``, ``scale`` and
+        ``large``.
+    """
     rs = ws.ruleset
-    spec = rs.get("MJ-EVAL")
     parcels = results.parcels
     land_m2 = np.asarray(parcels.geometry.area, dtype=float)
     ptable = pd.DataFrame({"parcel_id": parcels["parcel_id"].to_numpy(), "land_m2": land_m2})
@@ -241,9 +256,21 @@ def evaluate(ws, results) -> dict:
         if c not in ent.columns:
             ent[c] = None
     ent["large"] = is_large(ent["scale"], spec.large_label)
+    return j, ent
 
-    findings = []
-    # Negative inputs: reported against the enterprise row, then treated as missing.
+
+def _negative_inputs(ent: pd.DataFrame, spec, findings: list[pd.DataFrame]) -> None:
+    """Report negative figures against the enterprise row (``missing_data``), then blank them.
+
+    Parameters
+    ----------
+    ent : DataFrame
+        Enterprise rows; negative :data:`VALUE_COLUMNS` are set to NaN in place.
+    spec : EvalSpec
+        ``MJ-EVAL`` (the clause).
+    findings : list of DataFrame
+        Appended to.
+    """
     for c in VALUE_COLUMNS:
         neg = (ent[c] < 0).to_numpy()
         if neg.any():
@@ -255,7 +282,24 @@ def evaluate(ws, results) -> dict:
                                                                     b[c], rows)]))
             ent.loc[neg, c] = np.nan
 
-    # Units × years: sums of the members' figures.
+
+def _unit_table(ent: pd.DataFrame, j: LandJoin, spec) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Units × years: sums of the members' figures, the unit's land, scope and indicators.
+
+    Parameters
+    ----------
+    ent : DataFrame
+        Enterprise rows with ``unit``, ``unit_id``, ``code``, ``large`` and :data:`VALUE_COLUMNS`.
+    j : LandJoin
+        The join (``unit_land``).
+    spec : EvalSpec
+        ``MJ-EVAL`` (``small_min_mu``).
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        The unit table and its :func:`indicators` (same index).
+    """
     grp = ent.groupby(["unit", "year"], sort=True)
     ut = grp[VALUE_COLUMNS].sum(min_count=1)
     ut["large"] = grp["large"].any()
@@ -272,8 +316,26 @@ def evaluate(ws, results) -> dict:
     ind = indicators(ut)
     for c in INDICATORS:
         ut[c] = ind[c].to_numpy()
+    return ut, ind
 
-    # Scores and classes, per year and scale group.
+
+def _score_units(ut: pd.DataFrame, ind: pd.DataFrame, spec) -> dict[str, dict[str, float]]:
+    """Scores, classes and class notes of the units in scope, per year and scale group.
+
+    Parameters
+    ----------
+    ut : DataFrame
+        The unit table; ``score``, ``eval_class`` and ``class_note`` are set in place.
+    ind : DataFrame
+        Its indicators.
+    spec : EvalSpec
+        ``MJ-EVAL``.
+
+    Returns
+    -------
+    dict
+        The benchmarks used, keyed ``"<year>规上"`` / ``"<year>规下"``.
+    """
     score_col = np.full(len(ut), np.nan)
     class_col = np.full(len(ut), None, dtype=object)
     benchmarks = {}
@@ -302,17 +364,31 @@ def evaluate(ws, results) -> dict:
     note[~scoped & (land_mu <= 0)] = "未关联到工业用地,未参评"
     note[~scoped & (land_mu > 0)] = f"规下企业用地不足{spec.small_min_mu:g}亩,不在评价范围"
     ut["class_note"] = note
+    return benchmarks
 
-    years = sorted(int(y) for y in ut["year"].unique())
-    ey = eval_year(years, ws.as_of.year, spec.year)
-    last = (ut["year"] == ey).to_numpy() if ey is not None else np.zeros(len(ut), bool)
-    if ey is not None and not last.any():
-        findings.append(make_findings([ws.admin_code], "MJ-EVAL", spec.clause, MISSING_DATA, np.nan, float(ey), "年",
-                                      f"亩均效益数据表无{ey}年度(上一年度)数据,无法确定上一年度亩均评价结果"
-                                      f"(表中年度:{'、'.join(map(str, years))})"))
 
-    # Indicators that cannot be computed (evaluation year, in scope): every weighted one that is
-    # empty, and any whose denominator is reported as 0 (zero employees, energy, emissions, revenue).
+def _missing_indicators(ut: pd.DataFrame, spec, ey: int | None, last: np.ndarray,
+                        findings: list[pd.DataFrame]) -> None:
+    """``missing_data`` findings for indicators that cannot be computed in the evaluation year.
+
+    Every weighted indicator that is empty, any whose denominator is reported as 0 (zero
+    employees, energy, emissions, revenue), and the land indicators of units whose parcels have
+    zero area (degenerate polygons).
+
+    Parameters
+    ----------
+    ut : DataFrame
+        The scored unit table.
+    spec : EvalSpec
+        ``MJ-EVAL``.
+    ey : int or None
+        The evaluation year.
+    last : numpy.ndarray
+        Mask of the unit table's evaluation-year rows.
+    findings : list of DataFrame
+        Appended to.
+    """
+    scoped = ut["in_scope"].to_numpy()
     for name, (num, den, label, unit) in INDICATOR_DEFS.items():
         w = np.where(ut["large"], spec.weights_large.get(name, 0.0), spec.weights_small.get(name, 0.0))
         empty = ut[name].isna().to_numpy()
@@ -326,15 +402,190 @@ def evaluate(ws, results) -> dict:
                                           np.nan, unit, f"{ey}年{label}无法计算(" + why.astype(object) + ")"
                                           + tail.astype(object)))
 
-    # Land parcels whose area is zero (degenerate polygons): the land indicators cannot be measured.
-    zero = last & ut["parcel_ids"].notna().to_numpy() & (land_mu <= 0)
+    zero = last & ut["parcel_ids"].notna().to_numpy() & (ut["land_mu"].to_numpy() <= 0)
     if zero.any():
         for name in ("tax_per_mu", "va_per_mu"):
             findings.append(make_findings(ut["unit_id"].to_numpy()[zero], "MJ-EVAL", spec.clause, MISSING_DATA, 0.0,
                                           np.nan, "亩", f"{ey}年{INDICATOR_DEFS[name][2]}无法计算:用地面积为0(宗地"
                                           + ut["parcel_ids"][zero].astype(str).to_numpy(dtype=object) + ")"))
 
-    # TT-RATE: key projects under construction lift the class (evaluation year).
+
+def _rated_projects(projects: pd.DataFrame, rate, ent: pd.DataFrame, j: LandJoin,
+                    issues: list[pd.DataFrame]) -> pd.DataFrame:
+    """The projects that count for TT-RATE (under construction, key if required), with their unit.
+
+    Parameters
+    ----------
+    projects : DataFrame
+        The ``projects`` table.
+    rate : RatingIncentiveSpec
+        ``TT-RATE``.
+    ent : DataFrame
+        Enterprise rows (``code``, ``unit``).
+    j : LandJoin
+        The join (``codes``).
+    issues : list of DataFrame
+        Appended to (projects of enterprises without 亩均 data).
+
+    Returns
+    -------
+    DataFrame
+        The counting projects of known enterprises, with integer ``unit``.
+    """
+    pr = projects.copy()
+    pr["uscc"] = normalise_codes(pr["uscc"]).to_numpy(dtype=object)
+    pr["total_investment"] = pd.to_numeric(pr["total_investment"], errors="coerce") \
+        if "total_investment" in pr.columns else np.nan
+    ok = pr["under_construction"].astype("boolean").fillna(False).to_numpy(dtype=bool) \
+        if "under_construction" in pr.columns else np.zeros(len(pr), bool)
+    if rate.key_only:
+        ok &= pr["key_project"].astype("boolean").fillna(False).to_numpy(dtype=bool) \
+            if "key_project" in pr.columns else np.zeros(len(pr), bool)
+    pr = pr[ok]
+    unit_of_code = np.full(len(j.codes) + 1, -1, dtype=np.int64)
+    unit_of_code[ent["code"].to_numpy()] = ent["unit"].to_numpy()
+    pc = pd.Index(j.codes).get_indexer(pr["uscc"].to_numpy(dtype=object))
+    pr["unit"] = unit_of_code[np.where(pc >= 0, pc, len(j.codes))]
+    unknown = (pr["unit"] < 0).to_numpy()
+    if unknown.any():
+        b = pr[unknown]
+        rows = b["source_row"].to_numpy() if "source_row" in b.columns else [None] * len(b)
+        issues.append(pd.DataFrame({"kind": "project_unknown_enterprise", "uscc": b["uscc"].to_numpy(dtype=object),
+                                    "parcel_id": b["parcel_id"].to_numpy(dtype=object) if "parcel_id" in b.columns
+                                    else None, "source": "projects", "source_row": rows,
+                                    "message": [f"重点项目表第{r}行 企业{u}不在亩均效益数据中,未作评价激励"
+                                                for r, u in zip(rows, b["uscc"])]}))
+    return pr[~unknown].astype({"unit": np.int64})
+
+
+def _apply_rate(ut: pd.DataFrame, pr: pd.DataFrame, rate, last: np.ndarray) -> None:
+    """TT-RATE: key projects under construction lift the class of their unit (evaluation year).
+
+    Parameters
+    ----------
+    ut : DataFrame
+        The scored unit table; ``eval_class``, ``class_note`` and ``_rate`` are set in place.
+    pr : DataFrame
+        The counting projects (:func:`_rated_projects`).
+    rate : RatingIncentiveSpec
+        ``TT-RATE``.
+    last : numpy.ndarray
+        Mask of the evaluation-year rows.
+    """
+    scoped = ut["in_scope"].to_numpy()
+    best = pr.sort_values("total_investment", ascending=False).drop_duplicates("unit").set_index("unit")
+    target = last & scoped & ut["unit"].isin(best.index).to_numpy()
+    inv_u = best["total_investment"].reindex(ut["unit"]).to_numpy(dtype=float)
+    pname = (best["name"] if "name" in best.columns else pd.Series(dtype=object)).reindex(ut["unit"]) \
+        .to_numpy(dtype=object)
+    was = ut["eval_class"].to_numpy(dtype=object)
+    to_a = target & _ge(np.nan_to_num(inv_u, nan=-1), rate.class_a_investment)
+    not_d = target & ~to_a & _ge(np.nan_to_num(inv_u, nan=-1), rate.not_d_investment) & (was == "D")
+    for mask, text in ((to_a, "列入A类"), (not_d, "不列入D类")):
+        if not mask.any():
+            continue
+        add = [f"TT-RATE {rate.clause}:重点项目{n if isinstance(n, str) else ''}(总投资{v:g}万元)在建,建设期间{text}"
+               f"(按评分为{c}类)" for n, v, c in zip(pname[mask], inv_u[mask], was[mask])]
+        old = ut["class_note"].to_numpy(dtype=object)[mask]
+        ut.loc[mask, "class_note"] = [f"{o};{a}" if o else a for o, a in zip(old, add)]
+    ut.loc[to_a, "eval_class"] = "A"
+    ut.loc[not_d, "eval_class"] = "C"
+    ut["_rate"] = np.where(to_a, "A", np.where(not_d, "notD", ""))
+
+
+def _low_efficiency(ut: pd.DataFrame, t4, ey: int, last: np.ndarray) -> list[pd.DataFrame]:
+    """TT-T4 low-efficiency enterprises among the evaluation year's units.
+
+    Parameters
+    ----------
+    ut : DataFrame
+        The unit table; ``low_efficiency_type``, ``low_tax_enterprise`` and ``upgrade_target`` are
+        set in place.
+    t4 : LowEfficiencySpec
+        ``TT-T4``.
+    ey : int
+        The evaluation year.
+    last : numpy.ndarray
+        Mask of the evaluation-year rows.
+
+    Returns
+    -------
+    list of DataFrame
+        Per test (``large``, ``low``): ``unit, status, value, threshold, kind, label, prev, revenue``.
+    """
+    low_type = np.full(len(ut), "", dtype=object)
+    t4_rows = []
+    kind_flag = {"large": np.zeros(len(ut), bool), "low": np.zeros(len(ut), bool)}
+    piv = ut.pivot(index="unit", columns="year", values="tax_per_mu")
+    cur = ut[last].set_index("unit")
+    cand = cur[cur["in_scope"]] if t4.in_scope_only else cur[cur["land_mu"] > 0]
+
+    def year_values(y):
+        return piv[y].reindex(cand.index).to_numpy(dtype=float) if y in piv.columns else np.full(len(cand), np.nan)
+
+    prev = year_values(ey - 1)
+    now = cand["tax_per_mu"].to_numpy(dtype=float)
+    rev = cand["own_revenue_max"].to_numpy(dtype=float)  # own revenue, never a pool's sum
+    pos_in_ut = np.flatnonzero(last)[np.flatnonzero(cur["in_scope"].to_numpy() if t4.in_scope_only
+                                                    else (cur["land_mu"] > 0).to_numpy())]
+    for kind, k, cap, extra, label in (
+            ("large", t4.large_years, t4.large_tax_max, _ge(np.nan_to_num(rev, nan=-1), t4.revenue_min),
+             f"亿元企业(营业收入≥{t4.revenue_min:g}万元)亩均税收连续{t4.large_years}年≤{t4.large_tax_max:g}万元/亩"),
+            ("low", t4.low_years, t4.low_tax_max, np.ones(len(cand), bool),
+             "低效企业亩均税收" + (f"连续{t4.low_years}年" if t4.low_years > 1 else "") + f"≤{t4.low_tax_max:g}万元/亩")):
+        w = np.column_stack([year_values(y) for y in range(ey - k + 1, ey + 1)])
+        known = ~np.isnan(w).any(axis=1)
+        flag = extra & known & _le(np.where(np.isnan(w), np.inf, w), cap).all(axis=1)
+        could = _le(np.where(np.isnan(w), -np.inf, w), cap).all(axis=1)
+        missing = extra & ~known & could
+        if kind == "large":  # 亿元企业 or not cannot be told without the revenue
+            missing |= np.isnan(rev) & could
+        status = np.where(flag, FAIL, np.where(missing, MISSING_DATA, PASS))
+        t4_rows.append(pd.DataFrame({"unit": cand.index.to_numpy(), "status": status, "value": now,
+                                     "threshold": cap, "kind": kind, "label": label, "prev": prev,
+                                     "revenue": rev}))
+        hit = pos_in_ut[flag]
+        low_type[hit] = np.where(low_type[hit] == "", label, low_type[hit] + ";" + label)
+        kind_flag[kind][hit] = True
+    ut["low_efficiency_type"] = low_type
+    ut["low_tax_enterprise"] = kind_flag["low"]
+    ut["upgrade_target"] = kind_flag["large"]
+    return t4_rows
+
+
+def evaluate(ws: Workspace, results: Results) -> dict:
+    """The whole evaluation as tables (the stage wraps it); see :func:`assess_efficiency`.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The workspace (ruleset with ``MJ-EVAL``).
+    results : Results
+        ``results.parcels``.
+
+    Returns
+    -------
+    dict
+        ``spec``, ``join``, ``ent`` (enterprise rows), ``units`` (units × years), ``eval_year``,
+        ``findings`` (list), ``issues`` (list), ``t4`` (list), ``benchmarks``, ``years``.
+    """
+    rs = ws.ruleset
+    spec = rs.get("MJ-EVAL")
+    j, ent = _join_enterprises(ws, results, spec)
+    findings: list[pd.DataFrame] = []
+    _negative_inputs(ent, spec, findings)   # reported, then treated as missing
+    ut, ind = _unit_table(ent, j, spec)
+    benchmarks = _score_units(ut, ind, spec)
+
+    years = sorted(int(y) for y in ut["year"].unique())
+    ey = eval_year(years, ws.as_of.year, spec.year)
+    last = (ut["year"] == ey).to_numpy() if ey is not None else np.zeros(len(ut), bool)
+    if ey is not None and not last.any():
+        findings.append(make_findings([ws.admin_code], "MJ-EVAL", spec.clause, MISSING_DATA, np.nan, float(ey), "年",
+                                      f"亩均效益数据表无{ey}年度(上一年度)数据,无法确定上一年度亩均评价结果"
+                                      f"(表中年度:{'、'.join(map(str, years))})"))
+    _missing_indicators(ut, spec, ey, last, findings)
+
     rate = rs.get("TT-RATE")
     projects = ws.table("projects")
     issues = [j.issues]
@@ -342,96 +593,23 @@ def evaluate(ws, results) -> dict:
     if rate is None:
         findings.append(_not_applicable(ws.admin_code, "TT-RATE", rs.name))
     elif projects is not None and len(projects) and ey is not None:
-        pr = projects.copy()
-        pr["uscc"] = normalise_codes(pr["uscc"]).to_numpy(dtype=object)
-        pr["total_investment"] = pd.to_numeric(pr["total_investment"], errors="coerce") \
-            if "total_investment" in pr.columns else np.nan
-        ok = pr["under_construction"].astype("boolean").fillna(False).to_numpy(dtype=bool) \
-            if "under_construction" in pr.columns else np.zeros(len(pr), bool)
-        if rate.key_only:
-            ok &= pr["key_project"].astype("boolean").fillna(False).to_numpy(dtype=bool) \
-                if "key_project" in pr.columns else np.zeros(len(pr), bool)
-        pr = pr[ok]
-        unit_of_code = np.full(len(j.codes) + 1, -1, dtype=np.int64)
-        unit_of_code[ent["code"].to_numpy()] = ent["unit"].to_numpy()
-        pc = pd.Index(j.codes).get_indexer(pr["uscc"].to_numpy(dtype=object))
-        pr["unit"] = unit_of_code[np.where(pc >= 0, pc, len(j.codes))]
-        unknown = (pr["unit"] < 0).to_numpy()
-        if unknown.any():
-            b = pr[unknown]
-            rows = b["source_row"].to_numpy() if "source_row" in b.columns else [None] * len(b)
-            issues.append(pd.DataFrame({"kind": "project_unknown_enterprise", "uscc": b["uscc"].to_numpy(dtype=object),
-                                        "parcel_id": b["parcel_id"].to_numpy(dtype=object) if "parcel_id" in b.columns
-                                        else None, "source": "projects", "source_row": rows,
-                                        "message": [f"重点项目表第{r}行 企业{u}不在亩均效益数据中,未作评价激励"
-                                                    for r, u in zip(rows, b["uscc"])]}))
-        pr = pr[~unknown].astype({"unit": np.int64})
-        best = pr.sort_values("total_investment", ascending=False).drop_duplicates("unit").set_index("unit")
-        target = last & scoped & ut["unit"].isin(best.index).to_numpy()
-        inv_u = best["total_investment"].reindex(ut["unit"]).to_numpy(dtype=float)
-        pname = (best["name"] if "name" in best.columns else pd.Series(dtype=object)).reindex(ut["unit"]) \
-            .to_numpy(dtype=object)
-        was = ut["eval_class"].to_numpy(dtype=object)
-        to_a = target & _ge(np.nan_to_num(inv_u, nan=-1), rate.class_a_investment)
-        not_d = target & ~to_a & _ge(np.nan_to_num(inv_u, nan=-1), rate.not_d_investment) & (was == "D")
-        for mask, text in ((to_a, "列入A类"), (not_d, "不列入D类")):
-            if not mask.any():
-                continue
-            add = [f"TT-RATE {rate.clause}:重点项目{n if isinstance(n, str) else ''}(总投资{v:g}万元)在建,建设期间{text}"
-                   f"(按评分为{c}类)" for n, v, c in zip(pname[mask], inv_u[mask], was[mask])]
-            old = ut["class_note"].to_numpy(dtype=object)[mask]
-            ut.loc[mask, "class_note"] = [f"{o};{a}" if o else a for o, a in zip(old, add)]
-        ut.loc[to_a, "eval_class"] = "A"
-        ut.loc[not_d, "eval_class"] = "C"
-        ut["_rate"] = np.where(to_a, "A", np.where(not_d, "notD", ""))
+        _apply_rate(ut, _rated_projects(projects, rate, ent, j, issues), rate, last)
     cls = ut["eval_class"].to_numpy(dtype=object)
     # numpy's stubs do not accept None as the default, numpy does (an object array)
     ut["class_name"] = pd.Series(np.select([cls == k for k in CLASSES], [spec.class_name(k) for k in CLASSES],
                                            None),  # type: ignore[call-overload]
                                  dtype=object).to_numpy()
 
-    # TT-T4 low-efficiency enterprises.
     t4 = rs.get("TT-T4")
-    low_type = np.full(len(ut), "", dtype=object)
-    t4_rows = []
-    kind_flag = {"large": np.zeros(len(ut), bool), "low": np.zeros(len(ut), bool)}
+    t4_rows: list[pd.DataFrame] = []
     if t4 is None:
         findings.append(_not_applicable(ws.admin_code, "TT-T4", rs.name))
-    elif ey is not None:
-        piv = ut.pivot(index="unit", columns="year", values="tax_per_mu")
-        cur = ut[last].set_index("unit")
-        cand = cur[cur["in_scope"]] if t4.in_scope_only else cur[cur["land_mu"] > 0]
-
-        def year_values(y):
-            return piv[y].reindex(cand.index).to_numpy(dtype=float) if y in piv.columns else np.full(len(cand), np.nan)
-
-        prev = year_values(ey - 1)
-        now = cand["tax_per_mu"].to_numpy(dtype=float)
-        rev = cand["own_revenue_max"].to_numpy(dtype=float)  # own revenue, never a pool's sum
-        pos_in_ut = np.flatnonzero(last)[np.flatnonzero(cur["in_scope"].to_numpy() if t4.in_scope_only
-                                                        else (cur["land_mu"] > 0).to_numpy())]
-        for kind, k, cap, extra, label in (
-                ("large", t4.large_years, t4.large_tax_max, _ge(np.nan_to_num(rev, nan=-1), t4.revenue_min),
-                 f"亿元企业(营业收入≥{t4.revenue_min:g}万元)亩均税收连续{t4.large_years}年≤{t4.large_tax_max:g}万元/亩"),
-                ("low", t4.low_years, t4.low_tax_max, np.ones(len(cand), bool),
-                 "低效企业亩均税收" + (f"连续{t4.low_years}年" if t4.low_years > 1 else "") + f"≤{t4.low_tax_max:g}万元/亩")):
-            w = np.column_stack([year_values(y) for y in range(ey - k + 1, ey + 1)])
-            known = ~np.isnan(w).any(axis=1)
-            flag = extra & known & _le(np.where(np.isnan(w), np.inf, w), cap).all(axis=1)
-            could = _le(np.where(np.isnan(w), -np.inf, w), cap).all(axis=1)
-            missing = extra & ~known & could
-            if kind == "large":  # 亿元企业 or not cannot be told without the revenue
-                missing |= np.isnan(rev) & could
-            status = np.where(flag, FAIL, np.where(missing, MISSING_DATA, PASS))
-            t4_rows.append(pd.DataFrame({"unit": cand.index.to_numpy(), "status": status, "value": now,
-                                         "threshold": cap, "kind": kind, "label": label, "prev": prev,
-                                         "revenue": rev}))
-            hit = pos_in_ut[flag]
-            low_type[hit] = np.where(low_type[hit] == "", label, low_type[hit] + ";" + label)
-            kind_flag[kind][hit] = True
-    ut["low_efficiency_type"] = low_type
-    ut["low_tax_enterprise"] = kind_flag["low"]
-    ut["upgrade_target"] = kind_flag["large"]
+    if t4 is not None and ey is not None:
+        t4_rows = _low_efficiency(ut, t4, ey, last)
+    else:
+        ut["low_efficiency_type"] = np.full(len(ut), "", dtype=object)
+        ut["low_tax_enterprise"] = np.zeros(len(ut), bool)
+        ut["upgrade_target"] = np.zeros(len(ut), bool)
 
     return {"spec": spec, "join": j, "ent": ent, "units": ut, "eval_year": ey, "findings": findings,
             "issues": issues, "t4": t4_rows, "benchmarks": benchmarks, "years": years}
