@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -274,8 +275,8 @@ def _merge_touching(faces: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     return np.concatenate([rest, np.asarray(merged, dtype=object)])
 
 
-def find_gaps(occupied, study_area=None, *, max_per_tile: int = 1000, noise_area_m2: float = 0.0,
-              progress=None) -> np.ndarray:
+def find_gaps(occupied: Any, study_area: Any = None, *, max_per_tile: int = 1000, noise_area_m2: float = 0.0,
+              progress: Callable[[int, int], Any] | None = None) -> np.ndarray:
     """The unallocated land: faces of the planar partition covered by no occupied feature.
 
     Parameters
@@ -312,41 +313,10 @@ def find_gaps(occupied, study_area=None, *, max_per_tile: int = 1000, noise_area
     >>> [g.bounds for g in find_gaps(parcels, [shapely.box(0, 0, 30, 20)])]
     [(10.0, 0.0, 20.0, 10.0)]
     """
-    occ = polygon_parts(occupied)
-    enclosed_only = study_area is None
-    if not enclosed_only:
-        area_parts = polygon_parts(study_area)
-        if len(area_parts) > 1:
-            area_parts = polygon_parts([shapely.union_all(area_parts)])
-        if not len(area_parts):
-            return np.empty(0, dtype=object)
-        extent = shapely.total_bounds(area_parts)
-        if len(occ):  # features off the study area's envelope play no part
-            occ = occ[np.unique(shapely.STRtree(occ).query(shapely.box(*extent)))]
-    else:
-        if not len(occ):
-            return np.empty(0, dtype=object)
-        extent = shapely.total_bounds(occ) + np.array([-1.0, -1.0, 1.0, 1.0])
-        area_parts = np.asarray([shapely.box(*extent)], dtype=object)
-
-    segs = _open_segments(occ)
-    area_lines = shapely.get_parts(shapely.boundary(area_parts))
-    lines = np.concatenate([segs, area_lines])
-    bounds = shapely.bounds(lines)
-    centres = (bounds[:, :2] + bounds[:, 2:]) / 2.0
-    tiles = kd_tiles(centres, extent, max_per_tile=max_per_tile)
-    line_tree = shapely.STRtree(lines)
-
-    face_parts: list[np.ndarray] = []
-    tile_parts: list[np.ndarray] = []
-    for k, tb in enumerate(tiles):
-        f = _tile_faces(tb, lines[line_tree.query(shapely.box(*tb))])
-        face_parts.append(f)
-        tile_parts.append(np.full(len(f), k, dtype=np.int64))
-        if progress:
-            progress(k + 1, len(tiles))
-    faces = np.concatenate(face_parts) if face_parts else np.empty(0, dtype=object)
-    tile_of = np.concatenate(tile_parts) if tile_parts else np.empty(0, dtype=np.int64)
+    occ, area_parts, extent = _gap_frame(occupied, study_area)
+    if area_parts is None:
+        return np.empty(0, dtype=object)
+    faces, tile_of, tiles = _tiled_faces(occ, area_parts, extent, max_per_tile, progress)
     if not len(faces):
         return faces
 
@@ -368,7 +338,7 @@ def find_gaps(occupied, study_area=None, *, max_per_tile: int = 1000, noise_area
                 | (fb[:, 2] >= tb[:, 2] - eps) | (fb[:, 3] >= tb[:, 3] - eps))
     plots = _merge_touching(faces, at_frame)
 
-    if enclosed_only and len(plots):
+    if study_area is None and len(plots):  # enclosed land only
         pb = shapely.bounds(plots)
         outer = ((pb[:, 0] <= extent[0] + eps) | (pb[:, 1] <= extent[1] + eps)
                  | (pb[:, 2] >= extent[2] - eps) | (pb[:, 3] >= extent[3] - eps))
@@ -379,6 +349,84 @@ def find_gaps(occupied, study_area=None, *, max_per_tile: int = 1000, noise_area
         rp = shapely.get_coordinates(representative_points(plots))
         plots = plots[np.lexsort((rp[:, 1], rp[:, 0]))]
     return plots
+
+
+def _gap_frame(occupied: Any, study_area: Any) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """The occupied polygons, the area searched and its extent, for :func:`find_gaps`.
+
+    Parameters
+    ----------
+    occupied, study_area
+        As :func:`find_gaps`.
+
+    Returns
+    -------
+    occ : numpy.ndarray of Polygon
+        Occupied polygons (those off the study area's envelope dropped).
+    area_parts : numpy.ndarray of Polygon or None
+        The study area's polygons, or the features' envelope grown by 1 m without a study area;
+        ``None`` when there is nothing to search.
+    extent : numpy.ndarray
+        ``(xmin, ymin, xmax, ymax)`` of the area searched.
+    """
+    occ = polygon_parts(occupied)
+    if study_area is not None:
+        area_parts = polygon_parts(study_area)
+        if len(area_parts) > 1:
+            area_parts = polygon_parts([shapely.union_all(area_parts)])
+        if not len(area_parts):
+            return occ, None, np.zeros(4)
+        extent = shapely.total_bounds(area_parts)
+        if len(occ):  # features off the study area's envelope play no part
+            occ = occ[np.unique(shapely.STRtree(occ).query(shapely.box(*extent)))]
+    else:
+        if not len(occ):
+            return occ, None, np.zeros(4)
+        extent = shapely.total_bounds(occ) + np.array([-1.0, -1.0, 1.0, 1.0])
+        area_parts = np.asarray([shapely.box(*extent)], dtype=object)
+    return occ, area_parts, extent
+
+
+def _tiled_faces(occ: np.ndarray, area_parts: np.ndarray, extent: np.ndarray, max_per_tile: int,
+                 progress: Callable[[int, int], Any] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Node and polygonize the open linework tile by tile.
+
+    Parameters
+    ----------
+    occ, area_parts, extent
+        From :func:`_gap_frame`.
+    max_per_tile : int
+        Most segments per tile (:func:`kd_tiles`).
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each tile.
+
+    Returns
+    -------
+    faces : numpy.ndarray of Polygon
+    tile_of : numpy.ndarray of int
+        The tile each face came from.
+    tiles : numpy.ndarray
+        Tile bounds, one row per tile.
+    """
+    segs = _open_segments(occ)
+    area_lines = shapely.get_parts(shapely.boundary(area_parts))
+    lines = np.concatenate([segs, area_lines])
+    bounds = shapely.bounds(lines)
+    centres = (bounds[:, :2] + bounds[:, 2:]) / 2.0
+    tiles = kd_tiles(centres, extent, max_per_tile=max_per_tile)
+    line_tree = shapely.STRtree(lines)
+
+    face_parts: list[np.ndarray] = []
+    tile_parts: list[np.ndarray] = []
+    for k, tb in enumerate(tiles):
+        f = _tile_faces(tb, lines[line_tree.query(shapely.box(*tb))])
+        face_parts.append(f)
+        tile_parts.append(np.full(len(f), k, dtype=np.int64))
+        if progress:
+            progress(k + 1, len(tiles))
+    faces = np.concatenate(face_parts) if face_parts else np.empty(0, dtype=object)
+    tile_of = np.concatenate(tile_parts) if tile_parts else np.empty(0, dtype=np.int64)
+    return faces, tile_of, tiles
 
 
 def naive_gaps(occupied, study_area) -> np.ndarray:
