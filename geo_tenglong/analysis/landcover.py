@@ -210,32 +210,9 @@ def zonal_shares(polygons: gpd.GeoSeries | gpd.GeoDataFrame, raster: str | Path,
         out.iloc[pos, out.columns.get_loc("in_raster")] = True
         if not len(pos):
             return out
-        wkt = crs.to_wkt()
-        if strategy == "chunked" and ds.transform.a > 0 and ds.transform.e < 0:
-            parts = list(_chunked(ds, arr, b, pos, wkt, chunk_px))
-        else:
-            order = pos[np.argsort(gpd.GeoSeries(arr[pos]).hilbert_distance(
-                total_bounds=(left, bottom, right, top)).to_numpy(), kind="stable")]
-            src = _WkbSource(order.astype(np.int64), shapely.to_wkb(arr[order]), wkt)
-            parts = [exact_extract(RasterioRasterSource(ds), src, _OPS, include_cols=["fid"], strategy=strategy,
-                                   max_cells_in_memory=4_000_000, output="pandas")]
+        parts = _extract(ds, arr, b, pos, crs.to_wkt(), strategy, chunk_px)
         cell_area = abs(ds.transform.a * ds.transform.e)
-    res = pd.concat(parts, ignore_index=True)
-    fid = res["fid"].to_numpy(dtype=np.int64)
-    uniques = res["unique"].to_numpy()
-    fracs = res["frac"].to_numpy()
-    counts = res["count"].to_numpy(dtype=float)
-    lengths = np.fromiter((len(u) for u in uniques), dtype=np.int64, count=len(uniques))
-    weighted = np.zeros((len(out), len(COVER_CLASSES)))
-    if lengths.sum():
-        rows = np.repeat(fid, lengths)
-        vals = np.concatenate([np.asarray(u, dtype=float) for u in uniques if len(u)])
-        w = np.concatenate([np.asarray(f, dtype=float) for f in fracs if len(f)]) * np.repeat(counts, lengths)
-        class_index = {c: i for i, c in enumerate(COVER_CLASSES)}
-        lut = {float(v): class_index[name] for v, name in classes.items()}
-        col = pd.Series(vals).map(lut).fillna(-1).to_numpy(dtype=np.int64)
-        keep = col >= 0
-        np.add.at(weighted, (rows[keep], col[keep]), w[keep])
+    weighted = _class_weights(pd.concat(parts, ignore_index=True), len(out), classes)
     valid = weighted.sum(axis=1)
     area_px = shapely.area(arr) / cell_area
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -248,6 +225,73 @@ def zonal_shares(polygons: gpd.GeoSeries | gpd.GeoDataFrame, raster: str | Path,
     out["valid_coverage"] = np.where(touched, np.clip(coverage, 0, 1), 0.0)
     return out
 
+
+
+def _extract(ds: rasterio.io.DatasetReader, arr: np.ndarray, b: np.ndarray, pos: np.ndarray, wkt: str,
+             strategy: str, chunk_px: int) -> list[pd.DataFrame]:
+    """Run exactextract's ``unique``/``frac``/``count`` over the polygons ``arr[pos]``.
+
+    Parameters
+    ----------
+    ds : rasterio.io.DatasetReader
+        The open land-cover raster.
+    arr, b : numpy.ndarray
+        Polygons in the raster's CRS and their bounds.
+    pos : numpy.ndarray
+        Positions of the polygons touching the raster.
+    wkt : str
+        The raster's CRS.
+    strategy, chunk_px
+        As :func:`zonal_shares`.
+
+    Returns
+    -------
+    list of pandas.DataFrame
+        exactextract results with ``fid`` = position in ``arr``.
+    """
+    if strategy == "chunked" and ds.transform.a > 0 and ds.transform.e < 0:
+        return list(_chunked(ds, arr, b, pos, wkt, chunk_px))
+    left, bottom, right, top = ds.bounds
+    order = pos[np.argsort(gpd.GeoSeries(arr[pos]).hilbert_distance(
+        total_bounds=(left, bottom, right, top)).to_numpy(), kind="stable")]
+    src = _WkbSource(order.astype(np.int64), shapely.to_wkb(arr[order]), wkt)
+    return [exact_extract(RasterioRasterSource(ds), src, _OPS, include_cols=["fid"], strategy=strategy,
+                          max_cells_in_memory=4_000_000, output="pandas")]
+
+
+def _class_weights(res: pd.DataFrame, n: int, classes: Mapping[int, str]) -> np.ndarray:
+    """Covered cells per polygon and cover class from exactextract's results.
+
+    Parameters
+    ----------
+    res : pandas.DataFrame
+        exactextract results (``fid``, ``unique``, ``frac``, ``count``).
+    n : int
+        Number of polygons.
+    classes : mapping of int to str
+        Raster value → cover class; other values are left out.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, len(COVER_CLASSES))`` coverage-weighted cell counts.
+    """
+    fid = res["fid"].to_numpy(dtype=np.int64)
+    uniques = res["unique"].to_numpy()
+    fracs = res["frac"].to_numpy()
+    counts = res["count"].to_numpy(dtype=float)
+    lengths = np.fromiter((len(u) for u in uniques), dtype=np.int64, count=len(uniques))
+    weighted = np.zeros((n, len(COVER_CLASSES)))
+    if lengths.sum():
+        rows = np.repeat(fid, lengths)
+        vals = np.concatenate([np.asarray(u, dtype=float) for u in uniques if len(u)])
+        w = np.concatenate([np.asarray(f, dtype=float) for f in fracs if len(f)]) * np.repeat(counts, lengths)
+        class_index = {c: i for i, c in enumerate(COVER_CLASSES)}
+        lut = {float(v): class_index[name] for v, name in classes.items()}
+        col = pd.Series(vals).map(lut).fillna(-1).to_numpy(dtype=np.int64)
+        keep = col >= 0
+        np.add.at(weighted, (rows[keep], col[keep]), w[keep])
+    return weighted
 
 def _chunked(ds, geoms: np.ndarray, bounds: np.ndarray, pos: np.ndarray, wkt: str, chunk_px: int):
     """exactextract results for the parcels ``pos``, one raster window read per group of parcels.
