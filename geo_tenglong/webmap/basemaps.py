@@ -219,12 +219,55 @@ def raster_basemap(path: str | Path, label: str | None, classes: dict[int, str] 
     InputError
         When the file cannot be read as a georeferenced raster.
     """
+    path = Path(path)
+    out, valid, colormap, (left, bottom, right, top) = _read_mercator(path, max_px)
+    paletted = out.shape[0] == 1
+    rgba, legend = _paint(out, valid, colormap, classes) if paletted else (_paint_rgb(out, valid), [])
+    south, west, north, east = _mercator_to_lonlat_bounds(left, bottom, right, top)
+    if gcj02:
+        from .gcj02 import wgs84_to_gcj02
+
+        (west, east), (south, north) = wgs84_to_gcj02(np.array([west, east]), np.array([south, north]))
+        west, east, south, north = float(west), float(east), float(south), float(north)
+    if label is None:
+        label = f"{'土地覆盖' if paletted else '影像'} {path.stem}"
+    # class colours are drawn translucent so parcel colours stay readable; photos opaque
+    return Basemap(label=label, image=png_data_uri(rgba), bounds=[[south, west], [north, east]],
+                   gcj02=gcj02, online=False, legend=legend, opacity=0.55 if paletted else 1.0)
+
+
+def _read_mercator(path: Path, max_px: int) -> tuple[np.ndarray, np.ndarray, dict | None,
+                                                     tuple[float, float, float, float]]:
+    """Read a raster reprojected to EPSG:3857, its longest side at most ``max_px`` pixels.
+
+    Parameters
+    ----------
+    path : Path
+        The GeoTIFF.
+    max_px : int
+        Longest side of the image, in pixels (never finer than the raster's own resolution).
+
+    Returns
+    -------
+    out : numpy.ndarray
+        ``(1, h, w)`` for a single-band (paletted) raster, else bands 1–3 as ``(3, h, w)``.
+    valid : numpy.ndarray of uint8
+        The dataset mask, reprojected (0 = no data).
+    colormap : dict or None
+        Band 1's colour table, for a paletted raster that has one.
+    bounds : tuple of float
+        ``(left, bottom, right, top)`` in EPSG:3857.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read as a georeferenced raster.
+    """
     import rasterio
     from rasterio.errors import RasterioIOError
     from rasterio.transform import from_origin
     from rasterio.warp import Resampling, reproject, transform_bounds
 
-    path = Path(path)
     try:
         src = rasterio.open(path)
     except RasterioIOError as exc:
@@ -258,43 +301,77 @@ def raster_basemap(path: str | Path, label: str | None, classes: dict[int, str] 
                 colormap = src.colormap(1)
             except ValueError:
                 colormap = None
+    return out, valid, colormap, (left, bottom, right, top)
+
+
+def _paint(out: np.ndarray, valid: np.ndarray, colormap: dict | None,
+           classes: dict[int, str] | None) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Colour a single-band raster: its colour table, else the land-cover colours of ``classes``.
+
+    Parameters
+    ----------
+    out : numpy.ndarray
+        ``(1, h, w)`` values (:func:`_read_mercator`).
+    valid : numpy.ndarray
+        Mask (0 = no data); value 0 is transparent too.
+    colormap : dict or None
+        The raster's colour table.
+    classes : dict, optional
+        Value → built/bare/vegetation/water, used without a colour table.
+
+    Returns
+    -------
+    rgba : numpy.ndarray of uint8
+        ``(4, h, w)``.
+    legend : list of (str, str)
+        Chinese class name and colour, for the land-cover colours.
+    """
+    height, width = valid.shape
     rgba = np.zeros((4, height, width), dtype=np.uint8)
     legend: list[tuple[str, str]] = []
     ok = valid > 0
-    if paletted:
-        values = out[0]
-        lut = np.zeros((256, 4), dtype=np.uint8)
-        if colormap:
-            for v, c in colormap.items():
-                if 0 <= v < 256:
-                    lut[v] = c
-        else:
-            names = classes or {1: "built", 2: "bare", 3: "vegetation", 4: "water"}
-            for v, name in sorted(names.items()):
-                color = LANDCOVER_COLORS.get(name)
-                if color and 0 < v < 256:
-                    lut[v, :3] = _hex_rgb(color)
-                    lut[v, 3] = 255
-                    legend.append((LANDCOVER_LABELS.get(name, name), color))
-        idx = np.clip(values, 0, 255).astype(np.uint8)
-        rgba[:] = lut[idx].transpose(2, 0, 1)
-        rgba[3] = np.where(ok & (idx != 0), rgba[3], 0)
+    values = out[0]
+    lut = np.zeros((256, 4), dtype=np.uint8)
+    if colormap:
+        for v, c in colormap.items():
+            if 0 <= v < 256:
+                lut[v] = c
     else:
-        for i in range(3):
-            rgba[i] = _stretch(out[i], ok)
-        rgba[3] = np.where(ok, 255, 0)
-    south, west, north, east = _mercator_to_lonlat_bounds(left, bottom, right, top)
-    if gcj02:
-        from .gcj02 import wgs84_to_gcj02
+        names = classes or {1: "built", 2: "bare", 3: "vegetation", 4: "water"}
+        for v, name in sorted(names.items()):
+            color = LANDCOVER_COLORS.get(name)
+            if color and 0 < v < 256:
+                lut[v, :3] = _hex_rgb(color)
+                lut[v, 3] = 255
+                legend.append((LANDCOVER_LABELS.get(name, name), color))
+    idx = np.clip(values, 0, 255).astype(np.uint8)
+    rgba[:] = lut[idx].transpose(2, 0, 1)
+    rgba[3] = np.where(ok & (idx != 0), rgba[3], 0)
+    return rgba, legend
 
-        (west, east), (south, north) = wgs84_to_gcj02(np.array([west, east]), np.array([south, north]))
-        west, east, south, north = float(west), float(east), float(south), float(north)
-    if label is None:
-        label = f"{'土地覆盖' if paletted else '影像'} {path.stem}"
-    # class colours are drawn translucent so parcel colours stay readable; photos opaque
-    return Basemap(label=label, image=png_data_uri(rgba), bounds=[[south, west], [north, east]],
-                   gcj02=gcj02, online=False, legend=legend, opacity=0.55 if paletted else 1.0)
 
+def _paint_rgb(out: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Bands 1–3 as an opaque RGBA image (stretched when not 8-bit), no data transparent.
+
+    Parameters
+    ----------
+    out : numpy.ndarray
+        ``(3, h, w)`` bands (:func:`_read_mercator`).
+    valid : numpy.ndarray
+        Mask (0 = no data).
+
+    Returns
+    -------
+    numpy.ndarray of uint8
+        ``(4, h, w)``.
+    """
+    height, width = valid.shape
+    rgba = np.zeros((4, height, width), dtype=np.uint8)
+    ok = valid > 0
+    for i in range(3):
+        rgba[i] = _stretch(out[i], ok)
+    rgba[3] = np.where(ok, 255, 0)
+    return rgba
 
 def _mercator_to_lonlat_bounds(left, bottom, right, top):
     from pyproj import Transformer
