@@ -671,44 +671,44 @@ def county_metrics(ut: pd.DataFrame, ey: int | None) -> dict[str, float | None]:
     return {k: (None if np.isnan(v) else round(v, 4)) for k, v in out.items()}
 
 
-def assess_efficiency(ws: Workspace, results: Results) -> StageResult:
-    """Stage ``efficiency`` (亩均效益评价).
+def _not_applicable_result(ws: Workspace, parcels: pd.DataFrame) -> StageResult:
+    """The stage's result when the ruleset has no ``MJ-EVAL``: empty columns and tables.
 
     Parameters
     ----------
     ws : Workspace
-        Reads ``parcels``, tables ``enterprises``, ``tenancy``, ``projects``, and the ruleset's
-        ``MJ-EVAL``, ``TT-T4``, ``TT-RATE``.
-    results : Results
-        ``results.parcels`` (the geometry gives the land area, unrounded).
+        The workspace (admin code, ruleset name).
+    parcels : DataFrame
+        ``results.parcels``.
 
     Returns
     -------
     StageResult
-        Parcel columns :data:`PARCEL_COLUMNS`; tables ``enterprise_eval`` (:data:`EVAL_COLUMNS`)
-        and ``join_issues``; metrics ``tax_per_mu``, ``va_per_mu``, ``labour_productivity``,
-        ``rd_ratio_pct``, ``energy_intensity_drop_pct``; findings ``MJ-EVAL`` (class per parcel,
-        missing data per enterprise), ``TT-T4`` and ``TT-RATE`` per parcel.
     """
-    rs = ws.ruleset
-    spec = rs.get("MJ-EVAL")
-    parcels = results.parcels
-    if spec is None:
-        cols = pd.DataFrame(index=pd.Index(parcels["parcel_id"], name="parcel_id"), columns=PARCEL_COLUMNS)
-        cols["low_efficiency"] = False
-        cols["low_tax_enterprise"] = False
-        cols["upgrade_target"] = False
-        return StageResult(findings=_not_applicable(ws.admin_code, "MJ-EVAL", rs.name), parcel_columns=cols,
-                           layers={"enterprise_eval": pd.DataFrame(columns=EVAL_COLUMNS),
-                                   "join_issues": pd.DataFrame(columns=JOIN_ISSUE_COLUMNS)})
-    ev = evaluate(ws, results)
-    ut, ent, j, ey = ev["units"], ev["ent"], ev["join"], ev["eval_year"]
-    findings = list(ev["findings"])
-    if ws.table("enterprises") is None:
-        findings.append(make_findings([ws.admin_code], "MJ-EVAL", spec.clause, MISSING_DATA,
-                                      message="工作空间缺少亩均效益数据表(enterprises),无法评价"))
+    cols = pd.DataFrame(index=pd.Index(parcels["parcel_id"], name="parcel_id"), columns=PARCEL_COLUMNS)
+    cols["low_efficiency"] = False
+    cols["low_tax_enterprise"] = False
+    cols["upgrade_target"] = False
+    return StageResult(findings=_not_applicable(ws.admin_code, "MJ-EVAL", ws.ruleset.name), parcel_columns=cols,
+                       layers={"enterprise_eval": pd.DataFrame(columns=EVAL_COLUMNS),
+                               "join_issues": pd.DataFrame(columns=JOIN_ISSUE_COLUMNS)})
 
-    # enterprise_eval: own figures, the unit's land, indicators and result.
+
+def _eval_table(ut: pd.DataFrame, ent: pd.DataFrame) -> pd.DataFrame:
+    """``enterprise_eval``: each enterprise's own figures, its unit's land, indicators and result.
+
+    Parameters
+    ----------
+    ut : DataFrame
+        The unit table of :func:`evaluate`.
+    ent : DataFrame
+        The enterprise rows of :func:`evaluate`.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`EVAL_COLUMNS`, sorted by year and code.
+    """
     ut_key = pd.Index(ut["unit"].to_numpy(dtype=np.int64) * 10000 + ut["year"].to_numpy(dtype=np.int64))
     at = ut_key.get_indexer(ent["unit"].to_numpy(dtype=np.int64) * 10000 + ent["year"].to_numpy(dtype=np.int64))
     table = pd.DataFrame({"uscc": ent["uscc"].to_numpy(dtype=object), "name": ent["name"].to_numpy(dtype=object),
@@ -723,28 +723,62 @@ def assess_efficiency(ws: Workspace, results: Results) -> StageResult:
     table["low_efficiency_type"] = table["low_efficiency_type"].where(table["low_efficiency_type"] != "", None)
     table["pool_id"] = ent["unit_id"].to_numpy(dtype=object)
     table["pool_size"] = ut["members"].to_numpy()[at]
-    table = table[EVAL_COLUMNS].sort_values(["year", "uscc"]).reset_index(drop=True)
+    return table[EVAL_COLUMNS].sort_values(["year", "uscc"]).reset_index(drop=True)
 
-    # Parcel columns: the unit each parcel shows (parcel_unit is in parcel order).
+
+def _pick(frame: pd.DataFrame, uid: np.ndarray, col: str, dtype: type = float) -> np.ndarray:
+    """``frame[col]`` (indexed by unit) for each unit in ``uid``; empty values when ``frame`` is empty.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Unit rows indexed by ``unit``.
+    uid : numpy.ndarray
+        The unit of each parcel (−1 for none).
+    col : str
+        The column.
+    dtype : type
+        ``float`` or ``object``.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    if not len(frame):
+        return np.full(len(uid), np.nan if dtype is float else None, dtype=dtype)
+    return frame[col].reindex(uid).to_numpy(dtype=dtype)
+
+
+def _holders(ws: Workspace, parcels: pd.DataFrame, j: LandJoin, ent: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each parcel's holder code and name, in ``parcel_unit`` order.
+
+    一地多企 with a holder that has no 亩均 data: the enterprise that uses the land is the tenant
+    with data using most floor area (issue 14.5) — what reports call 实际使用企业.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Table ``tenancy``.
+    parcels : DataFrame
+        ``results.parcels`` (``owner_name`` fills names that are still missing).
+    j : LandJoin
+        The join.
+    ent : DataFrame
+        The enterprise rows.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        ``holder_uscc`` and ``holder_name`` (object arrays).
+    """
     pu = j.parcel_unit
     pids = pu["parcel_id"].to_numpy(dtype=object)
-    uid = pu["unit"].to_numpy(dtype=np.int64)
-    cur = ut[ut["year"] == ey].set_index("unit") if ey is not None else ut.iloc[:0].set_index("unit")
-    prev = ut[ut["year"] == (ey - 1 if ey else -1)].set_index("unit")
-
-    def pick(frame, col, dtype=float):
-        if not len(frame):
-            return np.full(len(uid), np.nan if dtype is float else None, dtype=dtype)
-        return frame[col].reindex(uid).to_numpy(dtype=dtype)
-
     latest = ent.sort_values("year").drop_duplicates("code", keep="last")
     name_by_code = np.full(len(j.codes) + 1, None, dtype=object)
     name_by_code[latest["code"].to_numpy()] = latest["name"].to_numpy(dtype=object)
     hc = pu["holder_code"].to_numpy()
     holder_name = name_by_code[np.where(hc >= 0, hc, len(j.codes))]
     holder_uscc = pu["holder_uscc"].to_numpy(dtype=object)
-    # 一地多企 with a holder that has no 亩均 data: the enterprise that uses the land is the tenant
-    # with data using most floor area (issue 14.5) — what reports call 实际使用企业.
     lead_code, lead_name = tenant_users(ws.table("tenancy"), latest)
     user = pd.Series(lead_code).reindex(pids.astype(str)).to_numpy(dtype=object)
     holder_known = np.zeros(len(pids), bool) if not len(latest) else \
@@ -755,31 +789,82 @@ def assess_efficiency(ws: Workspace, results: Results) -> StageResult:
                            holder_name)
     if "owner_name" in parcels.columns:
         holder_name = np.where(pd.isna(holder_name), parcels["owner_name"].to_numpy(dtype=object), holder_name)
-    scoped = pick(cur, "in_scope", object)
+    return holder_uscc, holder_name
+
+
+def _parcel_columns(ws: Workspace, parcels: pd.DataFrame, ev: dict, cur: pd.DataFrame,
+                    prev: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The parcel columns (:data:`PARCEL_COLUMNS`): the unit each parcel shows.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The workspace.
+    parcels : DataFrame
+        ``results.parcels``.
+    ev : dict
+        :func:`evaluate`'s result.
+    cur, prev : DataFrame
+        The unit rows of the evaluation year and the year before, indexed by ``unit``.
+
+    Returns
+    -------
+    (DataFrame, numpy.ndarray)
+        The columns indexed by ``parcel_id`` (``parcel_unit`` order) and the in-scope mask.
+    """
+    ey, pu = ev["eval_year"], ev["join"].parcel_unit
+    uid = pu["unit"].to_numpy(dtype=np.int64)
+    holder_uscc, holder_name = _holders(ws, parcels, ev["join"], ev["ent"])
+    scoped = _pick(cur, uid, "in_scope", object)
     scoped = np.asarray(pd.Series(scoped).astype("boolean").fillna(False), dtype=bool)
-    low_type = pick(cur, "low_efficiency_type", object)
-    low_type = np.where(pd.isna(low_type) | (low_type == ""), None, low_type)
+    low_type = _pick(cur, uid, "low_efficiency_type", object)
+    # numpy's stubs reject None as a choice of where(); numpy takes it (object arrays, here and below)
+    low_type = np.where(pd.isna(low_type) | (low_type == ""), None, low_type)  # type: ignore[call-overload]
     cols = pd.DataFrame({
         "holder_uscc": holder_uscc, "holder_name": holder_name,
         "tenant_count": pu["tenant_count"].to_numpy(),
         "eval_year": np.where(scoped, float(ey) if ey else np.nan, np.nan),
-        "eval_class": np.where(scoped, pick(cur, "eval_class", object), None),
-        "class_name": np.where(scoped, pick(cur, "class_name", object), None),
-        "eval_score": np.where(scoped, pick(cur, "score"), np.nan),
-        "tax_per_mu": pick(cur, "tax_per_mu"),
-        "tax_per_mu_prev": pick(prev, "tax_per_mu"),
-        "va_per_mu": pick(cur, "va_per_mu"),
+        "eval_class": np.where(scoped, _pick(cur, uid, "eval_class", object), None),  # type: ignore[call-overload]
+        "class_name": np.where(scoped, _pick(cur, uid, "class_name", object), None),  # type: ignore[call-overload]
+        "eval_score": np.where(scoped, _pick(cur, uid, "score"), np.nan),
+        "tax_per_mu": _pick(cur, uid, "tax_per_mu"),
+        "tax_per_mu_prev": _pick(prev, uid, "tax_per_mu"),
+        "va_per_mu": _pick(cur, uid, "va_per_mu"),
         "low_efficiency": pd.notna(low_type),
         "low_efficiency_type": low_type,
-        "low_tax_enterprise": _bools(pick(cur, "low_tax_enterprise", object)),
-        "upgrade_target": _bools(pick(cur, "upgrade_target", object)),
-    }, index=pd.Index(pids, name="parcel_id"))
+        "low_tax_enterprise": _bools(_pick(cur, uid, "low_tax_enterprise", object)),
+        "upgrade_target": _bools(_pick(cur, uid, "upgrade_target", object)),
+    }, index=pd.Index(pu["parcel_id"].to_numpy(dtype=object), name="parcel_id"))
     cols["eval_year"] = cols["eval_year"].astype("Int64")
     cols["tenant_count"] = cols["tenant_count"].astype("Int64")
     for c in ("eval_class", "class_name", "low_efficiency_type", "holder_uscc", "holder_name"):
         cols[c] = cols[c].astype("string")
+    return cols, scoped
 
-    # Findings per parcel: the class, TT-T4, TT-RATE.
+
+def _parcel_findings(ws: Workspace, ev: dict, cols: pd.DataFrame, scoped: np.ndarray, cur: pd.DataFrame,
+                     findings: list[pd.DataFrame]) -> None:
+    """Findings per parcel: the D class (``MJ-EVAL``), ``TT-T4`` flags and ``TT-RATE`` incentives.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The workspace (ruleset).
+    ev : dict
+        :func:`evaluate`'s result.
+    cols : DataFrame
+        The parcel columns.
+    scoped : numpy.ndarray
+        Parcels whose unit is in scope.
+    cur : DataFrame
+        The evaluation year's unit rows, indexed by ``unit``.
+    findings : list of DataFrame
+        Appended to.
+    """
+    rs, spec, ey = ws.ruleset, ev["spec"], ev["eval_year"]
+    pu = ev["join"].parcel_unit
+    pids = pu["parcel_id"].to_numpy(dtype=object)
+    uid = pu["unit"].to_numpy(dtype=np.int64)
     is_d = scoped & cols["eval_class"].eq("D").fillna(False).to_numpy(dtype=bool)
     if is_d.any():
         c = cols[is_d]
@@ -800,26 +885,58 @@ def assess_efficiency(ws: Workspace, results: Results) -> StageResult:
         t4 = t4.merge(p_of_u[uid >= 0], on="unit")
         findings.append(make_findings(t4["parcel_id"].to_numpy(), "TT-T4", rs.get("TT-T4").clause, t4["status"],
                                       t4["value"], t4["threshold"], "万元/亩", t4["message"].to_numpy(dtype=object)))
-    r = pick(cur, "_rate", object) if "_rate" in cur.columns else np.full(len(uid), None)
+    r = _pick(cur, uid, "_rate", object) if "_rate" in cur.columns else np.full(len(uid), None)
     m = np.asarray(pd.Series(r).fillna("") != "", dtype=bool)
     if m.any():
         rate = rs.get("TT-RATE")
-        notes = pick(cur, "class_note", object)[m]
+        notes = _pick(cur, uid, "class_note", object)[m]
         findings.append(make_findings(pids[m], "TT-RATE", rate.clause, PASS,
                                       np.where(r[m] == "A", rate.class_a_investment, rate.not_d_investment), np.nan,
                                       "万元", [n.split(";")[-1] for n in notes]))
 
-    issues = pd.concat([i for i in ev["issues"] if len(i)], ignore_index=True) if any(len(i) for i in ev["issues"]) \
+
+def _issue_table(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """``join_issues``: the join's and the projects' issues, typed.
+
+    Parameters
+    ----------
+    parts : list of DataFrame
+        Issue frames (columns :data:`JOIN_ISSUE_COLUMNS`).
+
+    Returns
+    -------
+    DataFrame
+    """
+    issues = pd.concat([i for i in parts if len(i)], ignore_index=True) if any(len(i) for i in parts) \
         else pd.DataFrame(columns=JOIN_ISSUE_COLUMNS)
     issues = issues[JOIN_ISSUE_COLUMNS].astype({"kind": "string", "uscc": "string", "parcel_id": "string",
                                                 "source": "string", "message": "string"})
     issues["source_row"] = pd.to_numeric(issues["source_row"], errors="coerce").astype("Int64")
-    metrics = {k: v for k, v in county_metrics(ut, ey).items() if v is not None}
+    return issues
+
+
+def _summary(ev: dict, table: pd.DataFrame, issues: pd.DataFrame) -> dict:
+    """The stage summary: evaluation year, counts by class, join issues by kind, benchmarks.
+
+    Parameters
+    ----------
+    ev : dict
+        :func:`evaluate`'s result.
+    table : DataFrame
+        ``enterprise_eval``.
+    issues : DataFrame
+        ``join_issues``.
+
+    Returns
+    -------
+    dict
+    """
+    ut, ey = ev["units"], ev["eval_year"]
     scope = ut[(ut["year"] == ey) & ut["in_scope"]] if ey is not None else ut.iloc[:0]
     ey_rows = table[table["year"] == ey] if ey is not None else table.iloc[:0]
-    summary = {
+    return {
         "eval_year": ey,
-        "enterprises": int(ent["uscc"].nunique()),
+        "enterprises": int(ev["ent"]["uscc"].nunique()),
         "units_in_scope": len(scope),
         "enterprises_in_scope": int(ey_rows.loc[ey_rows["in_scope"], "uscc"].nunique()),
         "classes": {k: int((scope["eval_class"] == k).sum()) for k in CLASSES},
@@ -829,5 +946,44 @@ def assess_efficiency(ws: Workspace, results: Results) -> StageResult:
         "benchmarks": {k: {i: (None if np.isnan(x) else round(float(x), 4)) for i, x in b.items()}
                        for k, b in ev["benchmarks"].items()},
     }
+
+
+def assess_efficiency(ws: Workspace, results: Results) -> StageResult:
+    """Stage ``efficiency`` (亩均效益评价).
+
+    Parameters
+    ----------
+    ws : Workspace
+        Reads ``parcels``, tables ``enterprises``, ``tenancy``, ``projects``, and the ruleset's
+        ``MJ-EVAL``, ``TT-T4``, ``TT-RATE``.
+    results : Results
+        ``results.parcels`` (the geometry gives the land area, unrounded).
+
+    Returns
+    -------
+    StageResult
+        Parcel columns :data:`PARCEL_COLUMNS`; tables ``enterprise_eval`` (:data:`EVAL_COLUMNS`)
+        and ``join_issues``; metrics ``tax_per_mu``, ``va_per_mu``, ``labour_productivity``,
+        ``rd_ratio_pct``, ``energy_intensity_drop_pct``; findings ``MJ-EVAL`` (class per parcel,
+        missing data per enterprise), ``TT-T4`` and ``TT-RATE`` per parcel.
+    """
+    spec = ws.ruleset.get("MJ-EVAL")
+    parcels = results.parcels
+    if spec is None:
+        return _not_applicable_result(ws, parcels)
+    ev = evaluate(ws, results)
+    ut, ey = ev["units"], ev["eval_year"]
+    findings = list(ev["findings"])
+    if ws.table("enterprises") is None:
+        findings.append(make_findings([ws.admin_code], "MJ-EVAL", spec.clause, MISSING_DATA,
+                                      message="工作空间缺少亩均效益数据表(enterprises),无法评价"))
+    table = _eval_table(ut, ev["ent"])
+    cur = ut[ut["year"] == ey].set_index("unit") if ey is not None else ut.iloc[:0].set_index("unit")
+    prev = ut[ut["year"] == (ey - 1 if ey else -1)].set_index("unit")
+    cols, scoped = _parcel_columns(ws, parcels, ev, cur, prev)
+    _parcel_findings(ws, ev, cols, scoped, cur, findings)
+    issues = _issue_table(ev["issues"])
+    metrics = {k: v for k, v in county_metrics(ut, ey).items() if v is not None}
     return StageResult(findings=concat_findings(findings) if findings else empty_findings(), parcel_columns=cols,
-                       layers={"enterprise_eval": table, "join_issues": issues}, metrics=metrics, summary=summary)
+                       layers={"enterprise_eval": table, "join_issues": issues}, metrics=metrics,
+                       summary=_summary(ev, table, issues))
