@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import shutil
+import subprocess
 
 import pytest
 from click.testing import CliRunner
@@ -128,3 +130,37 @@ def test_a_gbk_shapefile_without_cpg_is_one_line_not_arrow_invalid(tmp_path):
         read_layer(tmp_path / "gbk.shp")
     assert "\n" not in str(info.value)
     assert len(read_layer(tmp_path / "gbk.shp", encoding="GBK")) == 1  # the override reads it
+
+
+# ---------------------------------------------------------------------------------- parcel geometry
+
+
+@pytest.mark.parametrize("dims", ["Z", "M"])
+def test_parcels_with_z_or_m_are_flattened_with_a_note_and_the_run_writes(tmp_path, tiny_parcels, dims):
+    import pyogrio
+    import shapely
+
+    from geo_tenglong.workspace import load_workspace
+
+    ws = write_workspace(tmp_path / "ws", tiny_parcels)
+    gdf = tiny_parcels.copy()
+    coords = [shapely.get_coordinates(g) for g in gdf.geometry]
+    gdf = gdf.set_geometry([shapely.Polygon([(x, y, 5.0) for x, y in c]) for c in coords])
+    pyogrio.write_dataframe(gdf, ws / "ws.gpkg", layer="parcels")
+    if dims == "M":  # pyogrio writes no M: GDAL's ogr2ogr turns the Z layer into a measured one
+        if shutil.which("ogr2ogr") is None:
+            pytest.skip("ogr2ogr not installed")
+        subprocess.run(["ogr2ogr", "-f", "GPKG", "-dim", "XYM", str(ws / "m.gpkg"), str(ws / "ws.gpkg"), "parcels"],
+                       check=True, capture_output=True)
+        (ws / "m.gpkg").replace(ws / "ws.gpkg")
+    read = pyogrio.read_dataframe(ws / "ws.gpkg", layer="parcels", use_arrow=True).geometry.to_numpy()
+    assert shapely.has_m(read).all() == (dims == "M") and shapely.has_z(read).all() == (dims == "Z")
+    loaded = load_workspace(ws)
+    geoms = loaded.parcels.geometry.to_numpy()
+    assert not shapely.has_z(geoms).any() and not shapely.has_m(geoms).any()
+    notes = loaded.data_issues[loaded.data_issues["message"].str.contains("二维")]
+    assert len(notes) == 1 and f"3 个要素带 {dims} 坐标" in notes["message"].iloc[0]
+    r = CliRunner().invoke(main, ["run", str(ws), "--out", str(tmp_path / "out"), "--maps", str(tmp_path / "m"),
+                                  "-q", "--allow-incomplete"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "out" / "results.gpkg").exists()

@@ -84,9 +84,17 @@ def repair_geometries(gdf: gpd.GeoDataFrame, path, id_col: str | None = None) ->
         ``feature``, ``kind`` and ``message`` (Chinese), for the 数据问题 list.
     """
     geoms = gdf.geometry.to_numpy()
+    rows = []
+    has_z, has_m = shapely.has_z(geoms), shapely.has_m(geoms)
+    extra = has_z | has_m
+    if extra.any():  # GeoPackage writers refuse some M layers after the analysis: drop to 2D up front
+        dims = "/".join(d for d, has in (("Z", has_z), ("M", has_m)) if has.any())
+        geoms = shapely.force_2d(geoms)
+        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+        rows.append({"source": str(path), "feature": "", "kind": "repaired_geometry",
+                     "message": f"{int(extra.sum())} 个要素带 {dims} 坐标,已降为二维(平面)处理"})
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     invalid = ~missing & ~shapely.is_valid(geoms)
-    rows = []
     if invalid.any():
         reasons = shapely.is_valid_reason(geoms[invalid])
         fixed = shapely.make_valid(geoms[invalid])
