@@ -196,6 +196,18 @@ def test_footprint_share_counts_overlaps_once():
     assert np.isnan(footprint_share(gpd.GeoSeries([parcel]), None)[0])
 
 
+def test_footprint_share_touching_contained_and_overlapping_footprints():
+    """Shared walls are summed; a footprint inside another and a partial overlap are counted once."""
+    parcels = gpd.GeoSeries([box(0, 0, 10, 10), box(20, 0, 30, 10), box(40, 0, 50, 10)])
+    b = gpd.GeoSeries([box(0, 0, 5, 10), box(5, 0, 8, 10),          # parcel 0: two rows sharing a wall
+                       box(20, 0, 26, 6), box(21, 1, 23, 3),        # parcel 1: one inside the other
+                       box(40, 0, 44, 4), box(43, 3, 47, 7), box(48, 8, 50, 10)])  # parcel 2: overlap + apart
+    got = footprint_share(parcels, b)
+    assert got[0] == pytest.approx(0.8)
+    assert got[1] == pytest.approx(0.36)
+    assert got[2] == pytest.approx((16 + 16 - 1 + 4) / 100)
+
+
 def test_parcels_in_lon_lat_on_a_projected_raster(grid):
     path, arr = grid
     polys = {k: v for k, v in polygons().items() if k in ("irregular", "rotated", "one_mu")}

@@ -44,31 +44,42 @@ def _as_text(s: pd.Series) -> pd.Series:
     return text.mask(text == "")
 
 
-def clean_number_text(s: pd.Series) -> pd.Series:
-    """Strip separators from the text cells of a numeric column, vectorised.
+def parse_numbers(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Numbers from an object or string column, cleaning only the cells that do not parse as they are.
 
     Parameters
     ----------
     s : Series
-        An object or string column; its non-text cells (numbers, missing) are kept as they are.
+        Cells as read: numbers, missing, or text such as ``"1,234.5"``, full-width ``"１，２３４"``,
+        ``"1 234"``, ``"-"`` or ``"—"`` (missing).
 
     Returns
     -------
-    Series
-        Full-width digits made half-width, thousands separators and spaces removed, and blank,
-        ``-`` and ``—`` cells as missing; ready for :func:`pandas.to_numeric`.
+    num : Series of float
+        The values, NaN where missing or not a number.
+    bad : ndarray of bool
+        Cells holding something that is not a number, even after full-width digits are made
+        half-width and thousands separators and spaces removed.
 
     Examples
     --------
-    >>> clean_number_text(pd.Series(["1,234.5", "１，２３４", "—", 7.0], dtype=object)).tolist()
-    ['1234.5', '1234', None, 7.0]
+    >>> num, bad = parse_numbers(pd.Series(["1,234.5", "１，２３４", "—", 7.0, None, "x"], dtype=object))
+    >>> num.tolist()[:4], bad.tolist()
+    ([1234.5, 1234.0, nan, 7.0], [False, False, False, False, False, True])
     """
-    if pd.api.types.infer_dtype(s, skipna=True) not in ("string", "mixed", "mixed-integer", "empty"):
-        return s.replace({"": None, "-": None, "—": None})  # no text cell at all
-    text = s.str.translate(_FULL_WIDTH).str.replace(_NUM_SEP, "", regex=True)
-    is_text = s.str.len().notna()
-    cleaned = text.where(is_text, s)
-    return cleaned.replace({"": None, "-": None, "—": None})
+    num = pd.to_numeric(s, errors="coerce").astype(float)
+    retry = num.isna().to_numpy() & s.notna().to_numpy()
+    bad = np.zeros(len(s), dtype=bool)
+    if retry.any():
+        # "1,234.5", full-width "１，２３４", "1 234" as typed or exported: the separators go
+        sub = s[retry].astype(object)
+        is_text = sub.map(type).eq(str)
+        text = sub[is_text].str.translate(_FULL_WIDTH).str.replace(_NUM_SEP, "", regex=True)
+        cleaned = sub.where(~is_text, text).replace({"": None, "-": None, "—": None})
+        again = pd.to_numeric(cleaned, errors="coerce").astype(float)
+        num[retry] = again.to_numpy()
+        bad[retry] = again.isna().to_numpy() & cleaned.notna().to_numpy()
+    return num, bad
 
 
 def coerce_columns(df: pd.DataFrame, schema: Schema, path, row_offset: int = 2, row_word: str = "row") -> pd.DataFrame:
@@ -111,11 +122,9 @@ def coerce_columns(df: pd.DataFrame, schema: Schema, path, row_offset: int = 2, 
         s = out[col]
         if s.dtype == object or pd.api.types.is_string_dtype(s):
             # "1,234.5", full-width "１，２３４", "1 234" as typed or exported: the separators go
-            cleaned = clean_number_text(s)
-            num = pd.to_numeric(cleaned, errors="coerce")
-            bad = num.isna() & cleaned.notna()
+            num, bad = parse_numbers(s)
             if bad.any():
-                pos = int(np.flatnonzero(bad.to_numpy())[0])
+                pos = int(np.flatnonzero(bad)[0])
                 where = _row_label(out, pos, row_offset, id_col).replace("row", row_word, 1)
                 raise InputError(f"column {col!r} must hold a number, found {s.iloc[pos]!r}", path, where)
             out[col] = num.astype(float)
