@@ -164,3 +164,28 @@ def test_parcels_with_z_or_m_are_flattened_with_a_note_and_the_run_writes(tmp_pa
                                   "-q", "--allow-incomplete"])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "out" / "results.gpkg").exists()
+
+
+def test_point_empty_and_null_parcels_are_listed_and_have_no_area(tmp_path, tiny_parcels):
+    import shapely
+
+    from geo_tenglong.pipeline import analyse
+    from geo_tenglong.workspace import load_workspace
+
+    parcels = tiny_parcels.copy()
+    geoms = list(parcels.geometry)
+    centre = geoms[0].centroid
+    geoms[0], geoms[1], geoms[2] = shapely.Point(centre.x, centre.y), shapely.Polygon(), geoms[2]
+    ws = write_workspace(tmp_path / "ws", parcels.set_geometry(geoms, crs=parcels.crs))
+    loaded = load_workspace(ws)
+    issues = loaded.data_issues
+    point = issues[issues["feature"].str.contains("331023101001GB00001")]
+    assert point["kind"].tolist() == ["invalid_geometry"] and "Point" in point["message"].iloc[0]
+    empty = issues[issues["feature"].str.contains("331023101001GB00002")]
+    assert empty["kind"].tolist() == ["empty_geometry"]
+    assert loaded.parcels.geometry.isna().tolist() == [True, True, False]
+    area = analyse(loaded).parcels.set_index("parcel_id")["area_m2"]
+    assert area.isna().tolist() == [True, True, False]  # never 0 for a parcel without an area
+    r = CliRunner().invoke(main, ["run", str(ws), "--out", str(tmp_path / "out"), "--maps", str(tmp_path / "m"),
+                                  "-q", "--allow-incomplete"])
+    assert r.exit_code == 0, r.output

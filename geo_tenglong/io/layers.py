@@ -14,6 +14,8 @@ from ..errors import InputError
 from ..values import polygonal_array
 
 _PARQUET = {".parquet", ".geoparquet"}
+#: Polygon, MultiPolygon and GeometryCollection (whose polygonal part is kept): the types an area may have.
+_AREA_TYPES = (3, 6, 7)
 
 
 def read_layer(path: str | Path, layer: str | None = None, encoding: str | None = None,
@@ -66,7 +68,8 @@ def read_layer(path: str | Path, layer: str | None = None, encoding: str | None 
         raise InputError(f"not a readable vector layer ({exc})", path, f"layer {layer}" if layer else None) from None
 
 
-def repair_geometries(gdf: gpd.GeoDataFrame, path, id_col: str | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+def repair_geometries(gdf: gpd.GeoDataFrame, path, id_col: str | None = None,
+                      polygons_only: bool = False) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Repair invalid polygons with ``shapely.make_valid`` (keeping the polygonal part).
 
     Parameters
@@ -76,6 +79,9 @@ def repair_geometries(gdf: gpd.GeoDataFrame, path, id_col: str | None = None) ->
         Source file, for the report.
     id_col : str, optional
         Column naming features in the report.
+    polygons_only : bool
+        A layer of areas (parcels): a point or line feature is listed (``invalid_geometry``) and
+        replaced by an empty polygon, so no area, coverage or overlay is computed from it.
 
     Returns
     -------
@@ -94,7 +100,22 @@ def repair_geometries(gdf: gpd.GeoDataFrame, path, id_col: str | None = None) ->
         rows.append({"source": str(path), "feature": "", "kind": "repaired_geometry",
                      "message": f"{int(extra.sum())} 个要素带 {dims} 坐标,已降为二维(平面)处理"})
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    invalid = ~missing & ~shapely.is_valid(geoms)
+    if polygons_only:
+        kinds = shapely.get_type_id(geoms)
+        wrong = ~missing & ~np.isin(kinds, _AREA_TYPES)
+        for pos in np.flatnonzero(wrong):
+                rows.append({"source": str(path), "feature": _feature_label(gdf, int(pos), id_col),
+                             "kind": "invalid_geometry",
+                             "message": f"几何类型为{geoms[pos].geom_type},不是面,无法计算面积,按无几何处理"})
+        if wrong.any() or (missing & ~shapely.is_missing(geoms)).any():
+            # no area can be computed: NULL (area NaN → missing_data), not an empty polygon (area 0)
+            geoms = geoms.copy()
+            geoms[wrong | missing] = None
+            gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+        unusable = missing | wrong
+    else:
+        unusable = missing
+    invalid = ~unusable & ~shapely.is_valid(geoms)
     if invalid.any():
         reasons = shapely.is_valid_reason(geoms[invalid])
         fixed = shapely.make_valid(geoms[invalid])
