@@ -280,7 +280,12 @@ def load_workspace(path: str | Path, ruleset: str | Path | None = None, as_of: s
     if not rs_name:
         raise InputError("no ruleset: set workspace.ruleset or pass --ruleset", cfg_path)
     rs_path = root / str(rs_name)
-    rules = load_ruleset(rs_path if str(rs_name).endswith(".toml") and rs_path.is_file() else rs_name)
+    try:
+        rules = load_ruleset(rs_path if str(rs_name).endswith(".toml") and rs_path.is_file() else rs_name)
+    except InputError as exc:
+        if ruleset or exc.path is not None:
+            raise
+        raise InputError(exc.reason, cfg_path, "workspace.ruleset") from None  # the name came from workspace.toml
     as_of_value = as_of or wcfg.get("as_of")
     if as_of_value is None:
         raise InputError("no as-of date: set workspace.as_of or pass --as-of", cfg_path)

@@ -189,3 +189,28 @@ def test_point_empty_and_null_parcels_are_listed_and_have_no_area(tmp_path, tiny
     r = CliRunner().invoke(main, ["run", str(ws), "--out", str(tmp_path / "out"), "--maps", str(tmp_path / "m"),
                                   "-q", "--allow-incomplete"])
     assert r.exit_code == 0, r.output
+
+
+# ---------------------------------------------------------------------------------- messages naming their file
+
+
+def test_unknown_ruleset_in_workspace_toml_names_the_file_and_key(tmp_path, tiny_parcels):
+    ws = write_workspace(tmp_path / "ws", tiny_parcels, ruleset="nosuch-2020")
+    r = CliRunner().invoke(main, ["run", str(ws), "--out", str(tmp_path / "out"), "-q"])
+    assert r.exit_code == 2
+    line = r.stderr.strip()
+    assert "\n" not in line and f"{ws / 'workspace.toml'}, workspace.ruleset: no ruleset named 'nosuch-2020'" in line
+
+
+def test_class_shares_summing_to_1_5_name_the_ruleset_file_and_key(tmp_path, tiny_parcels):
+    from geo_tenglong.rules.loader import BUILTIN_DIR
+
+    text = (BUILTIN_DIR / "tiantai-2022.toml").read_text(encoding="utf-8")
+    assert "class_shares = { A = 0.107372" in text
+    bad = tmp_path / "bad-rules.toml"
+    bad.write_text(text.replace("class_shares = { A = 0.107372", "class_shares = { A = 0.607372"), encoding="utf-8")
+    ws = write_workspace(tmp_path / "ws", tiny_parcels)
+    r = CliRunner().invoke(main, ["run", str(ws), "--ruleset", str(bad), "--out", str(tmp_path / "out"), "-q"])
+    assert r.exit_code == 2
+    assert r.stderr.strip() == (f"geo-tenglong: error: {bad}, rules.MJ-EVAL.class_shares: "
+                                "the class shares sum to 1.5000, not 1")

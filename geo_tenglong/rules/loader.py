@@ -189,5 +189,11 @@ def load_ruleset(name_or_path: str | Path) -> Ruleset:
         spec_cls = REGISTRY.get(rule_id)
         if spec_cls is None:
             raise RulesetError(f"unknown rule id; known ids are {sorted(REGISTRY)}", path, f"rules.{rule_id}")
-        rules[rule_id] = from_table(spec_cls, table, f"rules.{rule_id}", path)
+        try:
+            rules[rule_id] = from_table(spec_cls, table, f"rules.{rule_id}", path)
+        except RulesetError as exc:
+            if exc.path is not None:
+                raise
+            # a spec's own check (e.g. class shares summing to 1) knows the key, not the file
+            raise RulesetError(exc.reason, path, exc.where) from None
     return Ruleset(info=info, targets=targets, rules=MappingProxyType(rules), path=path)
