@@ -183,7 +183,6 @@ def classify_contracts(contracts: pd.DataFrame, as_of: dt.date, ruleset, parcel_
     for pos, f in zip(bad["pos"], bad["field"]):
         invalid[f][pos] = True
     s1, s2 = ruleset.get("NAT-IDLE-1"), ruleset.get("NAT-IDLE-2")
-    fee, back, gov = ruleset.get("NAT-IDLE-FEE"), ruleset.get("NAT-IDLE-BACK"), ruleset.get("NAT-IDLE-GOV")
     out = pd.DataFrame(index=contracts.index)
     out["parcel_id"] = contracts["parcel_id"].astype("string") if "parcel_id" in contracts else pd.NA
     out["source_row"] = contracts["source_row"].to_numpy() if "source_row" in contracts else np.arange(n) + 2
@@ -194,24 +193,9 @@ def classify_contracts(contracts: pd.DataFrame, as_of: dt.date, ruleset, parcel_
     out["started"] = started
     out["rule"] = np.where(started, "NAT-IDLE-2", "NAT-IDLE-1")
 
-    # NAT-IDLE-2 development shares
-    due = _num(contracts, "due_area_m2")
-    if parcel_area_m2 is not None:
-        area = np.asarray(parcel_area_m2, dtype=float)
-        due = np.where(np.isnan(due) | (due <= 0), area, due)
-    developed = _num(contracts, "developed_area_m2")
-    total, invested = _num(contracts, "total_investment"), _num(contracts, "invested")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        dev_share = np.where(due > 0, developed / due, np.nan)
-        inv_share = np.where(total > 0, invested / total, np.nan)
+    dev_share, inv_share, low, low_unknown = _development_shares(contracts, s2, parcel_area_m2)
     out["developed_share"] = dev_share
     out["invested_share"] = inv_share
-    a_lim = s2.area_share_below if s2 else np.nan
-    i_lim = s2.investment_share_below if s2 else np.nan
-    area_low = dev_share < a_lim
-    inv_low = inv_share < i_lim
-    low = area_low | inv_low
-    low_unknown = ~low & np.isnan(dev_share) & np.isnan(inv_share)
     out["low_development"] = low
 
     susp = dates["suspended_since"]
@@ -250,6 +234,32 @@ def classify_contracts(contracts: pd.DataFrame, as_of: dt.date, ruleset, parcel_
     out["idle_days_after"] = np.where(assessed, np.where(run, anniv_days, 0.0), np.nan)
     out["idle_days"] = np.where(assessed, np.where(run, days, 0.0), np.nan)
 
+    _add_consequences(out, contracts, idle, years, assessed, ruleset)
+    return out
+
+
+def _development_shares(contracts: pd.DataFrame, s2, parcel_area_m2) -> tuple[np.ndarray, ...]:
+    """NAT-IDLE-2 developed and invested shares, whether either is low, and whether both are unknown."""
+    due = _num(contracts, "due_area_m2")
+    if parcel_area_m2 is not None:
+        area = np.asarray(parcel_area_m2, dtype=float)
+        due = np.where(np.isnan(due) | (due <= 0), area, due)
+    developed = _num(contracts, "developed_area_m2")
+    total, invested = _num(contracts, "total_investment"), _num(contracts, "invested")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dev_share = np.where(due > 0, developed / due, np.nan)
+        inv_share = np.where(total > 0, invested / total, np.nan)
+    a_lim = s2.area_share_below if s2 else np.nan
+    i_lim = s2.investment_share_below if s2 else np.nan
+    low = (dev_share < a_lim) | (inv_share < i_lim)
+    low_unknown = ~low & np.isnan(dev_share) & np.isnan(inv_share)
+    return dev_share, inv_share, low, low_unknown
+
+
+def _add_consequences(out: pd.DataFrame, contracts: pd.DataFrame, idle: np.ndarray, years: np.ndarray,
+                      assessed: np.ndarray, ruleset) -> None:
+    """Tier (NAT-IDLE-BACK), government cause (NAT-IDLE-GOV) and fee (NAT-IDLE-FEE) columns, in place."""
+    fee, back, gov = ruleset.get("NAT-IDLE-FEE"), ruleset.get("NAT-IDLE-BACK"), ruleset.get("NAT-IDLE-GOV")
     back_years = back.min_years if back else np.inf
     tier = np.where(idle, np.where(years >= back_years, 2, 1), 0)
     out["idle_tier"] = tier.astype(int)
@@ -264,7 +274,6 @@ def classify_contracts(contracts: pd.DataFrame, as_of: dt.date, ruleset, parcel_
     out["fee_due"] = fee_due
     out["fee_wan"] = np.where(assessed, fee_amount, np.nan)
     out["recover"] = (tier == 2) & ~has_gov & (back is not None)
-    return out
 
 
 def _contract_findings(c: pd.DataFrame, ruleset, as_of: dt.date) -> list[pd.DataFrame]:
