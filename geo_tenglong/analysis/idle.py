@@ -498,6 +498,103 @@ def _one_contract_per_parcel(contracts: pd.DataFrame, dates: pd.DataFrame) -> tu
     return contracts.loc[key.index[keep.to_numpy()]].sort_index(), dups
 
 
+def _assess_contracts(ws: Workspace, contracts: pd.DataFrame, parcels: gpd.GeoDataFrame, pid: pd.Series,
+                      findings: list[pd.DataFrame]) -> pd.DataFrame:
+    """Contract rows checked (dates, parcel ids, duplicates) and classified; findings appended in place.
+
+    Returns the classified contracts indexed by parcel id.
+    """
+    rs = ws.ruleset
+    as_of = ws.as_of
+    clause1 = rs.get("NAT-IDLE-1").clause if rs.get("NAT-IDLE-1") else ""
+    contracts = contracts.copy()
+    if "parcel_id" in contracts.columns:
+        contracts["parcel_id"] = contracts["parcel_id"].astype("string").str.strip()
+    dates, bad = contract_dates(contracts)
+    if len(bad):
+        rows = contracts.iloc[bad["pos"].to_numpy()]
+        ids = rows["parcel_id"].fillna("").to_numpy() if "parcel_id" in rows else np.repeat("", len(rows))
+        rid_of = np.where(bad["field"] == "suspended_since", "NAT-IDLE-2", "NAT-IDLE-1")
+        for rid in ("NAT-IDLE-1", "NAT-IDLE-2"):
+            sel = rid_of == rid
+            if sel.any() and rs.get(rid) is not None:
+                findings.append(make_findings(
+                    ids[sel], rid, rs.get(rid).clause, MISSING_DATA,
+                    message=[f"合同表第{r}行{DATE_FIELDS[f]}“{raw}”无法识别为日期"
+                             for r, f, raw in zip(rows["source_row"].to_numpy()[sel], bad["field"][sel],
+                                                  bad["raw"][sel])]))
+    no_id = contracts["parcel_id"].isna()
+    unknown = ~no_id & ~contracts["parcel_id"].isin(pid)
+    if no_id.any():
+        findings.append(make_findings(contracts.loc[no_id, "contract_id"].fillna("") if "contract_id" in contracts
+                                      else np.repeat("", int(no_id.sum())), "NAT-IDLE-1", clause1, MISSING_DATA,
+                                      message=[f"合同表第{r}行缺少宗地代码" for r in contracts.loc[no_id, "source_row"]]))
+    if unknown.any():
+        findings.append(make_findings(contracts.loc[unknown, "parcel_id"], "NAT-IDLE-1", clause1, MISSING_DATA,
+                                      message=[f"合同表第{r}行的宗地代码不在宗地图层中"
+                                               for r in contracts.loc[unknown, "source_row"]]))
+    usable = contracts[~no_id & ~unknown]
+    one, dups = _one_contract_per_parcel(usable, dates.loc[usable.index])
+    if len(dups):
+        grouped = dups.groupby("pid")["row"].apply(lambda s: "、".join(str(int(v)) for v in s))
+        findings.append(make_findings(grouped.index, "NAT-IDLE-1", clause1, WARN,
+                                      message=[f"合同表第{rows}行为同一宗地,按签订日期最新的一条认定"
+                                               for rows in grouped.to_numpy()]))
+    area = pid.to_frame().assign(a=parcels["area_m2"].to_numpy()).set_index("parcel_id")["a"]
+    c = classify_contracts(one, as_of, rs, parcel_area_m2=one["parcel_id"].map(area).to_numpy())
+    findings.extend(_contract_findings(c, rs, as_of))
+    return c.set_index("parcel_id")
+
+
+def _from_contracts(c_by_parcel: pd.DataFrame, pid: pd.Series, index: pd.Index, col: str, default=np.nan) -> pd.Series:
+    """A classified-contract column aligned to the parcels (``default`` where there is none)."""
+    if col not in c_by_parcel.columns or not len(c_by_parcel):
+        return pd.Series(default, index=index)
+    return pid.map(c_by_parcel[col]).set_axis(index)
+
+
+def _idle_layer(parcels: gpd.GeoDataFrame, pid: pd.Series, c_by_parcel: pd.DataFrame, cols: pd.DataFrame,
+                sel: np.ndarray, idle: np.ndarray, tier: np.ndarray, lc: pd.DataFrame, fp: np.ndarray,
+                ev: pd.DataFrame, lc_info: dict) -> gpd.GeoDataFrame:
+    """The ``idle_land`` layer for the parcels at positions ``sel``, with :data:`LAYER_COLUMNS`."""
+    def from_contracts(col, default=np.nan):
+        return _from_contracts(c_by_parcel, pid, parcels.index, col, default)
+
+    clock_days = cols["idle_days"].to_numpy()
+    layer = gpd.GeoDataFrame({"parcel_id": pid.to_numpy()[sel]}, geometry=parcels.geometry.values[sel], crs=parcels.crs)
+    contract_rule = from_contracts("rule", None).astype("string").to_numpy()[sel]
+    img_only = ~idle[sel] & ~(clock_days[sel] > 0)
+    layer["idle_rule"] = pd.array(np.where(img_only, "IDLE-IMG", contract_rule), dtype="string")
+    layer["idle_tier"] = np.where(img_only, np.nan, tier[sel]).astype(float)
+    layer["idle_years"] = from_contracts("idle_years").to_numpy()[sel]
+    layer["idle_days"] = clock_days[sel]
+    layer["idle_fee_wan"] = cols["idle_fee_wan"].to_numpy()[sel]
+    layer["idle_gov_cause"] = pd.array(from_contracts("gov_cause", None).astype("string").to_numpy()[sel], dtype="string")
+    layer["recover_candidate"] = from_contracts("recover", False).fillna(False).astype(bool).to_numpy()[sel]
+    kind = np.where(img_only, "影像疑似闲置(待核实)",
+                    np.where(idle[sel], np.where(tier[sel] == 2, "闲置满两年", "闲置满一年"), "未满一年"))
+    gov_sel = layer["idle_gov_cause"].notna().to_numpy() & idle[sel]
+    layer["idle_kind"] = np.where(gov_sel, "政府原因闲置", kind)
+    for col in ("clock_start", "agreed_start", "actual_start", "suspended_since"):
+        v = from_contracts(col, pd.NaT)
+        layer[col] = _date_text(pd.to_datetime(v, errors="coerce")).to_numpy()[sel]
+    layer["land_price_wan"] = from_contracts("land_price").to_numpy()[sel]
+    layer["developed_share"] = from_contracts("developed_share").astype(float).round(4).to_numpy()[sel]
+    layer["invested_share"] = from_contracts("invested_share").astype(float).round(4).to_numpy()[sel]
+    layer["built_share_first"] = cols["built_share_first"].to_numpy()[sel]
+    layer["built_share_last"] = cols["built_share_last"].to_numpy()[sel]
+    layer["bare_share_first"] = lc["bare_first"].round(4).to_numpy()[sel]
+    layer["bare_share_last"] = cols["bare_share_last"].to_numpy()[sel]
+    layer["built_change"] = (lc["built_last"] - lc["built_first"]).round(4).to_numpy()[sel]
+    layer["bare_change"] = (lc["bare_last"] - lc["bare_first"]).round(4).to_numpy()[sel]
+    layer["footprint_share"] = np.round(fp[sel], 4)
+    layer["image_first"] = lc_info.get("first")
+    layer["image_last"] = lc_info.get("last")
+    layer["evidence"] = pd.array(ev["evidence"].to_numpy()[sel], dtype="string")
+    layer["contract_row"] = from_contracts("source_row").astype(float).to_numpy()[sel]
+    return layer[[*LAYER_COLUMNS, "geometry"]]
+
+
 def assess_idle(ws: Workspace, results: Results) -> StageResult:
     """闲置土地认定: idle land from contracts (NAT-IDLE-*) and imagery evidence (IDLE-IMG).
 
@@ -536,43 +633,7 @@ def assess_idle(ws: Workspace, results: Results) -> StageResult:
                 findings.append(make_findings([ws.admin_code], rid, rs.get(rid).clause, MISSING_DATA,
                                               message="工作空间未提供出让合同/划拨决定书表(tables.contracts),无法认定闲置土地"))
     else:
-        contracts = contracts.copy()
-        if "parcel_id" in contracts.columns:
-            contracts["parcel_id"] = contracts["parcel_id"].astype("string").str.strip()
-        dates, bad = contract_dates(contracts)
-        if len(bad):
-            rows = contracts.iloc[bad["pos"].to_numpy()]
-            ids = rows["parcel_id"].fillna("").to_numpy() if "parcel_id" in rows else np.repeat("", len(rows))
-            rid_of = np.where(bad["field"] == "suspended_since", "NAT-IDLE-2", "NAT-IDLE-1")
-            for rid in ("NAT-IDLE-1", "NAT-IDLE-2"):
-                sel = rid_of == rid
-                if sel.any() and rs.get(rid) is not None:
-                    findings.append(make_findings(
-                        ids[sel], rid, rs.get(rid).clause, MISSING_DATA,
-                        message=[f"合同表第{r}行{DATE_FIELDS[f]}“{raw}”无法识别为日期"
-                                 for r, f, raw in zip(rows["source_row"].to_numpy()[sel], bad["field"][sel],
-                                                      bad["raw"][sel])]))
-        no_id = contracts["parcel_id"].isna()
-        unknown = ~no_id & ~contracts["parcel_id"].isin(pid)
-        if no_id.any():
-            findings.append(make_findings(contracts.loc[no_id, "contract_id"].fillna("") if "contract_id" in contracts
-                                          else np.repeat("", int(no_id.sum())), "NAT-IDLE-1", clause1, MISSING_DATA,
-                                          message=[f"合同表第{r}行缺少宗地代码" for r in contracts.loc[no_id, "source_row"]]))
-        if unknown.any():
-            findings.append(make_findings(contracts.loc[unknown, "parcel_id"], "NAT-IDLE-1", clause1, MISSING_DATA,
-                                          message=[f"合同表第{r}行的宗地代码不在宗地图层中"
-                                                   for r in contracts.loc[unknown, "source_row"]]))
-        usable = contracts[~no_id & ~unknown]
-        one, dups = _one_contract_per_parcel(usable, dates.loc[usable.index])
-        if len(dups):
-            grouped = dups.groupby("pid")["row"].apply(lambda s: "、".join(str(int(v)) for v in s))
-            findings.append(make_findings(grouped.index, "NAT-IDLE-1", clause1, WARN,
-                                          message=[f"合同表第{rows}行为同一宗地,按签订日期最新的一条认定"
-                                                   for rows in grouped.to_numpy()]))
-        area = pid.to_frame().assign(a=parcels["area_m2"].to_numpy()).set_index("parcel_id")["a"]
-        c = classify_contracts(one, as_of, rs, parcel_area_m2=one["parcel_id"].map(area).to_numpy())
-        findings.extend(_contract_findings(c, rs, as_of))
-        c_by_parcel = c.set_index("parcel_id")
+        c_by_parcel = _assess_contracts(ws, contracts, parcels, pid, findings)
 
     # parcels marked 未动工 without a contract
     if "status" in parcels.columns and rs.get("NAT-IDLE-1") is not None:
@@ -591,9 +652,7 @@ def assess_idle(ws: Workspace, results: Results) -> StageResult:
 
     # ---- parcel columns
     def from_contracts(col, default=np.nan):
-        if col not in c_by_parcel.columns or not len(c_by_parcel):
-            return pd.Series(default, index=parcels.index)
-        return pid.map(c_by_parcel[col]).set_axis(parcels.index)
+        return _from_contracts(c_by_parcel, pid, parcels.index, col, default)
 
     idle = from_contracts("idle", False).fillna(False).astype(bool).to_numpy()
     tier = from_contracts("idle_tier", 0).fillna(0).astype(int).to_numpy()
@@ -615,39 +674,7 @@ def assess_idle(ws: Workspace, results: Results) -> StageResult:
     # ---- idle_land layer: idle, clock running (tier 0), imagery suspects
     clock_days = cols["idle_days"].to_numpy()
     in_layer = idle | (clock_days > 0) | ev["suspect"].to_numpy()
-    sel = np.flatnonzero(in_layer)
-    layer = gpd.GeoDataFrame({"parcel_id": pid.to_numpy()[sel]}, geometry=parcels.geometry.values[sel], crs=parcels.crs)
-    contract_rule = from_contracts("rule", None).astype("string").to_numpy()[sel]
-    img_only = ~idle[sel] & ~(clock_days[sel] > 0)
-    layer["idle_rule"] = pd.array(np.where(img_only, "IDLE-IMG", contract_rule), dtype="string")
-    layer["idle_tier"] = np.where(img_only, np.nan, tier[sel]).astype(float)
-    layer["idle_years"] = from_contracts("idle_years").to_numpy()[sel]
-    layer["idle_days"] = clock_days[sel]
-    layer["idle_fee_wan"] = cols["idle_fee_wan"].to_numpy()[sel]
-    layer["idle_gov_cause"] = pd.array(from_contracts("gov_cause", None).astype("string").to_numpy()[sel], dtype="string")
-    layer["recover_candidate"] = from_contracts("recover", False).fillna(False).astype(bool).to_numpy()[sel]
-    kind = np.where(img_only, "影像疑似闲置(待核实)",
-                    np.where(idle[sel], np.where(tier[sel] == 2, "闲置满两年", "闲置满一年"), "未满一年"))
-    gov_sel = layer["idle_gov_cause"].notna().to_numpy() & idle[sel]
-    layer["idle_kind"] = np.where(gov_sel, "政府原因闲置", kind)
-    for col in ("clock_start", "agreed_start", "actual_start", "suspended_since"):
-        v = from_contracts(col, pd.NaT)
-        layer[col] = _date_text(pd.to_datetime(v, errors="coerce")).to_numpy()[sel]
-    layer["land_price_wan"] = from_contracts("land_price").to_numpy()[sel]
-    layer["developed_share"] = from_contracts("developed_share").astype(float).round(4).to_numpy()[sel]
-    layer["invested_share"] = from_contracts("invested_share").astype(float).round(4).to_numpy()[sel]
-    layer["built_share_first"] = cols["built_share_first"].to_numpy()[sel]
-    layer["built_share_last"] = cols["built_share_last"].to_numpy()[sel]
-    layer["bare_share_first"] = lc["bare_first"].round(4).to_numpy()[sel]
-    layer["bare_share_last"] = cols["bare_share_last"].to_numpy()[sel]
-    layer["built_change"] = (lc["built_last"] - lc["built_first"]).round(4).to_numpy()[sel]
-    layer["bare_change"] = (lc["bare_last"] - lc["bare_first"]).round(4).to_numpy()[sel]
-    layer["footprint_share"] = np.round(fp[sel], 4)
-    layer["image_first"] = lc_info.get("first")
-    layer["image_last"] = lc_info.get("last")
-    layer["evidence"] = pd.array(ev["evidence"].to_numpy()[sel], dtype="string")
-    layer["contract_row"] = from_contracts("source_row").astype(float).to_numpy()[sel]
-    layer = layer[[*LAYER_COLUMNS, "geometry"]]
+    layer = _idle_layer(parcels, pid, c_by_parcel, cols, np.flatnonzero(in_layer), idle, tier, lc, fp, ev, lc_info)
 
     penal = idle & ~cols["idle_gov_cause"].notna().to_numpy()
     summary = {
