@@ -225,3 +225,15 @@ def test_housing_relaxation_without_a_class_is_missing_data():
     row = res.findings[res.findings["rule_id"] == "NAT-ADMIN"].iloc[0]
     assert row["value"] == pytest.approx(0.1) and row["status"] == "missing_data"
     assert "无上一年度亩均评价结果" in row["message"]
+
+
+def test_parcel_without_geometry_is_missing_data_not_a_nan_failure():
+    """A checked parcel whose polygon is missing has no 建筑系数: NAT-COVER says missing_data,
+    never 不符合 with "建筑系数nan%" (issue 15.4)."""
+    parcels, layers, tables = fixture()
+    parcels.loc[parcels["parcel_id"] == "Q3", "geometry"] = None
+    res = run_stages(make_ws(parcels, tables, layers), ("efficiency", "intensity"))
+    f = res.findings[res.findings["rule_id"] == "NAT-COVER"].set_index("parcel_id")
+    assert f.loc["Q3", "status"] == "missing_data"
+    assert "nan" not in f.loc["Q3", "message"]
+    assert f.loc["Q1", "status"] in {"pass", "fail"}

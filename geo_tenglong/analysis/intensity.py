@@ -341,9 +341,12 @@ def _coverage_findings(p: _ParcelFacts, t: pd.DataFrame, buildings: Any, cover: 
                                           "", "工作空间缺少建筑物图层,无法计算建筑系数"))
         else:
             ok = cov >= cover.min_share - EPS
-            findings.append(make_findings(pid[checked], "NAT-COVER", cover.clause, np.where(ok, PASS, FAIL), cov,
-                                          cover.min_share, "",
-                                          [_coverage_message(c, cover.min_share, o) for c, o in zip(cov, ok)]))
+            known = ~np.isnan(cov)  # no usable parcel geometry: no share to judge
+            status = np.where(known, np.where(ok, PASS, FAIL), MISSING_DATA)
+            messages = [_coverage_message(c, cover.min_share, o) if k else "宗地图形缺失或无面积,无法计算建筑系数"
+                        for c, o, k in zip(cov, ok, known)]
+            findings.append(make_findings(pid[checked], "NAT-COVER", cover.clause, status, cov, cover.min_share, "",
+                                          messages))
     if buildings is not None:
         miss = t["floors_missing"].to_numpy() > 0
         if miss.any():
