@@ -88,11 +88,11 @@ class Coverage:
     def notes(self) -> list[str]:
         """Chinese lines about readings the user should know of (not reasons to refuse a run)."""
         out = []
+        how = "按工业用地计" if self.unknown_land_use_is_industrial else \
+            "不计为工业用地(如需计入,在 [workspace] 设 unknown_land_use_is_industrial = true)"
         if not self.land_use_column:
-            out.append("注意: 宗地图层没有用地代码字段,全部宗地按工业用地计;如非工业用地宗地图层,请在 [aliases] 中写明用地代码字段")
+            out.append(f"注意: 宗地图层没有用地代码字段,全部宗地{how};如有用地代码字段,请在 [aliases] 中写明")
         elif self.parcels_without_land_use:
-            how = "按工业用地计" if self.unknown_land_use_is_industrial else \
-                "不计为工业用地(如需计入,在 [workspace] 设 unknown_land_use_is_industrial = true)"
             out.append(f"注意: {self.parcels_without_land_use} 宗宗地无用地代码,{how}")
         if self.area_mismatch:
             out.append(f"注意: {len(self.area_mismatch)} 处申报面积与图形面积不符(容差 {self.area_tolerance})")
@@ -227,7 +227,7 @@ def compute_coverage(ws) -> Coverage:
     area = planar_area(parcels.geometry)
     return Coverage(
         parcels=len(parcels), industrial_codes=codes, parcels_industrial=int(ind.sum()),
-        parcels_without_land_use=no_use, land_use_column="land_use_code" in parcels.columns,
+        parcels_without_land_use=no_use, land_use_column=bool(parcels.attrs.get("land_use_column", "land_use_code" in parcels.columns)),
         unknown_land_use_is_industrial=bool(ws.unknown_land_use_is_industrial),
         parcels_with_holder=int(holder.notna().sum()), parcels_holder_matched=matched, enterprises=n_ent,
         enterprises_without_land=no_land, enterprise_years=years, buildings=n_b, buildings_matched=b_matched,

@@ -343,6 +343,10 @@ def load_workspace(path: str | Path, ruleset: str | Path | None = None, as_of: s
     if "holders" in tables:
         hp = (root / _source(cfg["tables"]["holders"], "tables.holders", cfg_path)["path"]).resolve()
         layers["parcels"] = join_holders(layers["parcels"], tables["holders"], hp, issues)
+    layers["parcels"].attrs["land_use_column"] = "land_use_code" in layers["parcels"].columns
+    if not layers["parcels"].attrs["land_use_column"]:
+        # no land-use field at all: every parcel's use is unknown, industrial only when the workspace says so
+        layers["parcels"]["land_use_code"] = pd.Series(pd.NA, index=layers["parcels"].index, dtype="string")
     layers["parcels"].attrs["unknown_land_use_is_industrial"] = unknown_industrial
     return Workspace(
         root=root, county=wcfg.get("county", rules.info.county), admin_code=str(wcfg.get("admin_code", rules.info.admin_code)),

@@ -148,6 +148,13 @@ def test_notes_on_land_use_and_areas(tmp_path):
     assert "2 宗宗地无用地代码,不计为工业用地" in notes and "1 处申报面积与图形面积不符" in notes
     bare = gpd.GeoDataFrame({"parcel_id": IDS[:2]}, geometry=[box(0, 0, 10, 10), box(20, 0, 30, 10)], crs=4528)
     c = compute_coverage(load_workspace(write_workspace(tmp_path / "bare", bare)))
+    # no land-use field at all: not industrial unless the workspace says so (issue 13.4)
+    assert c.parcels_industrial == 0 and "没有用地代码字段,全部宗地不计为工业用地" in " ".join(c.notes())
+    said = write_workspace(tmp_path / "said", bare)
+    text = (said / "workspace.toml").read_text(encoding="utf-8")
+    (said / "workspace.toml").write_text(text.replace("[workspace]\n", "[workspace]\nunknown_land_use_is_industrial = true\n"),
+                                         encoding="utf-8")
+    c = compute_coverage(load_workspace(said))
     assert c.parcels_industrial == 2 and "没有用地代码字段,全部宗地按工业用地计" in " ".join(c.notes())
 
 
