@@ -156,7 +156,7 @@ def _rect(x, y, w, h, color):
 def _north_arrow(ax):
     ax.annotate("", xy=(0.93, 0.95), xytext=(0.93, 0.82), xycoords="axes fraction",
                 arrowprops={"arrowstyle": "-|>,head_width=0.5,head_length=0.9", "color": "black", "lw": 1.4}, zorder=11)
-    ax.text(0.93, 0.955, "北", transform=ax.transAxes, ha="center", va="bottom", fontsize=9, fontweight="bold", zorder=11,
+    ax.text(0.93, 0.955, "北", transform=ax.transAxes, ha="center", va="bottom", fontsize=10, zorder=11,
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.6})
 
 
