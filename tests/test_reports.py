@@ -171,3 +171,15 @@ def test_share_thresholds_given_as_ratios_are_compared_in_percent():
     _html, pages = render_reports_html(res, [IDS[0]], make_ws())
     cover = [r for r in pages[0]["indicators"] if r["label"] == "建筑系数"][0]
     assert cover["value"] == "22.00" and cover["target"] == "≥30" and cover["note"] == "未达要求"
+
+
+def test_a_fragment_concerns_the_parcels_it_neighbours_without_offers():
+    """The fragments' ``neighbours`` records (JSON) name the parcels a plot touches: a report links
+    the plot to them even when no offer was made (the old reading took each record as an id)."""
+    from geo_tenglong.report.parcel_report import _Context
+
+    res = make_results()
+    res.layers.pop("fragment_offers")
+    related = _Context(res, make_ws())._related()
+    assert related[IDS[0]] >= {"FR-1"} and related[IDS[1]] >= {"FR-1"}
+    assert not any(pid.startswith("{") for pid in related)

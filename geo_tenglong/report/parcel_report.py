@@ -14,6 +14,7 @@ folder whatever a parcel id contains.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 import tempfile
@@ -21,6 +22,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import numpy as np
@@ -54,6 +56,21 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f
 
 
 # ------------------------------------------------------------------------------------- names
+
+#: Layers whose features concern parcels: layer → (feature id column, column naming the parcels),
+#: as declared in the results schema.
+_RELATED = {"split_checks": ("proposal_id", "parcel_id"), "merge_checks": ("proposal_id", "parcel_ids"),
+            "fragment_offers": ("fragment_id", "parcel_id"), "fragments": ("fragment_id", "neighbours")}
+
+
+def _parcel_ids(value: Any) -> list[str]:
+    """Parcel ids from a ``;``-list, a list, or the fragments' ``neighbours`` records (JSON or list of dicts)."""
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        value = json.loads(value)
+    if isinstance(value, list | tuple) and value and isinstance(value[0], dict):
+        return [str(d["parcel_id"]) for d in value if d.get("parcel_id") is not None]
+    return split_ids(value)
+
 
 def report_relpath(parcel_id, suffix: str = ".html") -> str:
     """The file name of a parcel's report inside the reports folder (``reports/<this>``).
@@ -254,21 +271,15 @@ class _Context:
     def _related(self) -> dict[str, set[str]]:
         """parcel id → ids of other features (plots, proposals) whose findings concern it."""
         out: dict[str, set[str]] = {}
-        for name in ("split_checks", "merge_checks", "fragment_offers", "fragments", "renovations"):
+        for name, (id_col, parcels_col) in _RELATED.items():
             layer = self.results.layer(name)
             if layer is None or not len(layer):
                 continue
-            id_cols = [c for c in layer.columns if c.endswith("_id") and c not in ("parcel_id", "park_id")]
-            pid_cols = [c for c in ("parcel_id", "parcel_ids", "neighbour_ids", "neighbours", "adjacent_parcels")
-                        if c in layer.columns]
-            if not id_cols or not pid_cols:
-                continue
-            for rec in pd.DataFrame(layer)[id_cols + pid_cols].itertuples(index=False):
-                d = rec._asdict()
-                ids = {str(d[c]) for c in id_cols if not _missing(d[c])}
-                for c in pid_cols:
-                    for pid in split_ids(d[c]):
-                        out.setdefault(pid, set()).update(ids)
+            for fid, parcels in zip(layer[id_col], layer[parcels_col], strict=True):
+                if _missing(fid):
+                    continue
+                for pid in _parcel_ids(parcels):
+                    out.setdefault(pid, set()).add(str(fid))
         return out
 
     def _targets(self) -> dict[str, dict]:
