@@ -42,6 +42,17 @@ ALIASES: dict[str, list[str]] = {
     "suspended_since": ["停工日期", "中止开发日期", "suspended_since"],
     "gov_cause": ["政府原因", "政府原因说明", "闲置原因", "gov_cause"],
     "land_price": ["出让价款", "土地价款", "划拨价款", "land_price"],
+    # 标准地 committed indicators (投资监管协议) and completion (TT-STD / DQ-STD 达产复核)
+    "actual_completion": ["实际竣工日期", "竣工验收日期", "actual_completion"],
+    "committed_investment_intensity": ["承诺投资强度", "约定投资强度", "投资强度", "committed_investment_intensity"],
+    "committed_far": ["承诺容积率", "约定容积率", "committed_far"],
+    "committed_tax_per_mu": ["承诺亩均税收", "约定亩均税收", "committed_tax_per_mu"],
+    "committed_va_per_energy": ["承诺单位能耗增加值", "约定单位能耗增加值", "单位能耗增加值", "committed_va_per_energy"],
+    # 零增地技改 plans (TT-ZERO): approval, start, industry-policy category
+    "approved_date": ["审批日期", "批准日期", "备案日期", "核准日期", "审批同意日期", "approved_date"],
+    "policy_category": ["产业政策类别", "产业结构调整指导目录类别", "产业目录类别", "policy_category"],
+    # enterprises: the kinds of 留驻优质企业 (TT-RETAIN)
+    "quality_kinds": ["优质企业类型", "优质企业类别", "企业荣誉", "荣誉称号", "quality_kinds"],
     # projects (重点项目)
     "project_id": ["项目编号", "project_id"],
     "key_project": ["是否重点项目", "重点项目", "key_project"],
