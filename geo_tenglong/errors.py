@@ -21,13 +21,16 @@ class InputError(GeoTenglongError):
     message : str
         What is wrong and what was expected.
     path : str or Path, optional
-        The file concerned.
+        The file concerned, or a database connection (a ``postgresql://`` URL, password masked),
+        kept as text.
     where : str, optional
         The line, row, feature or key inside that file (e.g. ``"row 12"``, ``"feature 7"``).
     """
 
     def __init__(self, message: str, path: str | Path | None = None, where: str | None = None):
-        self.path = None if path is None else Path(path)
+        # a URL stays text: Path() would fold its "//"
+        self.path: Path | str | None = (None if path is None else path if isinstance(path, str) and "://" in path
+                                         else Path(path))
         self.where = where
         self.reason = message
         prefix = ""
