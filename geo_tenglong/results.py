@@ -17,6 +17,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyogrio.errors
+import shapely
+from pyarrow import ArrowException
 
 from .errors import InputError
 from .findings import COLUMNS as FINDING_COLUMNS
@@ -28,6 +31,10 @@ RESULTS_FILE = "results.gpkg"
 SUMMARY_FILE = "summary.json"
 #: GeoPackage dataset metadata key holding ``info["run_id"]``.
 RUN_ID_KEY = "GEO_TENGLONG_RUN_ID"
+#: What GDAL (pyogrio) and Arrow raise when a layer cannot be written: a field or feature refused,
+#: a dtype without a field type, or SQLite reporting a full disk (not an OSError).
+_WRITE_ERRORS: tuple[type[BaseException], ...] = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
+                                                   NotImplementedError, OverflowError, ArrowException)
 
 
 @dataclasses.dataclass
@@ -119,10 +126,16 @@ class Results:
         check_not_input(target, inputs)
         check_not_input(out_dir / SUMMARY_FILE, inputs)
         with atomic_path(target) as tmp:
-            _write_layer(self.parcels, tmp, "parcels", dataset_metadata=_run_metadata(self.info))
-            _write_layer(self.findings[FINDING_COLUMNS], tmp, "findings")
-            for name, layer in self.layers.items():
-                _write_layer(layer, tmp, name)
+            name = "parcels"
+            try:
+                _write_layer(self.parcels, tmp, name, dataset_metadata=_run_metadata(self.info))
+                name = "findings"
+                _write_layer(self.findings[FINDING_COLUMNS], tmp, name)
+                for name, layer in self.layers.items():
+                    _write_layer(layer, tmp, name)
+            except _WRITE_ERRORS as exc:  # GDAL/Arrow refusing a field, a feature or a full disk
+                reason = " ".join(str(exc).split()) or type(exc).__name__
+                raise InputError(f"无法写出图层 {name} ({type(exc).__name__}: {reason})", target) from exc
         doc = {"info": self.info, "metrics": self.metrics, "summary": self.summary}
         write_text_atomic(out_dir / SUMMARY_FILE, json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default))
         return target
@@ -165,7 +178,7 @@ def run_id_of(path: str | Path) -> str | None:
 
 
 def _write_layer(layer, path: Path, name: str, dataset_metadata: dict | None = None) -> None:
-    frame = layer.copy()
+    frame = _writable(layer)
     for col in frame.columns:
         if col == getattr(frame, "_geometry_column_name", None):
             continue
@@ -173,6 +186,49 @@ def _write_layer(layer, path: Path, name: str, dataset_metadata: dict | None = N
         if s.dtype == object:
             frame[col] = s.map(_cell)
     pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", dataset_metadata=dataset_metadata)
+
+
+def _writable(layer):
+    """A copy of ``layer`` a GeoPackage accepts whatever the input columns were.
+
+    Columns passed through from an input can clash with what GDAL allows: a second name differing
+    only in case (``NAME`` beside ``name``), a ``fid`` column (GDAL's own key), or a dtype GDAL has no
+    field type for (timedelta, complex, period, uint64 beyond int64). Later clashing names get a
+    ``_2`` (``_3`` …) suffix, unsupported dtypes are written as text, and M coordinates are dropped
+    (GDAL cannot write them to a GeoPackage).
+    """
+    frame = layer.copy()
+    geom_col = getattr(frame, "_geometry_column_name", None)
+    taken = {str(geom_col).lower(), "fid"} if geom_col is not None else {"fid"}
+    names: dict[int, str] = {}
+    # the project's own (lower-case) names first, so an input's AREA_M2 never renames area_m2
+    order = sorted(range(len(frame.columns)), key=lambda i: str(frame.columns[i]) != str(frame.columns[i]).lower())
+    for i in order:
+        col = str(frame.columns[i])
+        if frame.columns[i] == geom_col:
+            names[i] = col
+            continue
+        new, k = col, 1
+        while new.lower() in taken:
+            k += 1
+            new = f"{col}_{k}"
+        taken.add(new.lower())
+        names[i] = new
+    frame.columns = [names[i] for i in range(len(frame.columns))]
+    for col in frame.columns:
+        if col == geom_col:
+            continue
+        s = frame[col]
+        kind = s.dtype.kind
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            frame[col] = s.astype(object)
+        elif kind in "mcV" or isinstance(s.dtype, pd.PeriodDtype) or (kind == "u" and s.dtype.itemsize == 8):
+            frame[col] = s.astype(str).where(s.notna(), None).astype(object)
+    if geom_col is not None:
+        geoms = frame.geometry.to_numpy()
+        if len(geoms) and shapely.has_m(geoms).any():
+            frame = frame.set_geometry(gpd.GeoSeries(shapely.force_2d(geoms), index=frame.index, crs=frame.crs))
+    return frame
 
 
 def _cell(v):

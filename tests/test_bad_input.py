@@ -214,3 +214,48 @@ def test_class_shares_summing_to_1_5_name_the_ruleset_file_and_key(tmp_path, tin
     assert r.exit_code == 2
     assert r.stderr.strip() == (f"geo-tenglong: error: {bad}, rules.MJ-EVAL.class_shares: "
                                 "the class shares sum to 1.5000, not 1")
+
+
+# ---------------------------------------------------------------------------------- writing results.gpkg
+
+
+def test_input_columns_gdal_would_refuse_are_renamed_and_the_run_writes(tmp_path, tiny_parcels):
+    """A fid column, a name differing only in case and an AREA_M2 beside the computed area_m2 are
+    input columns a GeoPackage refuses; they used to fail after the whole analysis (FieldError)."""
+    import pyogrio
+
+    ws = write_workspace(tmp_path / "ws", tiny_parcels)
+    # GeoParquet may hold what a GeoPackage cannot: a fid column (GDAL's own key), names differing in case
+    tiny_parcels.assign(fid=["a", "b", "c"], REMARK=["x", "y", "z"], remark=["p", "q", "r"],
+                        AREA_M2=[1.0, 2.0, 3.0]).to_parquet(ws / "p.parquet")
+    text = (ws / "workspace.toml").read_text(encoding="utf-8")
+    (ws / "workspace.toml").write_text(text.replace('{ path = "ws.gpkg", layer = "parcels" }', '"p.parquet"'),
+                                       encoding="utf-8")
+    r = _run(tmp_path)
+    assert r.exit_code == 0, r.output
+    written = pyogrio.read_dataframe(tmp_path / "out" / "results.gpkg", layer="parcels")
+    assert written["area_m2"].tolist() == [10000.0] * 3  # the computed area keeps its name
+    assert written["AREA_M2_2"].tolist() == [1.0, 2.0, 3.0]
+    assert written["fid_2"].tolist() == ["a", "b", "c"]
+    assert sorted(c for c in written.columns if c.lower().startswith("remark")) == ["REMARK_2", "remark"]
+
+
+def test_a_layer_gdal_refuses_to_write_is_one_line_naming_results_gpkg(tmp_path, tiny_parcels, monkeypatch):
+    import pyogrio.errors
+
+    from geo_tenglong import results as results_mod
+
+    write_workspace(tmp_path / "ws", tiny_parcels)
+    real = results_mod.pyogrio.write_dataframe
+
+    def refuse(frame, path, layer=None, **kw):
+        if layer == "findings":
+            raise pyogrio.errors.FieldError("Error adding field 'x' to layer")
+        return real(frame, path, layer=layer, **kw)
+
+    monkeypatch.setattr(results_mod.pyogrio, "write_dataframe", refuse)
+    r = _run(tmp_path)
+    assert r.exit_code == 2, r.output
+    assert r.stderr.strip() == (f"geo-tenglong: error: {tmp_path / 'out' / 'results.gpkg'}: "
+                                "无法写出图层 findings (FieldError: Error adding field 'x' to layer)")
+    assert not (tmp_path / "out").exists() and [p.name for p in tmp_path.iterdir() if p.name.startswith(".geo")] == []

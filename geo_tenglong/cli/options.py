@@ -91,7 +91,11 @@ class ErrorExitGroup(click.Group):
         try:
             return super().invoke(ctx)
         except GeoTenglongError as exc:
-            self._fail(ctx, str(exc))
+            line = str(exc)
+            path = getattr(exc, "path", None)
+            if path is not None:  # a staged or temporary path: the one the user asked for
+                line = line.replace(str(path), user_path(str(path)), 1)
+            self._fail(ctx, line)
         except OSError as exc:
             self._fail(ctx, os_error_line(exc))
 
