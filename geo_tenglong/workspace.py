@@ -245,7 +245,7 @@ def _load_layer(name: str, src: dict, root: Path, target_crs: pyproj.CRS, aliase
         gdf = gdf.to_crs(target_crs)
     gdf = coerce_columns(gdf, schema, path, row_offset=1, row_word="feature")
     if schema.unique:
-        check_unique(gdf, schema.unique, path)
+        check_unique(gdf, schema.unique, path, required=schema.unique in schema.required)
     gdf, repaired = repair_geometries(gdf, label, schema.unique, polygons_only=name == "parcels")
     issues.extend(repaired.to_dict("records"))
     return gdf, path

@@ -259,3 +259,21 @@ def test_a_layer_gdal_refuses_to_write_is_one_line_naming_results_gpkg(tmp_path,
     assert r.stderr.strip() == (f"geo-tenglong: error: {tmp_path / 'out' / 'results.gpkg'}: "
                                 "无法写出图层 findings (FieldError: Error adding field 'x' to layer)")
     assert not (tmp_path / "out").exists() and [p.name for p in tmp_path.iterdir() if p.name.startswith(".geo")] == []
+
+
+# ---------------------------------------------------------------------------------- ids
+
+
+@pytest.mark.parametrize("blank", [None, "  "], ids=["null", "blank"])
+def test_a_parcel_without_宗地代码_fails_before_any_output_naming_the_feature(tmp_path, tiny_parcels, blank):
+    ws = write_workspace(tmp_path / "ws", tiny_parcels)
+    assert _run(tmp_path).exit_code == 0
+    before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    parcels = tiny_parcels.copy()
+    parcels.loc[1, "parcel_id"] = blank
+    write_workspace(ws, parcels)
+    r = _run(tmp_path)
+    assert r.exit_code == 2, r.output
+    assert r.stderr.strip() == (f"geo-tenglong: error: {ws / 'ws.gpkg'}, feature 2: "
+                                "parcel_id is empty (编号为空); every feature needs one")
+    assert {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()} == before

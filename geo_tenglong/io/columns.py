@@ -148,11 +148,22 @@ def coerce_columns(df: pd.DataFrame, schema: Schema, path, row_offset: int = 2, 
     return out
 
 
-def check_unique(df: pd.DataFrame, col: str, path, row_offset: int = 1, row_word: str = "feature") -> None:
-    """Raise :class:`InputError` naming the rows when ``col`` repeats a value."""
+def check_unique(df: pd.DataFrame, col: str, path, row_offset: int = 1, row_word: str = "feature",
+                 required: bool = False) -> None:
+    """Raise :class:`InputError` naming the rows when ``col`` repeats a value (or, when ``required``, is blank).
+
+    A blank id (NULL, empty text) would go through the analysis as ``nan`` and fail, or be judged,
+    only once the outputs are written; a required id is checked here, before the first output byte.
+    """
     if col not in df.columns:
         return
     s = df[col]
+    if required:
+        blank = s.isna() | s.astype("string").str.strip().eq("").fillna(False)
+        if blank.any():
+            rows = [str(int(p) + row_offset) for p in np.flatnonzero(blank.to_numpy())]
+            more = f" (and {row_word}s {', '.join(rows[1:6])}{' …' if len(rows) > 6 else ''})" if len(rows) > 1 else ""
+            raise InputError(f"{col} is empty (编号为空){more}; every {row_word} needs one", path, f"{row_word} {rows[0]}")
     dup = s.notna() & s.duplicated(keep=False)
     if dup.any():
         first = s[dup].iloc[0]
