@@ -92,6 +92,13 @@ class Ruleset:
     rules: Mapping[str, RuleSpec]
     path: Path
 
+    def __reduce__(self):
+        """Pickle with the rules as a plain dict (a read-only mapping proxy cannot be pickled).
+
+        The dask engine ships a workspace, ruleset included, to its workers.
+        """
+        return _ruleset, (self.info, self.targets, dict(self.rules), self.path)
+
     @property
     def name(self) -> str:
         """The ruleset's name, e.g. ``tiantai-2022``."""
@@ -196,4 +203,9 @@ def load_ruleset(name_or_path: str | Path) -> Ruleset:
                 raise
             # a spec's own check (e.g. class shares summing to 1) knows the key, not the file
             raise RulesetError(exc.reason, path, exc.where) from None
+    return Ruleset(info=info, targets=targets, rules=MappingProxyType(rules), path=path)
+
+
+def _ruleset(info: RulesetInfo, targets: tuple[Target, ...], rules: dict[str, RuleSpec], path: Path) -> Ruleset:
+    """A :class:`Ruleset` from its pickled parts, the rules read-only again."""
     return Ruleset(info=info, targets=targets, rules=MappingProxyType(rules), path=path)
