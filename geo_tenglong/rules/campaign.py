@@ -129,8 +129,8 @@ class _StandardLandRule(RuleSpec):
 
     Attributes
     ----------
-    review_after_years : float
-        Years after the start ``review_basis`` names at which the 达产复核 is due.
+    review_after_years : int
+        Whole years after the date ``review_basis`` names at which the 达产复核 is due.
     review_basis : {"completion", "supply"}
         Count from the actual completion (实际竣工日期; the agreed one when absent) or from the
         contract's signing (供地).
@@ -138,7 +138,7 @@ class _StandardLandRule(RuleSpec):
         Share below the committed value still accepted (0 = any shortfall is one).
     """
 
-    review_after_years: float = bound(3.0, min=0, max=20)
+    review_after_years: int = bound(3, min=0, max=20)
     review_basis: Literal["completion", "supply"] = "completion"
     tolerance: float = bound(0.0, min=0, max=1)
 
@@ -153,7 +153,7 @@ class TiantaiStandardLandRule(_StandardLandRule):
 class _RenewalRule(RuleSpec):
     """到期续签履约: industrial land whose term ends within ``renew_within_years`` of the as-of date."""
 
-    renew_within_years: float = bound(3.0, min=0, max=50)
+    renew_within_years: int = bound(3, min=0, max=50)
 
 
 @rule_spec("TT-RENEW")
