@@ -14,6 +14,14 @@ _FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－", "01234567
 _NUM_SEP = re.compile(r"[,\s\u00a0\u3000]")
 _TRUE = {"是", "true", "t", "yes", "y", "1", "1.0", "有", "√"}
 _FALSE = {"否", "false", "f", "no", "n", "0", "0.0", "无", ""}
+#: pandas' default NA strings (``na_values`` of ``read_csv``/``read_excel``), compared as typed.
+PANDAS_NA = frozenset({"#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                       "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})
+#: Cells that say "no value" in a number column: pandas' defaults, dashes and the Chinese words
+#: bureaus type. Read as missing, and listed (:func:`coerce_columns` with ``issues``).
+NA_MARKERS = PANDAS_NA | frozenset({"-", "--", "—", "——", "－", "/", "无", "暂无", "空", "缺", "不详"})
+#: At most this many cells of one column and kind are listed one by one; the rest in one line.
+MAX_LISTED_CELLS = 50
 
 
 def _row_label(df: pd.DataFrame, pos: int, row_offset: int, id_col: str | None) -> str:
@@ -51,7 +59,7 @@ def parse_numbers(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     ----------
     s : Series
         Cells as read: numbers, missing, or text such as ``"1,234.5"``, full-width ``"１，２３４"``,
-        ``"1 234"``, ``"-"`` or ``"—"`` (missing).
+        ``"1 234"``, or a :data:`NA_MARKERS` cell such as ``"N/A"``, ``"-"`` or ``"—"`` (missing).
 
     Returns
     -------
@@ -75,14 +83,55 @@ def parse_numbers(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
         sub = s[retry].astype(object)
         is_text = sub.map(type).eq(str)
         text = sub[is_text].str.translate(_FULL_WIDTH).str.replace(_NUM_SEP, "", regex=True)
-        cleaned = sub.where(~is_text, text).replace({"": None, "-": None, "—": None})
+        cleaned = sub.where(~is_text, text)
+        cleaned = cleaned.where(~cleaned.isin(NA_MARKERS | {""}), None)
         again = pd.to_numeric(cleaned, errors="coerce").astype(float)
         num[retry] = again.to_numpy()
         bad[retry] = again.isna().to_numpy() & cleaned.notna().to_numpy()
     return num, bad
 
 
-def coerce_columns(df: pd.DataFrame, schema: Schema, path, row_offset: int = 2, row_word: str = "row") -> pd.DataFrame:
+def na_markers(s: pd.Series) -> np.ndarray:
+    """Cells of ``s`` holding an NA marker (:data:`NA_MARKERS`: ``"N/A"``, ``"NULL"``, ``"-"``, ``"无"`` …).
+
+    Examples
+    --------
+    >>> na_markers(pd.Series(["N/A", " - ", "12", None, "", "无"], dtype=object)).tolist()
+    [True, True, False, False, False, True]
+    """
+    if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
+        return np.zeros(len(s), dtype=bool)
+    text = s.map(lambda v: v.strip() if isinstance(v, str) else None)
+    return text.isin(NA_MARKERS).to_numpy()
+
+
+def _cell_issues(df: pd.DataFrame, mask: np.ndarray, col: str, kind: str, path, row_offset: int, row_word: str,
+                 id_col: str | None, labels: dict[str, str] | None) -> list[dict]:
+    """``data_issues`` rows for the cells of ``col`` in ``mask`` (the first :data:`MAX_LISTED_CELLS`, then one line)."""
+    from pathlib import Path
+
+    shown = (labels or {}).get(col)
+    column = f"“{shown}”({col})" if shown and shown != col else f"“{col}”"
+    name = Path(str(path)).name
+    what = "缺失值标记" if kind == "na_value" else "不是数字"
+    rows = []
+    positions = np.flatnonzero(mask)
+    for pos in positions[:MAX_LISTED_CELLS]:
+        where = _row_label(df, int(pos), row_offset, id_col).replace("row", row_word, 1)
+        number = where.split()[1]
+        unit = "行" if row_word == "row" else "个要素"
+        rows.append({"source": str(path), "feature": where, "kind": kind,
+                     "message": f"{name} 第{number}{unit} {column} 为“{df[col].iloc[int(pos)]}”({what}),按缺失值处理"})
+    if len(positions) > MAX_LISTED_CELLS:
+        rest = positions[MAX_LISTED_CELLS:]
+        first = _row_label(df, int(rest[0]), row_offset, None).replace("row", row_word, 1)
+        rows.append({"source": str(path), "feature": f"{first} …", "kind": kind,
+                     "message": f"{name} {column} 另有{len(rest)}处{what},均按缺失值处理"})
+    return rows
+
+
+def coerce_columns(df: pd.DataFrame, schema: Schema, path, row_offset: int = 2, row_word: str = "row",
+                   issues: list[dict] | None = None, labels: dict[str, str] | None = None) -> pd.DataFrame:
     """Check required columns and coerce numeric, boolean and text columns.
 
     Parameters
@@ -97,6 +146,15 @@ def coerce_columns(df: pd.DataFrame, schema: Schema, path, row_offset: int = 2, 
         with one header row; 1 for features).
     row_word : str
         ``"row"`` for tables, ``"feature"`` for layers.
+    issues : list of dict, optional
+        When given, a number cell holding an NA marker (``"N/A"``, ``"NULL"``, ``"-"`` …, see
+        :data:`NA_MARKERS`) or text that is not a number is read as missing and listed here as a
+        ``data_issues`` row (``source``, ``feature``: the row, ``kind``: ``na_value`` or
+        ``bad_value``, ``message`` naming the file, row and column), so the value the analysis
+        cannot use is never silent. Without it, NA markers are read as missing and text that is
+        not a number raises.
+    labels : dict, optional
+        Field name → the header as the file has it, for the messages.
 
     Returns
     -------
@@ -106,7 +164,8 @@ def coerce_columns(df: pd.DataFrame, schema: Schema, path, row_offset: int = 2, 
     Raises
     ------
     InputError
-        For a missing required column, or text in a numeric or boolean column (naming the row).
+        For a missing required column, text in a boolean column, or (without ``issues``) text in a
+        numeric column, naming the row.
     """
     missing = [c for c in schema.required if c not in df.columns]
     if missing:
@@ -123,7 +182,11 @@ def coerce_columns(df: pd.DataFrame, schema: Schema, path, row_offset: int = 2, 
         if s.dtype == object or pd.api.types.is_string_dtype(s):
             # "1,234.5", full-width "１，２３４", "1 234" as typed or exported: the separators go
             num, bad = parse_numbers(s)
-            if bad.any():
+            if issues is not None:
+                issues.extend(_cell_issues(out, na_markers(s), col, "na_value", path, row_offset, row_word, id_col,
+                                           labels))
+                issues.extend(_cell_issues(out, bad, col, "bad_value", path, row_offset, row_word, id_col, labels))
+            elif bad.any():
                 pos = int(np.flatnonzero(bad)[0])
                 where = _row_label(out, pos, row_offset, id_col).replace("row", row_word, 1)
                 raise InputError(f"column {col!r} must hold a number, found {s.iloc[pos]!r}", path, where)
