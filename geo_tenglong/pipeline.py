@@ -37,6 +37,9 @@ from .analysis.subsidies import assess_subsidies
 from .analysis.targets import assess_targets
 from .completeness import INCOMPLETE_KEY, check_completeness
 from .crs import planar_area
+from .history.store import default_history_path, record_run
+from .history.view import load_history
+from .io.atomic import check_not_input
 from .io.runlock import output_locks
 from .io.staging import check_no_inputs_inside, clean_leftovers, new_run_id, staged_outputs
 from .results import Results
@@ -141,7 +144,8 @@ def analyse(ws: Workspace, stages: list[Stage] | None = None, progress: Callable
 
 
 def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path | None = "maps",
-        ruleset: str | None = None, as_of: str | None = None, quiet: bool = False, wait: bool = False) -> RunOutcome:
+        ruleset: str | None = None, as_of: str | None = None, quiet: bool = False, wait: bool = False,
+        history: str | Path | None = None) -> RunOutcome:
     """Run the whole job on a workspace and write every output.
 
     Parameters
@@ -158,6 +162,11 @@ def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path
         No progress output (also when the ``CI`` environment variable is set).
     wait : bool
         Wait for another run holding the output folders' lock instead of refusing.
+    history : str or Path, optional
+        The run history store (default ``history.gpkg`` in the parent of ``out_dir``): read before
+        the analysis (``ws.history``: earlier runs, for the targets measured since the campaign's
+        start) and the run recorded in it after the outputs are swapped in
+        (:func:`geo_tenglong.history.store.record_run`; the same as-of date replaces its entry).
 
     Returns
     -------
@@ -172,14 +181,20 @@ def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path
     from .progress import Progress
 
     run_id = new_run_id()
-    with Progress(total=2 + len(STAGES) + len(OUTPUTS), quiet=quiet) as bar, \
+    history_path = Path(history) if history is not None else default_history_path(out_dir)
+    with Progress(total=3 + len(STAGES) + len(OUTPUTS), quiet=quiet) as bar, \
             output_locks(out_dir, maps_dir, run_id, wait=wait):
         bar.step("读取工作空间 (loading workspace)")
         ws = load_workspace(workspace, ruleset=ruleset, as_of=as_of)
+        check_not_input(history_path, ws.inputs)
+        ws.history = load_history(history_path, ws.as_of, ws.admin_code)
         results = analyse(ws, progress=bar.step)
         results.info[INCOMPLETE_KEY] = [p.to_dict() for p in check_completeness(ws, results)]  # 数据不足
         results.info["run_id"] = run_id
         written = write_outputs(results, ws, out_dir, maps_dir, progress=bar.step)
+        bar.step("记录运行历史 (recording the run)")
+        record_run(results, history_path, inputs=ws.inputs)
+        written.append(history_path)
     return RunOutcome(results=results, written=written)
 
 

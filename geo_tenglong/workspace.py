@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -26,6 +26,9 @@ from .io.schema import LAYERS, TABLES
 from .io.tables import read_table
 from .rules import Ruleset, load_ruleset
 from .standards import Standards, decode_values, load_standards
+
+if TYPE_CHECKING:
+    from .history.view import History
 
 WORKSPACE_FILE = "workspace.toml"
 _TOP_KEYS = {"workspace", "layers", "tables", "rasters", "coords", "aliases", "map",  # [map]: webmap/basemaps.py
@@ -78,6 +81,9 @@ class Workspace:
         ``[workspace] unknown_land_use_is_industrial``: whether a parcel without a land-use code
         (e.g. imported from 界址点 files) counts as industrial. Off by default. Also set as
         ``parcels.attrs["unknown_land_use_is_industrial"]``.
+    history : History or None
+        Earlier runs of the county (:func:`geo_tenglong.history.view.load_history`), set by the
+        pipeline before the analysis; ``None`` without a history store or an earlier run.
     """
 
     root: Path
@@ -96,6 +102,7 @@ class Workspace:
     aliases: dict[str, list[str]]
     standards: Standards = dataclasses.field(default_factory=load_standards)
     unknown_land_use_is_industrial: bool = False
+    history: History | None = None
 
     def layer(self, name: str) -> gpd.GeoDataFrame | None:
         """The layer ``name``, or ``None`` when the workspace has none."""

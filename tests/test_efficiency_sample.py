@@ -208,7 +208,7 @@ def test_metrics_are_the_large_totals(sample):
     assert res.metrics["tax_per_mu"] == pytest.approx(sum(u["fig"]["tax"] for u in tax) / sum(u["mu"] for u in tax),
                                                       abs=1e-4)
     t = res.layer("targets").set_index("metric")
-    assert t.loc["reclaimable_mu", "rule_id"] == "TT-T8"
+    assert t.loc["freed_mu", "rule_id"] == "TT-T8" and t.loc["freed_mu", "candidate"] == res.metrics["reclaimable_mu"]
 
 
 def test_join_issues_never_drop_rows(sample):
@@ -453,6 +453,6 @@ def test_deqing_sample_uses_its_own_rules_and_targets():
     assert set(t["rule_id"]) <= {"DQ-T1", "DQ-T2"}
     rows = t.set_index("metric")
     assert rows.loc["tax_per_mu", "target"] == 39.8 and rows.loc["tax_per_mu", "status"] in ("pass", "fail")
-    assert rows.loc["reclaimable_mu", "target"] == 4950.0
+    assert rows.loc["freed_mu", "target"] == 4950.0
     assert not res.parcels["low_efficiency"].any()
     assert set(res.layer("enterprise_eval")["class_name"].dropna()) <= {"A类", "B类", "C类", "D类"}

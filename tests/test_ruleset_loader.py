@@ -25,7 +25,7 @@ def test_builtin_rulesets_load():
     assert tt.info.county == "天台县" and dq.info.county == "德清县"
     assert [t.value for t in tt.targets_for("tax_per_mu")] == [25.0]
     assert [t.value for t in dq.targets_for("tax_per_mu")] == [39.8]
-    assert [t.value for t in dq.targets_for("reclaimable_mu")] == [4950.0]
+    assert [(t.value, t.candidate_metric) for t in dq.targets_for("freed_mu")] == [(4950.0, "reclaimable_mu")]
 
 
 def test_from_table_converts_and_defaults():

@@ -147,7 +147,8 @@ def assess_reclaim(ws: Workspace, results: Results) -> StageResult:
     Parameters
     ----------
     ws : Workspace
-        The ruleset's target on ``reclaimable_mu`` (TT-T8, DQ-T2) names the rule of the findings;
+        The ruleset's target with ``reclaimable_mu`` as its candidate pool (TT-T8, DQ-T2) names the
+        rule of the findings;
         the ``parks`` layer gives park names.
     results : Results
         ``results.parcels`` with the efficiency (and, when run, idle) stages' columns.
@@ -167,7 +168,7 @@ def assess_reclaim(ws: Workspace, results: Results) -> StageResult:
         if parks is not None and "name" in parks.columns else {}
     table = by_area(parcels, flags, area_mu, names)
     total = float(area_mu[flags["reclaimable"].to_numpy()].sum())
-    targets = ws.ruleset.targets_for("reclaimable_mu")
+    targets = [t for t in ws.ruleset.targets if "reclaimable_mu" in (t.metric, t.candidate_metric)]
     m = flags["reclaimable"].to_numpy()
     if targets and m.any():
         t = targets[0]

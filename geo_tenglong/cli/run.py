@@ -19,14 +19,18 @@ from .options import DEFAULT_WORKSPACE, as_of_opt, quiet_opt, ruleset_opt, works
 @as_of_opt
 @quiet_opt
 @click.option("--wait", is_flag=True, help="Wait for another run writing into the same OUT/MAPS instead of refusing.")
+@click.option("--history", "history", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Run history store (历史记录) read and appended to  [default: history.gpkg beside OUT]")
 @click.option("--allow-incomplete", is_flag=True,
               help="Exit 0 even when input coverage is too low for some analyses (数据不足); the marks stay.")
-def run_cmd(workspace, out_dir, maps_dir, ruleset, as_of, quiet, allow_incomplete, wait):
+def run_cmd(workspace, out_dir, maps_dir, ruleset, as_of, quiet, allow_incomplete, wait, history):
     """Run every analysis on WORKSPACE (default: the bundled sample county in layers/).
 
     Writes OUT/results.gpkg (layer parcels with areas in m² and 亩 and every stage's columns;
     table findings with rule_id and clause), summary.json, the Excel lists and reports, and the
-    briefing map in MAPS.
+    briefing map in MAPS; then records the run in the history store (--history; the same as-of
+    date replaces its entry), which the next run reads for the targets measured since the
+    campaign's start and `geo-tenglong bulletin` reads for the 季度通报.
 
     Exits 1 (a partial result, every output still written) when the input coverage of a stage is
     zero or implausibly low (no industrial parcel, no building on any, no enterprise matched …):
@@ -36,7 +40,8 @@ def run_cmd(workspace, out_dir, maps_dir, ruleset, as_of, quiet, allow_incomplet
     from ..pipeline import run
 
     _check_default_workspace(workspace)
-    outcome = run(workspace, out_dir=out_dir, maps_dir=maps_dir, ruleset=ruleset, as_of=as_of, quiet=quiet, wait=wait)
+    outcome = run(workspace, out_dir=out_dir, maps_dir=maps_dir, ruleset=ruleset, as_of=as_of, quiet=quiet, wait=wait,
+                  history=history)
     res = outcome.results
     counts = res.findings["status"].value_counts()
     if not quiet:

@@ -49,6 +49,9 @@ class Target:
         Chinese label shown on maps and reports.
     year : int
         The year the target is due.
+    candidate_metric : str
+        A metric shown beside the target as the candidate pool, never as progress (腾出低效工业用地:
+        ``reclaimable_mu`` beside the land actually freed, ``freed_mu``); empty for none.
     """
 
     rule_id: str
@@ -59,6 +62,7 @@ class Target:
     unit: str
     label: str
     year: int = 0
+    candidate_metric: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
