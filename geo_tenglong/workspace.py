@@ -250,7 +250,8 @@ def _load_layer(name: str, src: dict, root: Path, target_crs: pyproj.CRS, aliase
                        "message": f"图层缺少坐标系,按坐标推断为 EPSG:{detected.to_epsg()}"})
     if not gdf.crs.equals(target_crs):
         gdf = gdf.to_crs(target_crs)
-    gdf = coerce_columns(gdf, schema, path, row_offset=1, row_word="feature")
+    gdf = coerce_columns(gdf, schema, path, row_offset=1, row_word="feature", issues=issues,  # N/A cells listed
+                         labels={mapping.get(c, c): c for c in source_fields})
     if schema.unique:
         check_unique(gdf, schema.unique, path, required=schema.unique in schema.required)
     gdf, repaired = repair_geometries(gdf, label, schema.unique, polygons_only=name == "parcels")

@@ -12,7 +12,9 @@ read the same way (:func:`read_table`):
 - the year, when no column holds it, comes from the sheet name or the file name
   (``2022年亩均效益评价`` → 2022);
 - numbers stored as text with thousands separators (``"1,234.5"``) are read as numbers
-  (:func:`geo_tenglong.io.columns.coerce_columns`).
+  (:func:`geo_tenglong.io.columns.coerce_columns`); a number cell holding ``"N/A"``, ``"NULL"``,
+  ``"-"`` … or text that is not a number is read as missing and listed as a data issue naming the
+  file, row and column (never blanked silently, as pandas' default NA strings would be).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import pandas as pd
 
 from ..errors import InputError
 from .aliases import map_headers, normalize_header
-from .columns import coerce_columns
+from .columns import PANDAS_NA, coerce_columns
 from .schema import TABLES, Schema
 
 #: Sub-header words under a merged header → years relative to the table's year.
@@ -130,10 +132,13 @@ def _read_grids(path: Path, sheet: str | int | None) -> list[tuple[str | None, p
     if suffix not in {".xlsx", ".xlsm"}:
         raise InputError(f"unsupported table format {suffix!r}; expected .xlsx, .csv or .dbf", path)
     try:
+        # "N/A", "NULL" … stay text here (pandas would blank them silently): a number column lists
+        # them as data issues (coerce_columns), other columns blank them in read_table as before
+        kw = {"dtype": object, "engine": "openpyxl", "header": None, "keep_default_na": False, "na_values": [""]}
         if sheet is not None:
-            grid = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl", header=None)
+            grid = pd.read_excel(path, sheet_name=sheet, **kw)
             return [(str(sheet), grid)]
-        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl", header=None)
+        sheets = pd.read_excel(path, sheet_name=None, **kw)
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a damaged workbook
@@ -329,8 +334,15 @@ def read_table(path: str | Path, schema: Schema | None = None, sheet: str | int 
         df = df.drop(columns="_period_rank").reset_index(drop=True)
     if len(parts) > 1 and "source_sheet" in df.columns:
         df = df.sort_values(["source_sheet", "source_row"], kind="stable").reset_index(drop=True)
+    if str(path).lower().endswith((".xlsx", ".xlsm")):
+        numeric = set(schema.numeric) if schema is not None else set()
+        for col in df.columns:
+            if col not in numeric and df[col].dtype == object:
+                df[col] = df[col].mask(df[col].map(lambda v: isinstance(v, str) and v.strip() in PANDAS_NA))
     if schema is not None:
-        df = coerce_columns(df, schema, path, row_offset=2)
+        fields = map_headers(headers, aliases, target, standards)
+        labels = {field: header for header, field in reversed(list(fields.items()))}
+        df = coerce_columns(df, schema, path, row_offset=2, issues=issues, labels=labels)
     df.attrs["data_issues"] = issues
     df.attrs["headers"] = headers
     df.attrs["derived"] = sorted(set(derived))
