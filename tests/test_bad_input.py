@@ -277,3 +277,56 @@ def test_a_parcel_without_宗地代码_fails_before_any_output_naming_the_featur
     assert r.stderr.strip() == (f"geo-tenglong: error: {ws / 'ws.gpkg'}, feature 2: "
                                 "parcel_id is empty (编号为空); every feature needs one")
     assert {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()} == before
+
+
+# ---------------------------------------------------------------------------------- nothing silent
+
+
+def _enterprise_table(path, tax_cells):
+    import pandas as pd
+
+    df = pd.DataFrame({"统一社会信用代码": [f"91331023MA2AAAAA{i}X" for i in range(len(tax_cells))],
+                       "企业名称": [f"企业{i}" for i in range(len(tax_cells))], "年度": [2022] * len(tax_cells),
+                       "税收实际贡献(万元)": tax_cells, "营业收入(万元)": ["1,000"] * len(tax_cells)})
+    if path.suffix == ".csv":
+        df.to_csv(path, index=False)
+    else:
+        df.to_excel(path, index=False)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_na_markers_and_unreadable_numbers_are_listed_by_file_row_and_column(tmp_path, tiny_parcels, suffix):
+    from openpyxl import load_workbook
+
+    from geo_tenglong.io.columns import PANDAS_NA
+
+    markers = sorted(PANDAS_NA) + ["-", "—", "无"]
+    cells = ["12.5", *markers, "约5"]
+    ws = write_workspace(tmp_path / "ws", tiny_parcels, extra_toml=f'[tables]\nenterprises = "ent{suffix}"\n')
+    _enterprise_table(ws / f"ent{suffix}", cells)
+    r = _run(tmp_path)
+    assert r.exit_code == 0, r.output
+    import pyogrio
+
+    issues = pyogrio.read_dataframe(tmp_path / "out" / "results.gpkg", layer="data_issues")
+    listed = issues[issues["kind"].isin(["na_value", "bad_value"])]
+    # every marker and the unreadable 约5, on its own row (header is row 1, 12.5 is row 2)
+    assert listed["feature"].str.extract(r"row (\d+)")[0].astype(int).tolist() == list(range(3, 3 + len(cells) - 1))
+    assert listed["kind"].tolist() == ["na_value"] * len(markers) + ["bad_value"]
+    assert all(f"ent{suffix}" in m and "“税收实际贡献(万元)”(tax)" in m for m in listed["message"])
+    assert "“约5”(不是数字)" in listed["message"].iloc[-1]
+    book = load_workbook(next((tmp_path / "out").glob("*.xlsx")), read_only=True)
+    text = "\n".join(str(c) for ws_ in book.worksheets for row in ws_.iter_rows(values_only=True) for c in row if c)
+    assert listed["message"].iloc[0] in text  # reaches the workbook's 数据问题 list
+
+
+def test_na_marker_in_a_numeric_layer_field_is_listed_by_feature(tmp_path, tiny_parcels):
+    from geo_tenglong.workspace import load_workspace
+
+    ws = write_workspace(tmp_path / "ws", tiny_parcels.assign(容积率=["1.2", "N/A", "x"]))
+    loaded = load_workspace(ws)
+    assert loaded.parcels["contract_far"].isna().tolist() == [False, True, True]
+    issues = loaded.data_issues[loaded.data_issues["kind"].isin(["na_value", "bad_value"])]
+    assert issues["feature"].tolist() == ["feature 2 (parcel_id 331023101001GB00002)",
+                                          "feature 3 (parcel_id 331023101001GB00003)"]
+    assert "ws.gpkg 第2个要素 “容积率”(contract_far) 为“N/A”" in issues["message"].iloc[0]
