@@ -37,13 +37,14 @@ from .analysis.subsidies import assess_subsidies
 from .analysis.targets import assess_targets
 from .completeness import INCOMPLETE_KEY, check_completeness
 from .crs import planar_area
+from .engine import run_stages
 from .history.store import default_history_path, record_run
 from .history.view import load_history
 from .io.atomic import check_not_input
 from .io.runlock import output_locks
 from .io.staging import check_no_inputs_inside, clean_leftovers, new_run_id, staged_outputs
 from .results import Results
-from .stage import Stage, StageResult
+from .stage import Stage
 from .workspace import Workspace, load_workspace
 
 #: Analysis stages, in order. A stage may read what earlier ones produced.
@@ -113,7 +114,8 @@ def base_parcels(ws: Workspace) -> gpd.GeoDataFrame:
     return parcels
 
 
-def analyse(ws: Workspace, stages: list[Stage] | None = None, progress: Callable[[str], None] | None = None) -> Results:
+def analyse(ws: Workspace, stages: list[Stage] | None = None, progress: Callable[[str], None] | None = None,
+            engine: str = "single", scheduler: str | None = None) -> Results:
     """Run the analysis stages on a loaded workspace.
 
     Parameters
@@ -123,6 +125,11 @@ def analyse(ws: Workspace, stages: list[Stage] | None = None, progress: Callable
         Defaults to :data:`STAGES`. The targets stage should stay last.
     progress : callable, optional
         Called with each stage's Chinese label before it runs.
+    engine : {"single", "dask"}
+        ``single``: every stage in this process; ``dask``: the parcel-by-parcel stages on Hilbert
+        partitions of the parcels on a dask cluster (:mod:`geo_tenglong.engine`), same results.
+    scheduler : str, optional
+        For ``dask``: a running scheduler's address (``tcp://host:8786``); default a local cluster.
 
     Returns
     -------
@@ -135,17 +142,13 @@ def analyse(ws: Workspace, stages: list[Stage] | None = None, progress: Callable
     results = Results(info=info, parcels=base_parcels(ws))
     if len(ws.data_issues):
         results.layers["data_issues"] = ws.data_issues.copy()
-    for stage in stages if stages is not None else STAGES:
-        if progress:
-            progress(stage.label)
-        outcome = stage.func(ws, results)
-        results.add(stage.name, outcome if outcome is not None else StageResult())
+    run_stages(ws, results, stages if stages is not None else STAGES, progress, engine=engine, scheduler=scheduler)
     return results
 
 
 def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path | None = "maps",
         ruleset: str | None = None, as_of: str | None = None, quiet: bool = False, wait: bool = False,
-        history: str | Path | None = None) -> RunOutcome:
+        history: str | Path | None = None, engine: str = "single", scheduler: str | None = None) -> RunOutcome:
     """Run the whole job on a workspace and write every output.
 
     Parameters
@@ -167,6 +170,8 @@ def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path
         the analysis (``ws.history``: earlier runs, for the targets measured since the campaign's
         start) and the run recorded in it after the outputs are swapped in
         (:func:`geo_tenglong.history.store.record_run`; the same as-of date replaces its entry).
+    engine, scheduler : str, optional
+        The analysis engine and the dask scheduler's address (:func:`analyse`).
 
     Returns
     -------
@@ -188,7 +193,7 @@ def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path
         ws = load_workspace(workspace, ruleset=ruleset, as_of=as_of)
         check_not_input(history_path, ws.inputs)
         ws.history = load_history(history_path, ws.as_of, ws.admin_code)
-        results = analyse(ws, progress=bar.step)
+        results = analyse(ws, progress=bar.step, engine=engine, scheduler=scheduler)
         results.info[INCOMPLETE_KEY] = [p.to_dict() for p in check_completeness(ws, results)]  # 数据不足
         results.info["run_id"] = run_id
         written = write_outputs(results, ws, out_dir, maps_dir, progress=bar.step)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..engine import ENGINES
 from .options import DEFAULT_WORKSPACE, as_of_opt, quiet_opt, ruleset_opt, workspace_arg
 
 
@@ -23,7 +24,13 @@ from .options import DEFAULT_WORKSPACE, as_of_opt, quiet_opt, ruleset_opt, works
               help="Run history store (历史记录) read and appended to  [default: history.gpkg beside OUT]")
 @click.option("--allow-incomplete", is_flag=True,
               help="Exit 0 even when input coverage is too low for some analyses (数据不足); the marks stay.")
-def run_cmd(workspace, out_dir, maps_dir, ruleset, as_of, quiet, allow_incomplete, wait, history):
+@click.option("--engine", type=click.Choice(ENGINES), default="single", show_default=True,
+              help="single: the analysis in this process; dask: the parcel-by-parcel stages on Hilbert partitions "
+                   "of the parcels on a dask cluster (same results; pip install 'geo-tenglong[dask]').")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="With --engine dask: a running dask scheduler (tcp://host:8786) whose workers see the "
+                   "workspace's files  [default: a local cluster of this machine's cores]")
+def run_cmd(workspace, out_dir, maps_dir, ruleset, as_of, quiet, allow_incomplete, wait, history, engine, scheduler):
     """Run every analysis on WORKSPACE (default: the bundled sample county in layers/).
 
     Writes OUT/results.gpkg (layer parcels with areas in m² and 亩 and every stage's columns;
@@ -40,8 +47,10 @@ def run_cmd(workspace, out_dir, maps_dir, ruleset, as_of, quiet, allow_incomplet
     from ..pipeline import run
 
     _check_default_workspace(workspace)
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
     outcome = run(workspace, out_dir=out_dir, maps_dir=maps_dir, ruleset=ruleset, as_of=as_of, quiet=quiet, wait=wait,
-                  history=history)
+                  history=history, engine=engine, scheduler=scheduler)
     res = outcome.results
     counts = res.findings["status"].value_counts()
     if not quiet:

@@ -1,0 +1,316 @@
+"""The dask engine: parcel-by-parcel stages on Hilbert partitions of the parcels, on a dask cluster.
+
+The parcels are cut into partitions of consecutive Hilbert distance (:mod:`.partition`). Stages
+that work parcel by parcel and join other layers to the parcels by location — ``intensity``
+(buildings to parcels by id, else by largest overlap) and ``idle`` (building footprint shares and
+land-cover shares per parcel) — run on the workers, each partition with its own parcels and what
+they need:
+
+- ``intensity`` gets the buildings that belong to its parcels: those naming one of them, and those
+  naming no parcel that :func:`~geo_tenglong.analysis.intensity.assign_buildings` gives one of them
+  when measured against its parcels *and its halo* (every parcel within the largest building's
+  extent of its own), so a building straddling a partition edge is counted once, on its parcel;
+- ``idle`` gets every building touching its parcels (a footprint covers every parcel it touches)
+  and the contracts of its parcels; rasters are read by path on the worker.
+
+Rows naming no parcel (a contract for an unknown parcel) go to the first partition. Each stage's
+results are put together again: every parcel's findings and columns come from the partition that
+owns it, county-wide findings (the same in every partition) once, layers in parcel order, and the
+summary's counts summed, with the county-wide figures computed again on the whole (:data:`SPLIT`).
+Every other stage — the per-enterprise 亩均 reduction (``efficiency``), the county totals
+(``reclaim``, ``land_supply``, ``targets``), and the stages whose features span any distance
+(``fragments``, ``corner_plans``, ``clusters``, ``split_merge``) — runs in this process on the
+results put together, so the results are those of the single-process engine
+(``tests/test_engine_dask.py`` compares them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+import os
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from .. import units
+from ..crs import planar_area
+from ..findings import concat_findings
+from ..stage import StageResult
+from .partition import halo_rows, hilbert_partitions, named_parcel, near_rows, route_rows
+
+if TYPE_CHECKING:
+    from ..results import Results
+    from ..stage import Stage
+    from ..workspace import Workspace
+
+#: Parcels per partition (at least two partitions per worker).
+PARCELS_PER_PARTITION = 50_000
+
+
+def _no_expansions(ws: Workspace) -> bool:
+    """TT-VERT caps the subsidy per enterprise over all its plans: with plans, intensity runs whole."""
+    plans = ws.layer("renovations")
+    return plans is None or not len(plans)
+
+
+def _intensity_summary(ws: Workspace, results: Results, summary: dict) -> dict:
+    """The intensity summary's county-wide figures on the whole county."""
+    from ..analysis.enterprise_land import industrial_mask
+
+    buildings = ws.layer("buildings")
+    if buildings is None:
+        return summary
+    p = results.parcels
+    cover = ws.ruleset.get("NAT-COVER")
+    codes = p["land_use_code"] if "land_use_code" in p.columns else pd.Series([None] * len(p))
+    ind = industrial_mask(codes, cover.industrial_land_codes if cover else ("1001",))
+    land = planar_area(p.geometry)[ind].sum()
+    floor = p["floor_area_m2"].to_numpy(dtype=float)[ind].sum()
+    return {**summary, "buildings": len(buildings), "county_far": round(float(floor / max(land, 1e-9)), 4)}
+
+
+def _idle_summary(ws: Workspace, results: Results, summary: dict) -> dict:
+    """The idle summary's county-wide figures on the whole county."""
+    p = results.parcels
+    contracts = ws.table("contracts")
+    idle = p["idle_rule"].notna().to_numpy()
+    penal = idle & p["idle_gov_cause"].isna().to_numpy()
+    return {**summary, "contracts": 0 if contracts is None else int(len(contracts)),
+            "fee_total_wan": round(float(np.nansum(p["idle_fee_wan"].to_numpy(dtype=float)[penal])), 4),
+            "idle_mu": round(float(units.m2_to_mu(p["area_m2"].to_numpy(dtype=float))[penal].sum()), 4)
+            if "area_mu" in p else None}
+
+
+@dataclasses.dataclass(frozen=True)
+class Split:
+    """How a stage runs on partitions.
+
+    Attributes
+    ----------
+    buildings : str
+        ``"assigned"``: the buildings that belong to the partition's parcels; ``"touching"``: every
+        building touching them.
+    tables : tuple of str
+        Tables the stage reads (rows with a ``parcel_id`` go to the partition owning the parcel).
+    layers : tuple of str
+        Other layers the stage reads, sent whole.
+    county : callable
+        ``(ws, results, summary) -> summary``: the summary's county-wide figures again, on the
+        results put together.
+    applies : callable
+        ``(ws) -> bool``: whether the stage can run on partitions for this workspace.
+    """
+
+    buildings: str
+    tables: tuple[str, ...]
+    layers: tuple[str, ...]
+    county: Callable[[Workspace, Results, dict], dict]
+    applies: Callable[[Workspace], bool] = lambda ws: True
+
+
+#: The stages that run on partitions, and how.
+SPLIT: dict[str, Split] = {
+    "intensity": Split("assigned", (), ("parks",), _intensity_summary, _no_expansions),
+    "idle": Split("touching", ("contracts",), (), _idle_summary),
+}
+
+
+@dataclasses.dataclass
+class Task:
+    """What one partition's worker gets: its own parcels, the halo, buildings, workspace, stages."""
+
+    ws: Workspace
+    parcels: Any  # GeoDataFrame: results.parcels of the partition's own parcels
+    halo: Any  # GeoDataFrame: parcel_id and geometry of the halo parcels
+    assigned: Any  # GeoDataFrame or None: buildings that may belong to the own parcels
+    touching: Any  # GeoDataFrame or None: buildings touching the own parcels
+    stages: list[str]
+    info: dict
+    summary: dict
+
+
+def run_partition(task: Task) -> dict[str, StageResult]:
+    """Run the stages on one partition (on a worker).
+
+    Returns
+    -------
+    dict
+        Stage name → its :class:`StageResult` for the partition's own parcels.
+    """
+    import dataclasses as dc
+
+    from ..analysis.intensity import assign_buildings
+    from ..pipeline import STAGES
+    from ..results import Results
+
+    by_name = {s.name: s for s in STAGES}
+    results = Results(info=task.info, parcels=task.parcels, summary=dict(task.summary))
+    out = {}
+    for name in task.stages:
+        layers = dict(task.ws.layers)
+        if task.assigned is not None and SPLIT[name].buildings == "assigned":
+            both = pd.concat([task.parcels[["parcel_id", "geometry"]], task.halo], ignore_index=True)
+            at = assign_buildings(task.assigned, both)
+            layers["buildings"] = task.assigned[(at >= 0) & (at < len(task.parcels))]
+        elif task.touching is not None:
+            layers["buildings"] = task.touching
+        outcome = by_name[name].func(dc.replace(task.ws, layers=layers), results) or StageResult()
+        results.add(name, outcome)
+        out[name] = outcome
+    return out
+
+
+def _partition_count(n_parcels: int, workers: int) -> int:
+    return max(2 * workers, math.ceil(n_parcels / PARCELS_PER_PARTITION))
+
+
+def _tasks(ws: Workspace, results: Results, names: list[str], workers: int) -> list[Task]:
+    """Cut the parcels into partitions and gather what each partition's stages read."""
+    parcels = results.parcels
+    geoms = np.asarray(parcels.geometry.values)
+    parts = hilbert_partitions(parcels.geometry, _partition_count(len(parcels), workers))
+    part_of = np.zeros(len(parcels), dtype=np.int64)
+    for k, rows in enumerate(parts):
+        part_of[rows] = k
+    pidx = pd.Index(parcels["parcel_id"].astype(str))
+    tree = shapely.STRtree(geoms)
+    buildings = ws.layer("buildings")
+    reach, btree, bowner = 0.0, None, None
+    if buildings is not None and len(buildings):
+        bgeoms = np.asarray(buildings.geometry.values)
+        b = shapely.bounds(bgeoms)
+        reach = float(np.nanmax(np.hypot(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]), initial=0.0))
+        btree = shapely.STRtree(bgeoms)
+        bowner = (named_parcel(buildings["parcel_id"], pidx) if "parcel_id" in buildings.columns
+                  else np.full(len(buildings), -1))
+    wanted = {t for n in names for t in SPLIT[n].tables}
+    layer_names = {name for n in names for name in SPLIT[n].layers}
+    tasks = []
+    for k, core in enumerate(parts):
+        tables = {}
+        for tname in wanted:
+            table = ws.table(tname)
+            if table is None:
+                continue
+            owner = (named_parcel(table["parcel_id"], pidx) if "parcel_id" in table.columns
+                     else np.full(len(table), -1))
+            tables[tname] = table.iloc[route_rows(owner, part_of, k)]
+        layers = {"parcels": ws.parcels.iloc[core]}
+        layers.update({name: ws.layers[name] for name in layer_names if name in ws.layers})
+        assigned = touching = None
+        if buildings is not None and btree is not None and bowner is not None:
+            near = near_rows(btree, geoms[core])
+            touching = buildings.iloc[near]
+            unnamed = near[bowner[near] < 0]
+            own = np.flatnonzero((bowner >= 0) & (part_of[np.maximum(bowner, 0)] == k))
+            assigned = buildings.iloc[np.union1d(own, unnamed)]
+        halo = parcels.iloc[halo_rows(tree, geoms, core, reach)][["parcel_id", "geometry"]]
+        sub_ws = dataclasses.replace(ws, layers=layers, tables=tables, data_issues=ws.data_issues.iloc[:0])
+        tasks.append(Task(sub_ws, parcels.iloc[core], halo, assigned, touching, names, results.info,
+                          results.summary))
+    return tasks
+
+
+def _reduce(values: list, where: str) -> Any:
+    """Partitions' summary values together: counts summed, sums summed, the rest the same in all."""
+    first = values[0]
+    if isinstance(first, dict):
+        keys = list(dict.fromkeys(k for v in values for k in v))
+        return {k: _reduce([v[k] for v in values if k in v], f"{where}.{k}") for k in keys}
+    if isinstance(first, (int, float)) and not isinstance(first, bool) and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        total = sum(values)
+        return total if all(isinstance(v, int) for v in values) else round(float(total), 4)
+    if any(v != first for v in values):
+        raise RuntimeError(f"dask engine: partitions disagree on summary {where}: {values[:3]}")
+    return first
+
+
+def merge(name: str, parts: list[StageResult], ws: Workspace, results: Results) -> StageResult:
+    """One stage's partition results as one :class:`StageResult`.
+
+    Findings about a parcel come from its partition; the others (county-wide notes, rows naming no
+    parcel) once each. Parcel columns and layers are put in parcel order.
+    """
+    ids = results.parcels["parcel_id"].astype(str)
+    pos = pd.Series(np.arange(len(ids)), index=pd.Index(ids))
+    frames = [p.findings for p in parts if len(p.findings)]
+    findings = concat_findings(frames) if frames else parts[0].findings
+    on_parcel = findings["parcel_id"].astype(str).isin(pos.index).to_numpy()
+    findings = pd.concat([findings[on_parcel], findings[~on_parcel].drop_duplicates()], ignore_index=True)
+    cols = [p.parcel_columns for p in parts if p.parcel_columns is not None]
+    columns = pd.concat([c for c in cols if len(c)] or cols[:1]) if cols else None
+    layers = {}
+    for lname in dict.fromkeys(k for p in parts for k in p.layers):
+        pieces = [p.layers[lname] for p in parts if lname in p.layers]
+        full = [x for x in pieces if len(x)] or pieces[:1]
+        layer = pd.concat(full, ignore_index=True) if len(full) > 1 else full[0].reset_index(drop=True)
+        if "parcel_id" in layer.columns and len(layer):
+            at = pos.reindex(layer["parcel_id"].astype(str)).to_numpy()
+            layer = layer.iloc[np.argsort(np.nan_to_num(at, nan=-1), kind="stable")].reset_index(drop=True)
+        layers[lname] = layer
+    if any(p.metrics for p in parts):
+        raise RuntimeError(f"dask engine: stage {name} publishes metrics, which partitions cannot sum")
+    summaries = [p.summary for p in parts]
+    summary = _reduce(summaries, name) if any(summaries) else {}
+    return StageResult(findings=findings, parcel_columns=columns, layers=layers, summary=summary)
+
+
+@contextlib.contextmanager
+def _client(scheduler: str | None) -> Iterator[Any]:
+    """A dask client on ``scheduler``, or on a local cluster of this machine's cores for the run."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    with LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        yield client
+
+
+def run_stages(ws: Workspace, results: Results, stages: list[Stage], progress: Callable[[str], None] | None = None,
+               scheduler: str | None = None) -> None:
+    """Run ``stages`` (the parcel-by-parcel ones on a dask cluster) and add each result to ``results``.
+
+    Parameters
+    ----------
+    ws : Workspace
+    results : Results
+    stages : list of Stage
+    progress : callable, optional
+        Called with each stage's Chinese label before it runs.
+    scheduler : str, optional
+        Address of a running dask scheduler; without it a local cluster is started.
+    """
+    from .single import run_stages as run_here
+
+    with _client(scheduler) as client:
+        i = 0
+        while i < len(stages):
+            batch = []
+            while i < len(stages) and stages[i].name in SPLIT and SPLIT[stages[i].name].applies(ws):
+                batch.append(stages[i])
+                i += 1
+            if not batch:
+                run_here(ws, results, [stages[i]], progress)
+                i += 1
+                continue
+            for stage in batch:
+                if progress:
+                    progress(stage.label)
+            workers = max(1, len(client.scheduler_info().get("workers", {})))
+            tasks = _tasks(ws, results, [s.name for s in batch], workers)
+            futures = [client.submit(run_partition, client.scatter(t), pure=False) for t in tasks]
+            outcomes = client.gather(futures)
+            for stage in batch:
+                merged = merge(stage.name, [o[stage.name] for o in outcomes], ws, results)
+                results.add(stage.name, merged)
+                merged.summary = SPLIT[stage.name].county(ws, results, merged.summary)
+                results.summary[stage.name] = merged.summary
