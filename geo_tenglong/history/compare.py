@@ -48,7 +48,8 @@ def _tier(values: pd.Series) -> pd.Series:
 
 def _differs(a: pd.Series, b: pd.Series) -> pd.Series:
     """Cell by cell: the two values differ (a null and a value differ; two nulls do not)."""
-    return a.astype("string").fillna("") != b.astype("string").fillna("")
+    return pd.Series((a.astype("string").fillna("") != b.astype("string").fillna("")).to_numpy(dtype=bool),
+                     index=a.index)
 
 
 def _gained(before: pd.DataFrame, after: pd.DataFrame, column: str) -> np.ndarray:
@@ -124,7 +125,7 @@ def freed_parcels(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     for mask, code in ((developed, "developed"), (upgraded, "upgraded"), (class_up.to_numpy(), "rerated"),
                        ((owner_changed | use_changed).to_numpy(), "reclaimed"),
                        (_gained(listed, at, "merged_from"), "merged"), (_gained(listed, at, "split_from"), "split")):
-        reasons = np.where(present & mask, code, reasons)
+        reasons = np.where(present & np.asarray(mask, dtype=bool), code, reasons)
     for i, pid in enumerate(ids):
         if not present[i]:
             if pid in split_to:
