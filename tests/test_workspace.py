@@ -169,8 +169,11 @@ def test_missing_parcel_id_column(tmp_path, tiny_parcels):
 
 def test_text_in_numeric_layer_field_names_the_feature(tmp_path, tiny_parcels):
     parcels = tiny_parcels.assign(contract_far=["1.2", "高", None])
-    with pytest.raises(InputError, match=r"feature 2 \(parcel_id 331023101001GB00002\).*'contract_far'"):
-        load_workspace(write_workspace(tmp_path / "ws", parcels))
+    ws = load_workspace(write_workspace(tmp_path / "ws", parcels))
+    assert ws.parcels["contract_far"].isna().tolist() == [False, True, True]
+    bad = ws.data_issues[ws.data_issues["kind"] == "bad_value"]
+    assert bad["feature"].tolist() == ["feature 2 (parcel_id 331023101001GB00002)"]
+    assert "“contract_far” 为“高”" in bad["message"].iloc[0]
 
 
 @pytest.mark.parametrize("fmt", ["filegdb", "parquet"])
