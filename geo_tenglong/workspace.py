@@ -21,9 +21,10 @@ from . import crs as gk
 from .errors import InputError
 from .io.aliases import map_headers
 from .io.columns import check_unique, coerce_columns
+from .io.db.read import db_source, read_db_layer, read_db_table, split_table
 from .io.layers import read_layer, repair_geometries
 from .io.schema import LAYERS, TABLES
-from .io.tables import read_table
+from .io.tables import read_table, table_from_grids
 from .rules import Ruleset, load_ruleset
 from .standards import Standards, decode_values, load_standards
 
@@ -71,6 +72,9 @@ class Workspace:
         Folder of 界址点坐标交换格式 files.
     inputs : list of Path
         Every file read (outputs may never overwrite one).
+    db_inputs : dict of str to str
+        Every database table or query read (connection and table, no password) → SHA-256 of
+        its rows (for the run's input fingerprint).
     data_issues : DataFrame
         Problems found and repaired while reading (``source``, ``feature``, ``kind``, ``message``).
     aliases : dict
@@ -102,6 +106,7 @@ class Workspace:
     aliases: dict[str, list[str]]
     standards: Standards = dataclasses.field(default_factory=load_standards)
     unknown_land_use_is_industrial: bool = False
+    db_inputs: dict[str, str] = dataclasses.field(default_factory=dict)
     history: History | None = None
 
     def layer(self, name: str) -> gpd.GeoDataFrame | None:
@@ -132,12 +137,15 @@ def _parse_date(value: Any, where: str, path: Path) -> dt.date:
 def _source(entry: Any, key: str, path: Path) -> dict:
     if isinstance(entry, str):
         return {"path": entry}
+    if isinstance(entry, dict) and "db" in entry:  # PostGIS: { db = "postgresql://…", table = … | sql = … }
+        return {"db": db_source(entry, key, path)}
     if isinstance(entry, dict) and "path" in entry:
         unknown = set(entry) - {"path", "layer", "sheet", "encoding"}
         if unknown:
             raise InputError(f"unknown key {min(unknown)!r}; expected path, layer, sheet, encoding", path, key)
         return dict(entry)
-    raise InputError("expected a file name or a table { path = …, layer = … }", path, key)
+    raise InputError("expected a file name, a table { path = …, layer = … } or a database table "
+                     "{ db = \"postgresql://…\", table = \"schema.table\" }", path, key)
 
 
 def read_config(root: Path) -> dict:
@@ -188,7 +196,7 @@ def _building_dates(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf
 
 
-def join_holders(parcels: gpd.GeoDataFrame, holders: pd.DataFrame, path: Path, issues: list) -> gpd.GeoDataFrame:
+def join_holders(parcels: gpd.GeoDataFrame, holders: pd.DataFrame, path: Path | str, issues: list) -> gpd.GeoDataFrame:
     """Fill ``owner_uscc``/``owner_name`` of parcels from a 权利人 (QLR) table.
 
     A holder row names its parcel by ``parcel_id`` (ZDDM) or by ``unit_id`` (BDCDYH, whose first 19
@@ -223,10 +231,17 @@ def join_holders(parcels: gpd.GeoDataFrame, holders: pd.DataFrame, path: Path, i
 
 
 def _load_layer(name: str, src: dict, root: Path, target_crs: pyproj.CRS, aliases, issues: list,
-                standards: Standards | None = None) -> tuple[gpd.GeoDataFrame, Path]:
+                standards: Standards | None = None, db_inputs: dict | None = None) -> tuple[gpd.GeoDataFrame, Path | None]:
     schema = LAYERS[name]
-    path = (root / src["path"]).resolve()
-    gdf = read_layer(path, layer=src.get("layer"), encoding=src.get("encoding"))
+    path: Path | str
+    if "db" in src:  # the rows of a PostGIS table, then mapped and checked as a file's
+        gdf, digest = read_db_layer(src["db"])
+        path = src["db"].label
+        if db_inputs is not None:
+            db_inputs[path] = digest
+    else:
+        path = (root / src["path"]).resolve()
+        gdf = read_layer(path, layer=src.get("layer"), encoding=src.get("encoding"))
     source_fields = [c for c in gdf.columns if c != gdf.geometry.name]
     mapping = map_headers(source_fields, aliases, name, standards)
     gdf = gdf.rename(columns=mapping)
@@ -256,7 +271,7 @@ def _load_layer(name: str, src: dict, root: Path, target_crs: pyproj.CRS, aliase
         check_unique(gdf, schema.unique, path, required=schema.unique in schema.required)
     gdf, repaired = repair_geometries(gdf, label, schema.unique, polygons_only=name == "parcels")
     issues.extend(repaired.to_dict("records"))
-    return gdf, path
+    return gdf, path if isinstance(path, Path) else None
 
 
 def load_workspace(path: str | Path, ruleset: str | Path | None = None, as_of: str | dt.date | None = None) -> Workspace:
@@ -311,22 +326,33 @@ def load_workspace(path: str | Path, ruleset: str | Path | None = None, as_of: s
         raise InputError("expected true or false", cfg_path, "workspace.unknown_land_use_is_industrial")
     issues: list[dict] = []
     inputs = [cfg_path]
+    db_inputs: dict[str, str] = {}
     layers = {}
     for name, entry in cfg.get("layers", {}).items():
         layers[name], p = _load_layer(name, _source(entry, f"layers.{name}", cfg_path), root, target_crs, aliases, issues,
-                                      standards)
-        inputs.append(p)
+                                      standards, db_inputs)
+        if p is not None:
+            inputs.append(p)
     tables = {}
+    table_paths: dict[str, Path | str] = {}
     for name, entry in cfg.get("tables", {}).items():
         src = _source(entry, f"tables.{name}", cfg_path)
-        p = (root / src["path"]).resolve()
-        tables[name] = read_table(p, TABLES[name], sheet=src.get("sheet"), aliases=aliases, target=name,
-                                  standards=standards)
+        if "db" in src:  # the rows as a grid, read like a sheet (header aliases, 合计 rows, years)
+            grid, digest = read_db_table(src["db"])
+            table_paths[name] = src["db"].label
+            db_inputs[src["db"].label] = digest
+            stem = split_table(src["db"].table)[1] if src["db"].table else ""
+            tables[name] = table_from_grids([(None, grid)], src["db"].label, TABLES[name], aliases=aliases, target=name,
+                                            standards=standards, stem=stem)
+        else:
+            p = table_paths[name] = (root / src["path"]).resolve()
+            tables[name] = read_table(p, TABLES[name], sheet=src.get("sheet"), aliases=aliases, target=name,
+                                      standards=standards)
+            inputs.append(p)
         issues.extend(tables[name].attrs.pop("data_issues", []))
         heads = tables[name].attrs.get("headers", [])
         mapped = map_headers(heads, aliases, name, standards)
         tables[name].attrs["source_fields"] = {h: mapped.get(h, h) for h in heads}
-        inputs.append(p)
     rasters: dict[str, list[RasterInput]] = {}
     rcfg = dict(cfg.get("rasters", {}))
     classes_raw = rcfg.pop("landcover_classes", {1: "built", 2: "bare", 3: "vegetation", 4: "water"})
@@ -349,8 +375,7 @@ def load_workspace(path: str | Path, ruleset: str | Path | None = None, as_of: s
         if not coords_folder.is_dir():
             raise InputError("corner-coordinate folder not found", coords_folder, "coords.folder")
     if "holders" in tables:
-        hp = (root / _source(cfg["tables"]["holders"], "tables.holders", cfg_path)["path"]).resolve()
-        layers["parcels"] = join_holders(layers["parcels"], tables["holders"], hp, issues)
+        layers["parcels"] = join_holders(layers["parcels"], tables["holders"], table_paths["holders"], issues)
     layers["parcels"].attrs["land_use_column"] = "land_use_code" in layers["parcels"].columns
     if not layers["parcels"].attrs["land_use_column"]:
         # no land-use field at all: every parcel's use is unknown, industrial only when the workspace says so
@@ -361,5 +386,5 @@ def load_workspace(path: str | Path, ruleset: str | Path | None = None, as_of: s
         ruleset=rules, as_of=as_of_date, crs=target_crs, layers=layers, tables=tables, rasters=rasters,
         landcover_classes=classes, coords_folder=coords_folder, inputs=inputs,
         data_issues=pd.DataFrame(issues, columns=DATA_ISSUE_COLUMNS), aliases=aliases, standards=standards,
-        unknown_land_use_is_industrial=unknown_industrial,
+        unknown_land_use_is_industrial=unknown_industrial, db_inputs=db_inputs,
     )

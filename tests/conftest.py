@@ -7,6 +7,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
+from pg_cluster import pg_cluster  # noqa: F401 - the session's throwaway PostgreSQL + PostGIS (tests/pg_cluster.py)
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "layers"

@@ -201,7 +201,7 @@ def _total_rows(df: pd.DataFrame) -> np.ndarray:
     return text.apply(lambda col: col.str.replace(" ", "").str.match(_TOTAL)).any(axis=1).to_numpy()
 
 
-def _expand_periods(df: pd.DataFrame, year: int | None, path: Path) -> pd.DataFrame:
+def _expand_periods(df: pd.DataFrame, year: int | None, path: Path | str) -> pd.DataFrame:
     """Columns named (field, period) → one row per period (本年 = the table's year, 上年 = year − 1)."""
     period_cols = [c for c in df.columns if isinstance(c, tuple)]
     if not period_cols:
@@ -234,8 +234,8 @@ def _expand_periods(df: pd.DataFrame, year: int | None, path: Path) -> pd.DataFr
     return pd.concat(parts, ignore_index=False)
 
 
-def _read_sheet(path: Path, sheet_name, grid: pd.DataFrame, target, aliases, standards,
-                issues: list, headers: list, derived: list) -> pd.DataFrame:
+def _read_sheet(path: Path | str, sheet_name, grid: pd.DataFrame, target, aliases, standards,
+                issues: list, headers: list, derived: list, stem: str) -> pd.DataFrame:
     if grid.shape[0] == 0 or grid.shape[1] == 0:
         raise InputError("empty table: no header row and no data", path,
                          f"sheet {sheet_name!r}" if sheet_name is not None else None)
@@ -250,7 +250,7 @@ def _read_sheet(path: Path, sheet_name, grid: pd.DataFrame, target, aliases, sta
     body.columns = pd.Index(labels, dtype=object)
     body["source_row"] = body.index.to_numpy() + 1     # the grid has no header: index 0 is row 1
     body = body[body.drop(columns="source_row").map(_cell).ne("").any(axis=1)]
-    where = f"{path.name}" + (f" [{sheet_name}]" if sheet_name is not None else "")
+    where = (path.name if isinstance(path, Path) else str(path)) + (f" [{sheet_name}]" if sheet_name is not None else "")
     totals = _total_rows(body.drop(columns="source_row"))
     for r in body["source_row"][totals]:
         issues.append({"source": str(path), "feature": f"row {int(r)}" + (f" (sheet {sheet_name})" if sheet_name else ""),
@@ -265,7 +265,7 @@ def _read_sheet(path: Path, sheet_name, grid: pd.DataFrame, target, aliases, sta
     body = body.loc[:, ~pd.Index([str(c) for c in body.columns]).duplicated()]
     year = year_in_name(sheet_name) if sheet_name is not None else None
     if year is None:
-        year = year_in_name(path.stem)
+        year = year_in_name(stem)
     if "year" not in body.columns and year is not None:
         derived.append("year")
     body = _expand_periods(body, year, path)
@@ -318,11 +318,36 @@ def read_table(path: str | Path, schema: Schema | None = None, sheet: str | int 
         raise InputError("table file not found", path)
     if path.stat().st_size == 0:
         raise InputError("empty file (0 bytes): expected a table with a header row", path)
+    return table_from_grids(_read_grids(path, sheet), path, schema, aliases, target, standards, stem=path.stem)
+
+
+def table_from_grids(grids: list[tuple[str | None, pd.DataFrame]], path: Path | str, schema: Schema | None = None,
+                     aliases: dict[str, list[str]] | None = None, target: str | None = None, standards=None,
+                     stem: str = "") -> pd.DataFrame:
+    """Read raw grids (one per sheet) as :func:`read_table` reads a file's: the same headers, rows and checks.
+
+    Parameters
+    ----------
+    grids : list of (sheet name or None, DataFrame)
+        Cells without a header, the header row among them (a database table: its column names
+        as the first row, see :func:`geo_tenglong.io.db.read.read_db_table`).
+    path : Path or str
+        The file, or the database connection and table, for messages and the data-issues list.
+    schema, aliases, target, standards
+        As for :func:`read_table`.
+    stem : str
+        The name a year may be read from when no column or sheet holds it (the file's stem).
+
+    Returns
+    -------
+    DataFrame
+        As :func:`read_table`.
+    """
     issues: list[dict] = []
     headers: list[str] = []
     derived: list[str] = []
-    parts = [_read_sheet(path, name, grid, target, aliases, standards, issues, headers, derived)
-             for name, grid in _read_grids(path, sheet)]
+    parts = [_read_sheet(path, name, grid, target, aliases, standards, issues, headers, derived, stem)
+             for name, grid in grids]
     df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
     if "_period_rank" in df.columns:
         # a 上年 column repeats a row another sheet already holds: the sheet of that year wins
