@@ -1,0 +1,192 @@
+"""The run history store (geo_tenglong.history.store) and what changed between runs (history.compare),
+on small synthetic results written for each case."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+from geo_tenglong.errors import InputError
+from geo_tenglong.findings import concat_findings, make_findings
+from geo_tenglong.history import compare, store
+from geo_tenglong.history.view import load_history
+from geo_tenglong.results import Results
+
+CRS = "EPSG:4528"
+
+
+def _box(i: int, side: float = 100.0):
+    x = 40_500_000 + i * 200.0
+    return shapely.box(x, 3_200_000, x + side, 3_200_000 + side)
+
+
+def make_results(rows: list[dict], as_of: str = "2023-06-30", run_id: str = "r1", fails: dict | None = None,
+                 enterprises: list[dict] | None = None) -> Results:
+    """Results with the parcel columns the store reads; ``fails``: parcel id → failed rule ids."""
+    base = {"township": "始丰街道", "park_id": None, "owner_uscc": None, "holder_uscc": None, "eval_class": None,
+            "reclaimable": False, "reclaim_reason": None, "idle_tier": 0, "split_from": None, "merged_from": None,
+            "land_use_code": "1001"}
+    frame = pd.DataFrame([{**base, **r} for r in rows])
+    geoms = [_box(int(r.get("slot", i))) for i, r in enumerate(rows)]
+    frame = frame.drop(columns=[c for c in ("slot",) if c in frame.columns])
+    parcels = gpd.GeoDataFrame(frame, geometry=geoms, crs=CRS)
+    parcels["area_mu"] = np.round(parcels.geometry.area / (10000 / 15), 4)
+    findings = concat_findings([make_findings([pid], rule, "x", "fail", message="m")
+                                for pid, rules in (fails or {}).items() for rule in rules])
+    ev = pd.DataFrame(enterprises or [], columns=["uscc", "name", "year", "eval_class", "land_mu", "tax", "tax_per_mu",
+                                                  "va_per_mu", "energy_tce"])
+    info = {"run_id": run_id, "as_of": as_of, "admin_code": "331023", "county": "天台县", "ruleset": "tiantai-2022",
+            "crs": CRS, "generated": f"{as_of}T00:00:00"}
+    return Results(info=info, parcels=parcels, findings=findings,
+                   layers={"enterprise_eval": ev, "targets": pd.DataFrame({
+                       "rule_id": ["TT-T1"], "metric": ["tax_per_mu"], "label": ["规上工业亩均税收"], "value": [20.0],
+                       "target": [25.0], "unit": ["万元/亩"], "status": ["fail"]})},
+                   summary={"efficiency": {"eval_year": 2022}})
+
+
+def test_record_run_writes_a_geopackage_with_every_state(tmp_path):
+    path = tmp_path / "history.gpkg"
+    res = make_results([{"parcel_id": "P1", "eval_class": "D", "reclaimable": True, "reclaim_reason": "D类",
+                         "owner_uscc": "U1", "holder_uscc": "U1", "idle_tier": 1},
+                        {"parcel_id": "P2", "eval_class": "B", "owner_uscc": "U2", "holder_uscc": "U2"}],
+                       fails={"P1": ["NAT-FAR", "NAT-COVER"]},
+                       enterprises=[{"uscc": "U1", "name": "甲", "year": 2022, "eval_class": "D", "land_mu": 15.0,
+                                     "tax": 30.0, "tax_per_mu": 2.0, "va_per_mu": 9.0, "energy_tce": 120.0}])
+    assert store.record_run(res, path) == "r1"
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47
+    names = {row[0] for row in pyogrio.list_layers(path)}
+    assert {"runs", "parcel_states", "enterprise_states", "target_values"} <= names
+    runs = store.runs(path)
+    assert runs[["run_id", "as_of", "admin_code"]].values.tolist() == [["r1", "2023-06-30", "331023"]]
+    ps = store.parcel_states(path, "r1").set_index("parcel_id")
+    assert ps.loc["P1", "low_efficiency"] and not ps.loc["P2", "low_efficiency"]
+    assert ps.loc["P1", "reclaimable_mu"] == pytest.approx(res.parcels["area_mu"].iloc[0])
+    assert ps.loc["P2", "reclaimable_mu"] == 0
+    assert ps.loc["P1", "fail_rules"] == "NAT-COVER;NAT-FAR" and ps.loc["P1", "idle_tier"] == 1
+    assert shapely.from_wkb(ps.loc["P1", "geom_wkb"]).equals(res.parcels.geometry.iloc[0])
+    es = store.enterprise_states(path, "r1").set_index("uscc")
+    assert es.loc["U1", "energy_tce"] == 120.0 and es.loc["U1", "township"] == "始丰街道"
+    assert store.target_values(path, "r1")["value"].tolist() == [20.0]
+
+
+def test_the_same_as_of_replaces_its_entry(tmp_path):
+    path = tmp_path / "h.gpkg"
+    store.record_run(make_results([{"parcel_id": "P1"}], run_id="a"), path)
+    store.record_run(make_results([{"parcel_id": "P1"}], as_of="2023-09-30", run_id="b"), path)
+    store.record_run(make_results([{"parcel_id": "P1"}, {"parcel_id": "P2"}], run_id="c"), path)
+    assert store.runs(path)["run_id"].tolist() == ["c", "b"]
+    assert len(store.parcel_states(path, "a")) == 0
+    assert len(store.parcel_states(path, "c")) == 2
+
+
+def test_updaters_share_the_transaction(tmp_path):
+    path = tmp_path / "h.gpkg"
+    seen = []
+
+    def ledger(conn, results, run_id):
+        conn.execute("CREATE TABLE IF NOT EXISTS extra (run_id TEXT, n INTEGER)")
+        conn.execute("INSERT INTO extra VALUES (?, ?)", (run_id, len(results.parcels)))
+        seen.append(run_id)
+
+    store.record_run(make_results([{"parcel_id": "P1"}], run_id="a"), path, updaters=[ledger])
+    assert seen == ["a"]
+
+    def broken(conn, results, run_id):
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        store.record_run(make_results([{"parcel_id": "P1"}], as_of="2023-09-30", run_id="b"), path, updaters=[broken])
+    assert store.runs(path)["run_id"].tolist() == ["a"]  # rolled back whole
+    # replacing a run also drops its rows in tables others added
+    store.record_run(make_results([{"parcel_id": "P1"}], run_id="a2"), path, updaters=[])
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM extra").fetchone()[0] == 0
+
+
+def test_a_store_of_another_version_or_kind_is_refused(tmp_path):
+    path = tmp_path / "h.gpkg"
+    store.record_run(make_results([{"parcel_id": "P1"}]), path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(InputError, match="version 99"):
+        store.runs(path)
+    other = tmp_path / "other.gpkg"
+    gpd.GeoDataFrame({"a": [1]}, geometry=[_box(0)], crs=CRS).to_file(other, layer="roads")
+    with pytest.raises(InputError, match="other tables"):
+        store.record_run(make_results([{"parcel_id": "P1"}]), other)
+    with pytest.raises(InputError, match="not found"):
+        store.runs(tmp_path / "missing.gpkg")
+
+
+def test_load_history_holds_only_earlier_runs_of_the_county(tmp_path):
+    path = tmp_path / "h.gpkg"
+    assert load_history(path, dt.date(2023, 9, 30), "331023") is None
+    store.record_run(make_results([{"parcel_id": "P1"}], run_id="q2"), path)
+    store.record_run(make_results([{"parcel_id": "P1"}], as_of="2023-09-30", run_id="q3"), path)
+    h = load_history(path, dt.date(2023, 9, 30), "331023")  # re-running Q3: Q3 itself is not history
+    assert h.runs["run_id"].tolist() == ["q2"] and h.baseline()["run_id"] == h.previous()["run_id"] == "q2"
+    h = load_history(path, dt.date(2023, 12, 31), "331023")
+    assert (h.baseline()["run_id"], h.previous()["run_id"]) == ("q2", "q3")
+    assert load_history(path, dt.date(2023, 12, 31), "330521") is None
+    assert h.closed_tasks("q2") is None  # no 整治台账 in this store
+
+
+def _states(res: Results) -> pd.DataFrame:
+    return store.parcel_states_of(res)
+
+
+def test_freed_parcels_say_why():
+    before = make_results([
+        {"parcel_id": "RERATE", "eval_class": "D", "reclaimable": True, "owner_uscc": "U1"},
+        {"parcel_id": "OWNER", "eval_class": "D", "reclaimable": True, "owner_uscc": "U2"},
+        {"parcel_id": "SPLIT", "eval_class": "D", "reclaimable": True, "owner_uscc": "U3"},
+        {"parcel_id": "GONE", "eval_class": "D", "reclaimable": True, "owner_uscc": "U4"},
+        {"parcel_id": "FAR", "eval_class": "C", "reclaimable": True, "owner_uscc": "U5"},
+        {"parcel_id": "STAYS", "eval_class": "D", "reclaimable": True, "owner_uscc": "U6"},
+        {"parcel_id": "MERGE1", "eval_class": "D", "reclaimable": True, "owner_uscc": "U7"},
+        {"parcel_id": "CLEAN", "eval_class": "B", "owner_uscc": "U8"},
+    ], fails={"FAR": ["NAT-FAR"]})
+    after = make_results([
+        {"parcel_id": "RERATE", "eval_class": "C", "owner_uscc": "U1", "slot": 0},
+        {"parcel_id": "OWNER", "eval_class": None, "owner_uscc": "储备中心", "slot": 1},
+        {"parcel_id": "SPLIT-1", "eval_class": "B", "owner_uscc": "U3", "split_from": "SPLIT", "slot": 2},
+        {"parcel_id": "FAR", "eval_class": "C", "owner_uscc": "U5", "slot": 4},
+        {"parcel_id": "STAYS", "eval_class": "D", "reclaimable": True, "owner_uscc": "U6", "slot": 5},
+        {"parcel_id": "M", "eval_class": "B", "owner_uscc": "U9", "merged_from": "MERGE1;X", "slot": 6},
+        {"parcel_id": "CLEAN", "eval_class": "D", "owner_uscc": "U8", "reclaimable": True, "slot": 7},
+        {"parcel_id": "NEWIDLE", "idle_tier": 1, "owner_uscc": "U10", "slot": 8},
+    ], run_id="r2", as_of="2023-09-30")
+    b, a = _states(before), _states(after)
+    freed = compare.freed_parcels(b, a).set_index("parcel_id")
+    assert freed["reason"].to_dict() == {"RERATE": "rerated", "OWNER": "reclaimed", "SPLIT": "split", "GONE": "gone",
+                                         "FAR": "upgraded", "MERGE1": "merged"}
+    assert freed.loc["SPLIT", "successor"] == "SPLIT-1" and freed.loc["MERGE1", "successor"] == "M"
+    # each freed parcel counts with its area before, and the total is the listed area that left the list
+    on_before = b[b["low_efficiency"]].set_index("parcel_id")["area_mu"]
+    assert freed["area_mu"].sum() == pytest.approx(on_before.drop("STAYS").sum())
+    worse = compare.worse_parcels(b, a).set_index("parcel_id")
+    assert worse["why"].to_dict() == {"CLEAN": "评价下调"}
+    assert compare.new_idle(b, a)["parcel_id"].tolist() == ["NEWIDLE"]
+    ch = compare.changes(b, a)
+    assert ch.groupby("change").size().to_dict() == {"freed": 6, "new": 1, "worse": 1}
+    gone = ch.set_index("parcel_id").loc["GONE", "geom_wkb"]
+    assert shapely.from_wkb(gone).equals(before.parcels.geometry.iloc[3])  # drawn where it was
+
+
+def test_class_moves_and_matrix():
+    b = pd.DataFrame({"uscc": ["a", "b", "c", "d"], "name": list("甲乙丙丁"), "township": ["X"] * 4,
+                      "eff_class": ["D", "C", "B", "A"]})
+    a = pd.DataFrame({"uscc": ["a", "b", "c", "e"], "name": list("甲乙丙戊"), "township": ["X"] * 4,
+                      "eff_class": ["C", "C", "D", "A"]})
+    moves = compare.class_moves(b, a).set_index("uscc")
+    assert moves["direction"].to_dict() == {"a": "up", "c": "down"}
+    m = compare.class_matrix(b, a)
+    assert m.loc["D", "C"] == 1 and m.loc["B", "D"] == 1 and m.loc["C", "C"] == 1 and int(m.to_numpy().sum()) == 3
