@@ -90,6 +90,7 @@ if str(ROOT) not in sys.path:
 
 from samplegen.build import generate  # noqa: E402  (after the repo root is on sys.path)
 from samplegen.counties import PROFILES  # noqa: E402
+from samplegen.quarters import COUNTIES, write_quarters  # noqa: E402
 from samplegen.scale import generate_scale  # noqa: E402
 
 
@@ -119,7 +120,10 @@ def main(argv: list[str] | None = None) -> int:
         generate_scale(args.parcels, out, args.format, PROFILES[args.county], quiet=args.quiet)
         return 0
     profile = PROFILES[args.county]
-    generate(profile, args.out or ROOT / profile.out, quiet=args.quiet)
+    out = args.out or ROOT / profile.out
+    generate(profile, out, quiet=args.quiet)
+    if args.county in COUNTIES:
+        write_quarters(profile, out)
     return 0
 
 

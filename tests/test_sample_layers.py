@@ -571,3 +571,139 @@ def test_generator_is_a_package_of_small_documented_functions():
                 undocumented.append(f"{rel}:{node.name}")
     assert not too_long, too_long
     assert not undocumented, undocumented
+
+
+# -- the later quarters (layers/quarters/2023Q3, 2023Q4) ---------------------------------------------
+#
+# Each quarter is the previous state plus the changes its manifest lists; checked here from the
+# files alone: what the manifest says changed did change, and nothing else in the parcels did.
+
+QUARTERS = LAYERS / "quarters"
+STATES = [("base", LAYERS, "2023-06-30"), ("2023Q3", QUARTERS / "2023Q3", "2023-09-30"),
+          ("2023Q4", QUARTERS / "2023Q4", "2023-12-31")]
+needs_quarters = pytest.mark.skipif(not (QUARTERS / "2023Q4" / "manifest.json").exists(),
+                                    reason="layers/quarters not generated")
+
+
+def quarter_manifest(name: str) -> dict:
+    return json.loads((QUARTERS / name / "manifest.json").read_text(encoding="utf-8"))["changes"]
+
+
+def holders_tax_per_mu(folder: Path) -> pd.Series:
+    """2022 tax / land held (亩) per enterprise, from the files (first row of a duplicated code)."""
+    p = gpd.read_file(folder / "tiantai.gpkg", layer="parcels")
+    land = p.assign(mu=p.area / M2_PER_MU).groupby("owner_uscc")["mu"].sum()
+    e = pd.read_excel(folder / "enterprises.xlsx", dtype={"统一社会信用代码": str})
+    e = e[e["年度"] == 2022].drop_duplicates("统一社会信用代码").set_index("统一社会信用代码")
+    return (e["税收实际贡献(万元)"] / land).dropna()
+
+
+@needs_quarters
+@pytest.mark.parametrize("name, folder, as_of", STATES[1:])
+def test_quarter_is_a_full_workspace(name, folder, as_of):
+    ws = tomllib.loads((folder / "workspace.toml").read_text(encoding="utf-8"))
+    base = tomllib.loads((LAYERS / "workspace.toml").read_text(encoding="utf-8"))
+    assert str(ws["workspace"]["as_of"]) == as_of
+    assert {k: v for k, v in ws.items() if k != "workspace"} == {k: v for k, v in base.items() if k != "workspace"}
+    for spec in list(ws["layers"].values()) + list(ws["tables"].values()):
+        path = spec if isinstance(spec, str) else spec["path"]
+        assert (folder / path).is_file() and not (folder / path).is_symlink()
+    assert (folder / "整治台账_填报.xlsx").is_file()
+
+
+@needs_quarters
+def test_quarter_parcels_change_only_as_listed():
+    for (_, prev, _), (name, cur, _) in zip(STATES, STATES[1:]):
+        notes = quarter_manifest(name)
+        a = gpd.read_file(prev / "tiantai.gpkg", layer="parcels").set_index("parcel_id")
+        b = gpd.read_file(cur / "tiantai.gpkg", layer="parcels").set_index("parcel_id")
+        gone = set(a.index) - set(b.index)
+        new = set(b.index) - set(a.index)
+        split_old = {s["parcel_id"] for s in notes.get("split", [])}
+        merged_old = {pid for m in notes.get("merged", []) for pid in m["merged_from"]}
+        assert gone == split_old | merged_old
+        assert new == {pid for s in notes.get("split", []) for pid in s["parts"]} | \
+            {m["parcel_id"] for m in notes.get("merged", [])}
+        for s in notes.get("split", []):
+            parts = b.loc[s["parts"]]
+            assert (parts["split_from"] == s["parcel_id"]).all()
+            assert parts.area.sum() == pytest.approx(a.area[s["parcel_id"]], rel=1e-9)
+            assert set(parts["owner_uscc"]) == {s["seller"], s["buyer"]}
+        for m in notes.get("merged", []):
+            row = b.loc[m["parcel_id"]]
+            assert row["merged_from"] == ";".join(m["merged_from"]) and row["owner_uscc"] == m["buyer"]
+            assert row.geometry.area == pytest.approx(a.area[m["merged_from"]].sum(), rel=1e-9)
+        common = sorted(set(a.index) & set(b.index))
+        owner_changed = {i for i in common if a.at[i, "owner_uscc"] != b.at[i, "owner_uscc"]
+                         and not (pd.isna(a.at[i, "owner_uscc"]) and pd.isna(b.at[i, "owner_uscc"]))}
+        listed = {r["parcel_id"] for r in notes.get("reclaimed", []) + notes.get("transferred", [])}
+        listed |= {r["parcel_id"] for r in notes.get("new_idle", []) if "uscc" in r}
+        assert owner_changed == listed
+        status_changed = {i for i in common if a.at[i, "status"] != b.at[i, "status"]}
+        assert status_changed == set(notes.get("started", []))
+        geom_same = [a.geometry[i].equals_exact(b.geometry[i], 0) for i in common]
+        assert all(geom_same)
+
+
+@needs_quarters
+def test_quarter_enterprises_improve_and_leave():
+    for (_, prev, _), (name, cur, _) in zip(STATES, STATES[1:]):
+        notes = quarter_manifest(name)
+        before, after = holders_tax_per_mu(prev), holders_tax_per_mu(cur)
+        for code in notes["improved"]:
+            assert before[code] <= 5 < 14 <= after[code] <= 22 + 1e-6
+        left = [r["from_uscc"] for r in notes.get("reclaimed", []) + notes.get("transferred", [])]
+        left += [m["seller"] for m in notes.get("merged", [])]
+        assert left and all(before[c] <= 5 and c not in after.index for c in left)
+        for s in notes.get("split", []):
+            assert before[s["seller"]] <= 5 < after[s["seller"]]
+        town = gpd.read_file(prev / "tiantai.gpkg", layer="parcels").groupby("owner_uscc")["township"].first()
+        lagging = [c for c in before.index.intersection(after.index) if town.get(c) == notes["lagging_township"]]
+        assert lagging and all(after[c] < before[c] for c in lagging)
+
+
+@needs_quarters
+def test_quarter_committed_indicators_and_plans():
+    c = pd.read_excel(QUARTERS / "2023Q3" / "contracts.xlsx", dtype=object)
+    for h in ("承诺投资强度(万元/亩)", "承诺容积率", "承诺亩均税收(万元/亩)", "承诺单位能耗增加值(万元/吨标准煤)", "实际竣工日期"):
+        assert h in c.columns
+    p = gpd.read_file(QUARTERS / "2023Q3" / "tiantai.gpkg", layer="parcels").set_index("parcel_id")
+    committed = c[c["承诺亩均税收(万元/亩)"].notna()]
+    assert len(committed) > 100 and p.loc[committed["宗地代码"], "standard_land"].all()
+    tpm = holders_tax_per_mu(LAYERS)
+    notes = quarter_manifest("2023Q3")["standard_land"]["shortfall_parcels"]
+    for pid in notes["tax"]:
+        row = committed[committed["宗地代码"] == pid].iloc[0]
+        assert float(row["承诺亩均税收(万元/亩)"]) > tpm[p.at[pid, "owner_uscc"]]
+    ren = gpd.read_file(QUARTERS / "2023Q3" / "tiantai.gpkg", layer="renovations").set_index("renovation_id")
+    late = ren.loc[["R03", "R09"]]
+    assert late["actual_start"].isna().all() and (late["approved_date"] < pd.Timestamp("2023-06-30")).all()
+    ren4 = gpd.read_file(QUARTERS / "2023Q4" / "tiantai.gpkg", layer="renovations").set_index("renovation_id")
+    assert pd.notna(ren4.at["R03", "actual_start"]) and pd.isna(ren4.at["R09", "actual_start"])
+    proj = pd.read_csv(QUARTERS / "2023Q3" / "projects.csv", encoding="utf-8-sig")
+    assert proj["批准日期"].notna().all() and (proj["实际开工日期"] > proj["批准日期"]).all()
+    e = pd.read_excel(QUARTERS / "2023Q3" / "enterprises.xlsx", dtype={"统一社会信用代码": str, "优质企业类型": str})
+    assert set(e["优质企业类型"].dropna()) <= {"上市", "拟上市", "单项冠军", "小巨人", "隐形冠军", "未来工厂", "132"}
+    assert e["优质企业类型"].notna().sum() >= 10
+
+
+@needs_quarters
+def test_quarter_ledger_files():
+    for name, _folder, _ in STATES[1:]:
+        raw = pd.read_excel(QUARTERS / name / "整治台账_填报.xlsx", sheet_name="整治台账", header=None, dtype=object)
+        assert raw.iloc[1, 0] == "任务编号" and raw.iloc[0, 0].startswith("天台县")
+        rows = raw.iloc[2:]
+        rows.columns = raw.iloc[1]
+        assert (rows["任务编号"] == "ZZ-" + rows["统一社会信用代码"]).all()
+        assert set(rows["状态"]) <= {"未开始", "整改中", "已完成待复核", "重新打开"}
+        assert set(rows["整治方式"]) <= {"改造提升", "兼并重组", "回收流转", "整体腾退", "搬迁入园", "关停退出", "限期整改"}
+        done = set(rows.loc[rows["状态"] == "已完成待复核", "统一社会信用代码"])
+        notes = quarter_manifest(name)
+        changed = set(notes["improved"]) | {r["from_uscc"] for r in notes.get("reclaimed", []) + notes.get("transferred", [])}
+        changed |= {s["seller"] for s in notes.get("split", []) + notes.get("merged", [])}
+        assert done == changed
+
+
+@needs_quarters
+def test_layers_with_quarters_under_25_mb():
+    assert sum(f.stat().st_size for f in LAYERS.rglob("*") if f.is_file()) < 25 * 1024 * 1024

@@ -36,6 +36,11 @@ def write_xlsx(path: Path, sheet: str, headers: list[str], rows: list[list],
         ws.cell(row=r, column=c).number_format = fmt
     for c, h in enumerate(headers, start=1):
         ws.column_dimensions[get_column_letter(c)].width = max(10, 2 * len(h) + 2)
+    path.write_bytes(fixed_xlsx_bytes(wb))
+
+
+def fixed_xlsx_bytes(wb) -> bytes:
+    """An openpyxl workbook's bytes with fixed zip entry dates and document properties."""
     wb.properties.creator = "geo-tenglong sample generator"
     wb.properties.created = XLSX_EPOCH
     wb.properties.modified = XLSX_EPOCH
@@ -54,7 +59,7 @@ def write_xlsx(path: Path, sheet: str, headers: list[str], rows: list[list],
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o600 << 16
             zout.writestr(zi, data)
-    path.write_bytes(fixed.getvalue())
+    return fixed.getvalue()
 
 
 def write_csv(path: Path, headers: list[str], rows: list[list]) -> None:
