@@ -33,7 +33,7 @@ import shapely
 from ..findings import FAIL, MISSING_DATA, PASS, fmt_value, make_findings
 from ..history import compare
 from ..history.store import enterprise_states_of, parcel_states_of
-from ..history.view import ELIMINATED_TREATMENT
+from ..history.view import CLOSED_STATUS, ELIMINATED_TREATMENT
 from ..stage import StageResult
 
 if TYPE_CHECKING:
@@ -119,15 +119,11 @@ def measure_from_history(ws: Workspace, results: Results) -> dict[str, _Measured
 def _ledger_measures(ws: Workspace, history: History, base: pd.Series, results: Results,
                      note: str) -> dict[str, _Measured]:
     since = str(base["as_of"])
-    closed = history.closed_tasks(str(base["run_id"]))
+    closed, lag = closed_tasks(history, base, results)
     if closed is None:
         gap = _Measured(np.nan, "无整治台账(ledger_tasks): 淘汰、整治销号、腾出用能按台账销号计算", since)
         return {m: gap for m in ("eliminated_enterprises", "renovated_enterprises", "energy_freed_tce", "carbon_cut_t")}
-    if "list" in closed.columns:
-        closed = closed[closed["list"] == LEDGER_LIST]
-    closed = closed.drop_duplicates("uscc")
     shut = closed["treatment"] == ELIMINATED_TREATMENT
-    lag = f"台账销号截至上次运行({history.previous()['as_of']})"  # type: ignore[index]
     out = {"eliminated_enterprises": _Measured(float(shut.sum()), "; ".join(x for x in (lag, note) if x), since),
            "renovated_enterprises": _Measured(float((~shut).sum()), "; ".join(x for x in (lag, note) if x), since)}
     before = history.enterprise_states(str(base["run_id"])).set_index("uscc")["energy_tce"]
@@ -151,6 +147,40 @@ def _ledger_measures(ws: Workspace, history: History, base: pd.Series, results: 
         out["carbon_cut_t"] = _Measured(energy.value * spec.carbon_t_per_tce,
                                         "; ".join(x for x in (factor, energy.note) if x), since)
     return out
+
+
+def closed_tasks(history: History, base: pd.Series, results: Results) -> tuple[pd.DataFrame | None, str]:
+    """高耗低效整治 tasks closed (达标销号) since the run ``base``, this run's closings included.
+
+    The store holds closings up to the previous run; this run's ``ledger_lists`` table (the 整治台账
+    stage's listing) adds the open tasks it no longer lists — they close when the run is recorded
+    (:func:`geo_tenglong.history.ledger.update_ledger`) — and drops closed ones listed again (reopened).
+
+    Returns
+    -------
+    DataFrame or None, str
+        One row per enterprise (``uscc``, ``treatment`` …), or ``None`` without a 整治台账; and a note
+        when this run's listing was not available (the count then stops at the previous run).
+    """
+    closed = history.closed_tasks(str(base["run_id"]))
+    if closed is None:
+        return None, ""
+    lists = results.layer("ledger_lists")
+    note = ""
+    if lists is not None and {"task_id", "listed"} <= set(lists.columns):
+        listed = pd.Series(lists["listed"], dtype=object).astype("boolean").fillna(False).to_numpy(dtype=bool)
+        ids = lists["task_id"].astype(str)
+        closed = closed[~closed["task_id"].astype(str).isin(set(ids[listed]))]
+        tasks = history.tasks()
+        if tasks is not None:
+            pending = tasks[(tasks["status"] != CLOSED_STATUS) & tasks["task_id"].astype(str).isin(set(ids[~listed]))]
+            closed = pd.concat([closed, pending], ignore_index=True)
+    else:
+        prev = history.previous()
+        note = f"台账销号截至上次运行({prev['as_of'] if prev is not None else ''})"
+    if "list" in closed.columns:
+        closed = closed[closed["list"] == LEDGER_LIST]
+    return closed.drop_duplicates("uscc").reset_index(drop=True), note
 
 
 def change_layer(ws: Workspace, results: Results) -> gpd.GeoDataFrame | None:

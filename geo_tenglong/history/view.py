@@ -74,6 +74,14 @@ class History:
                 conn, params=(CLOSED_STATUS, since))
 
 
+    def tasks(self) -> pd.DataFrame | None:
+        """Every 整治台账 task as recorded (``ledger_tasks``), or ``None`` when the store has no 整治台账."""
+        with store.connect(self.path) as conn:
+            if not store.has_table(conn, "ledger_tasks"):
+                return None
+            return pd.read_sql_query("SELECT * FROM ledger_tasks ORDER BY task_id", conn)
+
+
 def load_history(path: str | Path | None, as_of: dt.date, admin_code: str) -> History | None:
     """The county's runs before ``as_of`` in the store at ``path``.
 
