@@ -136,9 +136,24 @@ class Results:
             except _WRITE_ERRORS as exc:  # GDAL/Arrow refusing a field, a feature or a full disk
                 reason = " ".join(str(exc).split()) or type(exc).__name__
                 raise InputError(f"无法写出图层 {name} ({type(exc).__name__}: {reason})", target) from exc
-        doc = {"info": self.info, "metrics": self.metrics, "summary": self.summary}
-        write_text_atomic(out_dir / SUMMARY_FILE, json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default))
+        self.write_summary(out_dir, inputs)
         return target
+
+    def write_summary(self, out_dir: str | Path, inputs=()) -> Path:
+        """Write ``summary.json`` (info, metrics, stage summaries) into ``out_dir`` atomically.
+
+        :meth:`write` calls it; a run whose results go to a database writes this file alone beside
+        the workbook and reports.
+
+        Returns
+        -------
+        Path
+        """
+        path = Path(out_dir) / SUMMARY_FILE
+        check_not_input(path, inputs)
+        doc = {"info": self.info, "metrics": self.metrics, "summary": self.summary}
+        write_text_atomic(path, json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default))
+        return path
 
     @classmethod
     def read(cls, path: str | Path) -> Results:
