@@ -5,6 +5,13 @@ Leaflet 1.9.4 (BSD-2-Clause, ``static/LEAFLET-LICENSE.txt``) is vendored from th
 turned into data URIs here). ``static/briefing.js`` and ``static/briefing.css`` are the map's own
 code: the map, layers built from the embedded data, popups, legend, summary, labels and search.
 :mod:`.render` puts them into the page.
+
+A map whose parcels are vector tiles (:mod:`.tiles`) also inlines protomaps-leaflet 5.1.0 (the
+maintained Leaflet layer for PMTiles vector tiles, drawn on canvas; npm ``protomaps-leaflet``,
+``dist/protomaps-leaflet.js``, BSD-3-Clause, ``static/PROTOMAPS-LEAFLET-LICENSE.txt``) and pmtiles
+4.5.0 (the archive reader it is given a source through; npm ``pmtiles``, ``dist/pmtiles.js``,
+BSD-3-Clause, ``static/PMTILES-LICENSE.txt``). Leaflet.VectorGrid was the alternative; its last
+release is from 2017.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ import re
 from importlib import resources
 
 LEAFLET_VERSION = "1.9.4"
+PROTOMAPS_LEAFLET_VERSION = "5.1.0"
+PMTILES_JS_VERSION = "4.5.0"
 
 
 def _static(name: str) -> bytes:
@@ -47,6 +56,23 @@ def leaflet_css() -> str:
 def leaflet_js() -> str:
     """Leaflet's JavaScript (minified)."""
     return _safe_inline(_static("leaflet.js").decode("utf-8"), "leaflet.js")
+
+
+def _without_source_map(text: str) -> str:
+    """Drop a bundle's ``//# sourceMappingURL=`` line (the map file is not shipped)."""
+    return re.sub(r"\n//# sourceMappingURL=\S*\s*$", "\n", text)
+
+
+@functools.lru_cache(maxsize=1)
+def protomaps_js() -> str:
+    """protomaps-leaflet (global ``protomapsL``), for parcels drawn from vector tiles."""
+    return _safe_inline(_without_source_map(_static("protomaps-leaflet.js").decode("utf-8")), "protomaps-leaflet.js")
+
+
+@functools.lru_cache(maxsize=1)
+def pmtiles_js() -> str:
+    """The PMTiles reader (global ``pmtiles``)."""
+    return _safe_inline(_without_source_map(_static("pmtiles.js").decode("utf-8")), "pmtiles.js")
 
 
 @functools.lru_cache(maxsize=1)

@@ -26,8 +26,9 @@ from ..io.atomic import check_not_input, write_text_atomic
 from .basemaps import Basemap, map_config, resolve_basemap
 from .encode import COORD_SCALE, encode_column, encode_geometries
 from .links import REPORTS_DIR, report_file
-from .payload import CONTEXT_LAYERS, build_payload, collect_layers, summary_payload
+from .payload import CONTEXT_LAYERS, build_map, collect_layers, summary_payload
 from .render import render_page
+from .tiles import TILES_SUFFIX, use_tiles
 
 __all__ = ["COORD_SCALE", "MAP_FILE", "Basemap", "collect_layers", "context_layers", "encode_column",
            "encode_geometries", "render_briefing_html", "report_file", "save_briefing_map", "summary_payload",
@@ -100,18 +101,29 @@ def render_briefing_html(results: Any, ws: Any = None, context: Mapping[str, gpd
     Returns
     -------
     str
+        The page with every feature inside (:func:`save_briefing_map` draws a big county's parcels
+        from a tiles file instead).
     """
-    payload = build_payload(results, context=context_layers(ws) if context is None else context,
-                            basemap=_basemap(basemap, ws, gcj02), map_path=map_path, reports_dir=reports_dir,
-                            simplify=simplify)
+    payload, _ = build_map(results, context=context_layers(ws) if context is None else context,
+                           basemap=_basemap(basemap, ws, gcj02), map_path=map_path, reports_dir=reports_dir,
+                           simplify=simplify)
     return render_page(payload)
+
+
+def tiles_path(path: str | Path) -> Path:
+    """The tiles file beside the map at ``path`` (``briefing.html`` → ``briefing.pmtiles.js``)."""
+    path = Path(path)
+    return path.with_name(path.stem + TILES_SUFFIX)
 
 
 def save_briefing_map(results: Any, path: str | Path, ws: Any = None, basemap: str | Basemap | None = None,
                       reports_dir: str | Path | None = None, simplify: float | None = None,
                       gcj02: bool | None = None, inputs: Iterable[Path] = (),
-                      context: Mapping[str, gpd.GeoDataFrame] | None = None) -> Path:
+                      context: Mapping[str, gpd.GeoDataFrame] | None = None, tiles: bool | None = None) -> Path:
     """Render the briefing map and write it to ``path`` atomically.
+
+    Above :data:`~.tiles.TILE_THRESHOLD` parcels the parcels are drawn from vector tiles written
+    beside the page (:func:`tiles_path`; see :mod:`.tiles`): copy both files together.
 
     Parameters
     ----------
@@ -122,6 +134,8 @@ def save_briefing_map(results: Any, path: str | Path, ws: Any = None, basemap: s
         As :func:`render_briefing_html`.
     inputs : iterable of Path
         Input files that must not be overwritten.
+    tiles : bool, optional
+        Force (``True``) or refuse (``False``) the tiles; by default above the threshold.
 
     Returns
     -------
@@ -129,9 +143,18 @@ def save_briefing_map(results: Any, path: str | Path, ws: Any = None, basemap: s
     """
     path = Path(path)
     check_not_input(path, inputs)
-    text = render_briefing_html(results, ws=ws, context=context, basemap=basemap, map_path=path,
-                                reports_dir=reports_dir, simplify=simplify, gcj02=gcj02)
-    write_text_atomic(path, text)
+    sidecar = tiles_path(path)
+    tiled = use_tiles(len(results.parcels), tiles)
+    if tiled:
+        check_not_input(sidecar, inputs)
+    payload, tileset = build_map(results, context=context_layers(ws) if context is None else context,
+                                 basemap=_basemap(basemap, ws, gcj02), map_path=path, reports_dir=reports_dir,
+                                 simplify=simplify, tiles_file=sidecar.name if tiled else None)
+    if tileset is not None:
+        write_text_atomic(sidecar, tileset.script())
+    elif sidecar.is_file():  # a tiles file an earlier, bigger map left beside this one
+        sidecar.unlink()
+    write_text_atomic(path, render_page(payload, tiles_src=sidecar.name if tileset is not None else None))
     return path
 
 

@@ -41,6 +41,7 @@ from .styles import (
     reclaimable_mask,
     verdict_keys,
 )
+from .tiles import ParcelTiles, build_tiles, property_frame, search_index
 
 #: When the upper layers (reclaimable, idle, fragments, proposals) hold at most this many features
 #: together they are drawn as SVG in their own panes; beyond it every layer shares the one canvas
@@ -456,12 +457,53 @@ def basemap_payload(bm: Basemap | None) -> dict | None:
                        "maxZoom": t.max_zoom, "overlay": t.overlay} for t in bm.tiles]}
 
 
+def _tiled_parcels(layers: Mapping[str, gpd.GeoDataFrame], geoms: np.ndarray, results: Any,
+                   report: list | None, tiles_file: str) -> tuple[dict, dict | None, ParcelTiles]:
+    """The parcels (and 可腾退) layers' payloads when their features live in tiles, and the tiles."""
+    parcels = layers["parcels"]
+    spec = next(s for s in LAYER_STYLES if s.name == "parcels")
+    lp = layer_payload(spec, parcels, None, None, parcels_ref=False)
+    del lp["cols"], lp["geom"]
+    rec = np.full(len(parcels), -1, dtype=np.int64)
+    rec_lp = None
+    if "reclaimable" in layers:
+        rspec = next(s for s in LAYER_STYLES if s.name == "reclaimable")
+        sub = layers["reclaimable"]
+        rec[sub["_rows"].to_numpy(dtype=int)] = rspec.classify(sub)
+        rec_lp = layer_payload(rspec, sub, None, None, parcels_ref=True)
+        del rec_lp["rows"]
+        rec_lp.update(ref="parcels", tiles={"file": tiles_file, "layer": "parcels", "prop": "r"})
+    fields = list(lp["fields"]) + [f for f in (rec_lp or {}).get("fields", []) if f not in lp["fields"]]
+    props = property_frame(parcels, fields, np.asarray(lp["cat"]), rec, report, results.findings, "parcel_id")
+    search_cols = [parcels[c] if c in parcels.columns else pd.Series([""] * len(parcels))
+                   for c in ("_name", "_uscc", "parcel_id", "_ent_names", "_ent_uscc")]
+    points = shapely.point_on_surface(geoms)
+    b = shapely.total_bounds(geoms)
+    tiles = build_tiles(geoms, props, search_index(points, search_cols), b)
+    del lp["cat"]
+    lp["tiles"] = {"file": tiles_file, "layer": "parcels", "prop": "c", "minzoom": tiles.minzoom,
+                   "maxzoom": tiles.maxzoom}
+    if rec_lp is not None:
+        del rec_lp["cat"]
+        rec_lp["tiles"].update(minzoom=tiles.minzoom, maxzoom=tiles.maxzoom)
+    return lp, rec_lp, tiles
+
+
 # --------------------------------------------------------------------------- the whole payload
 
 def build_payload(results: Any, context: Mapping[str, gpd.GeoDataFrame] | None = None,
                   basemap: Basemap | None = None, map_path: str | Path | None = None,
                   reports_dir: str | Path | None = None, simplify: float | None = None) -> dict:
-    """The briefing map's data.
+    """The briefing map's data with every feature in the page (:func:`build_map` without tiles)."""
+    return build_map(results, context=context, basemap=basemap, map_path=map_path, reports_dir=reports_dir,
+                     simplify=simplify)[0]
+
+
+def build_map(results: Any, context: Mapping[str, gpd.GeoDataFrame] | None = None,
+              basemap: Basemap | None = None, map_path: str | Path | None = None,
+              reports_dir: str | Path | None = None, simplify: float | None = None,
+              tiles_file: str | None = None) -> tuple[dict, ParcelTiles | None]:
+    """The briefing map's data, and the parcels' vector tiles when they are drawn from tiles.
 
     Parameters
     ----------
@@ -478,22 +520,32 @@ def build_payload(results: Any, context: Mapping[str, gpd.GeoDataFrame] | None =
         Folder of parcel reports; a parcel links to its report when the file exists.
     simplify : float, optional
         Simplification tolerance in metres (parcels keep shared edges: ``coverage_simplify``).
+    tiles_file : str, optional
+        The tiles file's name (beside the page): the parcels and 可腾退 layers are then drawn from
+        vector tiles (:mod:`.tiles`), their payloads carry ``tiles`` instead of geometry and
+        properties, and their findings travel in the tiles.
 
     Returns
     -------
-    dict
+    payload : dict
         JSON-able: ``layers``, ``findings``, ``summary``, ``labels``, ``basemap``, ``bounds``
         (``[[south, west], [north, east]]``), ``scale``, ``statusLabels``, ``gcj02``.
+    tiles : ParcelTiles or None
+        The tiles file's content (with ``tiles_file``).
     """
     layers = collect_layers(results, context)
     shift = bool(basemap and basemap.gcj02)
     encoded: dict[str, tuple] = {}
+    tiled_geoms = np.empty(0, dtype=object)
     for name, gdf in layers.items():
         if "_rows" in gdf.columns:
             continue
         geom = gdf.geometry
         if simplify:
             geom = _simplify(geom, simplify, coverage=name == "parcels")
+        if tiles_file and name == "parcels":
+            tiled_geoms = _to_wgs84(geom, shift)
+            continue
         encoded[name] = encode_geometries(_to_wgs84(geom, shift))
 
     parcels = layers["parcels"]
@@ -501,27 +553,37 @@ def build_payload(results: Any, context: Mapping[str, gpd.GeoDataFrame] | None =
     reports = Path(reports_dir).resolve() if reports_dir else None
     ids: set[str] = set()
     out_layers = []
-    upper = sum(len(layers[s.name]) for s in LAYER_STYLES if s.name in layers and s.pane in {"gt-focus", "gt-plans"})
+    upper = sum(len(layers[s.name]) for s in LAYER_STYLES if s.name in layers and s.pane in {"gt-focus", "gt-plans"}
+                and not (tiles_file and s.name == "reclaimable"))
+    tiles: ParcelTiles | None = None
+    tiled: dict[str, dict] = {}
+    report = _report_column(parcels["parcel_id"], reports)
+    if tiles_file:
+        lp, rec_lp, tiles = _tiled_parcels(layers, tiled_geoms, results, report, tiles_file)
+        tiled["parcels"] = lp
+        if rec_lp is not None:
+            tiled["reclaimable"] = rec_lp
     for spec in LAYER_STYLES:
         if spec.name not in layers:
             continue
         gdf = layers[spec.name]
-        ref = "_rows" in gdf.columns
+        ref = "_rows" in gdf.columns or spec.name in tiled
         geoms, kinds = encoded.get(spec.name, (None, None))
-        lp = layer_payload(spec, gdf, geoms, kinds, ref)
+        lp = tiled[spec.name] if spec.name in tiled else layer_payload(spec, gdf, geoms, kinds, ref)
         idcol = ID_COLUMNS.get(spec.name)
         if idcol and idcol in gdf.columns:
             lp["idcol"] = idcol
-            ids.update(gdf[idcol].astype("string").dropna().tolist())
+            if spec.name not in tiled:  # tiled features carry their findings themselves
+                ids.update(gdf[idcol].astype("string").dropna().tolist())
             if not ref and idcol not in lp["cols"]:
                 lp["cols"][idcol] = encode_column(gdf[idcol])
         search: list[str] = []
         if spec.name == "parcels":
             lp["title"] = "_name"
             search = [c for c in ("_name", "_uscc", "parcel_id", "_ent_names", "_ent_uscc") if c in gdf.columns]
-            rep = _report_column(gdf["parcel_id"], reports)
-            if rep is not None and reports is not None:
-                lp["cols"]["_report"] = encode_column(pd.Series(rep, dtype="string"))
+            if report is not None and reports is not None:
+                if not tiles_file:
+                    lp["cols"]["_report"] = encode_column(pd.Series(report, dtype="string"))
                 lp["reportPrefix"] = os.path.relpath(reports, maps_dir).replace(os.sep, "/").rstrip("/") + "/"
         elif spec.name == "fragments":
             lp["title"] = "_type"
@@ -552,4 +614,4 @@ def build_payload(results: Any, context: Mapping[str, gpd.GeoDataFrame] | None =
     return {"layers": out_layers, "findings": findings_payload(results.findings, ids),
             "summary": summary_payload(results, layers), "labels": labels, "scale": COORD_SCALE,
             "statusLabels": STATUS_LABELS, "basemap": basemap_payload(basemap), "gcj02": shift,
-            "bounds": [[float(b[1]), float(b[0])], [float(b[3]), float(b[2])]]}
+            "bounds": [[float(b[1]), float(b[0])], [float(b[3]), float(b[2])]]}, tiles

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
@@ -29,22 +30,27 @@ def _environment() -> jinja2.Environment:
                               autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 
-def render_page(payload: dict[str, Any]) -> str:
+def render_page(payload: dict[str, Any], tiles_src: str | None = None) -> str:
     """The HTML page of a briefing-map payload.
 
     Parameters
     ----------
     payload : dict
-        From :func:`~geo_tenglong.webmap.payload.build_payload`.
+        From :func:`~geo_tenglong.webmap.payload.build_map`.
+    tiles_src : str, optional
+        The tiles file beside the page (:mod:`.tiles`): the page then also inlines pmtiles and
+        protomaps-leaflet and loads the file with a ``<script src>``.
 
     Returns
     -------
     str
-        One self-contained HTML document (inlined Leaflet, script, stylesheet and data).
+        One HTML document (inlined Leaflet, script, stylesheet and data; with ``tiles_src`` it
+        needs that file beside it).
     """
     template = _environment().get_template(TEMPLATE)
     # assets are checked by assets._safe_inline (no closing tag inside); the data by json_for_script
+    tile_js = [Markup(assets.pmtiles_js()), Markup(assets.protomaps_js())] if tiles_src else []
     return template.render(title=payload["summary"]["title"], run_id=payload["summary"].get("run_id"),
                            leaflet_css=Markup(assets.leaflet_css()), briefing_css=Markup(assets.briefing_css()),
                            leaflet_js=Markup(assets.leaflet_js()), briefing_js=Markup(assets.briefing_js()),
-                           data_json=Markup(json_for_script(payload)))
+                           tile_js=tile_js, tiles_src=quote(tiles_src) if tiles_src else None, data_json=Markup(json_for_script(payload)))

@@ -1,7 +1,10 @@
 /* geo-tenglong briefing map: draws the layers embedded as JSON, builds popups on click, and runs
  * the legend, the target panel and the search box. Every string that comes from the data is set
  * with textContent or as an attribute value, never as markup. ES5 on purpose: meeting-room
- * browsers can be old. */
+ * browsers can be old. A big county's parcels come as vector tiles instead (a layer with
+ * "tiles"): a PMTiles archive that the tiles file beside the page hands over base64-encoded
+ * (gtTileData), drawn by protomaps-leaflet, read through B64Source; popups then come from the
+ * clicked tile feature's properties and the search from the file's index. */
 (function (global) {
   "use strict";
 
@@ -63,8 +66,31 @@
     return L.circleMarker(pt, L.extend({radius: 6}, opts));
   }
 
+  /* the tiles file (<map>.pmtiles.js) calls this with the archive (base64) and the search index */
+  global.gtTileData = function (b64, search) { global.gtTiles = {b64: b64, search: search}; };
+  global.gtTilesMissing = function (script) { global.gtTilesError = script.getAttribute("src"); };
+
+  /* a pmtiles Source over the base64 text: each read decodes only the bytes asked for */
+  function B64Source(key, b64) { this.key = key; this.b64 = b64; }
+  B64Source.prototype.getKey = function () { return this.key; };
+  B64Source.prototype.getBytes = function (offset, length) {
+    var start = Math.floor(offset / 3) * 4, skip = offset % 3;
+    var end = Math.min(this.b64.length, Math.ceil((offset + length) / 3) * 4);
+    var bin = atob(this.b64.substring(start, end)), n = Math.max(0, Math.min(length, bin.length - skip));
+    var out = new Uint8Array(n);
+    for (var k = 0; k < n; k++) { out[k] = bin.charCodeAt(k + skip); }
+    return Promise.resolve({data: out.buffer});
+  };
+
+  /* the tile (x, y) of zoom z holding a point */
+  function tileOf(latlng, z) {
+    var n = Math.pow(2, z), r = latlng.lat * Math.PI / 180;
+    return {z: z, x: Math.floor((latlng.lng + 180) / 360 * n),
+            y: Math.floor((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2 * n)};
+  }
+
   function fmt(v, kind, data) {
-    if (v === null || v === undefined || v === "") { return null; }
+    if (v === null || v === undefined || v === "" || (typeof v === "number" && isNaN(v))) { return null; }
     switch (kind) {
       case "num4": return Number(v).toFixed(4);
       case "num2": return Number(v).toFixed(2);
@@ -179,21 +205,29 @@
       if (fid !== null) { (fIndex[fid] = fIndex[fid] || []).push(f); }
     }
 
-    function findingsBlock(id) {
-      var list = fIndex[id];
+    /* a feature's findings as [status, rule, clause, message, value, threshold, unit] rows */
+    function findingRows(id) {
+      var list = fIndex[id] || [];
+      return list.map(function (r) {
+        return [fget.status(r), fget.rule(r), fget.clause(r), fget.message(r), fget.value(r), fget.threshold(r),
+                fget.unit(r)];
+      });
+    }
+
+    function findingsBlock(list) {
       if (!list || !list.length) { return null; }
       var box = el("div", "gt-findings");
       box.appendChild(el("div", "gt-pop-sub", "核查结论(" + list.length + " 条)"));
       var ul = el("ul");
       for (var k = 0; k < list.length; k++) {
-        var r = list[k], st = fget.status(r);
+        var r = list[k], st = r[0];
         var li = el("li");
         li.appendChild(el("span", "gt-st gt-st-" + st, data.statusLabels[st] || st));
-        var rule = fget.rule(r), clause = fget.clause(r);
+        var rule = r[1], clause = r[2];
         li.appendChild(el("span", "gt-rule", (rule || "") + (clause ? " 〔" + clause + "〕" : "")));
-        var msg = fget.message(r);
+        var msg = r[3];
         if (!msg) {
-          var v = fget.value(r), t = fget.threshold(r), u = fget.unit(r) || "";
+          var v = r[4], t = r[5], u = r[6] || "";
           msg = (v !== null ? "数值 " + v + u : "") + (t !== null ? ",阈值 " + t + u : "");
         }
         if (msg) { li.appendChild(el("span", "gt-msg", msg)); }
@@ -204,15 +238,26 @@
     }
 
     function popupFor(layer, i) {
+      var get = function (c) { return layer.get(i, c); }, idcol = layer.d.idcol || layer.base.d.idcol;
+      return popupBox(layer, get, idcol ? findingRows(get(idcol)) : null);
+    }
+
+    /* a tiled feature's popup: its properties are the tile feature's, its findings in "_f" */
+    function tilePopupFor(layer, props) {
+      var get = function (c) { var v = props[c]; return v === undefined ? null : v; };
+      return popupBox(layer, get, props._f ? JSON.parse(props._f) : null);
+    }
+
+    function popupBox(layer, get, findings) {
       var d = layer.d, box = el("div", "gt-popup");
       var titleCol = d.title || layer.base.d.title;
       var idcol = d.idcol || layer.base.d.idcol;
-      var title = (titleCol && layer.get(i, titleCol)) || (idcol && layer.get(i, idcol)) || d.label;
+      var title = (titleCol && get(titleCol)) || (idcol && get(idcol)) || d.label;
       box.appendChild(el("div", "gt-pop-layer", d.label));
       box.appendChild(el("div", "gt-pop-title", title));
       var table = el("table"), fields = d.fields || layer.base.d.fields;
       for (var k = 0; k < fields.length; k++) {
-        var text = fmt(layer.get(i, fields[k][0]), fields[k][2], data);
+        var text = fmt(get(fields[k][0]), fields[k][2], data);
         if (text === null) { continue; }
         var tr = el("tr");
         tr.appendChild(el("th", null, fields[k][1]));
@@ -220,11 +265,9 @@
         table.appendChild(tr);
       }
       box.appendChild(table);
-      if (idcol) {
-        var fb = findingsBlock(layer.get(i, idcol));
-        if (fb) { box.appendChild(fb); }
-      }
-      var rep = layer.get(i, "_report"), prefix = layer.base.d.reportPrefix;
+      var fb = findingsBlock(findings);
+      if (fb) { box.appendChild(fb); }
+      var rep = get("_report"), prefix = layer.base.d.reportPrefix;
       if (rep && prefix) {
         var a = el("a", "gt-report", "打开宗地分析报告");
         a.setAttribute("href", prefix + encodeURIComponent(rep));
@@ -245,6 +288,85 @@
       return t;
     }
 
+    /* parcels as vector tiles: one archive, one protomaps-leaflet layer per tiled map layer */
+    var archive = null, topCache = null, tiled = [], tilesMissing = null;
+    var anyTiles = data.layers.some(function (x) { return x.tiles; }), under = null, tiledPos = -1;
+    data.layers.forEach(function (x, k) { if (x.tiles && tiledPos < 0) { tiledPos = k; } });
+    if (anyTiles) {  /* the layers drawn below the parcels (parks, 三区三线) get their own canvas below the tiles */
+      map.createPane("gt-under").style.zIndex = "385";
+      under = L.canvas({padding: 0.3, pane: "gt-under"});
+    }
+    map.createPane("gt-tiles").style.zIndex = "390";
+    map.createPane("gt-tiles-focus").style.zIndex = "395";
+    function tileLayer(layer) {
+      var d = layer.d, t = d.tiles, T = global.gtTiles;
+      if (!T) { tilesMissing = t.file; return; }
+      if (!archive) {
+        archive = new pmtiles.PMTiles(new B64Source(t.file, T.b64));
+        topCache = new protomapsL.TileCache(new protomapsL.PmtilesSource(archive, false), 512);
+      }
+      var rules = [];
+      d.styles.forEach(function (st, k) {
+        var filter = function (z, f) { return f.props[t.prop] === k; };
+        if (st.fill !== false) {
+          rules.push({dataLayer: t.layer, filter: filter,
+                      symbolizer: new protomapsL.PolygonSymbolizer({fill: st.fillColor, opacity: st.fillOpacity})});
+        }
+        if (st.weight > 0) {  /* outlines thinner at the overview, where parcels are a few pixels */
+          rules.push({dataLayer: t.layer, filter: filter, symbolizer: new protomapsL.LineSymbolizer(
+            {color: st.color, opacity: st.opacity, width: function (z) { return z >= 14 ? st.weight : st.weight / 2; }})});
+        }
+      });
+      var tl = protomapsL.leafletLayer({url: archive, paintRules: rules, labelRules: [], maxDataZoom: t.maxzoom,
+                                        pane: d.ref ? "gt-tiles-focus" : "gt-tiles", attribution: "", maxZoom: 22});
+      tl.on("load", function () { timing.tiles = timing.tiles || Date.now() - t0; layer.loaded = (layer.loaded || 0) + 1; });
+      layer.tile = tl;
+      layer.group.addLayer(tl);
+      tiled.push(layer);
+    }
+
+    /* the tiled feature under a point (from the top zoom, which carries the properties), or null */
+    function pickTiled(latlng, done) {
+      if (!topCache) { done(null); return; }
+      var z = tiled[0].d.tiles.maxzoom;
+      topCache.get(tileOf(latlng, z)).then(function () {
+        var hits = topCache.queryFeatures(latlng.lng, latlng.lat, z, 2);
+        done(hits.length ? hits[hits.length - 1].feature : null);
+      }, function () { done(null); });
+    }
+
+    /* a click on the map (not on a feature drawn above the tiles): the top shown tiled layer's
+     * feature there, else the feature of a layer drawn below the tiles (not interactive itself) */
+    var tilePopup = L.popup({maxWidth: 360, minWidth: 220, maxHeight: 420, autoPanPadding: [12, 12]});
+    function openTiled(latlng) {
+      pickTiled(latlng, function (f) {
+        var k, l;
+        for (k = tiled.length - 1; f && k >= 0; k--) {
+          l = tiled[k];
+          var c = f.props[l.d.tiles.prop];
+          if (map.hasLayer(l.group) && c !== undefined && c >= 0) {
+            popupPadding(tilePopup);
+            tilePopup.setLatLng(latlng).setContent(tilePopupFor(l, f.props)).openOn(map);
+            return;
+          }
+        }
+        var pt = map.latLngToLayerPoint(latlng);
+        for (k = order.length - 1; k >= 0; k--) {
+          l = order[k];
+          if (!l.under || !map.hasLayer(l.group)) { continue; }
+          for (var i = 0; i < l.paths.length; i++) {
+            var p = l.paths[i];
+            if (p && p._containsPoint && p._pxBounds && p._pxBounds.contains(pt) && p._containsPoint(pt)) {
+              popupPadding(tilePopup);
+              tilePopup.setLatLng(latlng).setContent(popupFor(l, i)).openOn(map);
+              return;
+            }
+          }
+        }
+      });
+    }
+    map.on("click", function (e) { if (tiled.length) { openTiled(e.latlng); } });
+
     /* build every layer */
     data.layers.forEach(function (d, pos) {
       var base = d.ref ? layers[d.ref] : null;
@@ -255,10 +377,17 @@
       layers[d.name] = layer;
       order.push(layer);
       if (!layer.group) { return; }
+      if (d.tiles) { tileLayer(layer); return; }
       var renderer = canvas;
       if (d.svg) { renderer = svgs[d.pane] = svgs[d.pane] || L.svg({pane: d.pane}); }
-      layer.canvas = !d.svg;
-      var styles = d.styles.map(function (st) { return L.extend({renderer: renderer}, st); });
+      layer.under = anyTiles && pos < tiledPos;
+      if (layer.under) { renderer = under; }
+      layer.canvas = !d.svg && !layer.under;
+      /* with tiles, a click on a feature drawn above them stays with it (the map's click opens the
+       * tiled ones, then those below) */
+      var styles = d.styles.map(function (st) {
+        return L.extend({renderer: renderer, bubblingMouseEvents: !anyTiles, interactive: !layer.under}, st);
+      });
       for (var i = 0; i < d.n; i++) {
         var p = makePath(layer.kind(i), layer.geom(i), styles[d.cat[i]], s);
         if (!p) { continue; }
@@ -401,10 +530,19 @@
     };
     sum.addTo(map);
 
+    if (tilesMissing) {  /* the tiles file was not beside the page: say so on the map */
+      var miss = L.control({position: "topleft"});
+      miss.onAdd = function () {
+        return el("div", "gt-panel gt-note gt-missing", "未找到宗地瓦片文件 " + tilesMissing +
+                  ",请将其与本页放在同一文件夹后重新打开。");
+      };
+      miss.addTo(map);
+    }
+
     /* search: enterprise name, 统一社会信用代码, parcel id (and plot / proposal ids) */
     var index = [];
     order.forEach(function (l) {
-      if (!l.group || l.d.ref || !l.d.search) { return; }
+      if (!l.group || l.d.ref || !l.d.search || l.d.tiles) { return; }
       for (var i = 0; i < l.d.n; i++) {
         if (!l.paths[i]) { continue; }
         var parts = [];
@@ -415,6 +553,37 @@
         index.push([l, i, parts.join("\u0001").toLowerCase()]);
       }
     });
+    /* the tiled parcels' index: "x,y<TAB>name<1>credit code<1>id<1>other names<1>other codes" lines */
+    var tIndex = null, tSame = true;
+    function tileHits(q, max) {
+      var T = global.gtTiles, out = [];
+      if (!tiled.length || !T || !T.search || max <= 0) { return out; }
+      if (tIndex === null) { tIndex = T.search.toLowerCase(); tSame = tIndex.length === T.search.length; }
+      var from = 0;
+      while (out.length < max) {
+        var at = tIndex.indexOf(q, from);
+        if (at < 0) { break; }
+        var start = tIndex.lastIndexOf("\n", at) + 1, end = tIndex.indexOf("\n", at), tab = tIndex.indexOf("\t", start);
+        if (end < 0) { end = tIndex.length; }
+        if (at < tab) { from = at + 1; continue; }  /* in the coordinates */
+        from = end + 1;
+        var src = tSame ? T.search : tIndex, xy = src.substring(start, tab).split(",");
+        var p = src.substring(tab + 1, end).split("\u0001");
+        out.push({lat: Number(xy[1]) / s, lng: Number(xy[0]) / s, name: p[0], uscc: p[1], id: p[2],
+                  names: p[3] || "", codes: p[4] || ""});
+      }
+      return out;
+    }
+    function focusTiled(h) {
+      var l = layers.parcels, ll = L.latLng(h.lat, h.lng);
+      if (!map.hasLayer(l.group)) { map.addLayer(l.group); }
+      if (hit) { map.removeLayer(hit); }
+      hit = L.circleMarker(ll, {pane: "gt-hit", radius: 14, color: "#00e5ff", weight: 4, fill: false,
+                                interactive: false, renderer: L.svg({pane: "gt-hit"})}).addTo(map);
+      map.setView(ll, Math.max(map.getZoom(), 18), {animate: false});
+      openTiled(ll);
+    }
+
     var hit = null;
     function focusFeature(l, i) {
       var p = l.paths[i];
@@ -446,6 +615,16 @@
       box.appendChild(input);
       box.appendChild(list);
       var found = [], timer = null;
+      function tenant(names, codes, q) {  /* the enterprise on the parcel that matched, or null */
+        names = String(names || "").split("、");
+        codes = String(codes || "").split(" ");
+        for (var m = 0; m < names.length; m++) {
+          if (names[m].toLowerCase().indexOf(q) >= 0 || (codes[m] || "").toLowerCase().indexOf(q) >= 0) {
+            return names[m];
+          }
+        }
+        return null;
+      }
       function run() {
         var q = input.value.replace(/^\s+|\s+$/g, "").toLowerCase();
         while (list.firstChild) { list.removeChild(list.firstChild); }
@@ -454,8 +633,20 @@
         for (var k = 0; k < index.length && found.length < 12; k++) {
           if (index[k][2].indexOf(q) >= 0) { found.push(index[k]); }
         }
+        tileHits(q, 12 - found.length).forEach(function (h) {
+          var li = el("li", "gt-hit-item"), sub = [];
+          li.appendChild(el("b", null, h.name || layers.parcels.d.label));
+          if (h.id) { sub.push(h.id); }
+          if (h.uscc) { sub.push(h.uscc); }
+          var who = String(h.name).toLowerCase().indexOf(q) < 0 ? tenant(h.names, h.codes, q) : null;
+          if (who) { sub.push("入驻企业 " + who); }
+          li.appendChild(el("span", null, sub.join(" · ")));
+          L.DomEvent.on(li, "click", function () { focusTiled(h); });
+          found.push([null, h, li]);
+        });
         if (!found.length) { list.appendChild(el("li", "gt-none", "未找到")); }
         found.forEach(function (h) {
+          if (!h[0]) { list.appendChild(h[2]); return; }
           var l = h[0], i = h[1];
           var titleCol = l.d.title, idcol = l.d.idcol;
           var li = el("li", "gt-hit-item");
@@ -466,14 +657,8 @@
           /* a tenant (一地多企) found by name or code: say which enterprise on the parcel matched */
           var title = (titleCol && l.get(i, titleCol)) || "";
           if (String(title).toLowerCase().indexOf(q) < 0 && l.d.cols._ent_names) {
-            var names = String(l.get(i, "_ent_names") || "").split("、");
-            var codes = String(l.get(i, "_ent_uscc") || "").split(" ");
-            for (var m = 0; m < names.length; m++) {
-              if (names[m].toLowerCase().indexOf(q) >= 0 || (codes[m] || "").toLowerCase().indexOf(q) >= 0) {
-                sub.push("入驻企业 " + names[m]);
-                break;
-              }
-            }
+            var who = tenant(l.get(i, "_ent_names"), l.get(i, "_ent_uscc"), q);
+            if (who) { sub.push("入驻企业 " + who); }
           }
           li.appendChild(el("span", null, sub.join(" · ")));
           L.DomEvent.on(li, "click", function () { focusFeature(l, i); });
@@ -482,7 +667,13 @@
       }
       L.DomEvent.on(input, "input", function () { clearTimeout(timer); timer = setTimeout(run, 120); });
       L.DomEvent.on(input, "keydown", function (e) {
-        if (e.keyCode === 13) { clearTimeout(timer); run(); if (found.length) { focusFeature(found[0][0], found[0][1]); } }
+        if (e.keyCode === 13) {
+          clearTimeout(timer);
+          run();
+          if (found.length) {
+            if (found[0][0]) { focusFeature(found[0][0], found[0][1]); } else { focusTiled(found[0][1]); }
+          }
+        }
       });
       return box;
     };
@@ -525,7 +716,7 @@
     showLabels();
     timing.total = Date.now() - t0;
     global.gtMap = {map: map, layers: layers, focus: focusFeature, timing: timing, compact: compact,
-                    panelBoxes: panelBoxes, ready: true};
+                    panelBoxes: panelBoxes, tiled: tiled, pickTiled: pickTiled, ready: true};
   }
 
   global.gtBriefing = gtBriefing;

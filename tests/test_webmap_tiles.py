@@ -1,0 +1,186 @@
+"""The briefing map of a big county: parcels as a PMTiles archive in a script beside the page.
+
+The archive is read back with GDAL (pyogrio's PMTiles driver) and the ``pmtiles`` reader, not with
+the code that wrote it: every parcel is in the top zoom with its attributes, findings and style
+categories, the overview zooms carry only the categories, and the page refers to the file instead
+of embedding the parcels. The browser side is in ``tests/test_map_browser.py``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pyogrio
+import pytest
+from pmtiles import reader as pm_reader
+
+from geo_tenglong.webmap import briefing, tiles
+from geo_tenglong.webmap.links import report_file
+
+from map_results import EVIL_NAME, map_results, map_workspace
+
+
+def payload_of(html: str) -> dict:
+    m = re.search(r'<script type="application/json" id="gt-data">(.*?)</script>', html, re.DOTALL)
+    assert m, "no data block"
+    return json.loads(m.group(1))
+
+
+def archive_of(script: str) -> bytes:
+    m = re.fullmatch(r'gtTileData\("([A-Za-z0-9+/=]*)",(".*")\);\n', script, re.DOTALL)
+    assert m, script[:200]
+    return base64.b64decode(m.group(1))
+
+
+def search_of(script: str) -> str:
+    m = re.fullmatch(r'gtTileData\("[A-Za-z0-9+/=]*",(".*")\);\n', script, re.DOTALL)
+    assert m
+    return json.loads(m.group(1))
+
+
+@pytest.fixture(scope="module")
+def tiled_map(tmp_path_factory):
+    res = map_results(120)
+    out = tmp_path_factory.mktemp("tiles")
+    reports = out / "reports"
+    reports.mkdir()
+    pid = str(res.parcels["parcel_id"].iloc[7])
+    (reports / report_file(pid)).write_text("<html></html>", encoding="utf-8")
+    path = briefing.save_briefing_map(res, out / "maps" / "briefing.html", ws=map_workspace(res),
+                                      reports_dir=reports, tiles=True)
+    script = briefing.tiles_path(path).read_text(encoding="utf-8")
+    archive = out / "parcels.pmtiles"
+    archive.write_bytes(archive_of(script))
+    return res, path, script, archive, pid
+
+
+def test_threshold_decides_unless_forced():
+    assert not tiles.use_tiles(tiles.TILE_THRESHOLD, None)
+    assert tiles.use_tiles(tiles.TILE_THRESHOLD + 1, None)
+    assert tiles.use_tiles(10, True) and not tiles.use_tiles(10**7, False)
+
+
+def test_zoom_range_opens_on_existing_tiles():
+    county = (120.8, 28.9, 121.3, 29.4)  # about 50 km: the page opens at zoom 10 or so
+    lo, hi = tiles.zoom_range(county)
+    assert hi == tiles.TOP_ZOOM and lo < hi
+    province = (118.0, 27.0, 123.0, 31.2)
+    assert tiles.zoom_range(province)[0] < lo  # a wider extent starts lower
+    assert tiles.zoom_range((121.0, 29.0, 121.0001, 29.0001))[0] == hi - 1
+
+
+def test_page_refers_to_the_tiles_instead_of_embedding_parcels(tiled_map):
+    res, path, script, _, _ = tiled_map
+    html = path.read_text(encoding="utf-8")
+    assert '<script src="briefing.pmtiles.js" charset="utf-8"' in html
+    assert "protomapsL" in html and "var pmtiles=" in html  # the two libraries inlined
+    assert "protomaps-leaflet.js.map" not in html and "pmtiles.js.map" not in html
+    data = payload_of(html)
+    layers = {lp["name"]: lp for lp in data["layers"]}
+    parcels = layers["parcels"]
+    assert "geom" not in parcels and "cols" not in parcels and "cat" not in parcels
+    assert parcels["tiles"]["file"] == "briefing.pmtiles.js" and parcels["n"] == len(res.parcels)
+    assert parcels["reportPrefix"] == "../reports/"
+    assert layers["reclaimable"]["tiles"]["prop"] == "r" and "rows" not in layers["reclaimable"]
+    assert "geom" in layers["idle_land"]  # the small layers stay in the page
+    # the parcels' findings travel in the tiles; those of other features stay in the page
+    ids = set(data["findings"]["id"].get("d", data["findings"]["id"].get("v", [])))
+    idle = set(res.layers["idle_land"]["parcel_id"].astype(str))  # idle land stays in the page, so its findings
+    assert not (ids & set(res.parcels["parcel_id"].astype(str))) - idle
+    assert ids - idle  # fragments' and proposals' findings
+    # a name from the data never reaches the tiles file as markup
+    assert EVIL_NAME not in script and "<script" not in script
+    assert EVIL_NAME in search_of(script)
+
+
+def test_archive_holds_every_parcel_with_its_attributes(tiled_map):
+    res, _, _, archive, pid = tiled_map
+    with open(archive, "rb") as fh:
+        get = pm_reader.MmapSource(fh)
+        header = pm_reader.Reader(get).header()
+        zooms = {z for (z, _, _), _ in pm_reader.all_tiles(get)}
+    assert header["max_zoom"] == tiles.TOP_ZOOM and header["min_zoom"] < tiles.TOP_ZOOM
+    assert zooms == set(range(header["min_zoom"], header["max_zoom"] + 1))
+    top = pyogrio.read_dataframe(archive, layer=tiles.TILE_LAYER)  # GDAL reads the top zoom
+    parcels = res.parcels.assign(parcel_id=res.parcels["parcel_id"].astype(str))
+    assert set(top["parcel_id"]) == set(parcels["parcel_id"])
+    one = top.drop_duplicates("parcel_id").set_index("parcel_id")
+    row = parcels.set_index("parcel_id").loc[pid]
+    assert one.loc[pid, "_name"] == row["holder_name"]
+    assert one.loc[pid, "area_mu"] == pytest.approx(row["area_mu"], abs=1e-4)
+    assert one.loc[pid, "_report"] == report_file(pid)
+    assert one["_report"].notna().sum() == 1
+    # 可腾退 parcels, and only they, have an r category
+    rec = parcels.set_index("parcel_id")["reclaimable"].astype(bool)
+    assert ((one["r"] >= 0) == rec.reindex(one.index)).all()
+    # each parcel's findings, most severe first
+    f = res.findings[res.findings["parcel_id"].astype(str) == pid]
+    listed = json.loads(one.loc[pid, "_f"])
+    assert len(listed) == len(f) and {r[1] for r in listed} == set(f["rule_id"])
+    order = [{"fail": 0, "warn": 1, "missing_data": 2, "pass": 3}.get(r[0], 9) for r in listed]
+    assert order == sorted(order)
+
+
+def test_overview_zooms_carry_only_the_categories(tiled_map):
+    _, _, _, archive, _ = tiled_map
+    with open(archive, "rb") as fh:
+        header = pm_reader.Reader(pm_reader.MmapSource(fh)).header()
+    low = pyogrio.read_dataframe(archive, layer=tiles.TILE_LAYER, ZOOM_LEVEL=str(header["min_zoom"]))
+    assert len(low) and low["c"].notna().all() and low["r"].notna().all()
+    # the layer's schema lists every field (the top zoom's); here they are all empty
+    assert low[["parcel_id", "_name", "_f"]].isna().all().all()
+    top = pyogrio.read_dataframe(archive, layer=tiles.TILE_LAYER, ZOOM_LEVEL=str(header["max_zoom"]))
+    assert top["parcel_id"].notna().all()
+
+
+def test_search_index_lines_point_at_their_parcels(tiled_map):
+    res, _, script, _, _ = tiled_map
+    lines = search_of(script).split("\n")
+    assert len(lines) == len(res.parcels)
+    xy, text = lines[0].split("\t")
+    name, uscc, pid = text.split("\u0001")[:3]
+    first = res.parcels.iloc[0]
+    assert pid == str(first["parcel_id"]) and name == first["holder_name"] and uscc == first["holder_uscc"]
+    x, y = (int(v) / 1e6 for v in xy.split(","))
+    from shapely.geometry import Point
+    assert res.parcels.to_crs(4326).geometry.iloc[0].contains(Point(x, y))
+
+
+def test_a_smaller_map_removes_the_stale_tiles_file(tiled_map, tmp_path):
+    res = map_results(30)
+    path = tmp_path / "briefing.html"
+    briefing.save_briefing_map(res, path, tiles=True)
+    assert briefing.tiles_path(path).is_file()
+    briefing.save_briefing_map(res, path)  # 30 parcels: below the threshold
+    assert not briefing.tiles_path(path).exists()
+    assert "gtTileData" not in path.read_text(encoding="utf-8").split("<body>")[1]
+    assert "geom" in [lp for lp in payload_of(path.read_text(encoding="utf-8"))["layers"]
+                      if lp["name"] == "parcels"][0]
+
+
+def test_tiles_file_name_follows_the_map(tmp_path):
+    assert briefing.tiles_path(tmp_path / "县 汇报图.html") == tmp_path / "县 汇报图.pmtiles.js"
+    res = map_results(20)
+    path = briefing.save_briefing_map(res, tmp_path / "县 汇报图#1.html", tiles=True)
+    html = path.read_text(encoding="utf-8")
+    assert 'src="%E5%8E%BF%20%E6%B1%87%E6%8A%A5%E5%9B%BE%231.pmtiles.js"' in html
+    assert Path(tmp_path / "县 汇报图#1.pmtiles.js").is_file()
+
+
+def test_property_frame_formats_by_kind():
+    res = map_results(10)
+    from geo_tenglong.webmap.payload import collect_layers
+
+    parcels = collect_layers(res)["parcels"]
+    fields = [("area_mu", "面积(亩)", "num4"), ("reclaimable", "可腾退", "bool"), ("_tenants", "入驻", "text")]
+    cat = np.zeros(len(parcels), dtype=np.int64)
+    props = tiles.property_frame(parcels, fields, cat, cat - 1, None, None, "parcel_id")
+    assert props["reclaimable"].isin([0.0, 1.0]).all()
+    given = props["_tenants"].dropna()
+    assert all(isinstance(v, str) and v not in {"<NA>", "nan", ""} for v in given)
+    assert props["_tenants"].notna().sum() == parcels["_tenants"].notna().sum() >= 1
+    assert props["_f"].isna().all() and (props["r"] == -1).all()
