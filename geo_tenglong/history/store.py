@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 #: File name of the store, by default in the parent of the run's output folder.
 HISTORY_FILE = "history.gpkg"
 #: Version of the tables below; a store of another version is refused (one line, exit 2).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: Functions ``(conn, results, run_id) -> None`` run inside :func:`record_run`'s transaction, after the
 #: run's own rows are written, named ``"package.module:function"`` and imported when a run is recorded.
 UPDATERS: list[str] = []
@@ -63,15 +63,16 @@ _TABLES = {
     "enterprise_states": ("run_id TEXT NOT NULL, uscc TEXT NOT NULL, name TEXT, township TEXT, park_id TEXT, "
                           "eff_class TEXT, land_mu REAL, tax REAL, tax_per_mu REAL, va_per_mu REAL, energy_tce REAL, "
                           "PRIMARY KEY (run_id, uscc)"),
-    "target_values": ("run_id TEXT NOT NULL, rule_id TEXT, metric TEXT, label TEXT, value REAL, target REAL, "
-                      "unit TEXT, status TEXT"),
+    "target_values": ("run_id TEXT NOT NULL, rule_id TEXT, metric TEXT, label TEXT, op TEXT, value REAL, target REAL, "
+                      "unit TEXT, status TEXT, candidate REAL, since TEXT, note TEXT"),
 }
 PARCEL_STATE_COLUMNS = ["parcel_id", "township", "park_id", "owner_uscc", "holder_uscc", "area_mu", "eff_class",
                         "low_efficiency", "reclaimable_mu", "reclaim_reason", "idle_tier", "fail_rules", "split_from",
                         "merged_from", "land_use_code", "geom_wkb"]
 ENTERPRISE_STATE_COLUMNS = ["uscc", "name", "township", "park_id", "eff_class", "land_mu", "tax", "tax_per_mu",
                             "va_per_mu", "energy_tce"]
-TARGET_VALUE_COLUMNS = ["rule_id", "metric", "label", "value", "target", "unit", "status"]
+TARGET_VALUE_COLUMNS = ["rule_id", "metric", "label", "op", "value", "target", "unit", "status", "candidate", "since",
+                        "note"]
 
 
 def default_history_path(out_dir: str | Path) -> Path:
