@@ -28,13 +28,17 @@ from .analysis.high_energy import assess_high_energy
 from .analysis.idle import assess_idle
 from .analysis.intensity import assess_intensity
 from .analysis.land_supply import assess_land_supply
+from .analysis.ledger_lists import assess_ledger_lists
 from .analysis.old_parks import assess_old_parks
 from .analysis.preregistration import assess_preregistration
 from .analysis.reclaim import assess_reclaim
+from .analysis.renewal import assess_renewal
 from .analysis.rezoned import assess_rezoned
 from .analysis.split_merge import assess_split_merge
+from .analysis.standard_land import assess_standard_land
 from .analysis.subsidies import assess_subsidies
 from .analysis.targets import assess_targets
+from .analysis.zero_land import assess_zero_land
 from .completeness import INCOMPLETE_KEY, check_completeness
 from .crs import planar_area
 from .engine import run_stages
@@ -64,6 +68,10 @@ STAGES: list[Stage] = [
     Stage("old_parks", "老旧工业园区评估", assess_old_parks),
     Stage("clusters", "园区外集聚点识别", assess_clusters),
     Stage("split_merge", "分割合并核查", assess_split_merge),
+    Stage("zero_land", "零增地技改准入", assess_zero_land),
+    Stage("standard_land", "标准地达产复核", assess_standard_land),
+    Stage("renewal", "工业用地到期续签", assess_renewal),
+    Stage("ledger_lists", "整治台账清单", assess_ledger_lists),
     Stage("targets", "目标对照", assess_targets),
 ]
 
