@@ -121,3 +121,90 @@ def test_the_sample_from_postgis_gives_the_file_findings(sample_results, db_resu
 
 def sample_db_toml(ws) -> Path:
     return ws.root / "workspace.toml"
+
+
+def _target(cluster, schema: str):
+    from geo_tenglong.io.db.url import parse_db_url
+
+    return parse_db_url(f"{cluster.url()}?schema={schema}")
+
+
+def test_results_written_in_one_schema_with_keys_indexes_and_runs(pg_cluster, db_results):
+    from geo_tenglong.io.db.results import read_results
+    from geo_tenglong.io.db.write import read_runs, write_results
+
+    ws, results = db_results
+    results.info["run_id"] = "20230630T120000-aaaa0001"
+    started = dt.datetime(2023, 6, 30, 12, 0, tzinfo=dt.timezone.utc)
+    written = write_results(results, _target(pg_cluster, "t_keys"), started=started, fingerprint="sha256:x")
+    names = ["parcels", "findings", *results.layers]
+    assert written == [f"t_keys.{n}" for n in names] + ["t_keys.runs"]
+    tables = set(pg_cluster.psql("SELECT table_name FROM information_schema.tables WHERE table_schema = 't_keys'")
+                 .splitlines())
+    assert tables == {*names, "runs"}
+    assert pg_cluster.psql("SELECT nspname FROM pg_namespace WHERE nspname LIKE 't_keys__%'") == ""
+    pkeys = pg_cluster.psql("SELECT tc.table_name, kcu.column_name FROM information_schema.table_constraints tc "
+                            "JOIN information_schema.key_column_usage kcu USING (constraint_schema, constraint_name) "
+                            "WHERE tc.table_schema = 't_keys' AND tc.constraint_type = 'PRIMARY KEY'").splitlines()
+    assert sorted(pkeys) == sorted([f"{n}|fid" for n in names] + ["runs|run_id"])
+    geo_tables = {n for n, layer in [("parcels", results.parcels), *results.layers.items()]
+                  if hasattr(layer, "geometry")}
+    gist = pg_cluster.psql("SELECT tablename FROM pg_indexes WHERE schemaname = 't_keys' "
+                           "AND indexdef ILIKE '%USING gist%'").splitlines()
+    assert sorted(gist) == sorted(geo_tables) and "parcels" in gist
+    srids = set(pg_cluster.psql("SELECT DISTINCT srid FROM geometry_columns WHERE f_table_schema = 't_keys'").split())
+    assert srids == {"4528"}
+    assert pg_cluster.psql("SELECT count(*) FROM t_keys.findings") == str(len(results.findings))
+    runs = read_runs(_target(pg_cluster, "t_keys"))
+    assert runs["run_id"].tolist() == ["20230630T120000-aaaa0001"]
+    row = runs.iloc[0]
+    assert (row["county"], row["ruleset"], str(row["as_of"])) == ("天台县", "tiantai-2022", "2023-06-30")
+    assert row["started"] == started and row["finished"] >= started and row["fingerprint"] == "sha256:x"
+    back = read_results(_target(pg_cluster, "t_keys"))
+    assert back.info["run_id"] == "20230630T120000-aaaa0001" and back.metrics == pytest.approx(results.metrics)
+    pd.testing.assert_frame_equal(_sorted(back.findings), _sorted(results.findings))
+    assert set(back.layers) == set(results.layers)
+    assert back.parcels.crs.to_epsg() == 4528 and len(back.parcels) == len(results.parcels)
+
+
+def test_a_fault_mid_write_leaves_the_previous_results(pg_cluster, db_results, monkeypatch):
+    from geo_tenglong.io.db import write
+    from geo_tenglong.io.db.results import read_results
+
+    ws, results = db_results
+    target = _target(pg_cluster, "t_fault")
+    results.info["run_id"] = "20230630T120000-aaaa0002"
+    started = dt.datetime.now().astimezone()
+    write.write_results(results, target, started=started, fingerprint="sha256:first")
+    before = pg_cluster.psql("SELECT count(*), sum(fid) FROM t_fault.findings")
+    calls = []
+    real = write.write_table
+
+    def failing(conn, schema, name, frame, key_columns=()):
+        calls.append(name)
+        if len(calls) == 3:  # after parcels and findings are in the staging schema
+            raise OSError(28, "No space left on device")
+        real(conn, schema, name, frame, key_columns)
+
+    monkeypatch.setattr(write, "write_table", failing)
+    second = dataclasses_replace(results, run_id="20230630T130000-bbbb0003")
+    with pytest.raises(InputError, match=r"^postgresql://postgres@127\.0\.0\.1:\d+/gis, table t_fault\.\w+: "
+                                         r"数据库写入结果失败 \(.*No space left on device"):
+        write.write_results(second, target, started=started, fingerprint="sha256:second")
+    assert len(calls) == 3
+    assert pg_cluster.psql("SELECT run_id FROM t_fault.runs") == "20230630T120000-aaaa0002"
+    assert pg_cluster.psql("SELECT count(*), sum(fid) FROM t_fault.findings") == before
+    assert pg_cluster.psql("SELECT nspname FROM pg_namespace WHERE nspname LIKE 't_fault%' ORDER BY 1") == "t_fault"
+    assert read_results(target).info["run_id"] == "20230630T120000-aaaa0002"
+    monkeypatch.setattr(write, "write_table", real)
+    write.write_results(second, target, started=started, fingerprint="sha256:second")
+    assert pg_cluster.psql("SELECT run_id FROM t_fault.runs ORDER BY finished").splitlines() == [
+        "20230630T120000-aaaa0002", "20230630T130000-bbbb0003"]
+    assert read_results(target).info["run_id"] == "20230630T130000-bbbb0003"
+
+
+def dataclasses_replace(results, run_id: str):
+    """A shallow copy of results with another run id (the session's results stay as they were)."""
+    import dataclasses
+
+    return dataclasses.replace(results, info={**results.info, "run_id": run_id})
