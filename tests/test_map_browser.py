@@ -436,3 +436,157 @@ def test_search_finds_a_tenant(page):
     texts = page.locator(".gt-results li.gt-hit-item").all_inner_texts()
     assert any(name in t for t in texts), texts
     assert any("入驻企业 " + name in t for t in texts) or any(t.startswith(name) for t in texts)
+
+
+# ------------------------------------------------------------------------------ parcels as vector tiles
+
+_PAINTED_JS = """(pane) => { let n = 0, all = 0;
+    document.querySelectorAll('.leaflet-' + pane + '-pane canvas.leaflet-tile').forEach(c => {
+        if (!c.width) return;
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        all += d.length / 4;
+        for (let i = 3; i < d.length; i += 4) if (d[i]) n++;
+    });
+    return [n, all]; }"""
+
+
+@pytest.fixture(scope="module")
+def tiled_map(tmp_path_factory):
+    """A map forced onto the tile path (the threshold is 50,000 parcels), with one parcel's report."""
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    from geo_tenglong.webmap.briefing import save_briefing_map, tiles_path
+    from geo_tenglong.webmap.links import report_file
+
+    from map_results import map_results, map_workspace
+
+    res = map_results(300)
+    out = tmp_path_factory.mktemp("tiled")
+    (out / "reports").mkdir()
+    pid = str(res.parcels["parcel_id"].iloc[40])
+    (out / "reports" / report_file(pid)).write_text("<html></html>", encoding="utf-8")
+    path = save_briefing_map(res, out / "maps" / "briefing.html", ws=map_workspace(res),
+                             reports_dir=out / "reports", tiles=True)
+    assert tiles_path(path).is_file()
+    return path, pid, report_file(pid)
+
+
+def _tiled_page(browser, path):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900}, device_scale_factor=1)
+    pg = ctx.new_page()
+    pg.blocked, pg.errors, pg.dialogs = [], [], []
+
+    def route(r):  # file: only (data:/blob: never leave the machine); everything else fails
+        url = r.request.url
+        if url.startswith(("file:", "data:", "blob:", "about:")):
+            r.continue_()
+        else:
+            pg.blocked.append(url)
+            r.abort()
+
+    pg.route("**/*", route)
+    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+
+    def on_dialog(d):
+        pg.dialogs.append(d.message)
+        d.dismiss()
+
+    pg.on("dialog", on_dialog)
+    pg.goto(path.as_uri())
+    pg.wait_for_function("window.gtMap && window.gtMap.ready && gtMap.layers.parcels.loaded", timeout=60_000)
+    pg.wait_for_timeout(300)
+    return ctx, pg
+
+
+def _go_to_parcel(pg, pid):
+    """Centre the parcel ``pid`` (from the tiles file's search index) at zoom 17; its screen point."""
+    pt = pg.evaluate("""(pid) => { const line = gtTiles.search.split('\\n').find(l => l.split('\\u0001')[2] === pid);
+        const xy = line.split('\\t')[0].split(',').map(Number);
+        const ll = L.latLng(xy[1] / 1e6, xy[0] / 1e6);
+        gtMap.map.setView(ll, 17, {animate: false});
+        const p = gtMap.map.latLngToContainerPoint(ll), r = gtMap.map.getContainer().getBoundingClientRect();
+        return [p.x + r.left, p.y + r.top]; }""", pid)
+    pg.wait_for_function("gtMap.layers.parcels.loaded >= 2", timeout=30_000)
+    pg.wait_for_timeout(300)
+    return pt
+
+
+def test_tiled_parcels_are_drawn_offline_and_switch_off(browser, tiled_map, tmp_path):
+    path, _, _ = tiled_map
+    ctx, pg = _tiled_page(browser, path)
+    try:
+        assert pg.evaluate("gtMap.tiled.length") == 2  # parcels and 可腾退
+        painted, total = pg.evaluate(_PAINTED_JS, "gt-tiles")
+        assert total and painted / total > 0.1, (painted, total)
+        focus, _ = pg.evaluate(_PAINTED_JS, "gt-tiles-focus")
+        assert 0 < focus < painted  # the 可腾退 parcels: a subset
+        pg.screenshot(path=str(tmp_path / "tiled.png"))
+        print(f"screenshot: {tmp_path / 'tiled.png'}")
+        # the layer switcher turns the tiled layers off and on
+        label = pg.locator(".leaflet-control-layers-overlays label", has_text="可腾退低效工业用地")
+        label.locator("input").click()
+        assert pg.evaluate(_PAINTED_JS, "gt-tiles-focus")[0] == 0
+        label.locator("input").click()
+        pg.wait_for_timeout(500)
+        assert pg.evaluate(_PAINTED_JS, "gt-tiles-focus")[0] > 0
+        if pg.locator(".gt-legend .gt-toggle").inner_text() == "展开":
+            pg.locator(".gt-legend .gt-toggle").click()
+        assert "宗地(亩均评价分类)" in pg.locator(".gt-legend").inner_text()
+        assert pg.blocked == [], f"the page tried the network: {pg.blocked[:5]}"
+        assert pg.errors == [], pg.errors
+    finally:
+        ctx.close()
+
+
+def test_tiled_popup_has_fields_findings_and_report_link(browser, tiled_map):
+    path, pid, report = tiled_map
+    ctx, pg = _tiled_page(browser, path)
+    try:
+        x, y = _go_to_parcel(pg, pid)
+        pg.mouse.click(x, y)
+        popup = pg.wait_for_selector(".leaflet-popup-content .gt-popup", timeout=10_000)
+        text = popup.inner_text()
+        assert pid in text and "宗地代码" in text and "面积(亩)" in text
+        assert "核查结论(" in text and "〔" in text  # findings with their clause, from the tile
+        link = pg.locator(".leaflet-popup-content a.gt-report")
+        assert link.get_attribute("href") == "../reports/" + report
+        assert pg.errors == [] and pg.blocked == []
+    finally:
+        ctx.close()
+
+
+def test_tiled_search_finds_a_parcel_and_shows_names_as_text(browser, tiled_map):
+    from map_results import EVIL_NAME
+
+    path, _, _ = tiled_map
+    ctx, pg = _tiled_page(browser, path)
+    try:
+        pg.fill(".gt-search input", "<script>")
+        pg.wait_for_selector(".gt-results li.gt-hit-item")
+        assert EVIL_NAME in pg.locator(".gt-results li.gt-hit-item").first.inner_text()
+        pg.press(".gt-search input", "Enter")
+        popup = pg.wait_for_selector(".leaflet-popup-content .gt-popup", timeout=15_000)
+        assert EVIL_NAME in popup.inner_text()
+        assert pg.evaluate("document.querySelectorAll('.leaflet-popup-content script').length") == 0
+        pg.wait_for_timeout(300)
+        assert pg.dialogs == [] and pg.errors == [] and pg.blocked == []
+    finally:
+        ctx.close()
+
+
+def test_missing_tiles_file_is_said_on_the_map(browser, tiled_map, tmp_path):
+    import shutil as sh
+
+    path, _, _ = tiled_map
+    lone = tmp_path / "briefing.html"
+    sh.copy(path, lone)  # the page without its tiles file
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = ctx.new_page()
+    try:
+        pg.goto(lone.as_uri())
+        pg.wait_for_function("window.gtMap && window.gtMap.ready", timeout=60_000)
+        assert "未找到宗地瓦片文件 briefing.pmtiles.js" in pg.locator(".gt-missing").inner_text()
+    finally:
+        ctx.close()
