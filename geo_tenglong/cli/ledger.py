@@ -1,0 +1,56 @@
+"""``geo-tenglong ledger``: the 整治台账 file townships fill in — export it, import it back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .options import quiet_opt
+
+_HISTORY_HELP = "Run history store holding the 整治台账  [default: history.gpkg in the current folder, beside out/]"
+
+
+def _history(path: Path | None) -> Path:
+    from ..history.store import default_history_path
+
+    return path if path is not None else default_history_path("out")
+
+
+@click.group("ledger")
+def ledger_group():
+    """The 整治台账 (高耗低效整治, 零增地技改, 留驻优质企业 lists) kept in the run history.
+
+    Each run opens tasks for newly listed enterprises and plans, closes a task whose enterprise or
+    plan now meets the rule (达标销号) and reopens one that falls back. Townships fill in 整治方式,
+    完成时限, 状态 and 进展说明 in the exported file; `ledger import` merges it back.
+    """
+
+
+@ledger_group.command("export")
+@click.option("--history", "history", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help=_HISTORY_HELP)
+@click.option("--out", "-o", "out", default=Path("整治台账.xlsx"), show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="The xlsx to write.")
+@quiet_opt
+def export_cmd(history, out, quiet):
+    """Write the 整治台账 as an xlsx for townships (drop-downs for 整治方式 and 状态, dates checked)."""
+    from ..history.ledger_xlsx import export_ledger
+
+    n = export_ledger(_history(history), out)
+    if not quiet:
+        click.echo(f"  wrote {out} ({n} 项任务)")
+
+
+@ledger_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--history", "history", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help=_HISTORY_HELP)
+@quiet_opt
+def import_cmd(file, history, quiet):
+    """Merge a filled-in 整治台账 FILE back (all or nothing; exit 2 naming the refused rows)."""
+    from ..history.ledger_xlsx import import_ledger
+
+    outcome = import_ledger(file, _history(history))
+    if not quiet:
+        click.echo(f"  {file}: {outcome.rows} 行, {outcome.changed} 项任务已更新")

@@ -1,0 +1,188 @@
+"""The 整治台账: tasks opened, closed (达标销号) and reopened across runs; the file townships fill in
+exported and imported back, with malformed rows refused by row number, all or nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from history_fixtures import make_results
+
+from geo_tenglong.cli import main
+from geo_tenglong.errors import InputError
+from geo_tenglong.history.ledger import read_events, read_tasks, update_ledger
+from geo_tenglong.history.ledger_xlsx import HEADERS, SHEET, export_ledger, import_ledger
+from geo_tenglong.history.store import record_run
+
+A, B, C, D = (f"91331023MA2AAAAA{i}X" for i in range(1, 5))
+
+
+def _lists(rows: list[tuple]) -> pd.DataFrame:
+    """ledger_lists rows: (task id, listed, reason), as the ledger_lists stage writes them."""
+    out = []
+    for task_id, listed, reason in rows:
+        kind = {"ZZ": "高耗低效整治", "LY": "留驻优质企业", "LZ": "零增地技改"}[task_id[:2]]
+        out.append({"task_id": task_id, "list": kind, "rule_id": "TT-LEDGER", "clause": "三(一)1",
+                    "uscc": task_id[3:], "name": f"企业{task_id[-2]}", "parcel_id": "331023101001GB00001",
+                    "township": "始丰街道", "treatment": ("改造提升" if kind == "高耗低效整治" else None) if listed else None,
+                    "deadline": pd.Timestamp("2024-06-30") if listed else pd.NaT, "listed": listed, "reason": reason})
+    return pd.DataFrame(out)
+
+
+def _record(path, as_of, run_id, rows):
+    res = make_results([{"parcel_id": "331023101001GB00001"}], as_of=as_of, run_id=run_id)
+    res.layers["ledger_lists"] = _lists(rows)
+    record_run(res, path, updaters=[update_ledger])
+
+
+def _q2(path):
+    _record(path, "2023-06-30", "q2", [(f"ZZ-{A}", True, "亩均评价D类"), (f"ZZ-{B}", True, "低效企业"),
+                                        (f"LY-{C}", True, "亩均评价A类")])
+
+
+def test_open_close_reopen_across_runs(tmp_path):
+    path = tmp_path / "history.gpkg"
+    _q2(path)
+    tasks = read_tasks(path).set_index("task_id")
+    assert set(tasks["status"]) == {"未开始"} and set(tasks["opened_run"]) == {"q2"}
+    assert tasks.loc[f"ZZ-{A}", "deadline"] == "2024-06-30"
+    # Q3: A meets the rule, B still listed, D not judged (no row): only A closes
+    _record(path, "2023-09-30", "q3", [(f"ZZ-{A}", False, "已达标:亩均评价C类"), (f"ZZ-{B}", True, "低效企业"),
+                                        (f"LY-{C}", True, "亩均评价A类")])
+    tasks = read_tasks(path).set_index("task_id")
+    assert tasks.loc[f"ZZ-{A}", "status"] == "已销号" and tasks.loc[f"ZZ-{A}", "closed_run"] == "q3"
+    assert tasks.loc[f"ZZ-{B}", "status"] == "未开始" and tasks.loc[f"LY-{C}", "status"] == "未开始"
+    # Q4: A falls back (reopened), B meets the rule (closed)
+    _record(path, "2023-12-31", "q4", [(f"ZZ-{A}", True, "亩均评价D类"), (f"ZZ-{B}", False, "已达标:亩均评价B类")])
+    tasks = read_tasks(path).set_index("task_id")
+    assert tasks.loc[f"ZZ-{A}", "status"] == "重新打开" and pd.isna(tasks.loc[f"ZZ-{A}", "closed_run"])
+    assert tasks.loc[f"ZZ-{B}", "status"] == "已销号" and tasks.loc[f"ZZ-{B}", "closed_run"] == "q4"
+    assert tasks.loc[f"LY-{C}", "status"] == "未开始"            # no row in Q4: keeps its status
+    events = read_events(path)
+    a = events[events["task_id"] == f"ZZ-{A}"]
+    assert list(zip(a["run_id"], a["from_status"].fillna(""), a["to_status"])) == [
+        ("q2", "", "未开始"), ("q3", "未开始", "已销号"), ("q4", "已销号", "重新打开")]
+    assert a["reason"].iloc[1] == "达标销号:已达标:亩均评价C类"
+
+
+def test_rerun_of_the_same_date_keeps_the_ledger_consistent(tmp_path):
+    path = tmp_path / "history.gpkg"
+    _q2(path)
+    _record(path, "2023-09-30", "q3", [(f"ZZ-{A}", False, "已达标")])
+    _record(path, "2023-09-30", "q3b", [(f"ZZ-{A}", False, "已达标")])    # Q3 re-run replaces q3
+    tasks = read_tasks(path).set_index("task_id")
+    assert tasks.loc[f"ZZ-{A}", "closed_run"] == "q3b" and tasks.loc[f"ZZ-{A}", "status"] == "已销号"
+    events = read_events(path)
+    assert "q3" not in set(events["run_id"])                              # the replaced run's events went with it
+
+
+def _fill(path, edits: dict[str, dict[str, object]], extra: list[list] | None = None):
+    """Edit cells of an exported ledger file by task id (header → value) and append raw rows."""
+    book = openpyxl.load_workbook(path)
+    sheet = book[SHEET]
+    col = {cell.value: cell.column for cell in sheet[2]}
+    for row in sheet.iter_rows(min_row=3):
+        task_id = row[col["任务编号"] - 1].value
+        for header, value in edits.get(task_id, {}).items():
+            sheet.cell(row=row[0].row, column=col[header], value=value)
+    for values in extra or []:
+        sheet.append(values)
+    book.save(path)
+
+
+def test_export_has_drop_downs_dates_and_protection(tmp_path):
+    path = tmp_path / "history.gpkg"
+    _q2(path)
+    out = tmp_path / "台账.xlsx"
+    assert export_ledger(path, out) == 3
+    book = openpyxl.load_workbook(out)
+    sheet = book[SHEET]
+    assert [c.value for c in sheet[2]] == list(HEADERS)
+    assert sheet.protection.sheet
+    assert {dv.type for dv in sheet.data_validations.dataValidation} == {"list", "date"}
+    sources = sorted(dv.formula1 for dv in sheet.data_validations.dataValidation if dv.type == "list")
+    assert any("搬迁入园" in s for s in sources) and any("整改中" in s and "已销号" not in s for s in sources)
+    ids = [r[0].value for r in sheet.iter_rows(min_row=3)]
+    assert sorted(ids) == sorted([f"ZZ-{A}", f"ZZ-{B}", f"LY-{C}"])
+    assert sheet.cell(row=3, column=1).protection.locked                  # id columns locked
+    assert sheet.cell(row=3, column=7).protection.locked is False         # 整治方式 open
+
+
+def test_round_trip_import_updates_tasks_and_logs_events(tmp_path):
+    path = tmp_path / "history.gpkg"
+    _q2(path)
+    out = tmp_path / "台账.xlsx"
+    export_ledger(path, out)
+    _fill(out, {f"ZZ-{A}": {"整治方式": "搬迁入园", "状态": "整改中", "完成时限": "2024年3月31日",
+                            "进展说明": "已签订搬迁协议"}})
+    outcome = import_ledger(out, path)
+    assert (outcome.rows, outcome.changed) == (3, 1)
+    task = read_tasks(path).set_index("task_id").loc[f"ZZ-{A}"]
+    assert (task["treatment"], task["status"], task["deadline"], task["note"]) == \
+        ("搬迁入园", "整改中", "2024-03-31", "已签订搬迁协议")
+    ev = read_events(path)
+    ev = ev[ev["run_id"] == "import"]
+    assert ev["task_id"].tolist() == [f"ZZ-{A}"] and ev["to_status"].tolist() == ["整改中"]
+    assert "整治方式 改造提升→搬迁入园" in ev["reason"].iloc[0]
+    assert import_ledger(out, path).changed == 0                          # the same file again changes nothing
+
+
+def test_import_refuses_malformed_rows_naming_them(tmp_path):
+    path = tmp_path / "history.gpkg"
+    _q2(path)
+    out = tmp_path / "台账.xlsx"
+    export_ledger(path, out)
+    before = read_tasks(path)
+    rows = {r[0].value: r[0].row for r in openpyxl.load_workbook(out)[SHEET].iter_rows(min_row=3)}
+    _fill(out, {f"ZZ-{A}": {"状态": "完成了", "整治方式": "搬迁入园"},   # bad status (the good edit must not land)
+                f"ZZ-{B}": {"状态": "已销号"},                           # closing by hand
+                f"LY-{C}": {"完成时限": "明年"}},                        # not a date
+          extra=[["ZZ-NOSUCH", "高耗低效整治", None, None, None, None, "改造提升", None, "未开始", None],
+                 [f"ZZ-{B}", "高耗低效整治", None, None, None, None, "拆了", "2024-06-30", "未开始", None]])
+    with pytest.raises(InputError) as err:
+        import_ledger(out, path)
+    text = str(err.value)
+    assert "\n" not in text and "台账.xlsx" in text
+    assert f"第{rows[f'ZZ-{A}']}行 状态 '完成了'" in text
+    assert f"第{rows[f'ZZ-{B}']}行 状态不能由乡镇从未开始改为已销号" in text
+    assert f"第{rows[f'LY-{C}']}行 完成时限 '明年' 不是日期" in text
+    assert "第6行 任务编号 ZZ-NOSUCH 不存在" in text
+    assert f"第7行 任务编号 ZZ-{B} 重复" in text
+    pd.testing.assert_frame_equal(read_tasks(path), before)              # all or nothing
+
+
+def test_cli_export_and_import(tmp_path):
+    path = tmp_path / "history.gpkg"
+    _q2(path)
+    out = tmp_path / "台账.xlsx"
+    runner = CliRunner()
+    got = runner.invoke(main, ["ledger", "export", "--history", str(path), "-o", str(out)])
+    assert got.exit_code == 0, got.output
+    _fill(out, {f"ZZ-{A}": {"状态": "已销号"}})
+    got = runner.invoke(main, ["ledger", "import", str(out), "--history", str(path)])
+    assert got.exit_code == 2
+    assert "状态不能由乡镇从未开始改为已销号" in got.output and got.output.strip().count("\n") == 0
+    got = runner.invoke(main, ["ledger", "export", "--history", str(tmp_path / "none.gpkg"), "-o", str(out)])
+    assert got.exit_code == 2
+
+
+def test_sample_filled_file_imports_after_the_sample_run(tmp_path, sample_dir, sample_results):
+    """Part C's 2023Q3 file (整治台账_填报.xlsx) names tasks the 2023Q2 sample run opened."""
+    filled = sample_dir / "quarters" / "2023Q3" / "整治台账_填报.xlsx"
+    if not filled.is_file():
+        pytest.skip("the sample quarters have not been generated")
+    path = tmp_path / "history.gpkg"
+    results = dataclasses.replace(sample_results, info={**sample_results.info, "run_id": "sample-q2"})
+    record_run(results, path, updaters=[update_ledger])
+    copy = tmp_path / filled.name
+    shutil.copy(filled, copy)
+    outcome = import_ledger(copy, path)
+    book = openpyxl.load_workbook(copy, read_only=True)
+    n = sum(1 for r in book[SHEET].iter_rows(min_row=3, values_only=True) if r[0])
+    assert outcome.rows == n and outcome.changed == n
+    tasks = read_tasks(path)
+    assert (tasks["status"] == "已完成待复核").sum() >= 1
