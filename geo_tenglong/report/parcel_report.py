@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 import tempfile
 import time
@@ -25,20 +26,22 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import GeoTenglongError, InputError
 from ..findings import FAIL, STATUS_LABELS, WARN
 from ..io.atomic import check_not_input, write_text_atomic
-from . import figures
 from .fonts import font_face_css
-from .pdf import outline_starts, print_atlas, split_by_outline
+from .map_svg import parcel_map_svg
+from .parallel import chunk_size, chunked, forks, map_chunks, worker_count
+from .pdf import _warn, find_chromium, outline_starts, print_atlas, split_by_outline
 from .workbook import park_names, split_ids
 
-__all__ = ["REPORTS_DIR", "ATLAS_FILE", "INDEX_FILE", "report_relpath", "report_path", "flagged_parcels",
-           "render_reports_html", "write_parcel_reports", "write_reports", "corner_table", "corner_rows",
-           "template_env"]
+__all__ = ["REPORTS_DIR", "ATLAS_FILE", "INDEX_FILE", "REPORT_CHOICES", "ReportError", "report_relpath", "report_path",
+           "flagged_parcels", "report_selection", "render_reports_html", "write_parcel_reports", "write_reports",
+           "corner_table", "corner_rows", "template_env"]
 
 #: Folder (inside the output folder) of the parcel reports; the web map links to ``reports/<relpath>``.
 REPORTS_DIR = "reports"
@@ -219,15 +222,25 @@ def corner_rows(parcels) -> dict[str, pd.DataFrame]:
     if corner_points is not None and len(parcels):
         try:
             t = corner_points(parcels)
-            t = pd.DataFrame({"parcel_id": t["parcel_id"].astype(str), "点号": t["point_no"], "X": t["x"],
-                              "Y": t["y"], "边长": t["edge_m"], "圈号": t["ring"]})
-            return {k: g.drop(columns="parcel_id").reset_index(drop=True) for k, g in t.groupby("parcel_id", sort=False)}
+            pid = t["parcel_id"].astype(str).to_numpy()
+            order = np.argsort(pid, kind="stable")  # each parcel's rows together, in their order
+            pid = pid[order]
+            cols = {"点号": t["point_no"], "X": t["x"], "Y": t["y"], "边长": t["edge_m"], "圈号": t["ring"]}
+            arrays = {k: v.to_numpy()[order] for k, v in cols.items()}
+            cut = np.flatnonzero(pid[1:] != pid[:-1]) + 1
+            return {pid[a]: pd.DataFrame({k: v[a:b] for k, v in arrays.items()})
+                    for a, b in zip(np.r_[0, cut], np.r_[cut, len(pid)])}
         except Exception:  # noqa: BLE001 — the local table is always right; never lose a report over it
             pass
     return {pid: corner_table(g) for pid, g in zip(ids, parcels.geometry)}
 
 
 # ---------------------------------------------------------------------------------- the context
+
+#: The finding fields a report shows, and the order of statuses on the page.
+_FINDING_FIELDS = ("rule_id", "clause", "status", "value", "threshold", "unit", "message")
+_STATUS_ORDER = {FAIL: 0, WARN: 1, "missing_data": 2, "pass": 3, "not_applicable": 4}
+
 
 class _Context:
     """What every report of one run shares: indexes, names, benchmarks (built once)."""
@@ -240,14 +253,18 @@ class _Context:
         self.parcels = p
         self.pos = pd.Series(np.arange(len(p)), index=p["parcel_id"].astype(str))
         self.sindex = p.sindex
+        self.ids = self.pos.index.to_numpy()
+        self.geoms = p.geometry.to_numpy()
         self.parks = park_names(results, ws)
         b = ws.layer("buildings") if ws is not None and hasattr(ws, "layer") else None
-        self.buildings = b if b is not None and len(b) else None
+        self.buildings = (b.sindex, b.geometry.to_numpy()) if b is not None and len(b) else None
         plots = results.layer("fragments")
-        self.plots = plots if plots is not None and hasattr(plots, "sindex") and len(plots) else None
+        self.plots = (plots.sindex, plots.geometry.to_numpy()) \
+            if plots is not None and hasattr(plots, "sindex") and len(plots) else None
         f = results.findings
-        self.findings = f.assign(parcel_id=f["parcel_id"].astype(str))
-        self.by_feature = {k: g for k, g in self.findings.groupby("parcel_id", sort=False)}
+        # findings as plain columns and row positions per feature: a page takes a few records, not a frame
+        self.f_cols = {c: f[c].to_numpy(dtype=object) for c in _FINDING_FIELDS}
+        self.by_feature = f.groupby(f["parcel_id"].astype(str).to_numpy(), sort=False).indices
         self.related = self._related()
         self.targets = self._targets()
         self.metrics = results.metrics or {}
@@ -294,42 +311,44 @@ class _Context:
         if todo:
             self._corners.update(corner_rows(self.parcels.iloc[self.pos[todo].to_numpy()]))
 
+    def forget_corners(self, pid: str) -> None:
+        """Drop a parcel's prepared 界址点成果表 once its page is written (memory at a million parcels)."""
+        self._corners.pop(pid, None)
+
     def corners(self, pid: str) -> pd.DataFrame:
         if pid not in self._corners:
             self.prepare_corners([pid])
-        return self._corners.get(pid, corner_table(self.parcels.geometry.iloc[int(self.pos[pid])]))
+        found = self._corners.get(pid)
+        return found if found is not None else corner_table(self.geoms[int(self.pos[pid])])
 
     # -------------------------------------------------------------------------------- per parcel
-    def findings_for(self, pid: str) -> pd.DataFrame:
-        parts = [self.by_feature[pid].assign(feature="")] if pid in self.by_feature else []
+    def findings_for(self, pid: str) -> list[dict]:
+        """The findings about a parcel and the features related to it (``feature`` names those),
+        不符合 first, then 提示, 数据不足, 符合, 不适用, each by rule id."""
+        rows = [(pos, "") for pos in self.by_feature.get(pid, ())]
         for fid in sorted(self.related.get(pid, ())):
-            if fid in self.by_feature and fid != pid:
-                parts.append(self.by_feature[fid].assign(feature=f"关联对象 {fid}"))
-        if not parts:
-            return self.findings.iloc[0:0].assign(feature="")
-        f = pd.concat(parts, ignore_index=True)
-        order = {FAIL: 0, WARN: 1, "missing_data": 2, "pass": 3, "not_applicable": 4}
-        return f.assign(_o=f["status"].map(order).fillna(9)).sort_values(["_o", "rule_id"], kind="stable")
+            if fid != pid:
+                rows.extend((pos, f"关联对象 {fid}") for pos in self.by_feature.get(fid, ()))
+        cols = self.f_cols
+        out = [{**{c: cols[c][pos] for c in _FINDING_FIELDS}, "feature": feature} for pos, feature in rows]
+        return sorted(out, key=lambda r: (_STATUS_ORDER.get(r["status"], 9), str(r["rule_id"])))
 
-    def neighbours(self, geom, pid):
-        minx, miny, maxx, maxy = geom.bounds
-        size = max(maxx - minx, maxy - miny, 20.0)
+    def neighbours(self, geom, pid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Parcels (other than ``pid``), buildings and corner plots around ``geom``."""
         import shapely
 
+        minx, miny, maxx, maxy = geom.bounds
+        size = max(maxx - minx, maxy - miny, 20.0)
         view = shapely.box(minx - size, miny - size, maxx + size, maxy + size)
         idx = self.sindex.query(view)
-        near = self.parcels.iloc[idx]
-        near = near[near["parcel_id"].astype(str) != pid]
-        blds = []
-        if self.buildings is not None:
-            blds = self.buildings.geometry.iloc[self.buildings.sindex.query(view)].tolist()
-        plots = []
-        if self.plots is not None:
-            plots = self.plots.geometry.iloc[self.plots.sindex.query(view)].tolist()
-        return near.geometry.tolist(), blds, plots
+        near = self.geoms[idx[self.ids[idx] != pid]]
+        none = np.empty(0, dtype=object)
+        blds = self.buildings[1][self.buildings[0].query(view)] if self.buildings is not None else none
+        plots = self.plots[1][self.plots[0].query(view)] if self.plots is not None else none
+        return near, blds, plots
 
 
-def _indicators(ctx: _Context, row, findings: pd.DataFrame) -> list[dict]:
+def _indicators(ctx: _Context, row, findings: list[dict]) -> list[dict]:
     out = []
 
     def target_of(metric):
@@ -341,11 +360,11 @@ def _indicators(ctx: _Context, row, findings: pd.DataFrame) -> list[dict]:
 
     def threshold_of(rule_ids):
         """A share's threshold in % (findings may state it as a ratio, e.g. 0.3, or in %)."""
-        hit = findings[findings["rule_id"].isin(rule_ids) & findings["threshold"].notna()]
-        if not len(hit):
+        hit = next((f for f in findings if f["rule_id"] in rule_ids and not _missing(f["threshold"])), None)
+        if hit is None:
             return None
-        thr = float(hit["threshold"].iloc[0])
-        unit = "" if _missing(hit["unit"].iloc[0]) else str(hit["unit"].iloc[0])
+        thr = float(hit["threshold"])
+        unit = "" if _missing(hit["unit"]) else str(hit["unit"])
         return thr if "%" in unit or thr > 1.0 else thr * 100
 
     def add(label, unit, value, bench=None, target_text="—", higher_is_better=True, limit=None, digits=2):
@@ -397,6 +416,11 @@ def _indicators(ctx: _Context, row, findings: pd.DataFrame) -> list[dict]:
     return out
 
 
+def _map_uid(pid: str) -> str:
+    """An id prefix for the SVG map of ``pid``, unique within an atlas document."""
+    return "m" + hashlib.sha1(pid.encode("utf-8")).hexdigest()[:12]
+
+
 def _page(ctx: _Context, pid: str) -> dict:
     row = ctx.parcels.iloc[int(ctx.pos[pid])]
     geom = row.geometry
@@ -404,12 +428,13 @@ def _page(ctx: _Context, pid: str) -> dict:
     findings = ctx.findings_for(pid)
     neigh, blds, plots = ctx.neighbours(geom, pid) if geom is not None and not geom.is_empty else ([], [], [])
     corners = ctx.corners(pid)
-    uniq = corners.drop_duplicates("点号", keep="first")
-    corner_xy = uniq[["Y", "X"]].to_numpy(dtype=float) if len(uniq) else None
-    try:
-        png = figures.parcel_map(geom, neigh, blds, plots, corner_xy=corner_xy, width_in=4.1, height_in=2.85, dpi=110)
-    except Exception:  # noqa: BLE001 — an odd geometry must not cost the whole report its page
-        png = None
+    labels = corners["点号"].astype(str).to_numpy()
+    north, east, side = (corners[c].to_numpy(dtype=float) for c in ("X", "Y", "边长"))
+    first = np.sort(np.unique(labels, return_index=True)[1])  # each point once (rings repeat their first)
+    svg = None
+    if geom is not None and not geom.is_empty:
+        svg = markupsafe.Markup(parcel_map_svg(geom, neigh, blds, plots, corner_xy=np.column_stack((east, north))[first],
+                                               labels=labels[first].tolist(), uid=_map_uid(pid)))
     park_id = get("park_id")
     park = "" if _missing(park_id) else ctx.parks.get(str(park_id), str(park_id))
     cls = get("eval_class")
@@ -443,19 +468,20 @@ def _page(ctx: _Context, pid: str) -> dict:
     ]
     if not _missing(get("reclaim_reason")) or not _missing(get("idle_rule")):
         basic.append([("腾退理由", _text(get("reclaim_reason"))), ("闲置认定", _text(get("idle_rule")))])
-    flist = [{"rule_id": _text(f.rule_id), "clause": _text(f.clause), "status": str(f.status),
-              "status_label": STATUS_LABELS.get(str(f.status), str(f.status)), "value": _num(f.value),
-              "threshold": _num(f.threshold), "unit": "" if _missing(f.unit) else str(f.unit),
-              "message": _text(f.message), "feature": f.feature}
-             for f in findings.itertuples(index=False)]
+    flist = [{"rule_id": _text(f["rule_id"]), "clause": _text(f["clause"]), "status": str(f["status"]),
+              "status_label": STATUS_LABELS.get(str(f["status"]), str(f["status"])), "value": _num(f["value"]),
+              "threshold": _num(f["threshold"]), "unit": "" if _missing(f["unit"]) else str(f["unit"]),
+              "message": _text(f["message"]), "feature": f["feature"]}
+             for f in findings]
     cls_text = "未参评" if _missing(cls) else f"{cls}类" + ("" if _missing(cls_name) else f" {cls_name}")
     return {
         "parcel_id": pid, "owner": _text(holder if not _missing(holder) else get("owner_name")),
         "class_css": "none" if _missing(cls) else str(cls), "class_text": "亩均效益评价: " + cls_text,
-        "badges": badges, "basic": basic, "map_uri": figures.png_data_uri(png) if png else None,
-        "corner_groups": _corner_groups([{"label": c["点号"], "x": f"{c['X']:.3f}", "y": f"{c['Y']:.3f}",
-                                          "side": "" if _missing(c["边长"]) else f"{c['边长']:.2f}"}
-                                         for c in corners.to_dict("records")]),
+        "badges": badges, "basic": basic, "map_svg": svg,
+        "corner_groups": _corner_groups([{"label": k, "x": f"{x:.3f}", "y": f"{y:.3f}",
+                                          "side": "" if math.isnan(d) else f"{d:.2f}"}
+                                         for k, x, y, d in zip(labels.tolist(), north.tolist(), east.tolist(),
+                                                               side.tolist())]),
         "area_m2": _fmt(get("area_m2"), 2), "area_mu": _fmt(get("area_mu"), 4),
         "indicators": _indicators(ctx, row, findings), "findings": flist,
         "n_fail": sum(f["status"] == FAIL for f in flist), "n_warn": sum(f["status"] == WARN for f in flist),
@@ -490,11 +516,51 @@ def _css(atlas: bool = False) -> str:
     return css
 
 
-def flagged_parcels(results) -> list[str]:
-    """Parcels with any ``fail`` or ``warn`` finding, in parcel-layer order."""
+def flagged_parcels(results, statuses: Iterable[str] = (FAIL, WARN)) -> list[str]:
+    """Parcels with any finding of ``statuses`` (default ``fail`` or ``warn``), in parcel-layer order."""
     f = results.findings
-    hit = set(f.loc[f["status"].isin([FAIL, WARN]), "parcel_id"].astype(str))
-    return [pid for pid in results.parcels["parcel_id"].astype(str) if pid in hit]
+    hit = f.loc[f["status"].isin(list(statuses)), "parcel_id"].astype(str).unique()
+    ids = results.parcels["parcel_id"].astype(str)
+    return ids[ids.isin(hit)].tolist()
+
+
+#: ``run --reports``: which parcels get a report.
+REPORT_CHOICES = ("auto", "flagged", "fail", "all", "none")
+#: ``auto`` writes reports for every parcel with a 不符合 or 提示 finding up to this many parcels,
+#: and for 不符合 parcels only above it (a province has hundreds of thousands of flagged parcels).
+AUTO_FLAGGED_MAX = 2000
+#: Most pages ``run`` prints into the atlas PDF (Chromium takes ~0.1 s a page); above it the HTML
+#: reports and the index are written and one line says how to print chosen parcels.
+ATLAS_MAX_PAGES = 2000
+
+
+def report_selection(results, which: str = "auto") -> list[str]:
+    """The parcels ``run`` writes reports for, in parcel-layer order.
+
+    Parameters
+    ----------
+    results : Results
+    which : str
+        ``flagged``: every parcel with a 不符合 (fail) or 提示 (warn) finding; ``fail``: parcels
+        with a 不符合 finding; ``all``: every parcel; ``none``; ``auto``: ``flagged`` up to
+        :data:`AUTO_FLAGGED_MAX` parcels, else ``fail``.
+
+    Returns
+    -------
+    list of str
+    """
+    if which not in REPORT_CHOICES:
+        raise InputError(f"--reports {which!r}: expected one of {', '.join(REPORT_CHOICES)}")
+    if which == "none":
+        return []
+    if which == "all":
+        return results.parcels["parcel_id"].astype(str).tolist()
+    if which == "fail":
+        return flagged_parcels(results, (FAIL,))
+    ids = flagged_parcels(results)
+    if which == "auto" and len(ids) > AUTO_FLAGGED_MAX:
+        return flagged_parcels(results, (FAIL,))
+    return ids
 
 
 def render_reports_html(results, parcel_ids: Iterable[str], ws=None, title: str | None = None,
@@ -521,13 +587,76 @@ def render_reports_html(results, parcel_ids: Iterable[str], ws=None, title: str 
     return html, pages
 
 
+class ReportError(GeoTenglongError):
+    """A parcel's report could not be rendered (the message names the parcel and the cause, on one line)."""
+
+
+#: What a worker process renders with, set by :func:`_init_worker` (see :mod:`.parallel`).
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(ctx: _Context | None, results, ws, reports_dir: Path, inputs, atlas_html: bool) -> None:
+    """Set up a worker: the shared context (inherited when forked, else rebuilt here) and templates."""
+    _WORKER.clear()
+    base = Path(reports_dir).resolve()
+    inputs = [p for p in inputs if Path(p).resolve().parent == base]  # only these could be hit by a report file
+    _WORKER.update(ctx=ctx if ctx is not None else _Context(results, ws), reports_dir=reports_dir, inputs=inputs,
+                   atlas_html=atlas_html, tpl=template_env().get_template("parcel.html"), css=_css(),
+                   atlas_css=_css(atlas=True) if atlas_html else "")
+
+
+def _render_chunk(ids: list[str]) -> tuple[list[tuple[str, Path, dict]], str | None]:
+    """Write the HTML report of each parcel of ``ids``; return (parcel id, file, index entry) for each,
+    and the chunk's pages as one atlas document when the atlas is printed.
+
+    Raises
+    ------
+    ReportError
+        Naming the parcel whose page failed, and why (one line).
+    """
+    w = _WORKER
+    ctx: _Context = w["ctx"]
+    ctx.prepare_corners(ids)
+    done, pages = [], []
+    for pid in ids:
+        try:
+            page = _page(ctx, pid)
+            target = report_path(w["reports_dir"], pid, ".html")
+            check_not_input(target, w["inputs"])
+            html = w["tpl"].render(pages=[page], info=ctx.info, css=w["css"], title=f"宗地分析报告 {pid}")
+        except (InputError, OSError):
+            raise
+        except Exception as exc:  # noqa: BLE001 — any bug or odd value: one line naming the parcel
+            cause = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+            raise ReportError(f"宗地 {pid} 的报告生成失败 (report of parcel {pid!r} failed): {cause}") from exc
+        rules = sorted({f["rule_id"] for f in page["findings"] if f["status"] in (FAIL, WARN)})
+        done.append((pid, write_text_atomic(target, html), {"owner": page["owner"], "rules": "、".join(rules)}))
+        if w["atlas_html"]:
+            pages.append(page)
+        ctx.forget_corners(pid)
+    atlas = None
+    if pages:
+        atlas = w["tpl"].render(pages=pages, info=ctx.info, css=w["atlas_css"],
+                                title=f"{ctx.info.get('county', '')}宗地报告图集")
+    return done, atlas
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its children that have ended (workers, Chromium)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def write_parcel_reports(results, parcel_ids: Iterable[str], reports_dir: str | Path, ws=None, pdf: bool = True,
                          atlas: bool = False, index: bool = False, split: bool = True,
-                         progress: Callable[[str], None] | None = None, timings: dict | None = None) -> list[Path]:
+                         progress: Callable[[str], None] | None = None, timings: dict | None = None,
+                         workers: int | None = None) -> list[Path]:
     """Write a report (HTML, and PDF when Chromium is available) for each parcel.
 
-    All pages are printed by one Chromium process as one atlas PDF, which is then cut into a PDF
-    per parcel along its outline.
+    Pages are rendered by one worker process per core, in chunks of up to :data:`ATLAS_CHUNK`
+    parcels; what is written does not depend on the number of workers. The pages are printed by
+    Chromium as one atlas PDF (a chunk per browser run), which is then cut into a PDF per parcel
+    along its outline.
 
     Parameters
     ----------
@@ -547,10 +676,13 @@ def write_parcel_reports(results, parcel_ids: Iterable[str], reports_dir: str | 
         Cut the atlas into a PDF per parcel (pypdf copies each page's fonts: ~0.7 s and ~0.4 MB
         per parcel, so ``run`` keeps only the atlas and ``report`` splits).
     progress : callable, optional
-        Called with each parcel id once its page is built.
+        Called with each parcel id once its page is written.
     timings : dict, optional
-        Filled with seconds spent on ``pages`` (maps, tables, HTML), ``pdf`` (Chromium) and
-        ``split`` (per-parcel PDFs), for the benchmark.
+        Filled with wall seconds spent on ``pages`` (maps, tables, HTML), ``pdf`` (Chromium) and
+        ``split`` (per-parcel PDFs), and CPU seconds ``pages_cpu`` and ``pdf_cpu`` (this process and
+        its workers or browsers), for the benchmark.
+    workers : int, optional
+        Worker processes (default :func:`os.cpu_count`; 1 renders in this process).
 
     Returns
     -------
@@ -561,47 +693,51 @@ def write_parcel_reports(results, parcel_ids: Iterable[str], reports_dir: str | 
     ------
     InputError
         For a parcel id not in the results.
+    ReportError
+        When a parcel's page cannot be rendered (naming the parcel).
     """
     reports_dir = Path(reports_dir)
-    inputs = getattr(ws, "inputs", ()) or ()
+    inputs = tuple(getattr(ws, "inputs", ()) or ())
     ids = list(dict.fromkeys(str(p) for p in parcel_ids))
     if not ids:
         return []
-    clock = time.perf_counter()
+    clock, cpu = time.perf_counter(), _cpu()
     timings = timings if timings is not None else {}
     ctx = _Context(results, ws)
-    ctx.prepare_corners([i for i in ids if i in ctx.pos.index])
-    env = template_env()
-    css = _css()
-    tpl = env.get_template("parcel.html")
-    pages = []
+    unknown = [pid for pid in ids if pid not in ctx.pos.index]
+    if unknown:
+        raise InputError(f"parcel {unknown[0]!r} is not in the results (宗地代码不存在)")
+    n_workers = worker_count(workers)
+    chunks = chunked(ids, chunk_size(len(ids), n_workers, ATLAS_CHUNK))
+    shared = forks() or min(n_workers, len(chunks)) <= 1  # the workers see this process's context as it is
+    initargs = (ctx if shared else None, None if shared else results, None if shared else ws, reports_dir, inputs,
+                pdf and find_chromium() is not None)
     written: list[Path] = []
-    for pid in ids:
-        if pid not in ctx.pos.index:
-            raise InputError(f"parcel {pid!r} is not in the results (宗地代码不存在)")
-        page = _page(ctx, pid)
-        pages.append(page)
-        target = report_path(reports_dir, pid, ".html")
-        check_not_input(target, inputs)
-        written.append(write_text_atomic(target, tpl.render(pages=[page], info=ctx.info, css=css,
-                                                            title=f"宗地分析报告 {pid}")))
-        if progress:
-            progress(pid)
+    entries: dict[str, dict] = {}
+    atlas_chunks: list[str] = []
+    try:
+        for done, chunk_html in map_chunks(_render_chunk, chunks, n_workers, _init_worker, initargs):
+            for pid, path, entry in done:
+                written.append(path)
+                entries[pid] = entry
+                if progress:
+                    progress(pid)
+            if chunk_html is not None:
+                atlas_chunks.append(chunk_html)
+    finally:
+        _WORKER.clear()
     pdf_paths: dict[str, Path] = {}
     atlas_pages: dict[str, int] = {}
-    timings["pages"] = time.perf_counter() - clock
+    timings["pages"], timings["pages_cpu"] = time.perf_counter() - clock, _cpu() - cpu
     if pdf:
-        title = f"{ctx.info.get('county', '')}宗地报告图集"
-        atlas_css = _css(atlas=True)
-        chunks = (tpl.render(pages=pages[k:k + ATLAS_CHUNK], info=ctx.info, css=atlas_css, title=title)
-                  for k in range(0, len(pages), ATLAS_CHUNK))
         with tempfile.TemporaryDirectory(prefix="geo-tenglong-atlas-") as tmp:
             atlas_pdf = (reports_dir / ATLAS_FILE) if atlas else Path(tmp) / "atlas.pdf"
             if atlas:
                 check_not_input(atlas_pdf, inputs)
-            clock = time.perf_counter()
-            printed = print_atlas(chunks, atlas_pdf, tmp)
-            timings["pdf"] = time.perf_counter() - clock
+            clock, cpu = time.perf_counter(), _cpu()
+            printed = print_atlas(atlas_chunks, atlas_pdf, tmp)
+            timings["pdf"], timings["pdf_cpu"] = time.perf_counter() - clock, _cpu() - cpu
+            atlas_chunks.clear()
             if printed is not None:
                 if atlas:
                     written.append(atlas_pdf)
@@ -618,21 +754,20 @@ def write_parcel_reports(results, parcel_ids: Iterable[str], reports_dir: str | 
                         written.append(path)
                     timings["split"] = time.perf_counter() - clock
     if index:
-        written.append(_write_index(ctx, ids, pages, reports_dir, pdf_paths, atlas_pages, inputs))
+        written.append(_write_index(ctx, ids, entries, reports_dir, pdf_paths, atlas_pages, inputs))
     return written
 
 
-def _write_index(ctx, ids, pages, reports_dir, pdf_paths, atlas_pages, inputs) -> Path:
+def _write_index(ctx, ids, entries, reports_dir, pdf_paths, atlas_pages, inputs) -> Path:
     rows = []
     p = ctx.parcels
-    for pid, page in zip(ids, pages):
+    for pid in ids:
         row = p.iloc[int(ctx.pos[pid])]
         park_id = row.get("park_id")
-        rules = sorted({f["rule_id"] for f in page["findings"] if f["status"] in (FAIL, WARN)})
-        rows.append({"parcel_id": pid, "owner": page["owner"], "township": _text(row.get("township")),
+        rows.append({"parcel_id": pid, "owner": entries[pid]["owner"], "township": _text(row.get("township")),
                      "park": "" if _missing(park_id) else ctx.parks.get(str(park_id), str(park_id)),
                      "area_mu": _fmt(row.get("area_mu"), 4), "eval_class": _text(row.get("eval_class")),
-                     "rules": "、".join(rules), "html": report_relpath(pid, ".html"),
+                     "rules": entries[pid]["rules"], "html": report_relpath(pid, ".html"),
                      "pdf": report_relpath(pid, ".pdf") if pid in pdf_paths else None,
                      "atlas_page": atlas_pages.get(pid)})
     html = template_env().get_template("index.html").render(rows=rows, info=ctx.info, css=_css(),
@@ -642,9 +777,10 @@ def _write_index(ctx, ids, pages, reports_dir, pdf_paths, atlas_pages, inputs) -
     return write_text_atomic(target, html)
 
 
-def write_reports(results, out_dir, maps_dir=None, ws=None) -> list[Path]:
-    """The ``reports`` output of ``run``: an HTML report for every flagged parcel, the PDF atlas of
-    them (a page each) and an index linking each parcel to its HTML and its atlas page.
+def write_reports(results, out_dir, maps_dir=None, ws=None, which: str = "auto") -> list[Path]:
+    """The ``reports`` output of ``run``: an HTML report for each parcel :func:`report_selection`
+    picks, the PDF atlas of them (a page each, up to :data:`ATLAS_MAX_PAGES`) and an index linking
+    each parcel to its HTML and its atlas page.
 
     Parameters
     ----------
@@ -654,11 +790,17 @@ def write_reports(results, out_dir, maps_dir=None, ws=None) -> list[Path]:
     maps_dir : Path, optional
         Unused (the :data:`~geo_tenglong.pipeline.OUTPUTS` signature).
     ws : Workspace, optional
+    which : str
+        ``auto`` (default), ``flagged``, ``fail``, ``all`` or ``none`` (see :func:`report_selection`).
 
     Returns
     -------
     list of Path
     """
-    ids = flagged_parcels(results)
-    return write_parcel_reports(results, ids, Path(out_dir) / REPORTS_DIR, ws=ws, pdf=True, atlas=True, index=True,
+    ids = report_selection(results, which)
+    pdf = len(ids) <= ATLAS_MAX_PAGES
+    if not pdf:
+        _warn(f"宗地报告 {len(ids):,} 份, 超过 PDF 图集上限 {ATLAS_MAX_PAGES:,} 页: 只写出 HTML 报告和索引; "
+             f"所选宗地的 PDF 请用 geo-tenglong report 宗地代码… (atlas PDF skipped above {ATLAS_MAX_PAGES:,} pages)")
+    return write_parcel_reports(results, ids, Path(out_dir) / REPORTS_DIR, ws=ws, pdf=pdf, atlas=True, index=True,
                                 split=False)
