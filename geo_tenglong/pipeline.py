@@ -156,7 +156,8 @@ def analyse(ws: Workspace, stages: list[Stage] | None = None, progress: Callable
 
 def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path | None = "maps",
         ruleset: str | None = None, as_of: str | None = None, quiet: bool = False, wait: bool = False,
-        history: str | Path | None = None, engine: str = "single", scheduler: str | None = None) -> RunOutcome:
+        history: str | Path | None = None, engine: str = "single", scheduler: str | None = None,
+        warn: Callable[[str], None] | None = None) -> RunOutcome:
     """Run the whole job on a workspace and write every output.
 
     Parameters
@@ -180,6 +181,8 @@ def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path
         (:func:`geo_tenglong.history.store.record_run`; the same as-of date replaces its entry).
     engine, scheduler : str, optional
         The analysis engine and the dask scheduler's address (:func:`analyse`).
+    warn : callable, optional
+        Called with one line when a stale lock of a dead run is taken over.
 
     Returns
     -------
@@ -195,8 +198,11 @@ def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path
 
     run_id = new_run_id()
     history_path = Path(history) if history is not None else default_history_path(out_dir)
+    notes: list[str] = []
     with Progress(total=3 + len(STAGES) + len(OUTPUTS), quiet=quiet) as bar, \
-            output_locks(out_dir, maps_dir, run_id, wait=wait):
+            output_locks(out_dir, maps_dir, run_id, wait=wait, notes=notes):
+        for note in dict.fromkeys(notes) if warn is not None else ():  # a stale lock taken over: a run died
+            warn(note)
         bar.step("读取工作空间 (loading workspace)")
         ws = load_workspace(workspace, ruleset=ruleset, as_of=as_of)
         check_not_input(history_path, ws.inputs)

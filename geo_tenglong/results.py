@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,8 @@ RUN_ID_KEY = "GEO_TENGLONG_RUN_ID"
 #: a dtype without a field type, or SQLite reporting a full disk (not an OSError).
 _WRITE_ERRORS: tuple[type[BaseException], ...] = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
                                                    NotImplementedError, OverflowError, ArrowException)
+#: Free bytes below which a failed write is put down to a full disk.
+_FULL_BELOW = 4 << 20
 
 
 @dataclasses.dataclass
@@ -135,7 +138,8 @@ class Results:
                     _write_layer(layer, tmp, name)
             except _WRITE_ERRORS as exc:  # GDAL/Arrow refusing a field, a feature or a full disk
                 reason = " ".join(str(exc).split()) or type(exc).__name__
-                raise InputError(f"无法写出图层 {name} ({type(exc).__name__}: {reason})", target) from exc
+                raise InputError(f"无法写出图层 {name} ({type(exc).__name__}: {reason}){_space_hint(out_dir)}",
+                                 target) from exc
         self.write_summary(out_dir, inputs)
         return target
 
@@ -179,6 +183,16 @@ class Results:
         findings = concat_findings([pd.DataFrame(layers.pop("findings"))])
         return cls(info=doc.get("info", {}), parcels=parcels, findings=findings, layers=layers,
                    metrics=doc.get("metrics", {}), summary=doc.get("summary", {}))
+
+
+def _space_hint(folder: Path) -> str:
+    """``"; 磁盘空间不足 (剩余 N KB)"`` when ``folder``'s filesystem is (nearly) full: SQLite then reports only a
+    failed commit or write."""
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return ""
+    return f"; 磁盘空间不足 (剩余 {free // 1024} KB)" if free < _FULL_BELOW else ""
 
 
 def _run_metadata(info: dict) -> dict | None:

@@ -50,7 +50,8 @@ def run_cmd(workspace, out_dir, maps_dir, ruleset, as_of, quiet, allow_incomplet
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
     outcome = run(workspace, out_dir=out_dir, maps_dir=maps_dir, ruleset=ruleset, as_of=as_of, quiet=quiet, wait=wait,
-                  history=history, engine=engine, scheduler=scheduler)
+                  history=history, engine=engine, scheduler=scheduler,
+                  warn=None if quiet else (lambda line: click.echo(f"geo-tenglong: 警告: {line}", err=True)))
     res = outcome.results
     counts = res.findings["status"].value_counts()
     if not quiet:
