@@ -29,6 +29,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "coords": ("geo_tenglong.cli.coords:coords", "界址点坐标交换格式 files: import, export, 界址点成果表."),
     "ruleset": ("geo_tenglong.cli.ruleset:ruleset_group", "List, show and check county rulesets (规则集)."),
     "ledger": ("geo_tenglong.cli.ledger:ledger_group", "整治台账: export the file townships fill in, import it back."),
+    "bulletin": ("geo_tenglong.cli.bulletin:bulletin_cmd", "Write the 季度通报 (quarterly bulletin) from the run history."),
 }
 
 
