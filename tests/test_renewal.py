@@ -53,3 +53,23 @@ def test_deqing_renewal_under_dq_std(tmp_path):
     out = assess_renewal(ws, res)
     assert set(out.findings["rule_id"]) == {"DQ-STD"} and set(out.findings["clause"]) == {"三(一)3"}
     assert len(out.layers["renewal"]) == 2
+
+
+def test_workbook_sheet_lists_the_parcels_with_a_total(tmp_path):
+    import openpyxl
+
+    from geo_tenglong.report.workbook import write_workbook
+
+    ws, res = _setup(tmp_path / "ws")
+    out = assess_renewal(ws, res)
+    res.layers["renewal"] = out.layers["renewal"]
+    res.findings = out.findings
+    res.info.update({"county": "天台县", "as_of": "2023-06-30"})
+    path = write_workbook(res, tmp_path / "out", None, ws)[0]
+    rows = list(openpyxl.load_workbook(path, read_only=True)["到期续签"].iter_rows(values_only=True))
+    header = rows[2]
+    data = [r for r in rows[3:] if r[header.index("宗地代码")]]
+    assert [r[header.index("宗地代码")] for r in data] == [IDS[2], IDS[0]]
+    assert [r[header.index("亩均评价类别")] for r in data] == ["D类", "A类"]
+    total = next(r for r in rows[3:] if "合计" in [str(c) for c in r if c is not None])
+    assert total[header.index("面积(亩)")] == pytest.approx(30.0)          # two parcels of 15 亩

@@ -12,7 +12,7 @@ Every sheet starts with a title block (表名; 制表单位, 制表日期, 数�
 (:data:`HEADER_ROW`, frozen), an autofilter over the data, number formats by unit, widths from the
 content, and a 合计 row where a sum means something (areas, fees). One module per sheet topic:
 ``enterprises``, ``low_efficiency``, ``idle``, ``fragments``, ``split_merge``, ``supply``,
-``county`` (the county-specific sheets), ``issues``; ``sheet`` holds the model, ``lookups`` the
+``campaign`` (整治清单, 零增地技改, 标准地履约, 到期续签), ``county`` (the county-specific sheets), ``issues``; ``sheet`` holds the model, ``lookups`` the
 shared vectorised lookups and ``writer`` the streaming writer.
 """
 
@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ...completeness import incomplete_of
 from ...io.atomic import atomic_path, check_not_input
+from .campaign import campaign_sheets
 from .county import COUNTY_BUILDERS, COUNTY_LAYERS, COUNTY_SHEETS
 from .enterprises import SHEET_NAMES as _ENTERPRISE_SHEETS
 from .enterprises import enterprise_sheets
@@ -77,6 +78,7 @@ def iter_sheets(results, ws=None) -> Iterator[Sheet]:
     yield from fragment_sheets(results, ws)
     yield split_merge_sheet(results, ws)
     yield land_supply_sheet(results, ws)
+    yield from campaign_sheets(results, ws)
     for name, rules in COUNTY_SHEETS.items():
         layer = COUNTY_LAYERS[name]
         if (layer is not None and results.layer(layer) is not None) or has_rule(results, ws, rules):
