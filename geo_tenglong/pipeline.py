@@ -157,7 +157,7 @@ def analyse(ws: Workspace, stages: list[Stage] | None = None, progress: Callable
 def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path | None = "maps",
         ruleset: str | None = None, as_of: str | None = None, quiet: bool = False, wait: bool = False,
         history: str | Path | None = None, engine: str = "single", scheduler: str | None = None,
-        warn: Callable[[str], None] | None = None) -> RunOutcome:
+        warn: Callable[[str], None] | None = None, reports: str = "auto") -> RunOutcome:
     """Run the whole job on a workspace and write every output.
 
     Parameters
@@ -183,6 +183,9 @@ def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path
         The analysis engine and the dask scheduler's address (:func:`analyse`).
     warn : callable, optional
         Called with one line when a stale lock of a dead run is taken over.
+    reports : str
+        Which parcels get a 宗地分析报告: ``auto`` (default), ``flagged``, ``fail``, ``all`` or
+        ``none`` (:func:`geo_tenglong.report.parcel_report.report_selection`).
 
     Returns
     -------
@@ -210,7 +213,8 @@ def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path
         results = analyse(ws, progress=bar.step, engine=engine, scheduler=scheduler)
         results.info[INCOMPLETE_KEY] = [p.to_dict() for p in check_completeness(ws, results)]  # 数据不足
         results.info["run_id"] = run_id
-        written = write_outputs(results, ws, out_dir, maps_dir, progress=bar.step)
+        written = write_outputs(results, ws, out_dir, maps_dir, progress=bar.step,
+                                output_options={"reports": {"which": reports}})
         bar.step("记录运行历史 (recording the run)")
         record_run(results, history_path, inputs=ws.inputs)
         written.append(history_path)
@@ -218,13 +222,15 @@ def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path
 
 
 def write_outputs(results: Results, ws: Workspace, out_dir: str | Path, maps_dir: str | Path | None,
-                  progress: Callable[[str], None] | None = None) -> list[Path]:
+                  progress: Callable[[str], None] | None = None,
+                  output_options: dict[str, dict] | None = None) -> list[Path]:
     """Write results.gpkg, summary.json and every :data:`OUTPUTS` entry as one unit.
 
     Everything is written into a staging tree (:mod:`geo_tenglong.io.staging`) and swapped in only
     when every writer succeeded; on any failure the previous result stays whole. Call it while
     holding the output folders' locks (:func:`geo_tenglong.io.runlock.output_locks`); it first
-    removes what killed runs left behind.
+    removes what killed runs left behind. ``output_options`` gives an output's writer keyword
+    arguments by its :data:`OUTPUTS` name, e.g. ``{"reports": {"which": "fail"}}``.
 
     Returns
     -------
@@ -242,5 +248,5 @@ def write_outputs(results: Results, ws: Workspace, out_dir: str | Path, maps_dir
         for _name, label, spec in OUTPUTS:
             if progress:
                 progress(label)
-            written.extend(output_writer(spec)(results, st.out, st.maps, ws))
+            written.extend(output_writer(spec)(results, st.out, st.maps, ws, **(output_options or {}).get(_name, {})))
     return [st.final(p) if st.tree in Path(p).resolve().parents else Path(p) for p in written]

@@ -30,7 +30,12 @@ from .options import DEFAULT_WORKSPACE, as_of_opt, quiet_opt, ruleset_opt, works
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="With --engine dask: a running dask scheduler (tcp://host:8786) whose workers see the "
                    "workspace's files  [default: a local cluster of this machine's cores]")
-def run_cmd(workspace, out_dir, maps_dir, ruleset, as_of, quiet, allow_incomplete, wait, history, engine, scheduler):
+@click.option("--reports", type=click.Choice(["auto", "flagged", "fail", "all", "none"]), default="auto",
+              show_default=True,
+              help="Parcels that get a 宗地分析报告: flagged (不符合 or 提示), fail (不符合 only), all, none; "
+                   "auto: flagged up to 2,000 such parcels, else fail. Others: `geo-tenglong report 宗地代码…`.")
+def run_cmd(workspace, out_dir, maps_dir, ruleset, as_of, quiet, allow_incomplete, wait, history, engine, scheduler,
+            reports):
     """Run every analysis on WORKSPACE (default: the bundled sample county in layers/).
 
     Writes OUT/results.gpkg (layer parcels with areas in m² and 亩 and every stage's columns;
@@ -50,7 +55,7 @@ def run_cmd(workspace, out_dir, maps_dir, ruleset, as_of, quiet, allow_incomplet
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
     outcome = run(workspace, out_dir=out_dir, maps_dir=maps_dir, ruleset=ruleset, as_of=as_of, quiet=quiet, wait=wait,
-                  history=history, engine=engine, scheduler=scheduler,
+                  history=history, engine=engine, scheduler=scheduler, reports=reports,
                   warn=None if quiet else (lambda line: click.echo(f"geo-tenglong: 警告: {line}", err=True)))
     res = outcome.results
     counts = res.findings["status"].value_counts()
