@@ -127,8 +127,9 @@ class Task:
     ws: Workspace
     parcels: Any  # GeoDataFrame: results.parcels of the partition's own parcels
     halo: Any  # GeoDataFrame: parcel_id and geometry of the halo parcels
-    assigned: Any  # GeoDataFrame or None: buildings that may belong to the own parcels
-    touching: Any  # GeoDataFrame or None: buildings touching the own parcels
+    buildings: Any  # GeoDataFrame or None: buildings touching the own parcels or naming one of them
+    touching: Any  # bool array over ``buildings``: touching the own parcels
+    assigned: Any  # bool array over ``buildings``: may belong to the own parcels (named, or unnamed and touching)
     stages: list[str]
     info: dict
     summary: dict
@@ -153,12 +154,13 @@ def run_partition(task: Task) -> dict[str, StageResult]:
     out = {}
     for name in task.stages:
         layers = dict(task.ws.layers)
-        if task.assigned is not None and SPLIT[name].buildings == "assigned":
+        if task.buildings is not None and SPLIT[name].buildings == "assigned":
             both = pd.concat([task.parcels[["parcel_id", "geometry"]], task.halo], ignore_index=True)
-            at = assign_buildings(task.assigned, both)
-            layers["buildings"] = task.assigned[(at >= 0) & (at < len(task.parcels))]
-        elif task.touching is not None:
-            layers["buildings"] = task.touching
+            candidates = task.buildings[task.assigned]
+            at = assign_buildings(candidates, both)
+            layers["buildings"] = candidates[(at >= 0) & (at < len(task.parcels))]
+        elif task.buildings is not None:
+            layers["buildings"] = task.buildings[task.touching]
         outcome = by_name[name].func(dc.replace(task.ws, layers=layers), results) or StageResult()
         results.add(name, outcome)
         out[name] = outcome
@@ -202,16 +204,17 @@ def _tasks(ws: Workspace, results: Results, names: list[str], workers: int) -> l
             tables[tname] = table.iloc[route_rows(owner, part_of, k)]
         layers = {"parcels": ws.parcels.iloc[core]}
         layers.update({name: ws.layers[name] for name in layer_names if name in ws.layers})
-        assigned = touching = None
+        sent = touching = assigned = None
         if buildings is not None and btree is not None and bowner is not None:
             near = near_rows(btree, geoms[core])
-            touching = buildings.iloc[near]
-            unnamed = near[bowner[near] < 0]
             own = np.flatnonzero((bowner >= 0) & (part_of[np.maximum(bowner, 0)] == k))
-            assigned = buildings.iloc[np.union1d(own, unnamed)]
+            rows = np.union1d(near, own)
+            sent = buildings.iloc[rows]
+            touching = np.isin(rows, near)
+            assigned = np.isin(rows, own) | (touching & (bowner[rows] < 0))
         halo = parcels.iloc[halo_rows(tree, geoms, core, reach)][["parcel_id", "geometry"]]
         sub_ws = dataclasses.replace(ws, layers=layers, tables=tables, data_issues=ws.data_issues.iloc[:0])
-        tasks.append(Task(sub_ws, parcels.iloc[core], halo, assigned, touching, names, results.info,
+        tasks.append(Task(sub_ws, parcels.iloc[core], halo, sent, touching, assigned, names, results.info,
                           results.summary))
     return tasks
 

@@ -1,0 +1,120 @@
+#!/usr/bin/env python
+"""Benchmark the analysis on the single-process engine and on the dask engine, stage by stage.
+
+    python scripts/bench_engine.py --parcels 100000            # generates bench-out/county-100000 once
+    python scripts/bench_engine.py --workspace /path/to/county --workers 2
+
+Each engine runs in its own process (so each peak RSS is its own): load the workspace, then
+``analyse(ws, engine=…)``, timing every stage (CPU seconds of this process, wall seconds) from the
+progress calls. The dask engine runs its partitioned stages (``intensity`` and ``idle``) in one
+batch on a ``distributed.LocalCluster`` of ``--workers`` single-threaded worker processes: that
+batch's row is their wall time, the workers' CPU seconds and each worker's peak RSS are read from
+the workers (``resource.getrusage`` via ``Client.run``). No tracemalloc in the timed runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def _usage() -> dict:
+    """This process's CPU seconds and peak RSS (MB)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return {"cpu": r.ru_utime + r.ru_stime, "rss_mb": r.ru_maxrss / 1024}
+
+
+def ensure_county(n: int, out: Path) -> Path:
+    """Generate the synthetic county of ``n`` parcels unless it is there already."""
+    if not (out / "workspace.toml").is_file():
+        subprocess.run([sys.executable, str(REPO / "scripts" / "make_sample_layers.py"), "--parcels", str(n),
+                        "--out", str(out)], check=True)
+    return out
+
+
+def one(workspace: str, engine: str, workers: int) -> dict:
+    """Run one engine on ``workspace`` in this process; the timings as a dict."""
+    from geo_tenglong.pipeline import analyse
+    from geo_tenglong.workspace import load_workspace
+
+    marks: list[tuple[str, float, float]] = []
+
+    def progress(label: str) -> None:
+        marks.append((label, time.perf_counter(), time.process_time()))
+
+    t, c = time.perf_counter(), time.process_time()
+    ws = load_workspace(workspace)
+    load = {"wall": time.perf_counter() - t, "cpu": time.process_time() - c}
+    out: dict = {"engine": engine, "parcels": len(ws.parcels), "load": load}
+    if engine == "dask":
+        from distributed import Client, LocalCluster
+
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+                Client(cluster) as client:
+            client.run(lambda: __import__("geo_tenglong.pipeline"))  # imports are not the engine's cost
+            before = client.run(_usage)
+            t, c = time.perf_counter(), time.process_time()
+            results = analyse(ws, progress=progress, engine="dask", scheduler=cluster.scheduler_address)
+            after = client.run(_usage)
+        out["workers"] = [{"cpu": after[w]["cpu"] - before[w]["cpu"], "rss_mb": after[w]["rss_mb"]} for w in after]
+    else:
+        t, c = time.perf_counter(), time.process_time()
+        results = analyse(ws, progress=progress)
+    marks.append(("end", time.perf_counter(), time.process_time()))
+    out["total"] = {"wall": time.perf_counter() - t, "cpu": time.process_time() - c}
+    out["stages"] = [{"label": a[0], "wall": b[1] - a[1], "cpu": b[2] - a[2]} for a, b in zip(marks, marks[1:])]
+    out["findings"] = len(results.findings)
+    out["client_rss_mb"] = _usage()["rss_mb"]
+    return out
+
+
+def _table(single: dict, dask: dict) -> None:
+    print(f"\n{single['parcels']:,} parcels, {single['findings']:,} findings (single) / {dask['findings']:,} (dask), "
+          f"{len(dask['workers'])} dask workers\n")
+    print("| stage | single CPU s | single wall s | dask client CPU s | dask wall s |")
+    print("|---|---:|---:|---:|---:|")
+    rows = [("load workspace", single["load"], dask["load"])]
+    rows += [(a["label"], a, b) for a, b in zip(single["stages"], dask["stages"], strict=True)]
+    for label, a, b in rows:
+        print(f"| {label} | {a['cpu']:.2f} | {a['wall']:.2f} | {b['cpu']:.2f} | {b['wall']:.2f} |")
+    print(f"| **analysis** | {single['total']['cpu']:.2f} | {single['total']['wall']:.2f} | "
+          f"{dask['total']['cpu']:.2f} | {dask['total']['wall']:.2f} |")
+    wcpu = sum(w["cpu"] for w in dask["workers"])
+    print(f"\ndask: partitioned stages' CPU on the workers {wcpu:.2f} s in all; analysis CPU client + workers "
+          f"{dask['total']['cpu'] + wcpu:.2f} s (single {single['total']['cpu']:.2f} s)")
+    print("peak RSS: single process {:.0f} MB; dask client {:.0f} MB, workers {} MB".format(
+        single["client_rss_mb"], dask["client_rss_mb"], ", ".join(f"{w['rss_mb']:.0f}" for w in dask["workers"])))
+    print("(the dask engine runs intensity and idle in one batch: intensity's row is ~0 and idle's holds both)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--parcels", type=int, default=100_000)
+    ap.add_argument("--workspace", help="a workspace folder instead of a synthetic county")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=REPO / "bench-out")
+    ap.add_argument("--one", choices=["single", "dask"], help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    workspace = args.workspace or str(ensure_county(args.parcels, args.out / f"county-{args.parcels}"))
+    if args.one:
+        print(json.dumps(one(workspace, args.one, args.workers)))
+        return
+    runs = {}
+    for engine in ("single", "dask"):
+        proc = subprocess.run([sys.executable, __file__, "--workspace", workspace, "--workers", str(args.workers),
+                               "--one", engine], check=True, capture_output=True, text=True)
+        runs[engine] = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(f"{engine}: analysis {runs[engine]['total']['wall']:.1f} s wall", file=sys.stderr)
+    _table(runs["single"], runs["dask"])
+
+
+if __name__ == "__main__":
+    main()
