@@ -204,8 +204,9 @@ def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path
     notes: list[str] = []
     with Progress(total=3 + len(STAGES) + len(OUTPUTS), quiet=quiet) as bar, \
             output_locks(out_dir, maps_dir, run_id, wait=wait, notes=notes):
-        for note in dict.fromkeys(notes) if warn is not None else ():  # a stale lock taken over: a run died
-            warn(note)
+        for note in dict.fromkeys(notes):  # a stale lock taken over: a run died here
+            if warn is not None:
+                warn(note)
         bar.step("读取工作空间 (loading workspace)")
         ws = load_workspace(workspace, ruleset=ruleset, as_of=as_of)
         check_not_input(history_path, ws.inputs)
