@@ -192,11 +192,11 @@ def map_results(n: int = 60, seed: int = 8, cell_m: float = 80.0) -> Results:
     targets = schema_frame(
         "targets", 4, rng, rule_id=["TT-T1", "TT-T2", "TT-T3", "TT-T8"], clause=["二"] * 4,
         label=["规上工业亩均税收", "规上工业亩均增加值", "规上制造业全员劳动生产率", "腾出低效工业用地"],
-        metric=["tax_per_mu", "va_per_mu", "labour_productivity", "reclaimable_mu"], op=[">="] * 4,
-        target=[25.0, 150.0, 23.0, 200.0], value=[18.7, 121.0, 24.1, reclaim_mu],
+        metric=["tax_per_mu", "va_per_mu", "labour_productivity", "freed_mu"], op=[">="] * 4,
+        target=[25.0, 150.0, 23.0, 200.0], value=[18.7, 121.0, 24.1, 12.5],
         unit=["万元/亩", "万元/亩", "万元/人", "亩"], year=[2023] * 4,
-        status=["fail", "fail", "pass", "pass" if reclaim_mu >= 200 else "fail"],
-        progress=[18.7 / 25, 121 / 150, 24.1 / 23, reclaim_mu / 200])
+        status=["fail", "fail", "pass", "fail"], progress=[18.7 / 25, 121 / 150, 24.1 / 23, 12.5 / 200],
+        candidate=[np.nan, np.nan, np.nan, reclaim_mu], since=["", "", "", "2023-06-30"], note=[""] * 4)
     findings = concat_findings([
         make_findings(ids, "TT-T4", "二", np.where(reclaim, "fail", "pass"), tax, 5.0, "万元/亩",
                       [f"亩均税收 {v:.2f} 万元/亩" for v in tax]),

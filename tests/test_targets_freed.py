@@ -130,3 +130,18 @@ def test_deqing_measures_dq_t2_the_same_way(tmp_path):
                        _after()).layers["targets"]
     row = t[t["metric"] == "freed_mu"].iloc[0]
     assert row["rule_id"] == "DQ-T2" and row["target"] == 4950.0 and row["status"] == "fail" and row["value"] > 0
+
+
+def test_the_change_layer_reaches_the_briefing_map(tmp_path):
+    from geo_tenglong.webmap.payload import collect_layers
+    from geo_tenglong.webmap.styles import CHANGE_CATEGORIES, LAYER_STYLES
+
+    path = _store(tmp_path, ledger=False)
+    res = _after()
+    out = assess_targets(_ws(load_history(path, dt.date(2023, 12, 31), "331023")), res)
+    res.layers["changes"] = out.layers["changes"]
+    layer = collect_layers(res)["changes"]
+    assert dict(zip(layer["parcel_id"], layer["_change"])) == {"A": "已腾出", "B": "已腾出", "D": "变差"}
+    spec = next(s for s in LAYER_STYLES if s.name == "changes")
+    kinds = [CHANGE_CATEGORIES[i].key for i in spec.classify(layer)]
+    assert kinds == layer["change"].tolist()

@@ -275,9 +275,12 @@ def test_layers_legend_and_targets(synth, html):
     rec = next(lp for lp in data["layers"] if lp["name"] == "reclaimable")
     assert rec["ref"] == "parcels" and "geom" not in rec  # no geometry duplicated
     labels = [t["label"] for t in data["summary"]["targets"]]
-    assert labels[:4] == ["规上工业亩均税收", "规上工业亩均增加值", "规上制造业全员劳动生产率", "腾出低效工业用地"]
+    assert labels[:3] == ["规上工业亩均税收", "规上工业亩均增加值", "规上制造业全员劳动生产率"]
     t8 = next(t for t in data["summary"]["targets"] if t["rule"] == "TT-T8")
     assert t8["progress"] == pytest.approx(t8["value"] / 200, abs=1e-4)
+    # land freed is the progress; the candidate pool stands beside it, never as progress (issue 19.5)
+    cand = synth[0].layers["targets"].set_index("metric").loc["freed_mu", "candidate"]
+    assert labels[3] == f"腾出低效工业用地(已腾出; 候选 {cand:,.2f} 亩不计入)" and t8["value"] == 12.5
     parcels = next(lp for lp in data["layers"] if lp["name"] == "parcels")
     assert sum(c["count"] for c in parcels["legend"]) == len(synth[0].parcels)
     assert parcels["search"] == ["_name", "_uscc", "parcel_id", "_ent_names", "_ent_uscc"]
@@ -480,8 +483,8 @@ def test_headline_targets_come_first():
                            "progress": None}])
     res.layers["targets"] = pd.concat([extra, t.iloc[::-1]], ignore_index=True)
     labels = [x["label"] for x in briefing.summary_payload(res, briefing.collect_layers(res))["targets"]]
-    assert labels == ["规上工业亩均税收", "规上工业亩均增加值", "规上制造业全员劳动生产率", "腾出低效工业用地",
-                      "单位工业增加值能耗下降"]
+    assert [x.split("(")[0] for x in labels] == ["规上工业亩均税收", "规上工业亩均增加值", "规上制造业全员劳动生产率",
+                                                 "腾出低效工业用地", "单位工业增加值能耗下降"]
 
 
 # ------------------------------------------------------------------------------ 园区外集聚点 (DQ-CLUSTER)

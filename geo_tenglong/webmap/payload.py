@@ -31,6 +31,7 @@ from .encode import COORD_SCALE, encode_column, encode_geometries
 from .gcj02 import shift_geometries
 from .links import report_file
 from .styles import (
+    CHANGE_CATEGORIES,
     CLUSTER_RULE,
     LAYER_STYLES,
     LayerStyle,
@@ -50,14 +51,14 @@ SVG_LIMIT = 1500
 #: Context layers the map draws when the caller passes them (the results do not hold them).
 CONTEXT_LAYERS = ("parks", "urban_boundary", "basic_farmland", "eco_redline")
 #: Layer switcher order (top to bottom); drawing order is :data:`~.styles.LAYER_STYLES`.
-CONTROL_ORDER = ("reclaimable", "parcels", "idle_land", "fragments", "split_checks", "merge_checks",
+CONTROL_ORDER = ("changes", "reclaimable", "parcels", "idle_land", "fragments", "split_checks", "merge_checks",
                  "clusters", "parks", "urban_boundary", "basic_farmland", "eco_redline")
 #: Targets shown first in the summary panel: 亩均税收, 亩均增加值, 全员劳动生产率, 腾出低效工业用地.
-KEY_METRICS = ("tax_per_mu", "va_per_mu", "labour_productivity", "reclaimable_mu")
+KEY_METRICS = ("tax_per_mu", "va_per_mu", "labour_productivity", "freed_mu")
 #: The feature id column of each layer (what findings' ``parcel_id`` refers to).
 ID_COLUMNS = {"parcels": "parcel_id", "reclaimable": "parcel_id", "idle_land": "parcel_id",
               "fragments": "fragment_id", "split_checks": "proposal_id", "merge_checks": "proposal_id",
-              "clusters": "cluster_id"}
+              "clusters": "cluster_id", "changes": "parcel_id"}
 #: Zoom ranges [from, to) of the name labels: townships (placed on one of their parcels) at the
 #: overview, parks once zoomed in; at the zoom with both, a township name that would cover a park's
 #: is left out (briefing.js: parks first, then townships where there is room).
@@ -275,6 +276,11 @@ def collect_layers(results: Any, context: Mapping[str, gpd.GeoDataFrame] | None 
     clusters = _clusters_layer(results, crs)
     if clusters is not None:
         layers["clusters"] = clusters
+    changes = _polygons(results.layers.get("changes"), crs)  # freed / new idle / worse since the previous run
+    if changes is not None:
+        changes = changes.reset_index(drop=True)
+        changes["_change"] = changes["change"].map({c.key: c.label for c in CHANGE_CATEGORIES}).astype("string")
+        layers["changes"] = changes
     for name, layer in (context or {}).items():
         if name not in CONTEXT_LAYERS or not isinstance(layer, gpd.GeoDataFrame) or not len(layer):
             continue
@@ -335,7 +341,11 @@ def summary_payload(results: Any, layers: Mapping[str, gpd.GeoDataFrame]) -> dic
             rank = table["metric"].map({m: i for i, m in enumerate(KEY_METRICS)}).fillna(len(KEY_METRICS))
             table = table.iloc[np.argsort(rank.to_numpy(), kind="stable")]
         for r in table.to_dict("records"):
-            targets.append({"rule": str(r.get("rule_id") or ""), "label": str(r.get("label") or r.get("metric") or ""),
+            label = str(r.get("label") or r.get("metric") or "")
+            cand = _num(r.get("candidate"))  # a 腾出 target's candidate pool: beside it, never its progress
+            if cand is not None:
+                label = f"{label}(已腾出; 候选 {_fmt_mu(cand)} {r.get('unit') or ''}不计入)"
+            targets.append({"rule": str(r.get("rule_id") or ""), "label": label,
                             "value": _num(r.get("value")), "target": _num(r.get("target")),
                             "unit": str(r.get("unit") or ""), "op": str(r.get("op") or ""),
                             "progress": _num(r.get("progress")),

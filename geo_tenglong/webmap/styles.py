@@ -421,6 +421,26 @@ CLUSTER_FIELDS = (
     Field("_rule", "认定依据"),
 )
 
+# ---------------------------------------------------------------- changes since the previous run (较上期变化)
+
+#: Kinds of the ``changes`` layer (the targets stage, from the run history), in legend order.
+CHANGE_CATEGORIES = (
+    Category("freed", "已腾出", _fill("#1a9850", 0.55, 2.2, "#0b5d2b")),
+    Category("new", "新增闲置", _fill("#fdae61", 0.6, 2.2, "#a65c00")),
+    Category("worse", "变差", _fill("#d73027", 0.55, 2.2, "#7f0000", dash="5 3")),
+)
+
+
+def classify_changes(df: pd.DataFrame) -> np.ndarray:
+    """Index into :data:`CHANGE_CATEGORIES` from ``change`` (freed / new / worse)."""
+    order = {c.key: i for i, c in enumerate(CHANGE_CATEGORIES)}
+    kinds = df["change"].astype("string").fillna("worse") if "change" in df.columns else pd.Series("worse", index=df.index)
+    return np.array([order.get(k, len(CHANGE_CATEGORIES) - 1) for k in kinds], dtype=np.int64)
+
+
+CHANGE_FIELDS = (Field("parcel_id"), Field("_change", "变化"), Field("why"), Field("area_mu", kind="num2"), Field("township"),
+                 Field("from_class"), Field("to_class"), Field("since"))
+
 #: Every layer the map can show, bottom to top within the layer switcher.
 LAYER_STYLES: tuple[LayerStyle, ...] = (
     LayerStyle("eco_redline", "生态保护红线", "gt-base", ECO_CATEGORIES, classify_single, NAMED_FIELDS, show=False),
@@ -441,6 +461,7 @@ LAYER_STYLES: tuple[LayerStyle, ...] = (
                table="split_checks"),
     LayerStyle("merge_checks", "合并方案核查", "gt-plans", MERGE_CATEGORIES, classify_verdict, MERGE_FIELDS,
                table="merge_checks"),
+    LayerStyle("changes", "较上期变化", "gt-plans", CHANGE_CATEGORIES, classify_changes, CHANGE_FIELDS, table="changes"),
 )
 
 #: Pane z-indexes (Leaflet's overlayPane is 400, markers 600, tooltips 650, popups 700).
