@@ -466,9 +466,13 @@ def tiled_map(tmp_path_factory):
     (out / "reports").mkdir()
     pid = str(res.parcels["parcel_id"].iloc[40])
     (out / "reports" / report_file(pid)).write_text("<html></html>", encoding="utf-8")
-    path = save_briefing_map(res, out / "maps" / "briefing.html", ws=map_workspace(res),
-                             reports_dir=out / "reports", tiles=True)
-    assert tiles_path(path).is_file()
+    from geo_tenglong.webmap import tiles
+
+    with pytest.MonkeyPatch.context() as mp:  # small pieces: tile reads cross the pieces' ends
+        mp.setattr(tiles, "CHUNK_BYTES", 3 * 1000)
+        path = save_briefing_map(res, out / "maps" / "briefing.html", ws=map_workspace(res),
+                                 reports_dir=out / "reports", tiles=True)
+    assert tiles_path(path).read_text(encoding="ascii").count('","') > 10
     return path, pid, report_file(pid)
 
 
@@ -500,14 +504,21 @@ def _tiled_page(browser, path):
     return ctx, pg
 
 
-def _go_to_parcel(pg, pid):
-    """Centre the parcel ``pid`` (from the tiles file's search index) at zoom 17; its screen point."""
-    pt = pg.evaluate("""(pid) => { const line = gtTiles.search.split('\\n').find(l => l.split('\\u0001')[2] === pid);
-        const xy = line.split('\\t')[0].split(',').map(Number);
+def _go_to_parcel(pg, path, pid):
+    """Centre the parcel ``pid`` (its point in the tiles file's search index) at zoom 17; its screen point."""
+    import base64
+    import gzip
+
+    from geo_tenglong.webmap.briefing import tiles_path
+
+    search = re.search(r',"([A-Za-z0-9+/=]*)"\);\n$', tiles_path(path).read_text(encoding="ascii")).group(1)
+    lines = gzip.decompress(base64.b64decode(search)).decode("utf-8").split("\n")
+    xy = next(line for line in lines if line.split("\u0001")[2] == pid).split("\t")[0]
+    pt = pg.evaluate("""(xy) => { xy = xy.split(',').map(Number);
         const ll = L.latLng(xy[1] / 1e6, xy[0] / 1e6);
         gtMap.map.setView(ll, 17, {animate: false});
         const p = gtMap.map.latLngToContainerPoint(ll), r = gtMap.map.getContainer().getBoundingClientRect();
-        return [p.x + r.left, p.y + r.top]; }""", pid)
+        return [p.x + r.left, p.y + r.top]; }""", xy)
     pg.wait_for_function("gtMap.layers.parcels.loaded >= 2", timeout=30_000)
     pg.wait_for_timeout(300)
     return pt
@@ -544,7 +555,7 @@ def test_tiled_popup_has_fields_findings_and_report_link(browser, tiled_map):
     path, pid, report = tiled_map
     ctx, pg = _tiled_page(browser, path)
     try:
-        x, y = _go_to_parcel(pg, pid)
+        x, y = _go_to_parcel(pg, path, pid)
         pg.mouse.click(x, y)
         popup = pg.wait_for_selector(".leaflet-popup-content .gt-popup", timeout=10_000)
         text = popup.inner_text()

@@ -19,13 +19,15 @@ may run a sibling script: the archive is therefore written base64-encoded inside
 reads byte ranges out of the base64 text as tiles are needed (``static/briefing.js``), so it works
 the same from a folder, a USB stick or an intranet web server, with no request leaving the machine.
 ``search`` is the search box's index of the tiled parcels (one line per parcel: its label point,
-then name, credit code, 宗地代码, other enterprises' names and codes).
+then name, credit code, 宗地代码, other enterprises' names and codes), gzipped and base64-encoded
+(:meth:`ParcelTiles.script`).
 """
 
 from __future__ import annotations
 
 import base64
 import dataclasses
+import gzip
 import json
 import math
 import tempfile
@@ -41,7 +43,7 @@ from pmtiles import reader as pm_reader
 from pmtiles import writer as pm_writer
 from pmtiles.tile import zxy_to_tileid
 
-from .encode import COORD_SCALE, json_for_script
+from .encode import COORD_SCALE
 from .styles import bool_values
 
 #: Above this many parcels the briefing map draws its parcels from vector tiles (see the module
@@ -60,6 +62,8 @@ OVERVIEW_SIMPLIFY = 4.0
 OVERVIEW_MAX_BYTES = 600_000
 OVERVIEW_MAX_FEATURES = 60_000
 _SEP = "\u0001"
+#: Bytes of the archive per base64 string in the tiles file (a multiple of 3: 12 MiB).
+CHUNK_BYTES = 3 * 4 * 1024 * 1024
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,9 +86,16 @@ class ParcelTiles:
     maxzoom: int
 
     def script(self) -> str:
-        """The tiles file's text: ``gtTileData("<base64 archive>", "<search index>");``."""
-        b64 = base64.b64encode(self.archive).decode("ascii")
-        return f'gtTileData("{b64}",{json_for_script(self.search)});\n'
+        """The tiles file's text: ``gtTileData(["<base64>", …], "<base64 of the gzipped search index>");``.
+
+        The archive is cut into pieces of :data:`CHUNK_BYTES` (a browser's longest string is about
+        512 M characters); the search index is gzipped (the page inflates it at the first search) so
+        the whole file is ASCII, which the browser keeps at one byte a character.
+        """
+        chunks = ",".join(f'"{base64.b64encode(self.archive[k:k + CHUNK_BYTES]).decode("ascii")}"'
+                          for k in range(0, max(1, len(self.archive)), CHUNK_BYTES))
+        search = base64.b64encode(gzip.compress(self.search.encode("utf-8"), compresslevel=6, mtime=0))
+        return f'gtTileData([{chunks}],"{search.decode("ascii")}");\n'
 
 
 def use_tiles(n_parcels: int, tiles: bool | None) -> bool:
@@ -152,9 +163,10 @@ def property_frame(gdf: gpd.GeoDataFrame, fields: Sequence[Sequence[str]], cat: 
 _STATUS_ORDER = {"fail": 0, "warn": 1, "missing_data": 2, "pass": 3, "not_applicable": 4}
 
 
-def _round(v: object) -> float | None:
-    x = pd.to_numeric(v, errors="coerce")
-    return None if pd.isna(x) else round(float(x), 4)
+def _numbers(values: pd.Series) -> list:
+    """Numbers rounded to 4 decimals, None where missing."""
+    arr = np.round(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float), 4)
+    return [None if math.isnan(v) else v for v in arr.tolist()]
 
 
 def _findings_json(ids: pd.Series, findings: pd.DataFrame | None) -> pd.Series:
@@ -171,10 +183,11 @@ def _findings_json(ids: pd.Series, findings: pd.DataFrame | None) -> pd.Series:
     def text(col: str) -> list:
         if col not in f.columns:
             return [None] * len(f)
-        return [None if pd.isna(v) or str(v) == "" else str(v) for v in f[col]]
+        s = f[col].astype("string")
+        return s.astype(object).where(s.notna() & (s != ""), None).tolist()
 
-    value = [_round(v) for v in f["value"]] if "value" in f.columns else [None] * len(f)
-    threshold = [_round(v) for v in f["threshold"]] if "threshold" in f.columns else [None] * len(f)
+    value = _numbers(f["value"]) if "value" in f.columns else [None] * len(f)
+    threshold = _numbers(f["threshold"]) if "threshold" in f.columns else [None] * len(f)
     rows = zip(text("status"), text("rule_id"), text("clause"), text("message"), value, threshold, text("unit"))
     by_id: dict[str, list] = {}
     for pid, row in zip(f["parcel_id"].astype(str), rows):

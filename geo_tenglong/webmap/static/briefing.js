@@ -66,20 +66,38 @@
     return L.circleMarker(pt, L.extend({radius: 6}, opts));
   }
 
-  /* the tiles file (<map>.pmtiles.js) calls this with the archive (base64) and the search index */
-  global.gtTileData = function (b64, search) { global.gtTiles = {b64: b64, search: search}; };
+  /* the tiles file (<map>.pmtiles.js) calls this with the archive (base64 pieces of equal size but
+   * the last) and the search index (gzipped, base64) */
+  global.gtTileData = function (chunks, search) { global.gtTiles = {chunks: chunks, search: search}; };
   global.gtTilesMissing = function (script) { global.gtTilesError = script.getAttribute("src"); };
 
+  function bytesOf(b64) {
+    var bin = atob(b64), out = new Uint8Array(bin.length);
+    for (var k = 0; k < bin.length; k++) { out[k] = bin.charCodeAt(k); }
+    return out;
+  }
+
   /* a pmtiles Source over the base64 text: each read decodes only the bytes asked for */
-  function B64Source(key, b64) { this.key = key; this.b64 = b64; }
+  function B64Source(key, chunks) {
+    this.key = key;
+    this.chunks = chunks;
+    this.size = chunks[0].length / 4 * 3;  /* bytes per piece */
+  }
   B64Source.prototype.getKey = function () { return this.key; };
   B64Source.prototype.getBytes = function (offset, length) {
-    var start = Math.floor(offset / 3) * 4, skip = offset % 3;
-    var end = Math.min(this.b64.length, Math.ceil((offset + length) / 3) * 4);
-    var bin = atob(this.b64.substring(start, end)), n = Math.max(0, Math.min(length, bin.length - skip));
-    var out = new Uint8Array(n);
-    for (var k = 0; k < n; k++) { out[k] = bin.charCodeAt(k + skip); }
-    return Promise.resolve({data: out.buffer});
+    var out = new Uint8Array(length), n = 0;
+    while (n < length) {
+      var c = Math.floor((offset + n) / this.size), b64 = this.chunks[c];
+      if (b64 === undefined) { break; }
+      var at = offset + n - c * this.size, want = Math.min(length - n, this.size - at);
+      var start = Math.floor(at / 3) * 4, skip = at % 3;
+      var bin = atob(b64.substring(start, Math.min(b64.length, Math.ceil((at + want) / 3) * 4)));
+      var got = Math.max(0, Math.min(want, bin.length - skip));
+      for (var k = 0; k < got; k++) { out[n + k] = bin.charCodeAt(k + skip); }
+      n += got;
+      if (got < want) { break; }
+    }
+    return Promise.resolve({data: n === length ? out.buffer : out.slice(0, n).buffer});
   };
 
   /* the tile (x, y) of zoom z holding a point */
@@ -302,7 +320,7 @@
       var d = layer.d, t = d.tiles, T = global.gtTiles;
       if (!T) { tilesMissing = t.file; return; }
       if (!archive) {
-        archive = new pmtiles.PMTiles(new B64Source(t.file, T.b64));
+        archive = new pmtiles.PMTiles(new B64Source(t.file, T.chunks));
         topCache = new protomapsL.TileCache(new protomapsL.PmtilesSource(archive, false), 512);
       }
       var rules = [];
@@ -554,11 +572,27 @@
       }
     });
     /* the tiled parcels' index: "x,y<TAB>name<1>credit code<1>id<1>other names<1>other codes" lines */
-    var tIndex = null, tSame = true;
+    var tText = null, tIndex = null, tSame = true, tLoading = null;
+    /* inflate the index at the first search (then call done); false while it is being inflated */
+    function tileIndexReady(done) {
+      var T = global.gtTiles;
+      if (tIndex !== null || !tiled.length || !T || !T.search) { return true; }
+      if (!tLoading) {
+        tLoading = [];
+        var stream = new Blob([bytesOf(T.search)]).stream().pipeThrough(new DecompressionStream("gzip"));
+        new Response(stream).text().then(function (text) {
+          tText = text;
+          tIndex = text.toLowerCase();
+          tSame = tIndex.length === text.length;
+          tLoading.forEach(function (f) { f(); });
+        });
+      }
+      tLoading.push(done);
+      return false;
+    }
     function tileHits(q, max) {
-      var T = global.gtTiles, out = [];
-      if (!tiled.length || !T || !T.search || max <= 0) { return out; }
-      if (tIndex === null) { tIndex = T.search.toLowerCase(); tSame = tIndex.length === T.search.length; }
+      var out = [];
+      if (tIndex === null || max <= 0) { return out; }
       var from = 0;
       while (out.length < max) {
         var at = tIndex.indexOf(q, from);
@@ -567,7 +601,7 @@
         if (end < 0) { end = tIndex.length; }
         if (at < tab) { from = at + 1; continue; }  /* in the coordinates */
         from = end + 1;
-        var src = tSame ? T.search : tIndex, xy = src.substring(start, tab).split(",");
+        var src = tSame ? tText : tIndex, xy = src.substring(start, tab).split(",");
         var p = src.substring(tab + 1, end).split("\u0001");
         out.push({lat: Number(xy[1]) / s, lng: Number(xy[0]) / s, name: p[0], uscc: p[1], id: p[2],
                   names: p[3] || "", codes: p[4] || ""});
@@ -625,11 +659,15 @@
         }
         return null;
       }
-      function run() {
+      function run(then) {
         var q = input.value.replace(/^\s+|\s+$/g, "").toLowerCase();
         while (list.firstChild) { list.removeChild(list.firstChild); }
         found = [];
         if (!q) { return; }
+        if (!tileIndexReady(function () { run(then); })) {
+          list.appendChild(el("li", "gt-none", "正在载入宗地索引…"));
+          return;
+        }
         for (var k = 0; k < index.length && found.length < 12; k++) {
           if (index[k][2].indexOf(q) >= 0) { found.push(index[k]); }
         }
@@ -645,6 +683,7 @@
           found.push([null, h, li]);
         });
         if (!found.length) { list.appendChild(el("li", "gt-none", "未找到")); }
+        if (then) { then(); }
         found.forEach(function (h) {
           if (!h[0]) { list.appendChild(h[2]); return; }
           var l = h[0], i = h[1];
@@ -665,14 +704,15 @@
           list.appendChild(li);
         });
       }
-      L.DomEvent.on(input, "input", function () { clearTimeout(timer); timer = setTimeout(run, 120); });
+      L.DomEvent.on(input, "input", function () { clearTimeout(timer); timer = setTimeout(function () { run(); }, 120); });
       L.DomEvent.on(input, "keydown", function (e) {
         if (e.keyCode === 13) {
           clearTimeout(timer);
-          run();
-          if (found.length) {
-            if (found[0][0]) { focusFeature(found[0][0], found[0][1]); } else { focusTiled(found[0][1]); }
-          }
+          run(function () {
+            if (found.length) {
+              if (found[0][0]) { focusFeature(found[0][0], found[0][1]); } else { focusTiled(found[0][1]); }
+            }
+          });
         }
       });
       return box;
