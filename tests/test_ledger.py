@@ -51,13 +51,13 @@ def test_open_close_reopen_across_runs(tmp_path):
     assert set(tasks["status"]) == {"未开始"} and set(tasks["opened_run"]) == {"q2"}
     assert tasks.loc[f"ZZ-{A}", "deadline"] == "2024-06-30"
     # Q3: A meets the rule, B still listed, D not judged (no row): only A closes
-    _record(path, "2023-09-30", "q3", [(f"ZZ-{A}", False, "已达标:亩均评价C类"), (f"ZZ-{B}", True, "低效企业"),
+    _record(path, "2023-09-30", "q3", [(f"ZZ-{A}", False, "达标销号:亩均评价C类"), (f"ZZ-{B}", True, "低效企业"),
                                         (f"LY-{C}", True, "亩均评价A类")])
     tasks = read_tasks(path).set_index("task_id")
     assert tasks.loc[f"ZZ-{A}", "status"] == "已销号" and tasks.loc[f"ZZ-{A}", "closed_run"] == "q3"
     assert tasks.loc[f"ZZ-{B}", "status"] == "未开始" and tasks.loc[f"LY-{C}", "status"] == "未开始"
     # Q4: A falls back (reopened), B meets the rule (closed)
-    _record(path, "2023-12-31", "q4", [(f"ZZ-{A}", True, "亩均评价D类"), (f"ZZ-{B}", False, "已达标:亩均评价B类")])
+    _record(path, "2023-12-31", "q4", [(f"ZZ-{A}", True, "亩均评价D类"), (f"ZZ-{B}", False, "达标销号:亩均评价B类")])
     tasks = read_tasks(path).set_index("task_id")
     assert tasks.loc[f"ZZ-{A}", "status"] == "重新打开" and pd.isna(tasks.loc[f"ZZ-{A}", "closed_run"])
     assert tasks.loc[f"ZZ-{B}", "status"] == "已销号" and tasks.loc[f"ZZ-{B}", "closed_run"] == "q4"
@@ -66,14 +66,14 @@ def test_open_close_reopen_across_runs(tmp_path):
     a = events[events["task_id"] == f"ZZ-{A}"]
     assert list(zip(a["run_id"], a["from_status"].fillna(""), a["to_status"])) == [
         ("q2", "", "未开始"), ("q3", "未开始", "已销号"), ("q4", "已销号", "重新打开")]
-    assert a["reason"].iloc[1] == "达标销号:已达标:亩均评价C类"
+    assert a["reason"].tolist() == ["列入清单:亩均评价D类", "达标销号:亩均评价C类", "重新列入:亩均评价D类"]
 
 
 def test_rerun_of_the_same_date_keeps_the_ledger_consistent(tmp_path):
     path = tmp_path / "history.gpkg"
     _q2(path)
-    _record(path, "2023-09-30", "q3", [(f"ZZ-{A}", False, "已达标")])
-    _record(path, "2023-09-30", "q3b", [(f"ZZ-{A}", False, "已达标")])    # Q3 re-run replaces q3
+    _record(path, "2023-09-30", "q3", [(f"ZZ-{A}", False, "达标销号:亩均评价C类")])
+    _record(path, "2023-09-30", "q3b", [(f"ZZ-{A}", False, "达标销号:亩均评价C类")])    # Q3 re-run replaces q3
     tasks = read_tasks(path).set_index("task_id")
     assert tasks.loc[f"ZZ-{A}", "closed_run"] == "q3b" and tasks.loc[f"ZZ-{A}", "status"] == "已销号"
     events = read_events(path)
@@ -186,3 +186,43 @@ def test_sample_filled_file_imports_after_the_sample_run(tmp_path, sample_dir, s
     assert outcome.rows == n and outcome.changed == n
     tasks = read_tasks(path)
     assert (tasks["status"] == "已完成待复核").sum() >= 1
+
+
+def test_who_the_rectification_list_takes(tmp_path):
+    """TT-LEDGER's reading: class D and the low-efficiency enterprises are listed with the default
+    treatment and a deadline 12 months on; an evaluated enterprise that is neither meets the rule; an
+    enterprise with an open task that is no longer evaluated and holds no parcel has left."""
+    import types
+
+    import geopandas as gpd
+
+    from geo_tenglong.analysis.ledger_lists import rectification_rows
+    from geo_tenglong.pipeline import base_parcels
+    from geo_tenglong.results import Results
+    from geo_tenglong.workspace import load_workspace
+
+    from conftest import ZONE40, box, write_workspace
+
+    ids = ["331023101001GB00001", "331023101001GB00002", "331023101001GB00003"]
+    parcels = gpd.GeoDataFrame({"parcel_id": ids, "owner_uscc": [A, B, C], "township": ["始丰街道", "平桥镇", "福溪街道"],
+                                "land_use_code": ["1001"] * 3},
+                               geometry=[box(i * 100, 0, i * 100 + 100, 100) for i in range(3)], crs=ZONE40)
+    ws = load_workspace(write_workspace(tmp_path / "ws", parcels))
+    res = Results(info={}, parcels=base_parcels(ws))
+    res.parcels["holder_uscc"] = [A, B, C]
+    res.layers["enterprise_eval"] = pd.DataFrame({
+        "uscc": [A, B, C], "name": ["甲", "乙", "丙"], "year": [2022] * 3, "in_scope": [True] * 3,
+        "eval_class": ["D", "C", "B"], "low_efficiency_type": [None, "低效企业亩均税收≤5万元/亩", None],
+        "tax_per_mu": [2.0, 4.5, 20.0], "parcel_ids": ids})
+    res.summary["efficiency"] = {"eval_year": 2022}
+    path = tmp_path / "history.gpkg"
+    _record(path, "2023-03-31", "q1", [(f"ZZ-{D}", True, "亩均评价D类")])     # D: listed last quarter
+    ws.history = types.SimpleNamespace(path=path)
+    rows = rectification_rows(ws, res).set_index("task_id")
+    assert rows["listed"].to_dict() == {f"ZZ-{A}": True, f"ZZ-{B}": True, f"ZZ-{C}": False, f"ZZ-{D}": False}
+    assert rows.loc[f"ZZ-{A}", "treatment"] == "改造提升" and rows.loc[f"ZZ-{A}", "township"] == "始丰街道"
+    assert rows.loc[f"ZZ-{A}", "deadline"] == pd.Timestamp("2024-06-30")     # as of 2023-06-30 + 12 months
+    assert rows.loc[f"ZZ-{B}", "reason"] == "低效企业亩均税收≤5万元/亩(亩均税收4.50万元/亩)"
+    assert rows.loc[f"ZZ-{C}", "reason"] == "达标销号:亩均评价B类,亩均税收20.00万元/亩"
+    assert rows.loc[f"ZZ-{D}", "reason"].startswith("销号:企业已不再占用工业用地")
+    assert set(rows["rule_id"]) == {"TT-LEDGER"} and set(rows["clause"]) == {"三(一)1"}

@@ -100,8 +100,8 @@ def test_zero_list_tasks_follow_admission_and_acceptance(tmp_path):
     lists = assess_ledger_lists(ws, res).layers["ledger_lists"].set_index("task_id")
     lz = lists[lists["list"] == "零增地技改"]
     assert sorted(lz.index[lz["listed"]]) == ["LZ-R1", "LZ-R3", "LZ-R5"]   # R2 refused, R4 accepted
-    assert lz.loc["LZ-R4", "reason"] == "已验收"
-    assert lz.loc["LZ-R2", "reason"].startswith("不予列入")
+    assert lz.loc["LZ-R4", "reason"] == "销号:已验收"
+    assert lz.loc["LZ-R2", "reason"].startswith("移出清单:不予准入")
     assert lz.loc["LZ-R1", "deadline"] == pd.Timestamp("2025-06-30")   # TT-ZERO-LIST: 24 months
 
 

@@ -13,7 +13,8 @@ Three lists, each keyed by a deterministic task id (campaign.md):
   ``quality_kinds`` names a listed kind.
 
 Each row says whether the task is listed now (``listed``) and why (``reason``); a row with
-``listed`` false is evidence that a task can be closed (达标销号). An enterprise or plan without a
+``listed`` false is evidence that a task can be closed, its reason the closing's (达标销号:…,
+销号:已验收, 移出清单:…). An enterprise or plan without a
 row is not judged (no data): its task keeps its status — except an enterprise with an open task in
 the history's 整治台账 that is neither evaluated nor holds any parcel any more (its land recovered or
 transferred, or the enterprise gone): that task can be closed.
@@ -88,7 +89,7 @@ def _departed(ws: Workspace, results, judged: set[str], spec) -> pd.DataFrame:
                    "clause": spec.clause, "uscc": t["uscc"].to_numpy(), "name": t["name"].to_numpy(),
                    "parcel_id": t["parcel_id"].to_numpy(), "township": t["township"].to_numpy(),
                    "treatment": t["treatment"].to_numpy(), "deadline": pd.NaT, "listed": False,
-                   "reason": "企业已不再占用工业用地(宗地已收回、流转或企业已退出)"})
+                   "reason": "销号:企业已不再占用工业用地(宗地已收回、流转或企业已退出)"})
 
 
 def deadline(as_of: dt.date, months: int) -> pd.Timestamp:
@@ -153,7 +154,7 @@ def rectification_rows(ws: Workspace, results) -> pd.DataFrame:
         if is_low:
             parts.append(str(low))
         reason.append("、".join(parts) + f"(亩均税收{t})" if parts
-                      else f"已达标:亩均评价{c if pd.notna(c) else '无'}类,亩均税收{t}")
+                      else f"达标销号:亩均评价{c if pd.notna(c) else '无'}类,亩均税收{t}")
     towns = _townships(results.parcels)
     rows = _frame({
         "task_id": PREFIX[LIST_RECTIFY] + ev["uscc"].astype(str).to_numpy(), "list": LIST_RECTIFY,
@@ -174,7 +175,7 @@ def _zero_rows(ws: Workspace, results) -> pd.DataFrame:
     accepted = plans["accepted"].fillna(False).astype(bool).to_numpy()
     refused = (plans["admission"] == "fail").fillna(False).to_numpy(dtype=bool)
     listed = ~accepted & ~refused
-    reason = np.where(accepted, "已验收", np.where(refused, "不予列入:" + plans["reason"].fillna("").astype(str),
+    reason = np.where(accepted, "销号:已验收", np.where(refused, "移出清单:不予准入," + plans["reason"].fillna("").astype(str),
                                                    plans["reason"].fillna("").astype(str)))
     return _frame({
         "task_id": PREFIX[LIST_ZERO] + plans["renovation_id"].astype(str).to_numpy(), "list": LIST_ZERO,
@@ -211,7 +212,7 @@ def _retain_rows(ws: Workspace, results) -> pd.DataFrame:
     reason = []
     for c, is_cls, m in zip(cls, by_class, matched):
         parts = ([f"亩均评价{c}类"] if is_cls else []) + m
-        reason.append("、".join(parts) if parts else f"不再符合:亩均评价{c if pd.notna(c) else '无'}类,无优质企业称号")
+        reason.append("、".join(parts) if parts else f"移出清单:亩均评价{c if pd.notna(c) else '无'}类,无优质企业称号")
     towns = _townships(results.parcels)
     return _frame({
         "task_id": PREFIX[LIST_RETAIN] + ev["uscc"].astype(str).to_numpy(), "list": LIST_RETAIN,

@@ -10,8 +10,9 @@ its transaction, registered in ``store.UPDATERS``) reads the run's ``ledger_list
 ledger_lists stage: who is listed now, who now meets the rule, and why) and
 
 - opens a task (status 未开始) for every listed entry without one;
-- closes an open task whose enterprise or plan now meets the rule (已销号, 达标销号, with the run id
-  and the reason) — an entry the run could not judge (no data) keeps its status;
+- closes an open task whose enterprise or plan now meets the rule (已销号, with the run id and the
+  row's reason: 达标销号:…, 销号:已验收, 移出清单:…) — an entry the run could not judge (no data)
+  keeps its status;
 - reopens a closed task whose entry is listed again (重新打开).
 
 Townships fill in 整治方式, 完成时限, 状态 and 进展说明 in the exported file
@@ -163,6 +164,6 @@ def update_ledger(conn: sqlite3.Connection, results, run_id: str) -> dict[str, i
         elif task is not None and task["status"] != CLOSED:
             conn.execute("UPDATE ledger_tasks SET status = ?, closed_run = ?, updated = ? WHERE task_id = ?",
                          (CLOSED, run_id, now, task_id))
-            add_event(conn, task_id, run_id, now, task["status"], CLOSED, f"达标销号:{reason}")
+            add_event(conn, task_id, run_id, now, task["status"], CLOSED, reason)
             counts["closed"] += 1
     return counts
