@@ -132,8 +132,9 @@ def test_figures_match_the_fixtures(history):
     r1, r2, r3 = rank(growth), rank(freed_by_town), rank({k: closed.get(k, 0) for k in TOWNS})
     total = {k: r1[k] + r2[k] + r3[k] for k in TOWNS}
     assert race["rank_sum"].to_dict() == total
-    worst = sorted(TOWNS, key=lambda k: (total[k], r1[k]))[-2:]
-    assert set(race.index[race["interview"]]) == set(worst)  # 天台 五(二): bottom 2 (ruleset interview_bottom)
+    place = {k: 1 + sum(t < total[k] for t in total.values()) for k in TOWNS}
+    worst = {k for k in TOWNS if place[k] >= len(TOWNS) - 2 + 1}  # 天台 五(二): bottom 2 (ruleset interview_bottom)
+    assert set(race.index[race["interview"]]) == worst and len(worst) == 2
     assert b.race_towns["rank_sum"].is_monotonic_increasing
 
 
@@ -141,6 +142,8 @@ def test_html_escapes_and_marks_interviews(history, tmp_path):
     b = build_bulletin(history, ruleset=load_ruleset("tiantai-2022"))
     html = render_bulletin(b)
     assert EVIL not in html and "&lt;script&gt;" in html
+    assert "D → —" in html  # S2 went to the land reserve: no class now, shown as such, never "nan"
+    assert not any(bad in html for bad in ("nan<", "→ nan", ">None<", "NaN"))
     assert html.count("通报约谈</span>") == int(b.race_towns["interview"].sum()) == 2
     assert "候选 99.0亩, 不计为完成" in html and "2023-09-30 至 2023-12-31" in html
     # 德清's clause names no 约谈: nobody is marked, and the bulletin says why
@@ -161,3 +164,13 @@ def test_cli_needs_two_runs(tmp_path, history):
     assert (tmp_path / "b" / "季度通报_2023-12-31.html").is_file()
     r = CliRunner().invoke(main, ["bulletin", "--history", str(history), "--to", "2023-13-01"])
     assert r.exit_code == 2 and "YYYY-MM-DD" in r.output
+
+
+def test_a_tie_across_the_interview_line_is_not_marked():
+    from geo_tenglong.report.bulletin import race_table
+
+    towns = pd.Series(["甲", "乙", "丙", "丁"])
+    t, notes = race_table(towns, {"freed_mu": pd.Series({"甲": 9.0, "乙": 0.0, "丙": 0.0, "丁": 0.0})}, 2)
+    assert not t["interview"].any() and "并列的 3 个跨越约谈线" in notes[0]
+    t, notes = race_table(towns, {"freed_mu": pd.Series({"甲": 9.0, "乙": 5.0, "丙": 0.0, "丁": 0.0})}, 2)
+    assert set(t.loc[t["interview"], "area"]) == {"丙", "丁"} and notes == []

@@ -130,7 +130,8 @@ def race_table(areas: pd.Series, measures: dict[str, pd.Series], bottom: int = 0
         Measure code (:data:`geo_tenglong.rules.assess.RACE_MEASURES`) → values by area (higher is
         better). A measure missing for every area is left out of the ranking (with a note).
     bottom : int
-        How many of the lowest are marked 约谈.
+        How many of the lowest are marked 约谈. Areas tied on the rank sum across that line are not
+        marked (a note says so): the ruleset's measures cannot tell them apart.
 
     Returns
     -------
@@ -161,7 +162,14 @@ def race_table(areas: pd.Series, measures: dict[str, pd.Series], bottom: int = 0
     table = table.sort_values(["rank_sum", first], kind="stable")
     table["rank"] = table["rank_sum"].rank(method="min").astype("Int64") if ranked else pd.NA
     n = len(table)
-    table["interview"] = (np.arange(n) >= n - bottom) if bottom and ranked else False
+    table["interview"] = False
+    if bottom and ranked:
+        # the bottom ``bottom`` places; a tie straddling the line is not decided here
+        table["interview"] = (table["rank"] >= n - bottom + 1).to_numpy(dtype=bool)
+        cut = table.loc[~table["interview"], "rank_sum"]
+        straddle = table["rank_sum"].eq(cut.max()).sum() if len(cut) and int(table["interview"].sum()) < bottom else 0
+        if straddle:
+            notes.append(f"名次之和并列的 {straddle} 个跨越约谈线(末 {bottom} 位), 未标注约谈, 由考核办确定")
     return table.reset_index(), notes
 
 
@@ -302,25 +310,30 @@ def _signed(v, digits: int = 2) -> str:
     return "—" if v is None or pd.isna(v) else f"{float(v):+,.{digits}f}"
 
 
+def _s(v, empty: str = "") -> str:
+    """A text cell: ``empty`` for None / NaN / NA (a NULL from the store)."""
+    return empty if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+
+
 def bulletin_context(b: Bulletin) -> dict:
     """The bulletin as plain strings for the template."""
     targets = []
     for t in b.targets.to_dict("records"):
         cand = t.get("candidate")
-        targets.append({"rule_id": t["rule_id"], "label": t["label"], "unit": t["unit"] or "",
+        targets.append({"rule_id": t["rule_id"], "label": t["label"], "unit": _s(t["unit"]),
                         "target": f"{_OP.get(str(t.get('op')), '')}{_fmt(t['target'], 2)}",
                         "value": _fmt(t["value"], 2), "value_base": _fmt(t["value_base"], 2),
                         "delta_base": _signed(t["delta_base"]), "delta_start": _signed(t["delta_start"]),
                         "candidate": "" if cand is None or pd.isna(cand) else f"候选 {_fmt(cand, 1)}{t['unit']}",
                         "status": str(t["status"]), "status_label": _STATUS.get(str(t["status"]), str(t["status"])),
-                        "note": t.get("note") or ""})
-    freed = [{"parcel_id": r.parcel_id, "township": r.township or "", "area": _fmt(r.area_mu, 4),
-              "reason": r.reason_label, "successor": r.successor or "",
-              "cls": f"{r.from_class or '—'} → {r.to_class or '—'}"} for r in b.freed.itertuples()]
-    idle = [{"parcel_id": r.parcel_id, "township": r.township or "", "area": _fmt(r.area_mu, 4),
-             "tier": "满两年" if int(r.idle_tier or 0) >= 2 else "满一年"} for r in b.new_idle.itertuples()]
-    worse = [{"parcel_id": r.parcel_id, "township": r.township or "", "area": _fmt(r.area_mu, 4), "why": r.why,
-              "cls": f"{r.from_class or '—'} → {r.eff_class or '—'}"} for r in b.worse.itertuples()]
+                        "note": _s(t.get("note"))})
+    freed = [{"parcel_id": r.parcel_id, "township": _s(r.township), "area": _fmt(r.area_mu, 4),
+              "reason": r.reason_label, "successor": _s(r.successor),
+              "cls": f"{_s(r.from_class, '—')} → {_s(r.to_class, '—')}"} for r in b.freed.itertuples()]
+    idle = [{"parcel_id": r.parcel_id, "township": _s(r.township), "area": _fmt(r.area_mu, 4),
+             "tier": "满两年" if float(r.idle_tier) >= 2 else "满一年"} for r in b.new_idle.itertuples()]
+    worse = [{"parcel_id": r.parcel_id, "township": _s(r.township), "area": _fmt(r.area_mu, 4), "why": r.why,
+              "cls": f"{_s(r.from_class, '—')} → {_s(r.eff_class, '—')}"} for r in b.worse.itertuples()]
     moves = b.class_moves
     measures = [c for c in RACE_MEASURES if c in b.race_towns.columns]
     digits = {"tax_per_mu_growth": 1, "freed_mu": 2, "closed_tasks": 0}
@@ -340,7 +353,7 @@ def bulletin_context(b: Bulletin) -> dict:
                       for r in b.freed_by_reason.itertuples()],
         "idle": idle, "idle_mu": _fmt(float(pd.to_numeric(b.new_idle["area_mu"]).sum()), 2), "worse": worse,
         "moves_up": int((moves["direction"] == "up").sum()), "moves_down": int((moves["direction"] == "down").sum()),
-        "moves": [{"name": r.name or r.uscc, "township": r.township or "", "cls": f"{r.from_class} → {r.to_class}",
+        "moves": [{"name": _s(r.name, r.uscc), "township": _s(r.township), "cls": f"{r.from_class} → {r.to_class}",
                    "up": r.direction == "up"} for r in moves.itertuples()],
         "matrix": [{"cls": c, "counts": [int(v) for v in b.class_matrix.loc[c].tolist()]} for c in b.class_matrix.index],
         "matrix_cols": list(b.class_matrix.columns),
