@@ -324,3 +324,82 @@ def test_unwritable_output_parent_is_one_line_exit_2(base, tmp_path, monkeypatch
 def test_results_gpkg_run_id_is_dataset_metadata(base):
     meta = pyogrio.read_info(base["prev"] / "out" / "results.gpkg", layer="parcels")["dataset_metadata"]
     assert meta["GEO_TENGLONG_RUN_ID"] == "previous-run"
+
+
+# ------------------------------------------------------------------- map and report take the run's lock
+
+
+def test_report_and_map_into_a_run_folder_refuse_while_a_run_holds_it(base, tmp_path):
+    out, maps = _copy_prev(base, tmp_path)
+    before = _outputs_digest(tmp_path)
+    holder = _hold(out, maps, 60)
+    try:
+        for args in (["report", IDS[0], "--results", str(out / "results.gpkg"), "-o", str(out / "reports"), "--no-pdf"],
+                     ["map", str(out / "results.gpkg"), "-o", str(maps / "briefing.html")]):
+            res = CliRunner().invoke(main, args)
+            assert res.exit_code == 2, res.output
+            lines = [ln for ln in res.output.splitlines() if ln.strip()]
+            assert len(lines) == 1 and f"进程 {holder.pid}" in lines[0] and "--wait" in lines[0], res.output
+    finally:
+        holder.kill()
+        holder.wait()
+    assert _outputs_digest(tmp_path) == before
+    # the holder died: the next command takes its stale lock over, says so once, and writes
+    res = CliRunner().invoke(main, ["report", IDS[0], "--results", str(out / "results.gpkg"), "-o",
+                                    str(out / "reports"), "--no-pdf"])
+    assert res.exit_code == 0, res.output
+    assert [ln for ln in res.stderr.splitlines() if "接管了已失效的锁" in ln] == [
+        ln for ln in res.stderr.splitlines() if f"进程 {holder.pid}" in ln]
+    assert (out / "reports").is_dir() and not _leftovers(tmp_path)
+
+
+@pytest.mark.parametrize("command", ["report", "map"])
+def test_report_or_map_failing_midway_changes_nothing(base, tmp_path, monkeypatch, command):
+    out, maps = _copy_prev(base, tmp_path)
+    (out / "reports").mkdir(exist_ok=True)
+    (out / "reports" / "旧报告.html").write_text("上一次的报告", encoding="utf-8")
+    before = _digest(tmp_path)
+    if command == "report":
+        import geo_tenglong.report.parcel_report as module
+
+        real = module.write_parcel_reports
+        name = "write_parcel_reports"
+        args = ["report", IDS[0], "--results", str(out / "results.gpkg"), "-o", str(out / "reports"), "--no-pdf"]
+    else:
+        import geo_tenglong.webmap.briefing as module
+
+        real = module.save_briefing_map
+        name = "save_briefing_map"
+        args = ["map", str(out / "results.gpkg"), "-o", str(maps / "briefing.html")]
+
+    def half(*a, **kw):
+        real(*a, **kw)  # every file written into the staging folder, then the disk fills up
+        raise OSError(28, "No space left on device", str(tmp_path / "somewhere"))
+
+    monkeypatch.setattr(module, name, half)
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 2, res.output
+    assert _digest(tmp_path) == before
+    assert not _leftovers(tmp_path) and not [p for p in tmp_path.rglob("*.staging-*")]
+
+
+def test_map_and_report_write_whole_files_where_asked(base, tmp_path):
+    out, maps = _copy_prev(base, tmp_path)
+    res = CliRunner().invoke(main, ["map", str(out / "results.gpkg"), "-o", str(tmp_path / "m2" / "b.html")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "m2" / "b.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+    res = CliRunner().invoke(main, ["report", IDS[1], "--results", str(out / "results.gpkg"), "-o",
+                                    str(out / "reports"), "--no-pdf"])
+    assert res.exit_code == 0, res.output
+    assert any(IDS[1] in p.name for p in (out / "reports").rglob("*.html"))
+    assert [p.name for p in tmp_path.rglob("*.staging-*")] == [] and not _leftovers(tmp_path)
+
+
+def test_a_killed_commands_staging_folder_is_removed_by_the_next_run(base, tmp_path):
+    out, maps = _copy_prev(base, tmp_path)
+    killed = [out / ".reports.staging-20260101T000000-0badc0de", tmp_path / ".maps.staging-20260101T000000-0badc0de"]
+    for folder in killed:
+        folder.mkdir()
+        (folder / "half.html").write_text("half")
+    removed = clean_leftovers(out, maps)
+    assert all(f in removed and not f.exists() for f in killed)

@@ -23,10 +23,11 @@ from .options import DEFAULT_WORKSPACE, as_of_opt, quiet_opt, ruleset_opt
               help="Folder of parcel reports to link [default: reports/ beside results.gpkg, or out/reports].")
 @click.option("--simplify", type=float, metavar="METRES",
               help="Simplify outlines to this tolerance, keeping shared edges (default: exact outlines).")
+@click.option("--wait", is_flag=True, help="Wait for a run writing into the map's folder instead of refusing.")
 @ruleset_opt
 @as_of_opt
 @quiet_opt
-def map_cmd(source, output, basemap, gcj02, reports_dir, simplify, ruleset, as_of, quiet):
+def map_cmd(source, output, basemap, gcj02, reports_dir, simplify, ruleset, as_of, quiet, wait):
     """Write the briefing map (汇报地图) for SOURCE: a workspace folder (default: layers/), whose
     analysis is run without writing results, or a results.gpkg written by `run`.
 
@@ -35,17 +36,24 @@ def map_cmd(source, output, basemap, gcj02, reports_dir, simplify, ruleset, as_o
     legend, the county's targets as progress bars, popups with every finding and its clause, and
     search by enterprise, 统一社会信用代码 or 宗地代码.
     """
+    from ..io.staging import staged_folder
     from ..source import load_source
     from ..webmap.briefing import save_briefing_map
+    from .locking import command_locks, results_folder
 
-    src = load_source(source, ruleset=ruleset, as_of=as_of,
-                      progress=None if quiet else (lambda line: click.echo(line, err=True)))
-    if not quiet:
-        for note in src.notes:
-            click.echo(f"geo-tenglong: 警告: {note}", err=True)
-    path = save_briefing_map(src.results, output, ws=src.ws, basemap=basemap,
-                             reports_dir=reports_dir if reports_dir is not None else src.reports_dir,
-                             simplify=simplify, gcj02=gcj02, inputs=src.inputs)
+    folder = Path(output).resolve().parent
+    # the lock a run takes on this folder (and on the results read): never a folder mid-swap
+    with command_locks(folder, results_folder(source), wait=wait, quiet=quiet):
+        src = load_source(source, ruleset=ruleset, as_of=as_of,
+                          progress=None if quiet else (lambda line: click.echo(line, err=True)))
+        if not quiet:
+            for note in src.notes:
+                click.echo(f"geo-tenglong: 警告: {note}", err=True)
+        with staged_folder(folder, inputs=src.inputs) as stage:  # moved in only when written whole
+            staged = save_briefing_map(src.results, stage / Path(output).name, ws=src.ws, basemap=basemap,
+                                       reports_dir=reports_dir if reports_dir is not None else src.reports_dir,
+                                       simplify=simplify, gcj02=gcj02, inputs=src.inputs)
+        path = folder / staged.relative_to(stage)
     if not quiet:
         size = path.stat().st_size / 1e6
         click.echo(f"wrote {path} ({size:.1f} MB)")

@@ -23,7 +23,7 @@ from filelock import FileLock, Timeout
 
 from ..errors import InputError
 
-__all__ = ["LockBusy", "lock_paths", "process_start", "holder_alive", "output_lock", "output_locks"]
+__all__ = ["LockBusy", "lock_paths", "lock_folder_for", "process_start", "holder_alive", "output_lock", "output_locks"]
 
 
 class LockBusy(InputError):
@@ -34,6 +34,36 @@ def lock_paths(folder: str | Path) -> tuple[Path, Path]:
     """The lock file and its JSON sidecar of an output ``folder`` (both beside it)."""
     folder = Path(folder).resolve()
     return folder.parent / f".{folder.name}.lock", folder.parent / f".{folder.name}.lock.json"
+
+
+def lock_folder_for(folder: str | Path) -> Path:
+    """The folder whose lock a command writing into ``folder`` takes: the one a run locks.
+
+    That is the nearest of ``folder`` and its parents that a run wrote (it holds the run manifest,
+    :data:`geo_tenglong.io.staging.MANIFEST`) or locked (its lock file is beside it) — ``out`` for
+    ``out/reports`` — else ``folder`` itself. So ``geo-tenglong report`` into ``out/reports`` and
+    ``geo-tenglong map`` into ``maps`` wait for, or refuse, a run writing ``out`` or ``maps``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp()).resolve()
+    >>> (root / "out" / "reports").mkdir(parents=True)
+    >>> lock_folder_for(root / "out" / "reports") == root / "out" / "reports"
+    True
+    >>> _ = (root / ".out.lock").write_text("")
+    >>> lock_folder_for(root / "out" / "reports") == root / "out"
+    True
+    """
+    from .staging import MANIFEST
+
+    folder = Path(folder).resolve()
+    for candidate in (folder, *folder.parents):
+        if candidate.parent == candidate:
+            break
+        if (candidate / MANIFEST).is_file() or lock_paths(candidate)[0].exists():
+            return candidate
+    return folder
 
 
 def process_start(pid: int) -> float | None:

@@ -40,13 +40,17 @@ from pathlib import Path
 
 from ..errors import InputError
 
-__all__ = ["MANIFEST", "STAGING_PREFIX", "Staging", "new_run_id", "target_roots", "staged_outputs", "clean_leftovers", "check_no_inputs_inside"]
+__all__ = ["MANIFEST", "STAGING_PREFIX", "Staging", "new_run_id", "target_roots", "staged_outputs", "clean_leftovers",
+           "check_no_inputs_inside", "staged_folder", "STAGED_FOLDER"]
 
 #: Prefix of staging trees.
 STAGING_PREFIX = ".geo-tenglong-staging-"
 #: A file in every swapped-in folder listing the run id and the top-level entries the run wrote;
 #: entries not listed are the user's and are carried over to the next run's folder.
 MANIFEST = ".geo-tenglong-run.json"
+
+#: A folder :func:`staged_folder` stages into, beside its target: ``.<target name>.staging-<run id>``.
+STAGED_FOLDER = re.compile(r"^\.(?P<name>.+)\.staging-\d{8}T\d{6}-[0-9a-f]{8}$")
 
 #: Temp files of io.atomic: ``.<stem>.<8 random chars><suffix>`` plus SQLite side files.
 _TEMP = re.compile(r"^\.[^/]+\.[a-z0-9_]{8}(\.[A-Za-z0-9]+)?(-journal|-wal|-shm)?$")
@@ -206,11 +210,17 @@ def clean_leftovers(out_dir: str | Path, maps_dir: str | Path | None) -> list[Pa
     roots = _roots(Path(out_dir), None if maps_dir is None else Path(maps_dir))
     done: list[Path] = []
     parents = {_common_parent(roots)} | {r.parent for r in roots}
+    names = {r.name for r in roots}
     for parent in parents:
         if parent.is_dir():
             for tree in parent.glob(f"{STAGING_PREFIX}*"):
                 shutil.rmtree(tree, ignore_errors=True)
                 done.append(tree)
+            for staged in parent.glob(".*.staging-*"):  # a killed `map` command's, beside maps/
+                m = STAGED_FOLDER.match(staged.name)
+                if m and m["name"] in names and staged.is_dir():
+                    shutil.rmtree(staged, ignore_errors=True)
+                    done.append(staged)
     for root in roots:
         if root.parent.is_dir():
             for aside in sorted(root.parent.glob(f".{root.name}.old-*")):
@@ -226,6 +236,9 @@ def clean_leftovers(out_dir: str | Path, maps_dir: str | Path | None) -> list[Pa
                         with contextlib.suppress(OSError):
                             f.unlink()
                             done.append(f)
+                    elif f.is_dir() and STAGED_FOLDER.match(f.name):  # a killed `map` or `report` command's
+                        shutil.rmtree(f, ignore_errors=True)
+                        done.append(f)
     return done
 
 
@@ -249,3 +262,59 @@ def staged_outputs(out_dir: str | Path, maps_dir: str | Path | None, run_id: str
         if not staging.swapped:
             staging.discard()
         raise
+
+
+@contextlib.contextmanager
+def staged_folder(target: str | Path, inputs: Iterable[str | Path] = (), run_id: str | None = None) -> Iterator[Path]:
+    """Stage files for the folder ``target``; move them in only when the block succeeds.
+
+    For commands that add files to a folder holding others (``geo-tenglong report`` into
+    ``out/reports``, ``geo-tenglong map`` into ``maps``): the files are written into
+    ``.<name>.staging-<run id>`` beside ``target`` (the same depth, so relative links the writer
+    computes stay right), then each is moved over its place in ``target`` (``os.replace``). On an
+    exception nothing in ``target`` changes and the staging folder is deleted; one left by a killed
+    command is deleted by the next (call it while holding the folder's lock,
+    :func:`geo_tenglong.io.runlock.output_lock`).
+
+    Parameters
+    ----------
+    target : str or Path
+        The folder the files are for (created when missing).
+    inputs : iterable of Path
+        Input files no staged file may replace.
+    run_id : str, optional
+        Names the staging folder (default: a new run id).
+
+    Yields
+    ------
+    Path
+        The staging folder to write into.
+
+    Raises
+    ------
+    InputError
+        When the staging folder cannot be created, or a staged file would replace an input.
+    """
+    from .atomic import check_not_input
+
+    target = Path(target).resolve()
+    for old in target.parent.glob(f".{target.name}.staging-*") if target.parent.is_dir() else ():
+        if STAGED_FOLDER.match(old.name):
+            shutil.rmtree(old, ignore_errors=True)
+    stage = target.parent / f".{target.name}.staging-{run_id or new_run_id()}"
+    try:
+        stage.mkdir(parents=True)
+    except OSError as exc:
+        raise InputError(f"无法建立输出暂存目录 ({exc.strerror or exc})", exc.filename or stage) from None
+    try:
+        yield stage
+        files = [p for p in sorted(stage.rglob("*")) if p.is_file()]
+        inputs = list(inputs)
+        for f in files:
+            check_not_input(target / f.relative_to(stage), inputs)
+        for f in files:
+            dest = target / f.relative_to(stage)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(f, dest)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
