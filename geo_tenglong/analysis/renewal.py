@@ -73,8 +73,9 @@ def assess_renewal(ws: Workspace, results) -> StageResult:
     horizon = add_years(pd.Series([as_of]), spec.renew_within_years).iloc[0]
     industrial = _industrial(ws, parcels)
     soon = industrial & (end <= horizon).fillna(False).to_numpy(dtype=bool)
-    no_term = industrial & end.isna().to_numpy() & parcels["rights_type"].astype("string").eq("出让").fillna(False) \
-        .to_numpy(dtype=bool) if "rights_type" in parcels.columns else np.zeros(len(parcels), dtype=bool)
+    granted = (parcels["rights_type"].astype("string").eq("出让").fillna(False).to_numpy(dtype=bool)
+               if "rights_type" in parcels.columns else np.zeros(len(parcels), dtype=bool))
+    no_term = industrial & end.isna().to_numpy() & granted
     table = parcels.loc[soon].reindex(columns=COLUMNS).copy()
     table["term_end"] = end[soon].to_numpy()
     table["days_left"] = days_between(np.full(int(soon.sum()), as_of, dtype="datetime64[ns]"), end[soon].to_numpy())

@@ -93,17 +93,25 @@ def _contracts(ws: Workspace, parcels: pd.DataFrame) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
+def _text_col(frame: pd.DataFrame, *names: str) -> np.ndarray:
+    """The first of ``names`` that ``frame`` has, as text (nulls where none)."""
+    for name in names:
+        if name in frame.columns:
+            return frame[name].astype("string").to_numpy()
+    return pd.Series(pd.NA, index=frame.index, dtype="string").to_numpy()
+
+
 def _actuals(rows: pd.DataFrame, results) -> pd.DataFrame:
-    parcels = results.parcels.drop_duplicates("parcel_id").set_index(results.parcels["parcel_id"].drop_duplicates()
-                                                                     .astype(str).to_numpy())
-    ids = rows["parcel_id"].astype(str).to_numpy()
-    p = parcels.reindex(ids)
+    """The actual indicators (and holder, name, township) of each contract row's parcel."""
+    parcels = pd.DataFrame(results.parcels.drop(columns=results.parcels.geometry.name)).drop_duplicates("parcel_id")
+    parcels.index = parcels["parcel_id"].astype(str).to_numpy()
+    p = parcels.reindex(rows["parcel_id"].astype(str).to_numpy())
     area = _num(p, "area_mu")
     invested = _num(rows, "invested")
     with np.errstate(divide="ignore", invalid="ignore"):
         intensity = np.where(area > 0, invested / area, np.nan)
     ev = eval_year_rows(results)
-    holder = p["holder_uscc"].astype("string") if "holder_uscc" in p.columns else pd.Series(pd.NA, index=p.index)
+    holder = pd.Series(_text_col(p, "holder_uscc", "owner_uscc"), dtype="string")
     if ev is not None and len(ev):
         vpe = ev.drop_duplicates("uscc").set_index("uscc")["va_per_energy"]
         va_per_energy = pd.to_numeric(vpe.reindex(holder.fillna("").to_numpy()), errors="coerce").to_numpy(dtype=float)
@@ -111,9 +119,8 @@ def _actuals(rows: pd.DataFrame, results) -> pd.DataFrame:
         va_per_energy = np.full(len(rows), np.nan)
     return pd.DataFrame({"actual_investment_intensity": intensity, "actual_far": _num(p, "far"),
                          "actual_tax_per_mu": _num(p, "tax_per_mu"), "actual_va_per_energy": va_per_energy,
-                         "uscc": holder.to_numpy(),
-                         "name": (p["holder_name"] if "holder_name" in p.columns else p.get("owner_name")).to_numpy(),
-                         "township": p["township"].to_numpy() if "township" in p.columns else None})
+                         "uscc": holder.to_numpy(), "name": _text_col(p, "holder_name", "owner_name"),
+                         "township": _text_col(p, "township")})
 
 
 def assess_standard_land(ws: Workspace, results) -> StageResult:
@@ -141,8 +148,7 @@ def assess_standard_land(ws: Workspace, results) -> StageResult:
         basis = _dates(rows, "actual_completion").fillna(_dates(rows, "agreed_completion"))
     else:
         basis = _dates(rows, "signed_date")
-    due_date = add_years(basis, spec.review_after_years) if len(rows) else pd.Series(dtype="datetime64[ns]")
-    due_date = pd.Series(pd.to_datetime(np.asarray(due_date)), index=rows.index)
+    due_date = pd.Series(add_years(basis, spec.review_after_years).to_numpy(dtype="datetime64[ns]"), index=rows.index)
     as_of = pd.Timestamp(ws.as_of)
     due = (due_date <= as_of).fillna(False).to_numpy(dtype=bool)
     actual = _actuals(rows, results)
