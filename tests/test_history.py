@@ -158,3 +158,42 @@ def test_class_moves_and_matrix():
     assert moves["direction"].to_dict() == {"a": "up", "c": "down"}
     m = compare.class_matrix(b, a)
     assert m.loc["D", "C"] == 1 and m.loc["B", "D"] == 1 and m.loc["C", "C"] == 1 and int(m.to_numpy().sum()) == 3
+
+
+def test_run_records_each_quarter_beside_out_and_the_next_run_reads_it(tmp_path, tiny_parcels):
+    from click.testing import CliRunner
+
+    from geo_tenglong.cli import main
+
+    from conftest import write_workspace
+
+    def run(ws, out, *extra):
+        r = CliRunner().invoke(main, ["run", str(ws), "-o", str(out), "--maps", str(tmp_path / "maps"), "-q",
+                                      "--allow-incomplete", *extra])
+        assert r.exit_code == 0, r.output
+        return Results.read(out)
+
+    q2 = write_workspace(tmp_path / "q2", tiny_parcels)
+    first = run(q2, tmp_path / "out")
+    path = tmp_path / "history.gpkg"  # default: beside the output folder
+    assert store.runs(path)["as_of"].tolist() == ["2023-06-30"]
+    t8 = first.layers["targets"].set_index("metric").loc["freed_mu"]
+    assert t8["status"] == "missing_data" and "无更早的运行记录" in t8["note"] and "changes" not in first.layers
+    # the next quarter: one parcel was taken back by the land reserve
+    moved = tiny_parcels.copy()
+    moved.loc[1, "owner_uscc"] = "11331023MB1234567X"
+    q4 = write_workspace(tmp_path / "q4", moved, as_of="2023-12-31")
+    second = run(q4, tmp_path / "out")
+    assert store.runs(path)["as_of"].tolist() == ["2023-06-30", "2023-12-31"]
+    t8 = second.layers["targets"].set_index("metric").loc["freed_mu"]
+    assert t8["value"] == 0 and t8["since"] == "2023-06-30"  # nothing was on the list: nothing freed
+    assert store.parcel_states(path, second.info["run_id"]).set_index("parcel_id").loc[
+        "331023101001GB00002", "owner_uscc"] == "11331023MB1234567X"
+    run(q4, tmp_path / "out")  # re-running a quarter replaces it
+    assert store.runs(path)["as_of"].tolist() == ["2023-06-30", "2023-12-31"]
+    # --history elsewhere; a store that is one of the inputs is refused before any output
+    run(q2, tmp_path / "o2", "--history", str(tmp_path / "h2.gpkg"))
+    assert len(store.runs(tmp_path / "h2.gpkg")) == 1
+    r = CliRunner().invoke(main, ["run", str(q2), "-o", str(tmp_path / "o3"), "--maps", str(tmp_path / "m3"), "-q",
+                                  "--allow-incomplete", "--history", str(q2 / "ws.gpkg")])
+    assert r.exit_code == 2 and "ws.gpkg" in r.output and not (tmp_path / "o3" / "results.gpkg").exists()

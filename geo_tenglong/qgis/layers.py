@@ -142,6 +142,12 @@ def idle_key(columns: Collection[str]) -> str:
     return "CASE " + " ".join(whens) + " ELSE 'none' END"
 
 
+def change_key(columns: Collection[str]) -> str:
+    """Expression of :func:`geo_tenglong.webmap.styles.classify_changes` (``change``, else ``worse``)."""
+    cats = styles.CHANGE_CATEGORIES
+    return _keyed("change", [c.key for c in cats], cats[-1].key, columns)
+
+
 def fragment_key(columns: Collection[str]) -> str:
     """Expression of :func:`geo_tenglong.webmap.styles.classify_fragments` (kind × compliant)."""
     kind = (f"CASE WHEN trim(to_string({_q('kind')})) = {_s(styles.ENCLOSED_KIND)} THEN 'enclosed' ELSE 'corner' END"
@@ -165,6 +171,7 @@ _KEYS: dict[str, Callable[[Collection[str]], str | None]] = {
     "reclaimable": lambda columns: None,
     "corner_plan_checks": lambda columns: verdict_key(columns, "overall"),
     "corner_files": lambda columns: None,
+    "changes": change_key,
 }
 _LABEL_FIELDS = {"parcels": "holder_name", "fragments": "fragment_id", "clusters": "cluster_id",
                  "split_checks": "proposal_id", "corner_plan_checks": "renovation_id"}
