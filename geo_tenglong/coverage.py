@@ -25,7 +25,9 @@ from .units import m2_to_mu
 
 #: Date columns checked for unreadable cells, by layer or table.
 DATE_COLUMNS = {"parcels": ("term_start", "term_end"), "buildings": ("completed_date",),
-                "contracts": ("signed_date", "agreed_start", "agreed_completion", "actual_start", "suspended_since")}
+                "contracts": ("signed_date", "agreed_start", "agreed_completion", "actual_start", "suspended_since",
+                              "actual_completion"),
+                "renovations": ("approved_date", "actual_start")}
 #: Number columns outside the schemas' checked ones (read as text, so they may hold anything).
 NUMBER_COLUMNS = {"parcels": ("declared_area",), "enterprises": ("land_mu",)}
 #: A declared area disagrees with the geometry beyond max(AREA_TOL_M2, AREA_TOL_SHARE × area).
