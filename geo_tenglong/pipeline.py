@@ -87,6 +87,11 @@ OUTPUTS: list[tuple[str, str, str | Callable[..., list[Path]]]] = [
 ]
 
 
+#: Outputs that work on results.gpkg itself: left out when the results go to a database (QGIS
+#: opens the PostGIS schema directly).
+GPKG_OUTPUTS = {"qgis"}
+
+
 def output_writer(spec: str | Callable[..., list[Path]]) -> Callable[..., list[Path]]:
     """The writer function an :data:`OUTPUTS` entry names.
 
@@ -156,7 +161,8 @@ def analyse(ws: Workspace, stages: list[Stage] | None = None, progress: Callable
 
 def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path | None = "maps",
         ruleset: str | None = None, as_of: str | None = None, quiet: bool = False, wait: bool = False,
-        history: str | Path | None = None, engine: str = "single", scheduler: str | None = None,
+        files_dir: str | Path | None = None, history: str | Path | None = None, engine: str = "single",
+        scheduler: str | None = None,
         warn: Callable[[str], None] | None = None, reports: str = "auto") -> RunOutcome:
     """Run the whole job on a workspace and write every output.
 
@@ -165,7 +171,10 @@ def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path
     workspace : str or Path
         The workspace folder.
     out_dir : str or Path
-        Where ``results.gpkg``, ``summary.json``, lists and reports go.
+        Where ``results.gpkg``, ``summary.json``, lists and reports go; or a
+        ``postgresql://user@host:port/db?schema=name`` URL: the results go into that PostGIS
+        schema in one transaction (:func:`geo_tenglong.io.db.write.write_results`) and the files
+        into ``files_dir``.
     maps_dir : str or Path or None
         Where web maps go (``None``: no maps).
     ruleset, as_of : str, optional
@@ -174,6 +183,8 @@ def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path
         No progress output (also when the ``CI`` environment variable is set).
     wait : bool
         Wait for another run holding the output folders' lock instead of refusing.
+    files_dir : str or Path, optional
+        With a database ``out_dir``: the folder for summary.json, lists, reports (default ``out``).
     history : str or Path, optional
         The run history store (default ``history.gpkg`` in the parent of ``out_dir``): read before
         the analysis (``ws.history``: earlier runs, for the targets measured since the campaign's
@@ -199,6 +210,10 @@ def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path
     quiet = quiet or bool(os.environ.get("CI"))
     from .progress import Progress
 
+    target = _db_target(out_dir, files_dir)
+    if target is not None:
+        out_dir = files_dir if files_dir is not None else "out"
+    started = dt.datetime.now().astimezone()
     run_id = new_run_id()
     history_path = Path(history) if history is not None else default_history_path(out_dir)
     notes: list[str] = []
@@ -215,16 +230,32 @@ def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path
         results.info[INCOMPLETE_KEY] = [p.to_dict() for p in check_completeness(ws, results)]  # 数据不足
         results.info["run_id"] = run_id
         written = write_outputs(results, ws, out_dir, maps_dir, progress=bar.step,
-                                output_options={"reports": {"which": reports}})
+                                output_options={"reports": {"which": reports}}, target=target, started=started)
         bar.step("记录运行历史 (recording the run)")
         record_run(results, history_path, inputs=ws.inputs)
         written.append(history_path)
     return RunOutcome(results=results, written=written)
 
 
+def _db_target(out: str | Path, files_dir: str | Path | None):
+    """The database ``--out`` names (checked: reachable, PostGIS, may create a schema), or ``None`` for a folder."""
+    from .errors import InputError
+    from .io.db.url import is_db_url, parse_db_url
+    from .io.db.write import check_target
+
+    if not is_db_url(str(out)):
+        if files_dir is not None:
+            raise InputError("--files 只用于 --out postgresql://… (the files go to --out when it is a folder)")
+        return None
+    target = parse_db_url(str(out), "--out")
+    check_target(target)
+    return target
+
+
 def write_outputs(results: Results, ws: Workspace, out_dir: str | Path, maps_dir: str | Path | None,
                   progress: Callable[[str], None] | None = None,
-                  output_options: dict[str, dict] | None = None) -> list[Path]:
+                  output_options: dict[str, dict] | None = None, target=None,
+                  started: dt.datetime | None = None) -> list[Path]:
     """Write results.gpkg, summary.json and every :data:`OUTPUTS` entry as one unit.
 
     Everything is written into a staging tree (:mod:`geo_tenglong.io.staging`) and swapped in only
@@ -232,6 +263,11 @@ def write_outputs(results: Results, ws: Workspace, out_dir: str | Path, maps_dir
     holding the output folders' locks (:func:`geo_tenglong.io.runlock.output_locks`); it first
     removes what killed runs left behind. ``output_options`` gives an output's writer keyword
     arguments by its :data:`OUTPUTS` name, e.g. ``{"reports": {"which": "fail"}}``.
+
+    With a database ``target`` (:class:`geo_tenglong.io.db.url.DbUrl`) the results go there instead
+    of results.gpkg (one transaction, committed after every file writer succeeded and before the
+    files are swapped in; ``started`` is recorded in its ``runs`` table), summary.json still goes
+    to ``out_dir``, and the outputs that style results.gpkg (:data:`GPKG_OUTPUTS`) are left out.
 
     Returns
     -------
@@ -243,11 +279,25 @@ def write_outputs(results: Results, ws: Workspace, out_dir: str | Path, maps_dir
     run_id = str(results.info.get("run_id") or new_run_id())
     results.info["run_id"] = run_id
     with staged_outputs(out_dir, maps_dir, run_id) as st:
-        if progress:
-            progress("写出结果 (writing results.gpkg)")
-        written = [results.write(st.out, inputs=ws.inputs)]
+        if target is None:
+            if progress:
+                progress("写出结果 (writing results.gpkg)")
+            written = [results.write(st.out, inputs=ws.inputs)]
+        else:
+            results.info["results_db"] = target.label
+            written = [results.write_summary(st.out, inputs=ws.inputs)]
         for _name, label, spec in OUTPUTS:
+            if target is not None and _name in GPKG_OUTPUTS:
+                continue
             if progress:
                 progress(label)
             written.extend(output_writer(spec)(results, st.out, st.maps, ws, **(output_options or {}).get(_name, {})))
+        if target is not None:  # last: the files are swapped in only once the database has committed
+            from .io.db.fingerprint import inputs_fingerprint
+            from .io.db.write import write_results
+
+            if progress:
+                progress(f"写入数据库 (writing results into {target.label})")
+            write_results(results, target, started=started or dt.datetime.now().astimezone(),
+                          fingerprint=inputs_fingerprint(ws))
     return [st.final(p) if st.tree in Path(p).resolve().parents else Path(p) for p in written]

@@ -1,7 +1,8 @@
 """One way to get results for ``map`` and ``report``: :func:`load_source`.
 
-A source is a ``results.gpkg`` written by ``run`` (or the folder holding it), or a workspace folder
-(``workspace.toml``; analysed first, writing nothing). Both give a :class:`Source`: the results,
+A source is a ``results.gpkg`` written by ``run`` (or the folder holding it), a PostGIS schema
+written by ``run --out postgresql://…?schema=…``, or a workspace folder (``workspace.toml``;
+analysed first, writing nothing). Both give a :class:`Source`: the results,
 the workspace when it can be read (buildings, parks and 三区三线 layers for maps), and where parcel
 reports are expected. The outputs render a :class:`Source`'s results and never load anything
 themselves, so the web map and the reports do not import the pipeline.
@@ -12,8 +13,8 @@ another is an error that names both and points to the workspace (nothing is sile
 or mislabelled). The workspace of saved results (``results.info["workspace"]``) is re-read with the
 results' own ruleset and date.
 
-Kinds of source are tried in :data:`SOURCE_KINDS` order; a database (PostGIS) source slots in as
-one more ``(name, matches, load)`` entry whose ``matches`` recognises a ``postgresql://`` URL.
+Kinds of source are tried in :data:`SOURCE_KINDS` order, each a ``(name, matches, load)`` entry;
+the database one recognises a ``postgresql://`` URL.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class Source:
     Attributes
     ----------
     kind : str
-        ``"workspace"`` or ``"results"`` (a database kind later).
+        ``"workspace"``, ``"results"`` (results.gpkg) or ``"database"`` (a PostGIS schema).
     origin : str
         The path or URL given.
     results : Results
@@ -45,7 +46,8 @@ class Source:
         The workspace, when it could be read (a moved workspace leaves ``None`` and a ``notes`` line).
     reports_dir : Path
         Where parcel reports for these results are (or would be) written: ``reports/`` beside
-        ``results.gpkg``, or ``out/reports`` for a workspace analysed on the fly.
+        ``results.gpkg``, or ``out/reports`` for a workspace analysed on the fly or results in a
+        database (``run --files`` defaults to ``out``).
     notes : list of str
         Lines for the user (Chinese), e.g. why the workspace was not read.
     """
@@ -66,9 +68,17 @@ class Source:
 Progress = Callable[[str], None]
 
 
+def _is_database(source: str | Path) -> bool:
+    from .io.db.url import is_db_url
+
+    return is_db_url(source)
+
+
 def _is_workspace(source: str | Path) -> bool:
     from .workspace import WORKSPACE_FILE
 
+    if _is_database(source):
+        return False
     path = Path(source)
     return path.is_dir() and (path / WORKSPACE_FILE).is_file()
 
@@ -76,6 +86,8 @@ def _is_workspace(source: str | Path) -> bool:
 def _is_results(source: str | Path) -> bool:
     from .results import RESULTS_FILE
 
+    if _is_database(source):
+        return False
     path = Path(source)
     return path.is_file() or (path.is_dir() and (path / RESULTS_FILE).is_file())
 
@@ -94,8 +106,6 @@ def _load_workspace_source(source: str | Path, ruleset: str | None, as_of: str |
 def _load_results_source(source: str | Path, ruleset: str | None, as_of: str | None,
                          progress: Progress | None) -> Source:
     from .results import Results
-    from .rules import load_ruleset
-    from .workspace import WORKSPACE_FILE, load_workspace
 
     path = Path(source)
     try:
@@ -104,6 +114,28 @@ def _load_results_source(source: str | Path, ruleset: str | None, as_of: str | N
         raise
     except Exception as exc:  # noqa: BLE001 — GDAL's errors for a file that is not a GeoPackage
         raise InputError(f"无法读取结果文件 (not a results.gpkg: {exc})", path) from None
+    folder = path.parent if path.is_file() else path
+    return _saved_source("results", str(source), path, results, ruleset, as_of, folder / _REPORTS_DIR)
+
+
+def _load_database_source(source: str | Path, ruleset: str | None, as_of: str | None,
+                          progress: Progress | None) -> Source:
+    from .io.db.results import read_results
+    from .io.db.url import parse_db_url
+
+    target = parse_db_url(str(source))
+    if progress:
+        progress(f"读取数据库中的结果 {target.label} (reading results from the database) …")
+    results = read_results(target)
+    return _saved_source("database", target.label, target.label, results, ruleset, as_of, Path("out") / _REPORTS_DIR)
+
+
+def _saved_source(kind: str, origin: str, path: Path | str, results, ruleset: str | None, as_of: str | None,
+                  reports_dir: Path) -> Source:
+    """Saved results (a file or a database): check the ruleset and date asked for, re-read their workspace."""
+    from .rules import load_ruleset
+    from .workspace import WORKSPACE_FILE, load_workspace
+
     info = results.info or {}
     saved_ruleset, saved_as_of = info.get("ruleset") or None, info.get("as_of") or None
     root = info.get("workspace")
@@ -124,11 +156,10 @@ def _load_results_source(source: str | Path, ruleset: str | None, as_of: str | N
             notes.append(f"未能读取工作空间 {root} ({exc}); 地图不含建筑物和三区三线图层")
     elif root:
         notes.append(f"工作空间 {root} 已不在; 地图不含建筑物和三区三线图层")
-    folder = path.parent if path.is_file() else path
-    return Source("results", str(source), results, ws=ws, reports_dir=folder / _REPORTS_DIR, notes=notes)
+    return Source(kind, origin, results, ws=ws, reports_dir=reports_dir, notes=notes)
 
 
-def _iso(date: str, path: Path) -> str:
+def _iso(date: str, path: Path | str) -> str:
     import datetime as dt
 
     try:
@@ -139,6 +170,7 @@ def _iso(date: str, path: Path) -> str:
 
 #: Kinds of source, tried in order: (name, does this source look like it?, load it).
 SOURCE_KINDS: list[tuple[str, Callable[[str | Path], bool], Callable[..., Source]]] = [
+    ("database", _is_database, _load_database_source),
     ("workspace", _is_workspace, _load_workspace_source),
     ("results", _is_results, _load_results_source),
 ]
@@ -151,7 +183,8 @@ def load_source(source: str | Path, ruleset: str | None = None, as_of: str | Non
     Parameters
     ----------
     source : str or Path
-        A ``results.gpkg``, the output folder holding one, or a workspace folder.
+        A ``results.gpkg``, the output folder holding one, a ``postgresql://user@host:port/db?schema=…``
+        URL of results written by ``run --out``, or a workspace folder.
     ruleset, as_of : str, optional
         Override ``workspace.toml`` for a workspace; for saved results they must be the ones the
         results were computed with.

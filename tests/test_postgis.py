@@ -9,17 +9,16 @@ file workspace.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import shutil
-import subprocess
-import sys
+import socket
 import tomllib
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
+from geo_tenglong.cli import main
 from geo_tenglong.errors import InputError
 from geo_tenglong.io.layers import read_layer
 
@@ -135,7 +134,7 @@ def test_results_written_in_one_schema_with_keys_indexes_and_runs(pg_cluster, db
 
     ws, results = db_results
     results.info["run_id"] = "20230630T120000-aaaa0001"
-    started = dt.datetime(2023, 6, 30, 12, 0, tzinfo=dt.timezone.utc)
+    started = dt.datetime(2023, 6, 30, 12, 0, tzinfo=dt.UTC)
     written = write_results(results, _target(pg_cluster, "t_keys"), started=started, fingerprint="sha256:x")
     names = ["parcels", "findings", *results.layers]
     assert written == [f"t_keys.{n}" for n in names] + ["t_keys.runs"]
@@ -208,3 +207,183 @@ def dataclasses_replace(results, run_id: str):
     import dataclasses
 
     return dataclasses.replace(results, info={**results.info, "run_id": run_id})
+
+
+# ------------------------------------------------------------------------------ the commands
+
+
+@pytest.fixture(scope="session")
+def db_run(pg_cluster, sample_db, tmp_path_factory):
+    """``geo-tenglong run`` of the database workspace with ``--out postgresql://…?schema=tl``, once."""
+    base = tmp_path_factory.mktemp("db_run")
+    url = f"{pg_cluster.url()}?schema=tl"
+    r = CliRunner().invoke(main, ["run", str(sample_db), "--out", url, "--files", str(base / "files"),
+                                  "--maps", str(base / "maps"), "--allow-incomplete"],
+                           env={"GEO_TENGLONG_CHROMIUM": "none", "CI": "1"})
+    assert r.exit_code == 0, (r.output, r.stderr)
+    return base, url, r
+
+
+def test_run_out_postgresql_writes_the_schema_and_the_files(pg_cluster, db_run, db_results):
+    from geo_tenglong.io.db.fingerprint import inputs_fingerprint
+
+    base, url, r = db_run
+    ws, results = db_results
+    assert "wrote" in r.stdout and "?schema=tl" in r.stdout
+    files = {p.name for p in (base / "files").iterdir()}
+    assert "summary.json" in files and "results.gpkg" not in files and "腾笼换鸟.qgz" not in files
+    assert any(n.endswith(".xlsx") for n in files) and (base / "maps" / "briefing.html").is_file()
+    run_id, county, ruleset, as_of, fingerprint = pg_cluster.psql(
+        "SELECT run_id, county, ruleset, as_of, fingerprint FROM tl.runs").split("|")
+    assert (county, ruleset, as_of) == ("天台县", "tiantai-2022", "2023-06-30")
+    assert fingerprint == inputs_fingerprint(ws)
+    assert pg_cluster.psql("SELECT obj_description('tl.parcels'::regclass)") == f"geo-tenglong run {run_id}"
+    summary = (base / "files" / "summary.json").read_text(encoding="utf-8")
+    assert run_id in summary
+    db_findings = pd.read_sql("SELECT * FROM tl.findings", _engine(pg_cluster)).drop(columns="fid")
+    assert len(db_findings) == len(results.findings)
+    assert (db_findings.groupby(["rule_id", "status"]).size().to_dict()
+            == results.findings.groupby(["rule_id", "status"]).size().to_dict())
+
+
+def test_the_fingerprint_follows_the_rows(pg_cluster, sample_db):
+    from geo_tenglong.io.db.fingerprint import inputs_fingerprint
+    from geo_tenglong.workspace import load_workspace
+
+    first = inputs_fingerprint(load_workspace(sample_db))
+    assert first == inputs_fingerprint(load_workspace(sample_db))
+    pg_cluster.psql("CREATE TABLE sample.land_supply_copy AS TABLE sample.land_supply; "
+                    "UPDATE sample.land_supply SET \"供地面积(亩)\" = '841.0' WHERE \"供地面积(亩)\" = '840.0'")
+    try:
+        assert inputs_fingerprint(load_workspace(sample_db)) != first
+    finally:
+        pg_cluster.psql("DROP TABLE sample.land_supply; ALTER TABLE sample.land_supply_copy RENAME TO land_supply")
+
+
+def test_map_and_report_read_the_results_from_the_database(db_run, db_results, tmp_path):
+    base, url, _ = db_run
+    ws, results = db_results
+    env = {"GEO_TENGLONG_CHROMIUM": "none", "CI": "1"}
+    r = CliRunner().invoke(main, ["map", url, "-o", str(tmp_path / "m.html"), "-q"], env=env)
+    assert r.exit_code == 0, r.stderr
+    html = (tmp_path / "m.html").read_text(encoding="utf-8")
+    pid = results.findings.loc[results.findings["status"] == "fail", "parcel_id"].iloc[0]
+    assert pid in html
+    r = CliRunner().invoke(main, ["report", pid, "-r", url, "--no-pdf", "-o", str(tmp_path / "rep"), "-q"], env=env)
+    assert r.exit_code == 0, r.stderr
+    page = (tmp_path / "rep" / f"{pid}.html").read_text(encoding="utf-8")
+    rule = results.findings.loc[(results.findings["parcel_id"] == pid) & (results.findings["status"] == "fail"),
+                                "rule_id"].iloc[0]
+    assert pid in page and rule in page
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _db_workspace(root: Path, url: str, table: str = "sample.parcels") -> Path:
+    root.mkdir()
+    (root / "workspace.toml").write_text(
+        f'[workspace]\ncounty = "天台县"\nadmin_code = "331023"\nruleset = "tiantai-2022"\nas_of = 2023-06-30\n'
+        f'crs = "EPSG:4528"\n\n[layers]\nparcels = {{ db = "{url}", table = "{table}" }}\n', encoding="utf-8")
+    return root
+
+
+def _one_line(r) -> str:
+    assert r.exit_code == 2, (r.exit_code, r.output, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
+    return lines[0]
+
+
+@pytest.fixture(scope="session")
+def odd_tables(pg_cluster, sample_db):
+    """A copy of the parcels whose geometries have SRID 0."""
+    pg_cluster.psql("CREATE TABLE sample.no_srid AS SELECT * FROM sample.parcels; "
+                    "ALTER TABLE sample.no_srid ALTER COLUMN geometry TYPE geometry USING ST_SetSRID(geometry, 0)")
+
+
+@pytest.mark.parametrize("case", ["unreachable", "wrong_password", "no_password", "missing_table", "no_geometry",
+                                  "no_srid", "password_in_url", "password_in_out_url", "unreachable_out"])
+def test_bad_database_input_is_one_line_naming_connection_and_table(pg_cluster, odd_tables, tmp_path,
+                                                                    monkeypatch, case):
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-pgpass"))
+    monkeypatch.setenv("PGCONNECT_TIMEOUT", "3")
+    port = pg_cluster.port
+    url, table, out = pg_cluster.url(), "sample.parcels", str(tmp_path / "out")
+    expect = {"unreachable": "无法连接数据库服务器", "wrong_password": "数据库认证失败",
+              "no_password": "数据库认证失败", "missing_table": "表不存在", "no_geometry": "没有几何字段",
+              "no_srid": "没有坐标系", "password_in_url": "不能写密码", "password_in_out_url": "不能写密码",
+              "unreachable_out": "无法连接数据库服务器"}[case]
+    if case == "unreachable":
+        url = f"postgresql://postgres@127.0.0.1:{_free_port()}/gis"
+    elif case == "wrong_password":
+        url = pg_cluster.url("secret_user")
+        monkeypatch.setenv("PGPASSWORD", "not-the-password")
+    elif case == "no_password":
+        url = pg_cluster.url("secret_user")
+    elif case == "missing_table":
+        table = "sample.no_such_table"
+    elif case == "no_geometry":
+        table = "sample.tenancy"
+    elif case == "no_srid":
+        table = "sample.no_srid"
+    elif case == "password_in_url":
+        url = f"postgresql://postgres:hunter2@127.0.0.1:{port}/gis"
+    elif case == "password_in_out_url":
+        out = f"postgresql://postgres:hunter2@127.0.0.1:{port}/gis?schema=tl_bad"
+    elif case == "unreachable_out":
+        out = f"postgresql://postgres@127.0.0.1:{_free_port()}/gis?schema=tl_bad"
+    ws = _db_workspace(tmp_path / "ws", url, table)
+    to_db = case in ("password_in_out_url", "unreachable_out")
+    files = ["--files", str(tmp_path / "f")] if to_db else []
+    line = _one_line(CliRunner().invoke(main, ["run", str(ws), "--out", out, *files, "-q", "--allow-incomplete"]))
+    line = line.removeprefix("geo-tenglong: error: ")
+    assert expect in line, line
+    assert "hunter2" not in line and "not-the-password" not in line
+    if to_db:
+        assert line.startswith(re.sub(r":hunter2@", ":***@", out.split("?")[0])), line
+    else:
+        assert line.startswith(re.sub(r":hunter2@", ":***@", url)), line
+        if case != "password_in_url":
+            assert f"table {table}" in line, line
+    assert not (tmp_path / "f").exists() and not (tmp_path / "out").exists()
+
+
+def test_the_password_comes_from_pgpassword_or_pgpass(pg_cluster, tmp_path, monkeypatch):
+    from pg_cluster import SECRET
+
+    from geo_tenglong.io.db.read import db_source, read_db_layer
+
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    src = db_source({"db": pg_cluster.url("secret_user"), "table": "sample.parcels"}, "layers.parcels",
+                    tmp_path / "workspace.toml")
+    pg_cluster.psql("GRANT USAGE ON SCHEMA sample TO secret_user; GRANT SELECT ON sample.parcels TO secret_user")
+    monkeypatch.setenv("PGPASSWORD", SECRET)
+    gdf, _ = read_db_layer(src)
+    assert len(gdf) > 1000 and gdf.crs.to_epsg() == 4528
+    monkeypatch.delenv("PGPASSWORD")
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text(f"127.0.0.1:{pg_cluster.port}:gis:secret_user:{SECRET}\n", encoding="utf-8")
+    pgpass.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    assert len(read_db_layer(src)[0]) == len(gdf)
+
+
+def test_a_query_source_and_bad_entries(pg_cluster, sample_db, tmp_path):
+    from geo_tenglong.io.db.read import db_source, read_db_layer
+
+    cfg = tmp_path / "workspace.toml"
+    query = "SELECT * FROM sample.parcels WHERE ST_Area(geometry) > 2000 AND 'a%' LIKE 'a%'"  # a bare % is no parameter
+    gdf, _ = read_db_layer(db_source({"db": pg_cluster.url(), "sql": query}, "layers.parcels", cfg))
+    total = int(pg_cluster.psql(f"SELECT count(*) FROM ({query}) q"))
+    assert len(gdf) == total > 0 and gdf.crs.to_epsg() == 4528
+    for entry, message in [({"db": pg_cluster.url()}, "names a table"),
+                           ({"db": pg_cluster.url(), "table": "a.b", "sql": "select 1"}, "names a table"),
+                           ({"db": pg_cluster.url(), "table": "a.b", "layer": "x"}, "unknown key 'layer'"),
+                           ({"db": f"{pg_cluster.url()}?schema=x", "table": "a.b"}, "not ?schema=")]:
+        with pytest.raises(InputError, match=re.escape(message)):
+            db_source(entry, "layers.parcels", cfg)

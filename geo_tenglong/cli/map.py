@@ -10,7 +10,7 @@ from .options import DEFAULT_WORKSPACE, as_of_opt, quiet_opt, ruleset_opt
 
 
 @click.command("map")
-@click.argument("source", required=False, default=str(DEFAULT_WORKSPACE), type=click.Path(path_type=Path))
+@click.argument("source", required=False, default=str(DEFAULT_WORKSPACE))  # a path or a postgresql:// URL
 @click.option("--output", "-o", default="maps/briefing.html", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path), help="The HTML file to write.")
 @click.option("--basemap", metavar="SPEC",
@@ -20,7 +20,7 @@ from .options import DEFAULT_WORKSPACE, as_of_opt, quiet_opt, ruleset_opt
 @click.option("--gcj02/--no-gcj02", default=None,
               help="Shift overlays to GCJ-02 (for an XYZ server in GCJ-02; on by default for gaode-*).")
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder of parcel reports to link [default: reports/ beside results.gpkg, or out/reports].")
+              help="Folder of parcel reports to link [default: reports/ beside results.gpkg, else out/reports].")
 @click.option("--simplify", type=float, metavar="METRES",
               help="Simplify outlines to this tolerance, keeping shared edges (default: exact outlines).")
 @click.option("--wait", is_flag=True, help="Wait for a run writing into the map's folder instead of refusing.")
@@ -29,7 +29,8 @@ from .options import DEFAULT_WORKSPACE, as_of_opt, quiet_opt, ruleset_opt
 @quiet_opt
 def map_cmd(source, output, basemap, gcj02, reports_dir, simplify, ruleset, as_of, quiet, wait):
     """Write the briefing map (汇报地图) for SOURCE: a workspace folder (default: layers/), whose
-    analysis is run without writing results, or a results.gpkg written by `run`.
+    analysis is run without writing results, a results.gpkg written by `run`, or the PostGIS
+    schema `run --out postgresql://user@host:port/db?schema=NAME` wrote (same URL).
 
     One HTML file that opens with no internet: parcels by 亩均 class, reclaimable low-efficiency
     land, idle land, corner plots, split/merge checks, parks and 三区三线 as switchable layers, a

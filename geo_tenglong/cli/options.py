@@ -93,7 +93,7 @@ class ErrorExitGroup(click.Group):
         except GeoTenglongError as exc:
             line = str(exc)
             path = getattr(exc, "path", None)
-            if path is not None:  # a staged or temporary path: the one the user asked for
+            if isinstance(path, Path):  # a staged or temporary path: the one the user asked for (not a URL)
                 line = line.replace(str(path), user_path(str(path)), 1)
             self._fail(ctx, line)
         except OSError as exc:

@@ -13,8 +13,9 @@ from .options import DEFAULT_WORKSPACE, EXIT_PARTIAL, as_of_opt, quiet_opt, rule
 
 @click.command("report")
 @click.argument("parcel_ids", nargs=-1, required=True, metavar="PARCEL_ID…")
-@click.option("--results", "-r", "source", default=None, type=click.Path(exists=True, path_type=Path),
-              help="results.gpkg written by `run`, its output folder, or a workspace folder (analysed first). "
+@click.option("--results", "-r", "source", default=None, callback=lambda ctx, param, value: _existing(value),
+              help="results.gpkg written by `run`, its output folder, a workspace folder (analysed first), or "
+                   "postgresql://user@host:port/db?schema=NAME (results `run --out` wrote there). "
                    "Default: out/results.gpkg if it exists, else the sample workspace layers/.")
 @click.option("--out", "-o", "out_dir", default=Path("out/reports"), show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the reports.")
@@ -62,3 +63,14 @@ def report_cmd(parcel_ids, source, out_dir, no_pdf, ruleset, as_of, quiet, wait)
     if missing:
         click.echo(f"geo-tenglong: 未找到宗地 (not found): {', '.join(missing)}", err=True)
         sys.exit(EXIT_PARTIAL)
+
+
+def _existing(value: str | None) -> str | Path | None:
+    """``--results``: a database URL as it is, else a path that exists."""
+    from ..io.db.url import is_db_url
+
+    if value is None or is_db_url(value):
+        return value
+    if not Path(value).exists():
+        raise click.BadParameter(f"Path '{value}' does not exist.")
+    return Path(value)

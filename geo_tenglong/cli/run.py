@@ -12,8 +12,12 @@ from .options import DEFAULT_WORKSPACE, as_of_opt, quiet_opt, ruleset_opt, works
 
 @click.command("run")
 @workspace_arg
-@click.option("--out", "-o", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder for results.gpkg, lists (清单) and reports.")
+@click.option("--out", "-o", "out_dir", default="out", show_default=True, metavar="DIR|URL",
+              help="Output folder for results.gpkg, lists (清单) and reports; or postgresql://user@host:port/db"
+                   "?schema=NAME: the results into that PostGIS schema (password from PGPASSWORD or ~/.pgpass), "
+                   "the files into --files.")
+@click.option("--files", "files_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="With --out postgresql://…: folder for summary.json, lists and reports  [default: out]")
 @click.option("--maps", "maps_dir", default="maps", show_default=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the briefing web map.")
 @ruleset_opt
@@ -34,7 +38,8 @@ from .options import DEFAULT_WORKSPACE, as_of_opt, quiet_opt, ruleset_opt, works
               show_default=True,
               help="Parcels that get a 宗地分析报告: flagged (不符合 or 提示), fail (不符合 only), all, none; "
                    "auto: flagged up to 2,000 such parcels, else fail. Others: `geo-tenglong report 宗地代码…`.")
-def run_cmd(workspace, out_dir, maps_dir, ruleset, as_of, quiet, allow_incomplete, wait, history, engine, scheduler,
+def run_cmd(workspace, out_dir, files_dir, maps_dir, ruleset, as_of, quiet, allow_incomplete, wait, history, engine,
+            scheduler,
             reports):
     """Run every analysis on WORKSPACE (default: the bundled sample county in layers/).
 
@@ -55,6 +60,7 @@ def run_cmd(workspace, out_dir, maps_dir, ruleset, as_of, quiet, allow_incomplet
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
     outcome = run(workspace, out_dir=out_dir, maps_dir=maps_dir, ruleset=ruleset, as_of=as_of, quiet=quiet, wait=wait,
+                  files_dir=files_dir,
                   history=history, engine=engine, scheduler=scheduler, reports=reports,
                   warn=None if quiet else (lambda line: click.echo(f"geo-tenglong: 警告: {line}", err=True)))
     res = outcome.results
@@ -63,6 +69,8 @@ def run_cmd(workspace, out_dir, maps_dir, ruleset, as_of, quiet, allow_incomplet
         click.echo(f"{res.info['county']} ({res.info['ruleset']}, as of {res.info['as_of']}): "
                    f"{len(res.parcels)} 宗地, {len(res.findings)} findings "
                    f"({', '.join(f'{k} {v}' for k, v in counts.items())})")
+        if res.info.get("results_db"):
+            click.echo(f"  wrote {2 + len(res.layers)} tables and a runs row into {res.info['results_db']}")
         for line in _written_summary(outcome.written):
             click.echo(f"  wrote {line}")
     _report_incomplete(res, allow_incomplete)

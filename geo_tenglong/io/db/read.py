@@ -231,6 +231,8 @@ def read_db_layer(src: DbSource) -> tuple[gpd.GeoDataFrame, str]:
         raise InputError(f"表中有多个几何字段 {sorted(srids)} (a layer needs exactly one; select one with sql = …)",
                          src.db.text, src.what)
     col, srid = next(iter(srids.items()))
+    if srid == 0 and frame.empty and not src.table:
+        raise InputError("查询没有返回要素, 无法确定坐标系 (the query returns no rows)", src.db.text, src.what)
     if srid == 0:
         raise InputError(f"几何字段 {col} 没有坐标系 (SRID 0); 请设置 SRID (ST_SetSRID / UpdateGeometrySRID)",
                          src.db.text, src.what)

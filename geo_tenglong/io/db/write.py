@@ -36,8 +36,8 @@ import pandas as pd
 from ...errors import GeoTenglongError, InputError
 from .url import DbUrl, connect, db_error
 
-__all__ = ["DEFAULT_SCHEMA", "RUNS_TABLE", "Hook", "ident", "read_runs", "record_run", "write_results",
-           "write_table"]
+__all__ = ["DEFAULT_SCHEMA", "RUNS_TABLE", "Hook", "check_target", "ident", "read_runs", "record_run",
+           "write_results", "write_table"]
 
 #: Schema the results go to when the URL names none.
 DEFAULT_SCHEMA = "tenglong"
@@ -220,6 +220,33 @@ def write_results(results, target: DbUrl, *, started: dt.datetime, fingerprint: 
     finally:
         engine.dispose()
     return [f"{schema}.{n}" for n in names] + [f"{schema}.{RUNS_TABLE}"]
+
+
+def check_target(target: DbUrl) -> None:
+    """Before the analysis: the server answers, the login works, PostGIS is there, a schema may be created.
+
+    Raises
+    ------
+    InputError
+        One line naming the connection (no password) and the schema.
+    """
+    from sqlalchemy import text
+
+    schema = target.schema or DEFAULT_SCHEMA
+    engine = connect(target)
+    try:
+        with engine.connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")).scalar():
+                raise InputError("数据库未安装 PostGIS 扩展 (run CREATE EXTENSION postgis)", target.text, f"schema {schema}")
+            if not conn.execute(text("SELECT has_database_privilege(current_database(), 'CREATE')")).scalar():
+                raise InputError("没有建立 schema 的权限 (the results are staged in a new schema: GRANT CREATE ON "
+                                 "DATABASE to this user)", target.text, f"schema {schema}")
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise db_error(exc, target, f"schema {schema}", "连接") from None
+    finally:
+        engine.dispose()
 
 
 def _swap_in(conn, staging: str, schema: str, names: list[str]) -> None:
