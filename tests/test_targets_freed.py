@@ -145,3 +145,18 @@ def test_the_change_layer_reaches_the_briefing_map(tmp_path):
     spec = next(s for s in LAYER_STYLES if s.name == "changes")
     kinds = [CHANGE_CATEGORIES[i].key for i in spec.classify(layer)]
     assert kinds == layer["change"].tolist()
+
+
+def test_the_workbook_shows_freed_land_and_the_candidate_pool_apart(tmp_path):
+    from geo_tenglong.report.workbook.targets import targets_sheet
+
+    path = _store(tmp_path, ledger=False)
+    res = _after()
+    out = assess_targets(_ws(load_history(path, dt.date(2023, 12, 31), "331023")), res)
+    res.layers["targets"] = out.layers["targets"]
+    frame = targets_sheet(res).frame.set_index("指标")
+    row = frame.loc["腾出低效工业用地"]
+    assert row["实际值"] == pytest.approx(out.metrics["freed_mu"], abs=1e-4)
+    assert row["候选"] == pytest.approx(res.metrics["reclaimable_mu"]) and row["起算日期"] == "2023-06-30"
+    assert row["完成进度(%)"] == pytest.approx(100 * out.metrics["freed_mu"] / 200, abs=1e-3)
+    assert pd.isna(frame.loc["规上工业亩均税收", "候选"])

@@ -42,6 +42,8 @@ from .split_merge import SHEET_NAME as _SPLIT_SHEET
 from .split_merge import split_merge_sheet
 from .supply import SHEET_NAME as _SUPPLY_SHEET
 from .supply import land_supply_sheet
+from .targets import SHEET_NAME as _TARGETS_SHEET
+from .targets import targets_sheet
 from .writer import HEADER_ROW, TitleInfo, write_book
 
 __all__ = [
@@ -64,7 +66,8 @@ __all__ = [
 WORKBOOK_FILE = "腾笼换鸟清单.xlsx"
 
 #: Sheet names always present, in order (Excel forbids "/" in names, hence 与).
-SHEETS = [*_ENTERPRISE_SHEETS, _LOW_SHEET, _IDLE_SHEET, _FRAGMENTS_SHEET, _SPLIT_SHEET, _SUPPLY_SHEET, _ISSUES_SHEET]
+SHEETS = [*_ENTERPRISE_SHEETS, _LOW_SHEET, _IDLE_SHEET, _FRAGMENTS_SHEET, _SPLIT_SHEET, _SUPPLY_SHEET, _TARGETS_SHEET,
+          _ISSUES_SHEET]
 
 
 def iter_sheets(results, ws=None) -> Iterator[Sheet]:
@@ -83,6 +86,7 @@ def iter_sheets(results, ws=None) -> Iterator[Sheet]:
         layer = COUNTY_LAYERS[name]
         if (layer is not None and results.layer(layer) is not None) or has_rule(results, ws, rules):
             yield COUNTY_BUILDERS[name](results, ws)
+    yield targets_sheet(results, ws)
     yield issues_sheet(results, ws)
 
 
