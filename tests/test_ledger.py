@@ -226,3 +226,34 @@ def test_who_the_rectification_list_takes(tmp_path):
     assert rows.loc[f"ZZ-{C}", "reason"] == "达标销号:亩均评价B类,亩均税收20.00万元/亩"
     assert rows.loc[f"ZZ-{D}", "reason"].startswith("销号:企业已不再占用工业用地")
     assert set(rows["rule_id"]) == {"TT-LEDGER"} and set(rows["clause"]) == {"三(一)1"}
+
+
+def test_import_refuses_a_file_of_another_shape(tmp_path):
+    path = tmp_path / "history.gpkg"
+    _q2(path)
+    other = tmp_path / "other.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "Sheet1"
+    book.save(other)
+    with pytest.raises(InputError, match="没有工作表 整治台账"):
+        import_ledger(other, path)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = SHEET
+    sheet.append(["标题"])
+    sheet.append(["编号", "状态"])
+    book.save(other)
+    with pytest.raises(InputError, match="找不到含“任务编号”的表头行"):
+        import_ledger(other, path)
+    sheet.append(["任务编号", "状态"])
+    book.save(other)
+    with pytest.raises(InputError, match="row 3: 表头缺少 清单"):
+        import_ledger(other, path)
+    with pytest.raises(InputError, match="历史库中尚无整治台账"):
+        export_ledger(make_history_without_ledger(tmp_path), tmp_path / "x.xlsx")
+
+
+def make_history_without_ledger(tmp_path):
+    path = tmp_path / "bare.gpkg"
+    record_run(make_results([{"parcel_id": "331023101001GB00001"}], run_id="b"), path, updaters=[])
+    return path

@@ -36,7 +36,9 @@ HEADERS: dict[str, str] = {"任务编号": "task_id", "清单": "list", "统一�
 EDITABLE = ("treatment", "deadline", "status", "note")
 _WIDTHS = {"task_id": 24, "list": 13, "uscc": 21, "name": 30, "parcel_id": 24, "township": 12, "treatment": 11,
            "deadline": 12, "status": 13, "note": 40}
-#: Errors named in the one-line message before "… and N more".
+#: What export and import say about a store without a 整治台账.
+NO_LEDGER = "历史库中尚无整治台账(geo-tenglong run 记录运行时生成)"
+#: Errors named in the one-line message before "另有N处".
 MAX_ERRORS = 12
 
 
@@ -64,7 +66,7 @@ def export_ledger(history: str | Path, out: str | Path) -> int:
 
     with store.connect(history) as conn:
         if not store.has_table(conn, "ledger_tasks"):
-            raise InputError("no 整治台账 in this history store yet (a run records it: geo-tenglong run)", history)
+            raise InputError(NO_LEDGER, history)
         tasks = tasks_of(conn)
         last = conn.execute("SELECT county, as_of FROM runs ORDER BY as_of DESC LIMIT 1").fetchone()
     county, as_of = (last or ("", ""))
@@ -138,20 +140,20 @@ def _read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile/KeyError/ValueError subclasses on a bad file
-        raise InputError(f"not a readable xlsx file ({type(exc).__name__}: {exc})", path) from None
+        raise InputError(f"无法读取的xlsx文件({type(exc).__name__}: {exc})", path) from None
     try:
         if SHEET not in book.sheetnames:
-            raise InputError(f"no sheet {SHEET!r} (sheets: {', '.join(book.sheetnames)})", path)
+            raise InputError(f"没有工作表 {SHEET}(现有: {', '.join(book.sheetnames)})", path)
         rows = list(book[SHEET].iter_rows(values_only=True))
     finally:
         book.close()
     header_at = next((i for i, r in enumerate(rows) if any(_cell_text(c) == "任务编号" for c in r)), None)
     if header_at is None:
-        raise InputError("no header row with a 任务编号 cell", path, f"sheet {SHEET}")
+        raise InputError("找不到含“任务编号”的表头行", path, f"sheet {SHEET}")
     index = {_cell_text(c): j for j, c in enumerate(rows[header_at]) if _cell_text(c)}
     missing = [h for h in HEADERS if h not in index]
     if missing:
-        raise InputError(f"header row lacks {', '.join(missing)}", path, f"sheet {SHEET}, row {header_at + 1}")
+        raise InputError(f"表头缺少 {', '.join(missing)}", path, f"sheet {SHEET}, row {header_at + 1}")
     out = []
     for i, r in enumerate(rows[header_at + 1:], start=header_at + 2):
         cells = {col: (r[index[h]] if index[h] < len(r) else None) for h, col in HEADERS.items()}
@@ -217,7 +219,7 @@ def import_ledger(path: str | Path, history: str | Path) -> ImportOutcome:
     rows = _read_rows(path)
     with store.connect(history) as conn:
         if not store.has_table(conn, "ledger_tasks"):
-            raise InputError("no 整治台账 in this history store yet (a run records it: geo-tenglong run)", history)
+            raise InputError(NO_LEDGER, history)
         tasks = tasks_of(conn).set_index("task_id", drop=False)
         tasks = tasks.astype(object).where(tasks.notna(), None)
         errors: list[str] = []
