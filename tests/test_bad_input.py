@@ -330,3 +330,47 @@ def test_na_marker_in_a_numeric_layer_field_is_listed_by_feature(tmp_path, tiny_
     assert issues["feature"].tolist() == ["feature 2 (parcel_id 331023101001GB00002)",
                                           "feature 3 (parcel_id 331023101001GB00003)"]
     assert "ws.gpkg 第2个要素 “容积率”(contract_far) 为“N/A”" in issues["message"].iloc[0]
+
+
+# ---------------------------------------------------------------------------------- a damaged raster
+
+
+def test_a_truncated_land_cover_raster_loses_only_the_evidence_it_no_longer_holds(tmp_path):
+    import geopandas as gpd
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from geo_tenglong.analysis.landcover import zonal_shares
+    from geo_tenglong.pipeline import analyse
+    from geo_tenglong.workspace import load_workspace
+
+    from conftest import ORIGIN, ZONE40, box
+
+    ids = ["331023101001GB00001", "331023101001GB00002"]
+    parcels = gpd.GeoDataFrame({"parcel_id": ids, "land_use_code": ["1001"] * 2},  # north and far south
+                               geometry=[box(0, 0, 100, 100), box(0, -1800, 100, -1700)], crs=ZONE40)
+    ws = write_workspace(tmp_path / "ws", parcels, extra_toml=(
+        '[rasters]\nlandcover = [ { path = "lc2021.tif", date = 2021-06-01 }, { path = "lc2023.tif", date = 2023-06-01 } ]\n'))
+    cells = np.random.default_rng(7).integers(1, 5, (2000, 200)).astype("uint8")
+    for name in ("lc2021.tif", "lc2023.tif"):
+        with rasterio.open(ws / name, "w", driver="GTiff", width=200, height=2000, count=1, dtype="uint8",
+                           crs=f"EPSG:{ZONE40}", transform=from_origin(ORIGIN[0] - 50, ORIGIN[1] + 150, 1, 1),
+                           tiled=True, blockxsize=64, blockysize=64) as ds:
+            ds.write(cells, 1)
+    whole = (ws / "lc2023.tif").read_bytes()
+    (ws / "lc2023.tif").write_bytes(whole[: len(whole) // 2])  # the southern tiles are gone
+
+    loaded = load_workspace(ws)
+    shares = zonal_shares(loaded.parcels.geometry, ws / "lc2023.tif", loaded.landcover_classes)
+    assert shares["unreadable"].tolist() == [False, True]
+    assert shares["valid_coverage"].tolist()[0] == 1.0 and np.isnan(shares["built"].iloc[1])
+
+    findings = analyse(loaded).findings
+    img = findings[findings["rule_id"] == "IDLE-IMG"]
+    county = img[img["parcel_id"] == "331023"]["message"].tolist()
+    assert county == ["土地覆盖影像 lc2023.tif(2023-06-01,末期影像)部分损坏,1宗地块处无法读取,这些宗地缺少该期影像的建成/裸地比例"]
+    south = img[img["parcel_id"] == ids[1]]
+    assert south["status"].tolist() == ["missing_data"]
+    assert "2023-06-01影像(lc2023.tif)此处损坏无法读取" in south["message"].iloc[0]
+    assert not (img["parcel_id"] == ids[0]).any() or (img.loc[img["parcel_id"] == ids[0], "status"] != "missing_data").all()

@@ -394,8 +394,15 @@ def landcover_table(ws, parcels: gpd.GeoDataFrame) -> tuple[pd.DataFrame, list[p
             computed[key] = zonal_shares(parcels.geometry, r.path, ws.landcover_classes, assume_crs=ws.crs)
         except Exception as exc:  # a damaged or unreadable GeoTIFF must not stop the run
             findings.append(make_findings([ws.admin_code], "IDLE-IMG", clause, MISSING_DATA,
-                                          message=f"土地覆盖影像 {r.path.name} 无法读取({type(exc).__name__}: {exc})"))
+                                          message=f"{_image_name(r, key, rasters)}无法读取({type(exc).__name__}: {exc}),"
+                                                  "闲置土地影像核查缺少该期各宗地的建成/裸地比例"))
             computed[key] = None
+        else:
+            damaged = int(computed[key]["unreadable"].sum())
+            if damaged:
+                findings.append(make_findings([ws.admin_code], "IDLE-IMG", clause, MISSING_DATA,
+                                              message=f"{_image_name(r, key, rasters)}部分损坏,{damaged}宗地块处无法读取,"
+                                                      "这些宗地缺少该期影像的建成/裸地比例"))
     labels = {}
     for key, shares in computed.items():
         r = picks[key]
@@ -410,11 +417,16 @@ def landcover_table(ws, parcels: gpd.GeoDataFrame) -> tuple[pd.DataFrame, list[p
     # one missing_data finding per parcel an image leaves uncovered
     msgs = pd.Series("", index=parcels.index, dtype=object)
     for key, shares in computed.items():
-        if shares is None or (key == "last" and computed.get("first") is shares):
+        if key == "last" and picks["last"] is picks["first"]:
+            continue
+        if shares is None:  # the whole image is lost: every parcel says which one
+            msgs += f"{labels[key]}影像({picks[key].path.name})无法读取;"
             continue
         cov = shares["valid_coverage"]
         outside = ~shares["in_raster"]
-        thin = shares["in_raster"] & (cov < min_cov)
+        lost = shares["unreadable"]
+        thin = shares["in_raster"] & (cov < min_cov) & ~lost
+        msgs[lost] += f"{labels[key]}影像({picks[key].path.name})此处损坏无法读取;"
         msgs[outside] += f"宗地不在{labels[key]}影像范围内;"
         msgs[thin] += [f"{labels[key]}影像有效像元仅覆盖宗地{_pct(v)};" for v in cov[thin]]
     hit = msgs != ""
@@ -423,6 +435,13 @@ def landcover_table(ws, parcels: gpd.GeoDataFrame) -> tuple[pd.DataFrame, list[p
                                       table.loc[hit, "coverage_last"], min_cov, "比例",
                                       [m.rstrip(";") + ",无法以影像核查" for m in msgs[hit]]))
     return table, findings, info
+
+
+def _image_name(raster, key: str, rasters: list) -> str:
+    """``土地覆盖影像 lc2023.tif(2023-06-01,末期影像)``: the file, its date and its role in the comparison."""
+    role = "唯一一期影像" if len(rasters) == 1 else ("首期影像" if key == "first" else "末期影像")
+    date = raster.date.isoformat() if raster.date else "日期未注明"
+    return f"土地覆盖影像 {raster.path.name}({date},{role})"
 
 
 def _imagery_findings(parcels, c_by_parcel, lc, footprint, spec, info) -> tuple[list[pd.DataFrame], pd.DataFrame]:

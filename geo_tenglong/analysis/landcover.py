@@ -33,6 +33,7 @@ import shapely
 from exactextract import exact_extract
 from exactextract.feature import Feature, FeatureSource
 from exactextract.raster import NumPyRasterSource, RasterioRasterSource
+from rasterio.errors import RasterioError
 from rasterio.windows import Window
 
 #: The cover classes a land-cover raster maps its values to.
@@ -175,7 +176,9 @@ def zonal_shares(polygons: gpd.GeoSeries | gpd.GeoDataFrame, raster: str | Path,
     DataFrame
         Indexed like ``polygons``; columns ``built``, ``bare``, ``vegetation``, ``water`` (shares
         of the parcel's valid area, 0…1, NaN where it has none), ``valid_coverage`` (valid area /
-        parcel area, 0…1) and ``in_raster`` (bool: the parcel touches the raster's extent).
+        parcel area, 0…1), ``in_raster`` (bool: the parcel touches the raster's extent) and
+        ``unreadable`` (bool: the part of the raster under the parcel could not be read — a damaged
+        or truncated file; its shares are NaN and its coverage 0, the other parcels keep theirs).
 
     Examples
     --------
@@ -187,6 +190,7 @@ def zonal_shares(polygons: gpd.GeoSeries | gpd.GeoDataFrame, raster: str | Path,
     out = pd.DataFrame(np.nan, index=geoms.index, columns=list(COVER_CLASSES))
     out["valid_coverage"] = 0.0
     out["in_raster"] = False
+    out["unreadable"] = False
     unknown = sorted(set(classes.values()) - set(COVER_CLASSES))
     if unknown:
         raise ValueError(f"unknown land-cover class {unknown[0]!r}; expected one of {COVER_CLASSES}")
@@ -210,9 +214,13 @@ def zonal_shares(polygons: gpd.GeoSeries | gpd.GeoDataFrame, raster: str | Path,
         out.iloc[pos, out.columns.get_loc("in_raster")] = True
         if not len(pos):
             return out
-        parts = _extract(ds, arr, b, pos, crs.to_wkt(), strategy, chunk_px)
+        failed: list[np.ndarray] = []
+        parts = _extract(ds, arr, b, pos, crs.to_wkt(), strategy, chunk_px, failed)
         cell_area = abs(ds.transform.a * ds.transform.e)
-    weighted = _class_weights(pd.concat(parts, ignore_index=True), len(out), classes)
+    if failed:
+        out.iloc[np.concatenate(failed), out.columns.get_loc("unreadable")] = True
+    weighted = (_class_weights(pd.concat(parts, ignore_index=True), len(out), classes) if parts
+                else np.zeros((len(out), len(COVER_CLASSES))))
     valid = weighted.sum(axis=1)
     area_px = shapely.area(arr) / cell_area
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -228,7 +236,7 @@ def zonal_shares(polygons: gpd.GeoSeries | gpd.GeoDataFrame, raster: str | Path,
 
 
 def _extract(ds: rasterio.io.DatasetReader, arr: np.ndarray, b: np.ndarray, pos: np.ndarray, wkt: str,
-             strategy: str, chunk_px: int) -> list[pd.DataFrame]:
+             strategy: str, chunk_px: int, failed: list[np.ndarray] | None = None) -> list[pd.DataFrame]:
     """Run exactextract's ``unique``/``frac``/``count`` over the polygons ``arr[pos]``.
 
     Parameters
@@ -243,6 +251,9 @@ def _extract(ds: rasterio.io.DatasetReader, arr: np.ndarray, b: np.ndarray, pos:
         The raster's CRS.
     strategy, chunk_px
         As :func:`zonal_shares`.
+    failed : list, optional
+        Receives the positions of polygons whose window could not be read (``"chunked"`` only; the
+        other strategies raise).
 
     Returns
     -------
@@ -250,7 +261,7 @@ def _extract(ds: rasterio.io.DatasetReader, arr: np.ndarray, b: np.ndarray, pos:
         exactextract results with ``fid`` = position in ``arr``.
     """
     if strategy == "chunked" and ds.transform.a > 0 and ds.transform.e < 0:
-        return list(_chunked(ds, arr, b, pos, wkt, chunk_px))
+        return list(_chunked(ds, arr, b, pos, wkt, chunk_px, failed if failed is not None else []))
     left, bottom, right, top = ds.bounds
     order = pos[np.argsort(gpd.GeoSeries(arr[pos]).hilbert_distance(
         total_bounds=(left, bottom, right, top)).to_numpy(), kind="stable")]
@@ -293,12 +304,15 @@ def _class_weights(res: pd.DataFrame, n: int, classes: Mapping[int, str]) -> np.
         np.add.at(weighted, (rows[keep], col[keep]), w[keep])
     return weighted
 
-def _chunked(ds, geoms: np.ndarray, bounds: np.ndarray, pos: np.ndarray, wkt: str, chunk_px: int):
+def _chunked(ds, geoms: np.ndarray, bounds: np.ndarray, pos: np.ndarray, wkt: str, chunk_px: int,
+             failed: list[np.ndarray]):
     """exactextract results for the parcels ``pos``, one raster window read per group of parcels.
 
     Parcels are grouped by the ``chunk_px`` tile holding their bounding-box centre; a group's window
     is the union of its parcels' boxes (clipped to the raster, aligned to its grid), read once with
-    rasterio and passed to exactextract as an in-memory source.
+    rasterio and passed to exactextract as an in-memory source. When GDAL cannot read a window (a
+    damaged or truncated file) its parcels are read one by one; those it still cannot read are
+    added to ``failed``, and the rest go on.
     """
     inv = ~ds.transform
     bx = bounds[pos]
@@ -315,13 +329,22 @@ def _chunked(ds, geoms: np.ndarray, bounds: np.ndarray, pos: np.ndarray, wkt: st
     nodata = ds.nodata
     nodata = None if nodata is None else (nodata if ds.dtypes[0].startswith("float") else int(nodata))
     t = ds.transform
-    for idx in np.split(order, splits):
+    groups = list(np.split(order, splits))
+    while groups:
+        idx = groups.pop(0)
         wc0, wc1 = int(c0[idx].min()), int(c1[idx].max())
         wr0, wr1 = int(r0[idx].min()), int(r1[idx].max())
         if wc1 <= wc0 or wr1 <= wr0:
             continue
         window = Window(wc0, wr0, wc1 - wc0, wr1 - wr0)
-        data = ds.read(1, window=window)
+        try:
+            data = ds.read(1, window=window)
+        except RasterioError:  # part of the file is damaged: each parcel on its own, to lose only those over it
+            if len(idx) > 1:
+                groups[:0] = [idx[i:i + 1] for i in range(len(idx))]
+            else:
+                failed.append(pos[idx])
+            continue
         xmin, ymax = t * (wc0, wr0)
         xmax, ymin = t * (wc1, wr1)
         rast = NumPyRasterSource(data, xmin, ymin, xmax, ymax, nodata=nodata, srs_wkt=wkt)
