@@ -9,7 +9,9 @@ file workspace.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import shlex
 import socket
 import tomllib
 from pathlib import Path
@@ -212,35 +214,75 @@ def dataclasses_replace(results, run_id: str):
 # ------------------------------------------------------------------------------ the commands
 
 
+#: The server, database and workspace the README's PostGIS section names, replaced by the test's.
+README_DB = "postgresql://gis@db.bureau.local:5432/cadastre"
+README_WORKSPACE = "县库工作空间"
+
+
+def readme_section() -> str:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    return text.split("## 共享数据库 PostGIS", 1)[1].split("\n## ", 1)[0]
+
+
+def readme_db_commands(cluster, workspace: Path) -> dict[str, list[str]]:
+    """The ``geo-tenglong`` lines of the README's PostGIS section, by command, on the test's server."""
+    block = re.search(r"```sh\n(.*?)```", readme_section(), re.S).group(1)
+    commands = {}
+    for line in block.splitlines():
+        args = shlex.split(line, comments=True)
+        if args and args[0] == "geo-tenglong":
+            commands[args[1]] = [a.replace(README_DB, cluster.url()).replace(README_WORKSPACE, str(workspace))
+                                 for a in args[1:]]
+    return commands
+
+
+def test_the_readme_workspace_entries_are_valid(tmp_path):
+    from geo_tenglong.io.db.read import db_source
+
+    block = re.search(r"```toml\n(.*?)```", readme_section(), re.S).group(1)
+    cfg = tomllib.loads(block)
+    entries = [(f"{kind}.{name}", e) for kind in ("layers", "tables") for name, e in cfg[kind].items()]
+    assert len(entries) == 3
+    for key, entry in entries:
+        src = db_source(entry, key, tmp_path / "workspace.toml")
+        assert src.db.text == README_DB and (src.table or src.sql)
+
+
 @pytest.fixture(scope="session")
 def db_run(pg_cluster, sample_db, tmp_path_factory):
-    """``geo-tenglong run`` of the database workspace with ``--out postgresql://…?schema=tl``, once."""
+    """The README's ``geo-tenglong run … --out postgresql://…?schema=tenglong --files out``, once, in a scratch folder."""
     base = tmp_path_factory.mktemp("db_run")
-    url = f"{pg_cluster.url()}?schema=tl"
-    r = CliRunner().invoke(main, ["run", str(sample_db), "--out", url, "--files", str(base / "files"),
-                                  "--maps", str(base / "maps"), "--allow-incomplete"],
-                           env={"GEO_TENGLONG_CHROMIUM": "none", "CI": "1"})
+    commands = readme_db_commands(pg_cluster, sample_db)
+    args = commands["run"]
+    url = args[args.index("--out") + 1]
+    assert url == f"{pg_cluster.url()}?schema=tenglong"
+    cwd = os.getcwd()
+    os.chdir(base)
+    try:
+        r = CliRunner().invoke(main, args, env={"GEO_TENGLONG_CHROMIUM": "none", "CI": "1"})
+    finally:
+        os.chdir(cwd)
     assert r.exit_code == 0, (r.output, r.stderr)
-    return base, url, r
+    return base, url, r, commands
 
 
 def test_run_out_postgresql_writes_the_schema_and_the_files(pg_cluster, db_run, db_results):
     from geo_tenglong.io.db.fingerprint import inputs_fingerprint
 
-    base, url, r = db_run
+    base, url, r, _ = db_run
     ws, results = db_results
-    assert "wrote" in r.stdout and "?schema=tl" in r.stdout
-    files = {p.name for p in (base / "files").iterdir()}
+    assert "wrote" in r.stdout and "?schema=tenglong" in r.stdout
+    files = {p.name for p in (base / "out").iterdir()}
     assert "summary.json" in files and "results.gpkg" not in files and "腾笼换鸟.qgz" not in files
     assert any(n.endswith(".xlsx") for n in files) and (base / "maps" / "briefing.html").is_file()
     run_id, county, ruleset, as_of, fingerprint = pg_cluster.psql(
-        "SELECT run_id, county, ruleset, as_of, fingerprint FROM tl.runs").split("|")
+        "SELECT run_id, county, ruleset, as_of, fingerprint FROM tenglong.runs").split("|")
     assert (county, ruleset, as_of) == ("天台县", "tiantai-2022", "2023-06-30")
     assert fingerprint == inputs_fingerprint(ws)
-    assert pg_cluster.psql("SELECT obj_description('tl.parcels'::regclass)") == f"geo-tenglong run {run_id}"
-    summary = (base / "files" / "summary.json").read_text(encoding="utf-8")
+    assert pg_cluster.psql("SELECT obj_description('tenglong.parcels'::regclass)") == f"geo-tenglong run {run_id}"
+    summary = (base / "out" / "summary.json").read_text(encoding="utf-8")
     assert run_id in summary
-    db_findings = pd.read_sql("SELECT * FROM tl.findings", _engine(pg_cluster)).drop(columns="fid")
+    db_findings = pd.read_sql("SELECT * FROM tenglong.findings", _engine(pg_cluster)).drop(columns="fid")
     assert len(db_findings) == len(results.findings)
     assert (db_findings.groupby(["rule_id", "status"]).size().to_dict()
             == results.findings.groupby(["rule_id", "status"]).size().to_dict())
@@ -260,21 +302,25 @@ def test_the_fingerprint_follows_the_rows(pg_cluster, sample_db):
         pg_cluster.psql("DROP TABLE sample.land_supply; ALTER TABLE sample.land_supply_copy RENAME TO land_supply")
 
 
-def test_map_and_report_read_the_results_from_the_database(db_run, db_results, tmp_path):
-    base, url, _ = db_run
+def test_map_and_report_read_the_results_from_the_database(db_run, db_results, tmp_path, monkeypatch):
+    """The README's map and report lines, then a report of another flagged parcel from the same URL."""
+    base, url, _, commands = db_run
     ws, results = db_results
+    monkeypatch.chdir(tmp_path)
     env = {"GEO_TENGLONG_CHROMIUM": "none", "CI": "1"}
-    r = CliRunner().invoke(main, ["map", url, "-o", str(tmp_path / "m.html"), "-q"], env=env)
-    assert r.exit_code == 0, r.stderr
-    html = (tmp_path / "m.html").read_text(encoding="utf-8")
-    pid = results.findings.loc[results.findings["status"] == "fail", "parcel_id"].iloc[0]
-    assert pid in html
+    assert url in commands["map"] and url in commands["report"]
+    for name in ("map", "report"):
+        r = CliRunner().invoke(main, commands[name], env=env)
+        assert r.exit_code == 0, (name, r.stderr)
+    html = (tmp_path / "maps" / "briefing.html").read_text(encoding="utf-8")
+    readme_pid = commands["report"][1]
+    assert readme_pid in html and (tmp_path / "out" / "reports" / f"{readme_pid}.html").is_file()
+    fails = results.findings[results.findings["status"] == "fail"]
+    pid = fails["parcel_id"].iloc[0]
     r = CliRunner().invoke(main, ["report", pid, "-r", url, "--no-pdf", "-o", str(tmp_path / "rep"), "-q"], env=env)
     assert r.exit_code == 0, r.stderr
     page = (tmp_path / "rep" / f"{pid}.html").read_text(encoding="utf-8")
-    rule = results.findings.loc[(results.findings["parcel_id"] == pid) & (results.findings["status"] == "fail"),
-                                "rule_id"].iloc[0]
-    assert pid in page and rule in page
+    assert pid in page and fails.loc[fails["parcel_id"] == pid, "rule_id"].iloc[0] in page
 
 
 def _free_port() -> int:
