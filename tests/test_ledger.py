@@ -17,8 +17,9 @@ from geo_tenglong.errors import InputError
 from geo_tenglong.history.ledger import read_events, read_tasks, update_ledger
 from geo_tenglong.history.ledger_xlsx import HEADERS, SHEET, export_ledger, import_ledger
 from geo_tenglong.history.store import record_run
+from geo_tenglong.uscc import check_char
 
-A, B, C, D = (f"91331023MA2AAAAA{i}X" for i in range(1, 5))
+A, B, C, D = (code + check_char(code) for code in (f"91331023MA2AAAAA{i}" for i in range(1, 5)))  # valid codes
 
 
 def _lists(rows: list[tuple]) -> pd.DataFrame:
@@ -257,3 +258,42 @@ def make_history_without_ledger(tmp_path):
     path = tmp_path / "bare.gpkg"
     record_run(make_results([{"parcel_id": "331023101001GB00001"}], run_id="b"), path, updaters=[])
     return path
+
+
+def test_closed_loop_over_three_analysed_quarters(tmp_path):
+    """The real stages: an enterprise at 2 万元/亩 (≤ 5, TT-T4) is listed; re-rated at 20 万元/亩 in the
+    next quarter its task closes (达标销号); back at 2 万元/亩 it reopens. 15 亩 parcels: tax 30 → 2."""
+    import geopandas as gpd
+
+    from geo_tenglong.history.view import load_history
+    from geo_tenglong.pipeline import analyse
+    from geo_tenglong.workspace import load_workspace
+
+    from conftest import ZONE40, box, write_workspace
+
+    ids = ["331023101001GB00001", "331023101001GB00002", "331023101001GB00003"]
+    parcels = gpd.GeoDataFrame({"parcel_id": ids, "owner_uscc": [A, B, C], "township": ["始丰街道"] * 3,
+                                "land_use_code": ["1001"] * 3},
+                               geometry=[box(i * 100, 0, i * 100 + 100, 100) for i in range(3)], crs=ZONE40)
+    store = tmp_path / "history.gpkg"
+    for q, (as_of, tax_a) in enumerate((("2023-06-30", 30.0), ("2023-09-30", 300.0), ("2023-12-31", 30.0))):
+        rows = [{"统一社会信用代码": u, "企业名称": n, "年度": y, "规模": "规上", "营业收入": 5000.0,
+                 "税收实际贡献": (tax_a if u == A else 450.0), "工业增加值": 1000.0, "年平均职工人数": 50,
+                 "综合能耗": 100.0, "主要污染物排放量": 1.0, "R&D经费支出": 50.0, "行业": "通用设备制造业"}
+                for u, n in ((A, "甲"), (B, "乙"), (C, "丙")) for y in (2021, 2022)]
+        folder = tmp_path / f"q{q}"
+        folder.mkdir()
+        pd.DataFrame(rows).to_csv(folder / "enterprises.csv", index=False)
+        ws = load_workspace(write_workspace(folder, parcels, as_of=as_of,
+                                            extra_toml='[tables]\nenterprises = "enterprises.csv"\n'))
+        ws.history = load_history(store, ws.as_of, ws.admin_code)
+        results = analyse(ws)
+        results.info["run_id"] = f"q{q}"
+        record_run(results, store, updaters=[update_ledger])
+    events = read_events(store)
+    a = events[events["task_id"] == f"ZZ-{A}"]
+    assert list(zip(a["run_id"], a["to_status"])) == [("q0", "未开始"), ("q1", "已销号"), ("q2", "重新打开")]
+    assert a["reason"].iloc[0].startswith("列入清单:") and "亩均税收2.00万元/亩" in a["reason"].iloc[0]
+    assert a["reason"].iloc[1].startswith("达标销号:亩均评价") and a["reason"].iloc[1].endswith("亩均税收20.00万元/亩")
+    assert set(events["task_id"].str[:3]) <= {"ZZ-", "LY-"}
+    assert f"ZZ-{B}" not in set(events["task_id"])                          # 30 万元/亩 throughout
