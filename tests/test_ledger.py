@@ -70,15 +70,22 @@ def test_open_close_reopen_across_runs(tmp_path):
     assert a["reason"].tolist() == ["列入清单:亩均评价D类", "达标销号:亩均评价C类", "重新列入:亩均评价D类"]
 
 
-def test_rerun_of_the_same_date_keeps_the_ledger_consistent(tmp_path):
+def test_rerun_of_the_same_date_replaces_what_the_run_did(tmp_path):
     path = tmp_path / "history.gpkg"
     _q2(path)
-    _record(path, "2023-09-30", "q3", [(f"ZZ-{A}", False, "达标销号:亩均评价C类")])
+    _record(path, "2023-09-30", "q3", [(f"ZZ-{A}", False, "达标销号:亩均评价C类"), (f"ZZ-{D}", True, "亩均评价D类")])
     _record(path, "2023-09-30", "q3b", [(f"ZZ-{A}", False, "达标销号:亩均评价C类")])    # Q3 re-run replaces q3
     tasks = read_tasks(path).set_index("task_id")
     assert tasks.loc[f"ZZ-{A}", "closed_run"] == "q3b" and tasks.loc[f"ZZ-{A}", "status"] == "已销号"
+    assert f"ZZ-{D}" not in tasks.index                                   # opened only by the replaced run
     events = read_events(path)
     assert "q3" not in set(events["run_id"])                              # the replaced run's events went with it
+    # re-run again, A now listed: back to where Q2 left it (未开始), not 重新打开
+    _record(path, "2023-09-30", "q3c", [(f"ZZ-{A}", True, "亩均评价D类")])
+    task = read_tasks(path).set_index("task_id").loc[f"ZZ-{A}"]
+    assert (task["status"], task["opened_run"], task["closed_run"]) == ("未开始", "q2", None)
+    a = read_events(path)
+    assert a.loc[a["task_id"] == f"ZZ-{A}", "run_id"].tolist() == ["q2"]
 
 
 def _fill(path, edits: dict[str, dict[str, object]], extra: list[list] | None = None):

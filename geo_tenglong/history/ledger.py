@@ -107,11 +107,26 @@ def _date(v) -> str | None:
     return None if v is None or pd.isna(v) else pd.Timestamp(v).date().isoformat()
 
 
-def _repoint_orphans(conn: sqlite3.Connection, run_id: str) -> None:
-    """Tasks opened or closed by a run since replaced (same as-of date re-run) now belong to ``run_id``."""
-    for col in ("opened_run", "closed_run"):
-        conn.execute(f"UPDATE ledger_tasks SET {col} = ? WHERE {col} IS NOT NULL AND {col} NOT IN "
-                     "(SELECT run_id FROM runs)", (run_id,))
+def _undo_replaced_runs(conn: sqlite3.Connection) -> None:
+    """Undo what a replaced run (the same as-of date recorded again) did to the tasks.
+
+    :func:`geo_tenglong.history.store.record_run` has deleted the replaced run and its events; a
+    task it opened goes (this run opens it again if still listed), a task it closed or reopened
+    takes the status of its last remaining event, as if the replaced run had never been recorded.
+    """
+    orphans = [r[0] for r in conn.execute(
+        "SELECT task_id FROM ledger_tasks WHERE opened_run NOT IN (SELECT run_id FROM runs) "
+        "OR (closed_run IS NOT NULL AND closed_run NOT IN (SELECT run_id FROM runs))")]
+    for task_id in orphans:
+        events = conn.execute("SELECT run_id, to_status FROM ledger_events WHERE task_id = ? ORDER BY rowid",
+                              (task_id,)).fetchall()
+        if not events:
+            conn.execute("DELETE FROM ledger_tasks WHERE task_id = ?", (task_id,))
+            continue
+        status = events[-1][1]
+        closed = next((run for run, to in reversed(events) if to == CLOSED), None) if status == CLOSED else None
+        conn.execute("UPDATE ledger_tasks SET status = ?, opened_run = ?, closed_run = ? WHERE task_id = ?",
+                     (status, events[0][0], closed, task_id))
 
 
 def update_ledger(conn: sqlite3.Connection, results, run_id: str) -> dict[str, int]:
@@ -139,7 +154,7 @@ def update_ledger(conn: sqlite3.Connection, results, run_id: str) -> dict[str, i
     if lists is None:
         return counts
     ensure_tables(conn)
-    _repoint_orphans(conn, run_id)
+    _undo_replaced_runs(conn)
     now = dt.datetime.now().isoformat(timespec="seconds")
     current = tasks_of(conn).set_index("task_id")
     for row in lists.itertuples(index=False):
