@@ -118,9 +118,10 @@ def make_results() -> Results:
     targets = pd.DataFrame({
         "rule_id": ["TT-T1", "TT-T2", "TT-T8"], "clause": ["二、主要目标"] * 3,
         "label": ["规上工业亩均税收", "规上工业亩均增加值", "腾出低效工业用地"],
-        "metric": ["tax_per_mu", "va_per_mu", "reclaimable_mu"], "op": [">="] * 3, "target": [25.0, 150.0, 200.0],
-        "value": [18.0, 160.0, 36.5], "unit": ["万元/亩", "万元/亩", "亩"], "year": [2023] * 3,
-        "status": ["fail", "pass", "fail"], "progress": [0.72, 160 / 150, 36.5 / 200]})
+        "metric": ["tax_per_mu", "va_per_mu", "freed_mu"], "op": [">="] * 3, "target": [25.0, 150.0, 200.0],
+        "value": [18.0, 160.0, 12.25], "unit": ["万元/亩", "万元/亩", "亩"], "year": [2023] * 3,
+        "status": ["fail", "pass", "fail"], "progress": [0.72, 160 / 150, 12.25 / 200],
+        "candidate": [np.nan, np.nan, 36.5], "since": ["", "", "2023-06-30"], "note": ["", "", ""]})
     reclaim = pd.DataFrame({"level": ["park", "park", "township", "township"],
                             "area_id": ["P1", "园区外", "始丰街道", "白鹤镇"],
                             "area_name": ["天台经济开发区", "园区外", "始丰街道", "白鹤镇"], "parcels": [1, 2, 1, 2],

@@ -18,7 +18,11 @@ def test_onepager_figures_and_escaping():
     res = make_results()
     ctx = onepager_context(res, make_ws())
     kpi = {k["l"]: k for k in ctx["kpis"]}
-    assert kpi["可腾退低效工业用地"]["v"] == "36.5 亩" and "目标 200 亩" in kpi["可腾退低效工业用地"]["s"]
+    # the candidate pool is shown as such; the target's progress is the land actually freed (issue 19.5)
+    assert kpi["可腾退低效工业用地"]["v"] == "36.5 亩" and "不计为完成" in kpi["可腾退低效工业用地"]["s"]
+    assert kpi["已腾出低效工业用地"]["v"] == "12.2 亩" and kpi["已腾出低效工业用地"]["s"] == "目标 200 亩 · 自 2023-06-30"
+    t8 = next(t for t in ctx["targets"] if t["rule_id"] == "TT-T8")
+    assert t8["value"] == "12.25" and t8["label"] == "腾出低效工业用地(候选 36.5 亩, 不计为完成)"
     assert kpi["闲置土地"]["v"] == "1 宗"
     # top parcels: reclaimable first, idle before others, every one links to its report
     assert [r["parcel_id"] for r in ctx["top"]][:1] == [IDS[3]]

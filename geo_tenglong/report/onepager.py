@@ -136,13 +136,15 @@ def onepager_context(results, ws=None) -> dict:
         reclaim_mu = float(pd.to_numeric(p.loc[p["reclaimable"].fillna(False).astype(bool), "area_mu"]).sum())
     targets = results.layer("targets")
     targets = pd.DataFrame(targets) if targets is not None else pd.DataFrame()
-    reclaim_target = None
-    if len(targets) and "metric" in targets:
-        hit = targets[targets["metric"] == "reclaimable_mu"]
-        if len(hit):
-            reclaim_target = float(hit["target"].iloc[0])
     kpis.append({"l": "可腾退低效工业用地", "v": "—" if reclaim_mu is None else f"{_fmt(reclaim_mu, 1)} 亩",
-                 "s": "" if reclaim_target is None else f"目标 {_fmt(reclaim_target, 0)} 亩"})
+                 "s": "候选, 不计为完成"})
+    freed = targets[targets["metric"] == "freed_mu"] if len(targets) and "metric" in targets else targets
+    if len(freed):  # TT-T8 / DQ-T2: land actually freed since the first recorded run (issue 19.5)
+        f = freed.iloc[0]
+        since = _text(f.get("since")) if "since" in freed.columns else ""
+        kpis.append({"l": "已腾出低效工业用地",
+                     "v": "无运行历史" if _missing(f["value"]) else f"{_fmt(f['value'], 1)} 亩",
+                     "s": f"目标 {_fmt(f['target'], 0)} 亩" + (f" · 自 {since}" if since and since != "—" else "")})
     if "idle_tier" in p.columns:
         idle = p[pd.to_numeric(p["idle_tier"], errors="coerce").fillna(0) > 0]
         kpis.append({"l": "闲置土地", "v": f"{len(idle):,} 宗", "s": f"{_fmt(pd.to_numeric(idle['area_mu']).sum(), 1)} 亩"})
@@ -163,7 +165,9 @@ def onepager_context(results, ws=None) -> dict:
     if len(targets):
         op = {">=": "≥", "<=": "≤"}
         for t in targets.to_dict("records"):
-            target_rows.append({"rule_id": _text(t.get("rule_id")), "label": _text(t.get("label")),
+            cand = t.get("candidate")
+            label = _text(t.get("label")) + ("" if _missing(cand) else f"(候选 {_fmt(cand, 1)} {_text(t.get('unit'))}, 不计为完成)")
+            target_rows.append({"rule_id": _text(t.get("rule_id")), "label": label,
                                 "target": f"{op.get(str(t.get('op')), t.get('op') or '')}{_num(t.get('target'))}",
                                 "value": _fmt(t.get("value")), "unit": _text(t.get("unit")).replace("—", ""),
                                 "status": str(t.get("status")),
