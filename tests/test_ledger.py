@@ -15,8 +15,8 @@ from history_fixtures import make_results
 from geo_tenglong.cli import main
 from geo_tenglong.errors import InputError
 from geo_tenglong.history.ledger import read_events, read_tasks, update_ledger
-from geo_tenglong.history.ledger_xlsx import HEADERS, SHEET, export_ledger, import_ledger
-from geo_tenglong.history.store import record_run
+from geo_tenglong.history.ledger_xlsx import EVENTS_SHEET, HEADERS, SHEET, export_ledger, import_ledger
+from geo_tenglong.history.store import connect, record_run
 from geo_tenglong.uscc import check_char
 
 A, B, C, D = (code + check_char(code) for code in (f"91331023MA2AAAAA{i}" for i in range(1, 5)))  # valid codes
@@ -118,6 +118,25 @@ def test_export_has_drop_downs_dates_and_protection(tmp_path):
     assert sorted(ids) == sorted([f"ZZ-{A}", f"ZZ-{B}", f"LY-{C}"])
     assert sheet.cell(row=3, column=1).protection.locked                  # id columns locked
     assert sheet.cell(row=3, column=7).protection.locked is False         # 整治方式 open
+
+
+def test_export_for_one_township_with_the_change_log(tmp_path):
+    path = tmp_path / "history.gpkg"
+    _q2(path)
+    _record(path, "2023-09-30", "q3", [(f"ZZ-{A}", False, "达标销号:亩均评价C类"), (f"ZZ-{D}", True, "亩均评价D类")])
+    with connect(path) as conn:   # D's enterprise is in 平桥镇
+        conn.execute("UPDATE ledger_tasks SET township = '平桥镇' WHERE task_id = ?", (f"ZZ-{D}",))
+    out = tmp_path / "平桥镇.xlsx"
+    assert export_ledger(path, out, ("平桥镇",)) == 1
+    book = openpyxl.load_workbook(out)
+    assert [r[0].value for r in book[SHEET].iter_rows(min_row=3)] == [f"ZZ-{D}"]
+    log = list(book[EVENTS_SHEET].iter_rows(values_only=True))
+    assert log[0][:2] == ("任务编号", "运行") and [r[0] for r in log[1:]] == [f"ZZ-{D}"]
+    assert export_ledger(path, tmp_path / "all.xlsx") == 4
+    log = list(openpyxl.load_workbook(tmp_path / "all.xlsx")[EVENTS_SHEET].iter_rows(values_only=True))
+    assert ("ZZ-" + A, "q3", "未开始", "已销号", "达标销号:亩均评价C类") in [(r[0], r[1], r[3], r[4], r[5]) for r in log]
+    with pytest.raises(InputError, match="没有乡镇"):
+        export_ledger(path, out, ("白鹤镇",))
 
 
 def test_round_trip_import_updates_tasks_and_logs_events(tmp_path):

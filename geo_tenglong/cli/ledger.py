@@ -32,12 +32,18 @@ def ledger_group():
               help=_HISTORY_HELP)
 @click.option("--out", "-o", "out", default=Path("整治台账.xlsx"), show_default=True,
               type=click.Path(dir_okay=False, path_type=Path), help="The xlsx to write.")
+@click.option("--township", "townships", multiple=True, metavar="NAME",
+              help="Only this township's (乡镇(街道)) tasks; repeat for several.")
 @quiet_opt
-def export_cmd(history, out, quiet):
-    """Write the 整治台账 as an xlsx for townships (drop-downs for 整治方式 and 状态, dates checked)."""
+def export_cmd(history, out, townships, quiet):
+    """Write the 整治台账 as an xlsx for townships (drop-downs for 整治方式 and 状态, dates checked).
+
+    A second sheet, 变更记录, lists every change of the tasks (opened, 达标销号 with the reason,
+    reopened, filled in); it is for reference and not read back.
+    """
     from ..history.ledger_xlsx import export_ledger
 
-    n = export_ledger(_history(history), out)
+    n = export_ledger(_history(history), out, tuple(townships))
     if not quiet:
         click.echo(f"  wrote {out} ({n} 项任务)")
 

@@ -25,7 +25,17 @@ from ..io.atomic import atomic_path
 from ..rules.campaign import TREATMENTS
 from ..values import parse_date
 from . import store
-from .ledger import CLOSED, IMPORT_RUN, STATUSES, TOWNSHIP_STATUSES, add_event, ensure_tables, tasks_of
+from .ledger import (
+    CLOSED,
+    EVENT_COLUMNS,
+    IMPORT_RUN,
+    STATUSES,
+    TOWNSHIP_STATUSES,
+    add_event,
+    ensure_tables,
+    events_of,
+    tasks_of,
+)
 
 SHEET = "整治台账"
 #: Header → ``ledger_tasks`` column, in the file's order.
@@ -36,14 +46,21 @@ HEADERS: dict[str, str] = {"任务编号": "task_id", "清单": "list", "统一�
 EDITABLE = ("treatment", "deadline", "status", "note")
 _WIDTHS = {"task_id": 24, "list": 13, "uscc": 21, "name": 30, "parcel_id": 24, "township": 12, "treatment": 11,
            "deadline": 12, "status": 13, "note": 40}
+#: The reference sheet of the tasks' history (not read back).
+EVENTS_SHEET = "变更记录"
+#: Its headings (the columns of ``ledger_events``) and widths.
+EVENT_HEADERS = {"任务编号": 24, "运行": 20, "时间": 20, "原状态": 12, "新状态": 12, "说明": 60}
 #: What export and import say about a store without a 整治台账.
 NO_LEDGER = "历史库中尚无整治台账(geo-tenglong run 记录运行时生成)"
 #: Errors named in the one-line message before "另有N处".
 MAX_ERRORS = 12
 
 
-def export_ledger(history: str | Path, out: str | Path) -> int:
+def export_ledger(history: str | Path, out: str | Path, townships: tuple[str, ...] = ()) -> int:
     """Write the 整治台账 of a history store as the xlsx townships fill in.
+
+    A second sheet, :data:`EVENTS_SHEET`, lists every change of the tasks written (opened, closed
+    with the reason, reopened, filled in) for reference; the import does not read it.
 
     Parameters
     ----------
@@ -51,6 +68,8 @@ def export_ledger(history: str | Path, out: str | Path) -> int:
         The history store (``history.gpkg``).
     out : str or Path
         The xlsx to write (atomically).
+    townships : tuple of str
+        Only the tasks of these townships (乡镇(街道)); all when empty.
 
     Returns
     -------
@@ -60,7 +79,7 @@ def export_ledger(history: str | Path, out: str | Path) -> int:
     Raises
     ------
     InputError
-        When the store is missing or holds no 整治台账 yet.
+        When the store is missing, holds no 整治台账 yet, or no task of the townships asked for.
     """
     import xlsxwriter
 
@@ -68,7 +87,13 @@ def export_ledger(history: str | Path, out: str | Path) -> int:
         if not store.has_table(conn, "ledger_tasks"):
             raise InputError(NO_LEDGER, history)
         tasks = tasks_of(conn)
+        events = events_of(conn)
         last = conn.execute("SELECT county, as_of FROM runs ORDER BY as_of DESC LIMIT 1").fetchone()
+    if townships:
+        tasks = tasks[tasks["township"].isin(townships)].reset_index(drop=True)
+        if not len(tasks):
+            raise InputError(f"没有乡镇(街道) {'、'.join(townships)} 的任务", history)
+    events = events[events["task_id"].isin(set(tasks["task_id"]))]
     county, as_of = (last or ("", ""))
     cols = list(HEADERS.values())
     with atomic_path(out) as tmp:
@@ -112,8 +137,23 @@ def export_ledger(history: str | Path, out: str | Path) -> int:
         sheet.freeze_panes(2, 1)
         sheet.autofilter(1, 0, last_row, len(cols) - 1)
         sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True})
+        _events_sheet(book, events, head)
         book.close()
     return len(tasks)
+
+
+def _events_sheet(book, events: pd.DataFrame, head) -> None:
+    """The 变更记录 sheet: every event of the tasks written, oldest first."""
+    sheet = book.add_worksheet(EVENTS_SHEET)
+    for j, (header, width) in enumerate(EVENT_HEADERS.items()):
+        sheet.write_string(0, j, header, head)
+        sheet.set_column(j, j, width)
+    for i, row in enumerate(events[EVENT_COLUMNS].itertuples(index=False), start=1):
+        for j, value in enumerate(row):
+            if value is not None and not (not isinstance(value, str) and pd.isna(value)):
+                sheet.write_string(i, j, "乡镇填报" if j == 1 and value == IMPORT_RUN else str(value))
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(1, len(events)), len(EVENT_HEADERS) - 1)
 
 
 @dataclass(frozen=True)
