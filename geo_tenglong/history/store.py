@@ -44,7 +44,7 @@ HISTORY_FILE = "history.gpkg"
 SCHEMA_VERSION = 2
 #: Functions ``(conn, results, run_id) -> None`` run inside :func:`record_run`'s transaction, after the
 #: run's own rows are written, named ``"package.module:function"`` and imported when a run is recorded.
-UPDATERS: list[str] = []
+UPDATERS: list[str] = ["geo_tenglong.history.ledger:update_ledger"]  # 整治台账: open, close (达标销号), reopen
 
 _GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
 _GPKG_USER_VERSION = 10300  # GeoPackage 1.3
