@@ -433,3 +433,64 @@ def test_a_query_source_and_bad_entries(pg_cluster, sample_db, tmp_path):
                            ({"db": f"{pg_cluster.url()}?schema=x", "table": "a.b"}, "not ?schema=")]:
         with pytest.raises(InputError, match=re.escape(message)):
             db_source(entry, "layers.parcels", cfg)
+
+
+_KILLED_WRITER = """
+import datetime as dt, sys, time
+from geo_tenglong.io.db import write
+from geo_tenglong.io.db.results import read_results
+from geo_tenglong.io.db.url import parse_db_url
+
+target = parse_db_url(sys.argv[1])
+results = read_results(target)
+results.info["run_id"] = "20230630T140000-dead0004"
+real, done = write.write_table, []
+
+def paused(*args, **kwargs):
+    real(*args, **kwargs)
+    done.append(args[2])
+    if len(done) == 2:  # parcels and findings staged: say so, and wait to be killed
+        open(sys.argv[2], "w").close()
+        time.sleep(600)
+
+write.write_table = paused
+write.write_results(results, target, started=dt.datetime.now().astimezone(), fingerprint="sha256:killed")
+"""
+
+
+def test_a_killed_writer_leaves_the_previous_results_readable_and_whole(pg_cluster, db_results, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from geo_tenglong.io.db import write
+    from geo_tenglong.io.db.results import read_results
+
+    _, results = db_results
+    target = _target(pg_cluster, "t_kill")
+    write.write_results(dataclasses_replace(results, "20230630T120000-aaaa0005"), target,
+                        started=dt.datetime.now().astimezone(), fingerprint="sha256:first")
+    before = pg_cluster.psql("SELECT count(*), sum(fid) FROM t_kill.findings")
+    flag = tmp_path / "staged"
+    child = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, target.label, str(flag)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while not flag.exists():
+            assert child.poll() is None, child.communicate()[1].decode()[-2000:]
+            assert time.monotonic() < deadline, "the writer never staged two tables"
+            time.sleep(0.2)
+        # mid-write: readers get the previous run, whole
+        assert read_results(target).info["run_id"] == "20230630T120000-aaaa0005"
+        assert pg_cluster.psql("SELECT count(*), sum(fid) FROM t_kill.findings") == before
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.communicate()
+    deadline = time.monotonic() + 30
+    while pg_cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'") != "0":
+        assert time.monotonic() < deadline, "the killed writer's transaction was never rolled back"
+        time.sleep(0.2)
+    assert pg_cluster.psql("SELECT nspname FROM pg_namespace WHERE nspname LIKE 't_kill%' ORDER BY 1") == "t_kill"
+    assert pg_cluster.psql("SELECT run_id FROM t_kill.runs") == "20230630T120000-aaaa0005"
+    assert pg_cluster.psql("SELECT count(*), sum(fid) FROM t_kill.findings") == before
