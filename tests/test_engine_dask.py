@@ -16,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
 import shapely
 from click.testing import CliRunner
@@ -23,10 +24,13 @@ from click.testing import CliRunner
 pytest.importorskip("dask_geopandas")
 distributed = pytest.importorskip("distributed")
 
+from geo_tenglong.cli import main  # noqa: E402
 from geo_tenglong.engine.dask import _partition_count  # noqa: E402
 from geo_tenglong.engine.partition import hilbert_partitions  # noqa: E402
 from geo_tenglong.pipeline import analyse  # noqa: E402
 from geo_tenglong.workspace import load_workspace  # noqa: E402
+
+from conftest import box, write_workspace  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("compare_results", REPO / "scripts" / "compare_results.py")
@@ -154,8 +158,21 @@ def test_sample_county_same_as_single(sample_dir, scheduler):
 
 
 def test_scheduler_needs_the_dask_engine(tmp_path):
-    from geo_tenglong.cli import main
-
     res = CliRunner().invoke(main, ["run", str(tmp_path), "--scheduler", "tcp://127.0.0.1:8786"])
     assert res.exit_code == 2
     assert "--engine dask" in res.output
+
+
+def test_run_command_on_a_scheduler(tmp_path, tiny_parcels, scheduler):
+    """`run --engine dask --scheduler ADDRESS` writes every output: three parcels (three partitions of
+    one) and a building across the first two, counted once, on the second, which it covers most."""
+    buildings = gpd.GeoDataFrame({"building_id": ["B1"], "floors": [2], "use": ["生产"]},
+                                 geometry=[box(90, 10, 130, 60)], crs=tiny_parcels.crs)
+    ws = write_workspace(tmp_path / "ws", tiny_parcels, layers={"buildings": buildings})
+    res = CliRunner(env={"GEO_TENGLONG_CHROMIUM": "none"}).invoke(main, [
+        "run", str(ws), "-o", str(tmp_path / "out"), "--maps", str(tmp_path / "maps"), "--reports", "none", "--quiet",
+        "--allow-incomplete", "--history", str(tmp_path / "history.gpkg"), "--engine", "dask", "--scheduler", scheduler])
+    assert res.exit_code == 0, res.output
+    parcels = pyogrio.read_dataframe(tmp_path / "out" / "results.gpkg", layer="parcels")
+    assert parcels["floor_area_m2"].tolist() == [0.0, 40 * 50 * 2, 0.0]
+    assert (tmp_path / "maps" / "briefing.html").is_file()
