@@ -41,19 +41,35 @@ def quarter_rng(profile: Profile, q: int) -> np.random.Generator:
 
 
 def candidates(snap: Snapshot, manifest: dict, base: Path, done: set[str]) -> tuple:
-    """(low-efficiency single-parcel holders outside the lagging township, ordinary 规上 holders):
-    enterprise codes a quarter may change, none planted or already changed (``done``)."""
+    """(low-efficiency holders, those of them holding one parcel, ordinary 规上 single-parcel holders)
+    outside the lagging township: enterprises a quarter may change, none planted or already changed
+    (``done``)."""
     with open(base / "tenancy.csv", encoding="utf-8-sig", newline="") as f:
         hosts = {r[0] for r in list(csv.reader(f))[1:]}
     with open(base / "merge_proposals.csv", encoding="utf-8-sig", newline="") as f:
         hosts |= {pid for r in list(csv.reader(f))[1:] for pid in r[1].split(";")}
     codes, pids = protected(manifest, snap, hosts)
     own = owner_table(snap)
-    ok = (~own.index.isin(list(codes | done)) & ~own["parcel_id"].isin(list(pids)) & (own["n"] == 1)
+    ok = (~own.index.isin(list(codes | done)) & ~own["parcel_id"].isin(list(pids))
           & (own["status"] == "已竣工投产") & (own["township"] != LAGGING) & (own["mu"] >= 3))
-    low = own[ok & own["tpm"].between(0.5, 4.5)]
-    good = own[ok & (own["scale"] == "规上") & (own["tpm"] > 8)]
-    return low, good
+    weak = own[ok & own["tpm"].between(0.5, 4.5)]
+    single = ok & (own["n"] == 1)
+    return weak, weak[weak["n"] == 1], own[single & (own["scale"] == "规上") & (own["tpm"] > 8)]
+
+
+def spread(rng: np.random.Generator, weak, n: int, skip: set[str]) -> list[str]:
+    """``n`` holders of ``weak`` (not in ``skip``), one township after another (random order), so the
+    quarter's progress is not all in one place."""
+    by_town: dict[str, list[str]] = {}
+    for c in rng.permutation(weak.index.to_numpy()):
+        if str(c) not in skip:
+            by_town.setdefault(str(weak.at[c, "township"]), []).append(str(c))
+    out: list[str] = []
+    while len(out) < n and any(by_town.values()):
+        for codes in by_town.values():
+            if codes and len(out) < n:
+                out.append(codes.pop(0))
+    return out
 
 
 def retain(manifest: dict, snap: Snapshot, good) -> dict[str, str]:
@@ -73,7 +89,7 @@ def retain(manifest: dict, snap: Snapshot, good) -> dict[str, str]:
 def shared_changes(snap: Snapshot, manifest: dict, base: Path, profile: Profile) -> None:
     """What both quarters carry from their first day: committed indicators, plan dates, 留驻 kinds."""
     rng = quarter_rng(profile, 0)
-    _, good = candidates(snap, manifest, base, set())
+    *_, good = candidates(snap, manifest, base, set())
     snap.notes["standard_land"] = committed_indicators(snap, snap, rng)
     snap.notes["retain"] = retain(manifest, snap, good)
     retain_kinds(snap, snap.notes["retain"])
@@ -83,16 +99,16 @@ def q3_changes(snap: Snapshot, manifest: dict, base: Path, profile: Profile) -> 
     """2023Q3: four enterprises improve, two parcels reclaimed (one rezoned), one split, energy
     drops, a new idle parcel, the lagging township's tax revised down. Returns the ledger rows."""
     rng = quarter_rng(profile, 1)
-    low, good = candidates(snap, manifest, base, set())
+    weak, low, good = candidates(snap, manifest, base, set())
     pool = [str(c) for c in rng.permutation(low.index.to_numpy())]
-    splittable = [c for c in pool if low.at[c, "tpm"] >= 2.6 and low.at[c, "mu"] >= 12]
-    cut = splittable[0]
-    rest = [c for c in pool if c != cut]
-    up, out = rest[:4], rest[4:6]
-    rows = ledger_rows(low, up, "改造提升", "已完成待复核", "技改完成，亩均税收、增加值提升，申请复评")
-    rows += ledger_rows(low, out, "关停退出", "已完成待复核", "企业关停，土地已由县土地储备中心收回")
-    rows += ledger_rows(low, [cut], "回收流转", "已完成待复核", "分割转让一半用地给优质企业")
-    rows += ledger_rows(low, rest[6:9], "限期整改", "整改中", "已约谈，制定一企一方案")
+    cut = next(c for c in pool if low.at[c, "tpm"] >= 2.6 and low.at[c, "mu"] >= 12)
+    out = [c for c in pool if c != cut][:2]
+    up = spread(rng, weak, 4, {cut, *out})
+    talks = spread(rng, weak, 3, {cut, *out, *up})
+    rows = ledger_rows(weak, up, "改造提升", "已完成待复核", "技改完成，亩均税收、增加值提升，申请复评")
+    rows += ledger_rows(weak, out, "关停退出", "已完成待复核", "企业关停，土地已由县土地储备中心收回")
+    rows += ledger_rows(weak, [cut], "回收流转", "已完成待复核", "分割转让一半用地给优质企业")
+    rows += ledger_rows(weak, talks, "限期整改", "整改中", "已约谈，制定一企一方案")
     improve(snap, rng, up)
     reclaim(snap, out, profile.admin_code, rezone=1)
     split(snap, cut, manifest["rating"]["good_buyers"][0])
@@ -106,21 +122,23 @@ def q3_changes(snap: Snapshot, manifest: dict, base: Path, profile: Profile) -> 
 
 
 def q4_changes(snap: Snapshot, manifest: dict, base: Path, profile: Profile, prev: dict) -> list[list]:
-    """2023Q4: three more improve, one reclaimed, one transferred, one merged into a neighbour,
+    """2023Q4: four more improve, one reclaimed, one transferred, one merged into a neighbour,
     energy drops, the lagging township again; one late renovation starts. Returns the ledger rows."""
     rng = quarter_rng(profile, 2)
     done = set(prev["improved"]) | {r["from_uscc"] for r in prev["reclaimed"]} | {s["seller"] for s in prev["split"]}
-    low, good = candidates(snap, manifest, base, done)
+    weak, low, good = candidates(snap, manifest, base, done)
     pool = [str(c) for c in rng.permutation(low.index.to_numpy())]
     seller, buyer, pid, buyer_pid = merge_pair(snap, low.loc[pool], good)
-    rest = [c for c in pool if c != seller]
-    up, out, moved = rest[:3], rest[3:4], rest[4]
-    rows = ledger_rows(low, up, "改造提升", "已完成待复核", "技改投产，申请复评")
-    rows += ledger_rows(low, out, "关停退出", "已完成待复核", "土地已收回")
-    rows += ledger_rows(low, [moved], "回收流转", "已完成待复核", "土地流转给优质企业")
-    rows += ledger_rows(low, [seller], "兼并重组", "已完成待复核", "被相邻企业兼并，宗地合并")
+    out, moved = [c for c in pool if c != seller][:2]
+    up = spread(rng, weak, 4, {seller, out, moved})
+    works = spread(rng, weak, 2, {seller, out, moved, *up})
+    rows = ledger_rows(weak, up, "改造提升", "已完成待复核", "技改投产，申请复评")
+    rows += ledger_rows(weak, [out], "关停退出", "已完成待复核", "土地已收回")
+    rows += ledger_rows(weak, [moved], "回收流转", "已完成待复核", "土地流转给优质企业")
+    rows += ledger_rows(weak, [seller], "兼并重组", "已完成待复核", "被相邻企业兼并，宗地合并")
+    rows += ledger_rows(weak, works, "改造提升", "整改中", "技改项目已备案，设备采购中")
     improve(snap, rng, up)
-    reclaim(snap, out, profile.admin_code)
+    reclaim(snap, [out], profile.admin_code)
     transfer(snap, moved, manifest["rating"]["good_buyers"][2])
     merge(snap, seller, pid, buyer, buyer_pid)
     energy_drop(snap, rng, [str(c) for c in rng.choice(good.index.drop(buyer).to_numpy(), 12, replace=False)])
@@ -176,9 +194,9 @@ def idle_parcel(snap: Snapshot, rng: np.random.Generator, profile: Profile) -> N
     supply_idle(snap, pid, code, name, dt.date(2022, 4, 18), dt.date(2022, 8, 20))
 
 
-def ledger_rows(low, codes: list[str], treatment: str, status: str, note: str) -> list[list]:
-    """Filled-in ledger rows for ``codes`` (holders in ``low``)."""
-    return [task_row(c, str(low.at[c, "name"]), str(low.at[c, "parcel_id"]), str(low.at[c, "township"]),
+def ledger_rows(weak, codes: list[str], treatment: str, status: str, note: str) -> list[list]:
+    """Filled-in ledger rows for ``codes`` (holders in ``weak``)."""
+    return [task_row(c, str(weak.at[c, "name"]), str(weak.at[c, "parcel_id"]), str(weak.at[c, "township"]),
                      treatment, DEADLINE, status, note) for c in codes]
 
 
