@@ -197,3 +197,18 @@ def test_run_records_each_quarter_beside_out_and_the_next_run_reads_it(tmp_path,
     r = CliRunner().invoke(main, ["run", str(q2), "-o", str(tmp_path / "o3"), "--maps", str(tmp_path / "m3"), "-q",
                                   "--allow-incomplete", "--history", str(q2 / "ws.gpkg")])
     assert r.exit_code == 2 and "ws.gpkg" in r.output and not (tmp_path / "o3" / "results.gpkg").exists()
+
+
+def test_a_store_held_by_another_writer_is_one_line_not_a_traceback(tmp_path, monkeypatch):
+    path = tmp_path / "h.gpkg"
+    store.record_run(make_results([{"parcel_id": "P1"}]), path)
+    monkeypatch.setattr(store, "LOCK_TIMEOUT_S", 0.2)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(InputError, match="未记入运行历史.*locked"):
+            store.record_run(make_results([{"parcel_id": "P1"}], as_of="2023-09-30", run_id="b"), path, updaters=[])
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert store.runs(path)["run_id"].tolist() == ["r1"]

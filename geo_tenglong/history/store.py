@@ -44,6 +44,8 @@ HISTORY_FILE = "history.gpkg"
 SCHEMA_VERSION = 2
 #: Functions ``(conn, results, run_id) -> None`` run inside :func:`record_run`'s transaction, after the
 #: run's own rows are written, named ``"package.module:function"`` and imported when a run is recorded.
+#: Seconds a run waits for another one writing the store (two runs sharing it) before giving up.
+LOCK_TIMEOUT_S = 60.0
 UPDATERS: list[str] = ["geo_tenglong.history.ledger:update_ledger"]  # 整治台账: open, close (达标销号), reopen
 
 _GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
@@ -104,10 +106,15 @@ def connect(path: str | Path, create: bool = False) -> Iterator[sqlite3.Connecti
         raise InputError("history store not found (a run writes it: geo-tenglong run … --history PATH)", path)
     if create:
         path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=60, isolation_level=None)
+    try:
+        conn = sqlite3.connect(path, timeout=LOCK_TIMEOUT_S, isolation_level=None)
+    except sqlite3.OperationalError as exc:
+        raise InputError(f"cannot open the history store ({exc})", path) from None
     try:
         try:
             _ensure_schema(conn, path, create)
+        except sqlite3.OperationalError as exc:  # locked by another writer past the timeout, I/O …
+            raise InputError(f"history store busy or unreadable ({exc})", path) from None
         except sqlite3.DatabaseError as exc:
             raise InputError(f"not a geo-tenglong history store ({exc})", path) from None
         yield conn
@@ -348,26 +355,39 @@ def record_run(results: Results, path: str | Path, inputs: Iterable[str | Path] 
     enterprises = enterprise_states_of(results)
     targets = target_values_of(results)
     fingerprint = inputs_fingerprint(inputs)
-    with connect(path, create=True) as conn:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            old = [r[0] for r in conn.execute("SELECT run_id FROM runs WHERE as_of = ? AND coalesce(admin_code, '') = ?",
-                                              (as_of, admin))]
-            if old:
-                _delete_runs(conn, old)
-            conn.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         (run_id, as_of, info.get("ruleset"), info.get("county"), admin, info.get("crs"),
-                          info.get("generated"), dt.datetime.now().isoformat(timespec="seconds"), fingerprint))
-            _insert(conn, "parcel_states", run_id, parcels)
-            _insert(conn, "enterprise_states", run_id, enterprises)
-            _insert(conn, "target_values", run_id, targets)
-            for spec in UPDATERS if updaters is None else updaters:
-                _updater(spec)(conn, results, run_id)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+    try:
+        with connect(path, create=True) as conn:
+            _record(conn, results, run_id, as_of, admin, fingerprint, parcels, enterprises, targets, updaters)
+    except (sqlite3.OperationalError, InputError) as exc:  # locked past the timeout, read-only, disk full …
+        reason = exc.reason if isinstance(exc, InputError) else str(exc)
+        raise InputError(f"本次结果已写出, 但未记入运行历史 (run not recorded in the history: {reason})", path) from None
     return run_id
+
+
+def _record(conn: sqlite3.Connection, results: Results, run_id: str, as_of: str, admin: str, fingerprint: str,
+            parcels: pd.DataFrame, enterprises: pd.DataFrame, targets: pd.DataFrame,
+            updaters: Iterable[str | Callable] | None) -> None:
+    """One run's rows and the updaters' changes, in one transaction (rolled back on any failure)."""
+    info = results.info
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        old = [r[0] for r in conn.execute("SELECT run_id FROM runs WHERE as_of = ? AND coalesce(admin_code, '') = ?",
+                                          (as_of, admin))]
+        if old:
+            _delete_runs(conn, old)
+        conn.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     (run_id, as_of, info.get("ruleset"), info.get("county"), admin, info.get("crs"),
+                      info.get("generated"), dt.datetime.now().isoformat(timespec="seconds"), fingerprint))
+        _insert(conn, "parcel_states", run_id, parcels)
+        _insert(conn, "enterprise_states", run_id, enterprises)
+        _insert(conn, "target_values", run_id, targets)
+        for spec in UPDATERS if updaters is None else updaters:
+            _updater(spec)(conn, results, run_id)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def _delete_runs(conn: sqlite3.Connection, run_ids: list[str]) -> None:
