@@ -114,7 +114,7 @@ def test_a_layer_gdal_cannot_read_is_one_line_naming_it(tmp_path, tiny_parcels):
     assert len(lines) == 1 and "ws.gpkg" in lines[0], r.stderr
 
 
-def test_a_gbk_shapefile_without_cpg_is_one_line_not_arrow_invalid(tmp_path):
+def test_a_gbk_shapefile_without_cpg_is_read_as_gbk(tmp_path):
     import os
 
     import geopandas as gpd
@@ -126,10 +126,12 @@ def test_a_gbk_shapefile_without_cpg_is_one_line_not_arrow_invalid(tmp_path):
     gdf = gpd.GeoDataFrame({"名称": ["腾笼换鸟地块"]}, geometry=[shapely.box(0, 0, 10, 10)], crs=4549)
     gdf.to_file(tmp_path / "gbk.shp", encoding="GBK")
     os.remove(tmp_path / "gbk.cpg")
+    assert read_layer(tmp_path / "gbk.shp")["名称"].tolist() == ["腾笼换鸟地块"]  # GBK found in the DBF
+    assert read_layer(tmp_path / "gbk.shp", encoding="GBK")["名称"].tolist() == ["腾笼换鸟地块"]  # the override
+    # text GDAL cannot read as the encoding named: one line naming the file and how to say the encoding
     with pytest.raises(InputError, match=r"gbk\.shp: ") as info:
-        read_layer(tmp_path / "gbk.shp")
+        read_layer(tmp_path / "gbk.shp", encoding="UTF-8")
     assert "\n" not in str(info.value)
-    assert len(read_layer(tmp_path / "gbk.shp", encoding="GBK")) == 1  # the override reads it
 
 
 # ---------------------------------------------------------------------------------- parcel geometry

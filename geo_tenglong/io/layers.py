@@ -30,7 +30,8 @@ def read_layer(path: str | Path, layer: str | None = None, encoding: str | None 
         Layer name inside a multi-layer source (GeoPackage, FileGDB).
     encoding : str, optional
         Override for Shapefiles without a ``.cpg`` (e.g. ``"GBK"``); a ``.cpg`` is honoured
-        otherwise.
+        otherwise, and without either a DBF whose text is GBK, not UTF-8, is read as GBK
+        (:func:`geo_tenglong.io.tables.dbf_encoding`).
     columns : list of str, optional
         Read only these attribute columns.
 
@@ -59,13 +60,19 @@ def read_layer(path: str | Path, layer: str | None = None, encoding: str | None 
             raise InputError(f"not a readable vector source ({exc})", path) from None
         if layer not in names:
             raise InputError(f"no layer {layer!r}; layers present: {names}", path)
+    if not encoding and path.suffix.lower() == ".shp":
+        from .tables import dbf_encoding
+
+        encoding = dbf_encoding(path)  # GBK text without a .cpg: GDAL would read it as ISO-8859-1
     kwargs = {}
     if encoding:
         kwargs["encoding"] = encoding
     try:
         return pyogrio.read_dataframe(path, layer=layer, columns=columns, use_arrow=True, **kwargs)
     except Exception as exc:
-        raise InputError(f"not a readable vector layer ({exc})", path, f"layer {layer}" if layer else None) from None
+        hint = ("; set its encoding in workspace.toml, e.g. { path = …, encoding = \"GBK\" }"
+                if "encoded in UTF-8" in str(exc) else "")
+        raise InputError(f"not a readable vector layer ({exc}){hint}", path, f"layer {layer}" if layer else None) from None
 
 
 def repair_geometries(gdf: gpd.GeoDataFrame, path, id_col: str | None = None,
