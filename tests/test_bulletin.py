@@ -35,10 +35,10 @@ Q = {
            _parcel("B1", TOWNS[2], True, "D", "u5", 4), _parcel("B2", TOWNS[2], False, "C", "u6", 5),
            _parcel("E1", TOWNS[3], True, "D", "u7", 6), _parcel("E2", TOWNS[3], False, "A", "u8", 7)],
     "q4": [_parcel("S1", TOWNS[0], False, "C", "u1", 0), _parcel("S2", TOWNS[0], False, None, "储备", 1),
-           _parcel("F1-1", TOWNS[1], False, "B", "u3", 2, split_from="F1"), _parcel("F2", TOWNS[1], False, "B", "u4", 3),
+           _parcel("F1-1", TOWNS[1], False, "B", "u3", 2, split_from="F1"), _parcel("F2", TOWNS[1], True, "B", "u4", 3, idle_tier=1),
            _parcel("B1", TOWNS[2], True, "D", "u5", 4), _parcel("B2", TOWNS[2], True, "D", "u6", 5),
            _parcel("E1", TOWNS[3], True, "D", "u7", 6), _parcel("E2", TOWNS[3], False, "A", "u8", 7),
-           _parcel("N1", TOWNS[2], False, None, "u9", 8, idle_tier=1)],
+           _parcel("N1", TOWNS[2], True, None, "u9", 8, idle_tier=1)],
 }
 AS_OF = {"q2": "2023-06-30", "q3": "2023-09-30", "q4": "2023-12-31"}
 # tax (万元) by quarter and enterprise; land 10 亩 each
@@ -100,8 +100,8 @@ def test_figures_match_the_fixtures(history):
     assert b.freed["area_mu"].sum() == pytest.approx(sum(area[p] for p in freed))
     since_start = _listed("q2") - {p["parcel_id"] for p in Q["q4"] if p["reclaimable"]}
     assert b.freed_since_start_mu == pytest.approx(sum(area[p] for p in since_start))
-    assert b.new_idle["parcel_id"].tolist() == ["N1"]
-    assert b.worse.set_index("parcel_id")["why"].to_dict() == {"B2": "评价下调"}
+    assert b.new_idle["parcel_id"].tolist() == ["F2", "N1"]
+    assert b.worse.set_index("parcel_id")["why"].to_dict() == {"B2": "评价下调"}  # F2 (newly idle and listed): once, as idle
     # targets: the values each run recorded, and their differences
     t = b.targets.set_index("metric").loc["freed_mu"]
     assert (t["value"], t["value_base"], t["delta_base"]) == (21.0, 5.0, 16.0) and pd.isna(t["delta_start"])

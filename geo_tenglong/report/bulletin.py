@@ -250,10 +250,12 @@ def build_bulletin(path: str | Path, date_from: str | dt.date | None = None, dat
     info = {"county": current["county"], "ruleset": current["ruleset"], "admin_code": current["admin_code"],
             "document": ruleset.info.document if ruleset is not None else "",
             "generated": dt.datetime.now().isoformat(timespec="seconds"), "history": str(path)}
+    idle = compare.new_idle(ps["base"], ps["current"])
+    worse = compare.worse_parcels(ps["base"], ps["current"])
+    worse = worse[~worse["parcel_id"].isin(idle["parcel_id"])].reset_index(drop=True)  # listed once, as new idle
     return Bulletin(info=info, start=start, base=base, current=current, targets=targets, freed=freed,
                     freed_by_reason=by_reason, freed_since_start_mu=float(since_start["area_mu"].sum()),
-                    new_idle=compare.new_idle(ps["base"], ps["current"]),
-                    worse=compare.worse_parcels(ps["base"], ps["current"]),
+                    new_idle=idle, worse=worse,
                     class_moves=compare.class_moves(es["base"], es["current"]),
                     class_matrix=compare.class_matrix(es["base"], es["current"]),
                     race_towns=towns, race_parks=parks, race_notes=notes, interview_bottom=bottom,
