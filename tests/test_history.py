@@ -212,3 +212,13 @@ def test_a_store_held_by_another_writer_is_one_line_not_a_traceback(tmp_path, mo
         other.execute("ROLLBACK")
         other.close()
     assert store.runs(path)["run_id"].tolist() == ["r1"]
+
+
+def test_inputs_fingerprint_follows_contents_and_database_tables(tmp_path):
+    a = tmp_path / "parcels.gpkg"
+    a.write_bytes(b"one")
+    first = store.inputs_fingerprint([a], {"pg:parcels": "abc"})
+    assert store.inputs_fingerprint([a], {"pg:parcels": "abc"}) == first
+    assert store.inputs_fingerprint([a], {"pg:parcels": "abd"}) != first
+    a.write_bytes(b"two")
+    assert store.inputs_fingerprint([a], {"pg:parcels": "abc"}) != first

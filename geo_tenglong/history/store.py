@@ -185,9 +185,24 @@ def register_attributes_table(conn: sqlite3.Connection, name: str) -> None:
                  (name, name))
 
 
-def inputs_fingerprint(paths: Iterable[str | Path]) -> str:
-    """SHA-256 over the inputs' names and contents (same inputs → same fingerprint)."""
+def inputs_fingerprint(paths: Iterable[str | Path], tables: dict[str, str] | None = None) -> str:
+    """SHA-256 over the input files' names and contents and the database tables' row digests.
+
+    Parameters
+    ----------
+    paths : iterable of Path
+        The files a run read.
+    tables : dict, optional
+        Database table or query → SHA-256 of its rows (``Workspace.db_inputs``).
+
+    Returns
+    -------
+    str
+        Hex digest; the same inputs give the same fingerprint.
+    """
     h = hashlib.sha256()
+    for key in sorted(tables or {}):
+        h.update(f"{key}={(tables or {})[key]}".encode())
     for p in sorted({Path(x) for x in paths}, key=str):
         h.update(p.name.encode("utf-8"))
         if p.is_file():
@@ -324,7 +339,7 @@ def _updater(spec: str | Callable) -> Callable:
 
 
 def record_run(results: Results, path: str | Path, inputs: Iterable[str | Path] = (),
-               updaters: Iterable[str | Callable] | None = None) -> str:
+               updaters: Iterable[str | Callable] | None = None, db_inputs: dict[str, str] | None = None) -> str:
     """Record a run in the history store, in one transaction.
 
     A run already recorded for the same as-of date and county is replaced: its ``runs`` entry and
@@ -341,6 +356,8 @@ def record_run(results: Results, path: str | Path, inputs: Iterable[str | Path] 
     updaters : iterable of str or callable, optional
         Run after the run's rows are written, in the same transaction, as ``f(conn, results, run_id)``;
         defaults to :data:`UPDATERS`. An exception rolls the whole record back.
+    db_inputs : dict, optional
+        Database tables read → digest of their rows (in the fingerprint too).
 
     Returns
     -------
@@ -354,7 +371,7 @@ def record_run(results: Results, path: str | Path, inputs: Iterable[str | Path] 
     parcels = parcel_states_of(results)
     enterprises = enterprise_states_of(results)
     targets = target_values_of(results)
-    fingerprint = inputs_fingerprint(inputs)
+    fingerprint = inputs_fingerprint(inputs, db_inputs)
     try:
         with connect(path, create=True) as conn:
             _record(conn, results, run_id, as_of, admin, fingerprint, parcels, enterprises, targets, updaters)
