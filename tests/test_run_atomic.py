@@ -403,3 +403,18 @@ def test_a_killed_commands_staging_folder_is_removed_by_the_next_run(base, tmp_p
         (folder / "half.html").write_text("half")
     removed = clean_leftovers(out, maps)
     assert all(f in removed and not f.exists() for f in killed)
+
+
+def test_read_only_output_folder_is_refused_before_the_analysis(base, tmp_path, monkeypatch):
+    import geo_tenglong.io.runlock as runlock
+    import geo_tenglong.pipeline as pipeline_mod
+
+    out, maps = _copy_prev(base, tmp_path)
+    before = _outputs_digest(tmp_path)
+    real_access = os.access
+    monkeypatch.setattr(runlock.os, "access", lambda p, mode: False if Path(p) == out else real_access(p, mode))
+    monkeypatch.setattr(pipeline_mod, "load_workspace", lambda *a, **k: pytest.fail("analysed a run it cannot write"))
+    res = CliRunner().invoke(main, ["run", str(base["ws_dir"]), "-o", str(out), "--maps", str(maps)])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.strip() == f"geo-tenglong: error: {out}: 输出目录只读或无写入权限 (read-only); 请换一个输出目录或修改权限"
+    assert _outputs_digest(tmp_path) == before and not _leftovers(tmp_path)

@@ -23,7 +23,7 @@ from filelock import FileLock, Timeout
 
 from ..errors import InputError
 
-__all__ = ["LockBusy", "lock_paths", "lock_folder_for", "process_start", "holder_alive", "output_lock", "output_locks"]
+__all__ = ["LockBusy", "lock_paths", "lock_folder_for", "check_writable", "process_start", "holder_alive", "output_lock", "output_locks"]
 
 
 class LockBusy(InputError):
@@ -34,6 +34,23 @@ def lock_paths(folder: str | Path) -> tuple[Path, Path]:
     """The lock file and its JSON sidecar of an output ``folder`` (both beside it)."""
     folder = Path(folder).resolve()
     return folder.parent / f".{folder.name}.lock", folder.parent / f".{folder.name}.lock.json"
+
+
+def check_writable(folder: str | Path) -> None:
+    """Refuse an existing output folder the tool may not write: read-only, or on a read-only filesystem.
+
+    Checked when its lock is taken, before any analysis: a run would otherwise work for minutes
+    and then fail (or, where only the folder's own permission bits forbid writing, swap the folder
+    away beside it). Root passes permission bits but not a read-only mount.
+
+    Raises
+    ------
+    InputError
+        Naming the folder.
+    """
+    folder = Path(folder)
+    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError("输出目录只读或无写入权限 (read-only); 请换一个输出目录或修改权限", folder)
 
 
 def lock_folder_for(folder: str | Path) -> Path:
@@ -137,7 +154,8 @@ def output_lock(folder: str | Path, run_id: str = "", wait: bool = False, poll: 
         When another live run holds the lock and ``wait`` is false; the one-line message names
         the folder and the holder's pid and start time.
     InputError
-        When the lock cannot be created (e.g. a read-only parent folder).
+        When the lock cannot be created (e.g. a read-only parent folder), or the folder exists
+        and may not be written (:func:`check_writable`).
     """
     lock_file, sidecar = lock_paths(folder)
     try:
@@ -151,6 +169,7 @@ def output_lock(folder: str | Path, run_id: str = "", wait: bool = False, poll: 
     except OSError as exc:
         raise InputError(f"无法在输出目录旁建立锁文件 ({exc.strerror or exc})", lock_file) from None
     try:
+        check_writable(folder)
         old = _read_holder(sidecar)
         if old and not holder_alive(old) and notes is not None:
             notes.append(f"接管了已失效的锁: {_describe(old)} 已不在运行")

@@ -296,8 +296,10 @@ def staged_folder(target: str | Path, inputs: Iterable[str | Path] = (), run_id:
         When the staging folder cannot be created, or a staged file would replace an input.
     """
     from .atomic import check_not_input
+    from .runlock import check_writable
 
     target = Path(target).resolve()
+    check_writable(target)
     for old in target.parent.glob(f".{target.name}.staging-*") if target.parent.is_dir() else ():
         if STAGED_FOLDER.match(old.name):
             shutil.rmtree(old, ignore_errors=True)
