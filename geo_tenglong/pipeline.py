@@ -224,6 +224,7 @@ def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path
                 warn(note)
         bar.step("读取工作空间 (loading workspace)")
         ws = load_workspace(workspace, ruleset=ruleset, as_of=as_of)
+        check_no_inputs_inside(out_dir, maps_dir, ws.inputs)  # before the analysis, not after it
         check_not_input(history_path, ws.inputs)
         ws.history = load_history(history_path, ws.as_of, ws.admin_code)
         results = analyse(ws, progress=bar.step, engine=engine, scheduler=scheduler)

@@ -418,3 +418,13 @@ def test_read_only_output_folder_is_refused_before_the_analysis(base, tmp_path, 
     assert res.exit_code == 2, res.output
     assert res.stderr.strip() == f"geo-tenglong: error: {out}: 输出目录只读或无写入权限 (read-only); 请换一个输出目录或修改权限"
     assert _outputs_digest(tmp_path) == before and not _leftovers(tmp_path)
+
+
+def test_output_folder_holding_an_input_is_refused_before_the_analysis(base, tmp_path, monkeypatch):
+    import geo_tenglong.pipeline as pipeline_mod
+
+    monkeypatch.setattr(pipeline_mod, "analyse", lambda *a, **k: pytest.fail("analysed a run it cannot write"))
+    res = CliRunner().invoke(main, ["run", str(base["ws_dir"]), "-o", str(base["ws_dir"]), "--maps",
+                                    str(tmp_path / "maps"), "-q"])
+    assert res.exit_code == 2, res.output
+    assert "输入文件位于输出目录" in res.stderr and len(res.stderr.strip().splitlines()) == 1
