@@ -91,8 +91,12 @@ def _source_crs(path: Path, layer: str | None) -> str | None:
 
 def _report(name: str, kind: str, df, entry, root: Path, standards) -> SourceReport:
     src = {"path": entry} if isinstance(entry, str) else dict(entry)
-    path = (root / src["path"]).resolve()
     where = src.get("layer") or src.get("sheet")
+    if "db" in src:  # a PostGIS table or query (its URL holds no password: the load refused one)
+        path, shown = None, f"{src['db']} " + (f"table {src['table']}" if "table" in src else "sql")
+    else:
+        path = (root / src["path"]).resolve()
+        shown = f"{src['path']}" + (f"#{where}" if where else "")
     fields = df.attrs.get("source_fields", {})
     mapping = {s: f for s, f in fields.items() if s != f}
     doc = DOC_FIELDS.get(name, set())
@@ -101,8 +105,8 @@ def _report(name: str, kind: str, df, entry, root: Path, standards) -> SourceRep
         | set(standards.field_map(name).values())
     cols = [c for c in df.columns if c not in _INTERNAL and c != getattr(df, "_geometry_column_name", None)]
     return SourceReport(
-        name=name, label=schema.label, kind=kind, path=f"{src['path']}" + (f"#{where}" if where else ""),
-        rows=len(df), crs=_source_crs(path, src.get("layer")) if kind == "layer" else None, mapping=mapping,
+        name=name, label=schema.label, kind=kind, path=shown,
+        rows=len(df), crs=_source_crs(path, src.get("layer")) if kind == "layer" and path else None, mapping=mapping,
         missing=sorted(doc - set(df.columns)), unknown=[c for c in cols if c not in known])
 
 

@@ -9,6 +9,7 @@ file workspace.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shlex
@@ -494,3 +495,12 @@ def test_a_killed_writer_leaves_the_previous_results_readable_and_whole(pg_clust
     assert pg_cluster.psql("SELECT nspname FROM pg_namespace WHERE nspname LIKE 't_kill%' ORDER BY 1") == "t_kill"
     assert pg_cluster.psql("SELECT run_id FROM t_kill.runs") == "20230630T120000-aaaa0005"
     assert pg_cluster.psql("SELECT count(*), sum(fid) FROM t_kill.findings") == before
+
+
+def test_inspect_names_the_database_tables(sample_db, pg_cluster):
+    r = CliRunner().invoke(main, ["inspect", str(sample_db), "--json"])
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    shown = {s["name"]: s for s in doc["sources"]}
+    assert shown["parcels"]["path"] == f"{pg_cluster.url()} table sample.parcels"
+    assert shown["enterprises"]["rows"] > 1000 and shown["enterprises"]["mapping"]["统一社会信用代码"] == "uscc"
