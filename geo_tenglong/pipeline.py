@@ -233,7 +233,10 @@ def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path
         written = write_outputs(results, ws, out_dir, maps_dir, progress=bar.step,
                                 output_options={"reports": {"which": reports}}, target=target, started=started)
         bar.step("记录运行历史 (recording the run)")
-        record_run(results, history_path, inputs=ws.inputs, db_inputs=ws.db_inputs)
+        parks = ws.layer("parks")
+        names = dict(zip(parks["park_id"].astype(str), parks["name"].astype(str))) \
+            if parks is not None and {"park_id", "name"} <= set(parks.columns) else {}
+        record_run(results, history_path, inputs=ws.inputs, db_inputs=ws.db_inputs, park_names=names)
         written.append(history_path)
     return RunOutcome(results=results, written=written)
 

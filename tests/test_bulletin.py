@@ -16,6 +16,7 @@ from geo_tenglong.report.bulletin import build_bulletin, render_bulletin, select
 from geo_tenglong.rules import load_ruleset
 
 EVIL = '<script>alert("x")</script>镇'
+PARK = "天台<经济>开发区"
 TOWNS = ["始丰街道", "福溪街道", "白鹤镇", EVIL]
 
 
@@ -52,7 +53,8 @@ def _run(q):
     cls = {p["owner_uscc"]: p["eval_class"] for p in Q[q]}
     ents = [{"uscc": u, "name": f"企业{u}", "year": 2022, "eval_class": cls.get(u), "land_mu": 10.0, "tax": t,
              "tax_per_mu": t / 10, "va_per_mu": 1.0, "energy_tce": 1.0} for u, t in TAX[q].items()]
-    res = make_results(Q[q], as_of=AS_OF[q], run_id=q, enterprises=ents)
+    rows = [{**p, "park_id": "P1" if p["township"] == TOWNS[0] else None} for p in Q[q]]  # 始丰街道's are in a park
+    res = make_results(rows, as_of=AS_OF[q], run_id=q, enterprises=ents)
     res.layers["targets"] = pd.DataFrame({"rule_id": ["TT-T8"], "metric": ["freed_mu"], "label": ["腾出低效工业用地"],
                                           "op": [">="], "value": [TARGET[q]], "target": [200.0], "unit": ["亩"],
                                           "status": ["fail" if TARGET[q] == TARGET[q] else "missing_data"],
@@ -64,7 +66,7 @@ def _run(q):
 def history(tmp_path):
     path = tmp_path / "history.gpkg"
     for q in Q:
-        store.record_run(_run(q), path)
+        store.record_run(_run(q), path, park_names={"P1": PARK})
     with sqlite3.connect(path) as conn:  # the 整治台账 as part B keeps it: two closings in Q4, one in Q3
         conn.execute("CREATE TABLE ledger_tasks (task_id TEXT PRIMARY KEY, list TEXT NOT NULL, uscc TEXT, "
                      "parcel_id TEXT, name TEXT, township TEXT, treatment TEXT, deadline TEXT, status TEXT NOT NULL, "
@@ -136,12 +138,14 @@ def test_figures_match_the_fixtures(history):
     worst = {k for k in TOWNS if place[k] >= len(TOWNS) - 2 + 1}  # 天台 五(二): bottom 2 (ruleset interview_bottom)
     assert set(race.index[race["interview"]]) == worst and len(worst) == 2
     assert b.race_towns["rank_sum"].is_monotonic_increasing
+    park = b.race_parks.set_index("area").loc["P1"]  # parks ranked alike, named as the run recorded them
+    assert park["name"] == PARK and park["freed_mu"] == pytest.approx(area["S2"]) and park["closed_tasks"] == 1
 
 
 def test_html_escapes_and_marks_interviews(history, tmp_path):
     b = build_bulletin(history, ruleset=load_ruleset("tiantai-2022"))
     html = render_bulletin(b)
-    assert EVIL not in html and "&lt;script&gt;" in html
+    assert EVIL not in html and "&lt;script&gt;" in html and "天台&lt;经济&gt;开发区" in html
     assert "D → —" in html  # S2 went to the land reserve: no class now, shown as such, never "nan"
     assert not any(bad in html for bad in ("nan<", "→ nan", ">None<", "NaN"))
     assert html.count("通报约谈</span>") == int(b.race_towns["interview"].sum()) == 2

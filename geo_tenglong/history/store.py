@@ -67,6 +67,7 @@ _TABLES = {
                           "PRIMARY KEY (run_id, uscc)"),
     "target_values": ("run_id TEXT NOT NULL, rule_id TEXT, metric TEXT, label TEXT, op TEXT, value REAL, target REAL, "
                       "unit TEXT, status TEXT, candidate REAL, since TEXT, note TEXT"),
+    "park_names": "run_id TEXT NOT NULL, park_id TEXT NOT NULL, name TEXT, PRIMARY KEY (run_id, park_id)",
 }
 PARCEL_STATE_COLUMNS = ["parcel_id", "township", "park_id", "owner_uscc", "holder_uscc", "area_mu", "eff_class",
                         "low_efficiency", "reclaimable_mu", "reclaim_reason", "idle_tier", "fail_rules", "split_from",
@@ -339,7 +340,8 @@ def _updater(spec: str | Callable) -> Callable:
 
 
 def record_run(results: Results, path: str | Path, inputs: Iterable[str | Path] = (),
-               updaters: Iterable[str | Callable] | None = None, db_inputs: dict[str, str] | None = None) -> str:
+               updaters: Iterable[str | Callable] | None = None, db_inputs: dict[str, str] | None = None,
+               park_names: dict[str, str] | None = None) -> str:
     """Record a run in the history store, in one transaction.
 
     A run already recorded for the same as-of date and county is replaced: its ``runs`` entry and
@@ -358,6 +360,8 @@ def record_run(results: Results, path: str | Path, inputs: Iterable[str | Path] 
         defaults to :data:`UPDATERS`. An exception rolls the whole record back.
     db_inputs : dict, optional
         Database tables read → digest of their rows (in the fingerprint too).
+    park_names : dict, optional
+        ``park_id`` → name (the workspace's ``parks`` layer), so the 季度通报 names the parks.
 
     Returns
     -------
@@ -374,7 +378,8 @@ def record_run(results: Results, path: str | Path, inputs: Iterable[str | Path] 
     fingerprint = inputs_fingerprint(inputs, db_inputs)
     try:
         with connect(path, create=True) as conn:
-            _record(conn, results, run_id, as_of, admin, fingerprint, parcels, enterprises, targets, updaters)
+            parks = pd.DataFrame(sorted((park_names or {}).items()), columns=["park_id", "name"])
+            _record(conn, results, run_id, as_of, admin, fingerprint, parcels, enterprises, targets, updaters, parks)
     except (sqlite3.OperationalError, InputError) as exc:  # locked past the timeout, read-only, disk full …
         reason = exc.reason if isinstance(exc, InputError) else str(exc)
         raise InputError(f"本次结果已写出, 但未记入运行历史 (run not recorded in the history: {reason})", path) from None
@@ -383,7 +388,7 @@ def record_run(results: Results, path: str | Path, inputs: Iterable[str | Path] 
 
 def _record(conn: sqlite3.Connection, results: Results, run_id: str, as_of: str, admin: str, fingerprint: str,
             parcels: pd.DataFrame, enterprises: pd.DataFrame, targets: pd.DataFrame,
-            updaters: Iterable[str | Callable] | None) -> None:
+            updaters: Iterable[str | Callable] | None, parks: pd.DataFrame) -> None:
     """One run's rows and the updaters' changes, in one transaction (rolled back on any failure)."""
     info = results.info
     conn.execute("BEGIN IMMEDIATE")
@@ -398,6 +403,9 @@ def _record(conn: sqlite3.Connection, results: Results, run_id: str, as_of: str,
         _insert(conn, "parcel_states", run_id, parcels)
         _insert(conn, "enterprise_states", run_id, enterprises)
         _insert(conn, "target_values", run_id, targets)
+        conn.execute(f"CREATE TABLE IF NOT EXISTS park_names ({_TABLES['park_names']})")  # added to version 2 stores
+        register_attributes_table(conn, "park_names")
+        _insert(conn, "park_names", run_id, parks)
         for spec in UPDATERS if updaters is None else updaters:
             _updater(spec)(conn, results, run_id)
         conn.execute("COMMIT")
@@ -444,6 +452,15 @@ def enterprise_states(path: str | Path, run_id: str) -> pd.DataFrame:
 def target_values(path: str | Path, run_id: str) -> pd.DataFrame:
     """The targets' values of one run (:data:`TARGET_VALUE_COLUMNS`)."""
     return _read_run_table(path, "target_values", run_id)
+
+
+def park_names(path: str | Path, run_id: str) -> dict[str, str]:
+    """``park_id`` → name as a run recorded them (empty for a run that recorded none)."""
+    with connect(path) as conn:
+        if not has_table(conn, "park_names"):
+            return {}
+        rows = conn.execute("SELECT park_id, name FROM park_names WHERE run_id = ?", (run_id,)).fetchall()
+    return {str(k): str(v) for k, v in rows if v is not None}
 
 
 def has_table(conn: sqlite3.Connection, name: str) -> bool:

@@ -243,6 +243,8 @@ def build_bulletin(path: str | Path, date_from: str | dt.date | None = None, dat
         closed = closed[closed["list"] == LEDGER_LIST]
     towns, notes = _race(ps, es, freed, closed, measures, bottom, "township")
     parks, _ = _race(ps, es, freed, closed, measures, 0, "park_id")
+    names = store.park_names(path, str(current["run_id"]))
+    parks.insert(1, "name", parks["area"].map(lambda k: names.get(str(k), str(k))))
     if assess is None:
         notes.append("规则集无 TT-ASSESS/DQ-ASSESS: 按默认三项指标排名, 不标注约谈")
     elif not bottom:
@@ -273,9 +275,7 @@ def _race(ps: dict, es: dict, freed: pd.DataFrame, closed: pd.DataFrame | None, 
         areas = now["park_id"].astype("string").fillna(_OUTSIDE_PARKS)
         areas = areas[areas != _OUTSIDE_PARKS]
         freed_key = freed["park_id"].astype("string").fillna(_OUTSIDE_PARKS)
-        park_of = now.set_index("parcel_id")["park_id"]
-        closed_key = closed["parcel_id"].map(park_of).astype("string").fillna(_OUTSIDE_PARKS) \
-            if closed is not None else None
+        closed_key = None if closed is None else _park_of_tasks(closed, ps, es)
     values: dict[str, pd.Series] = {}
     for code in measures:
         if code == "tax_per_mu_growth":
@@ -286,6 +286,16 @@ def _race(ps: dict, es: dict, freed: pd.DataFrame, closed: pd.DataFrame | None, 
             values[code] = pd.Series(dtype=float) if closed is None else \
                 closed.groupby(closed_key).size().astype(float).reindex(sorted(set(areas)), fill_value=0.0)
     return race_table(areas, values, bottom)
+
+
+def _park_of_tasks(closed: pd.DataFrame, ps: dict, es: dict) -> pd.Series:
+    """The park of each closed task: of its parcel (in the base or current run), else of its enterprise."""
+    parcels = pd.concat([ps["current"], ps["base"]]).drop_duplicates("parcel_id").set_index("parcel_id")["park_id"]
+    firms = pd.concat([es["current"], es["base"]]).drop_duplicates("uscc").set_index("uscc")["park_id"]
+    by_parcel = closed["parcel_id"].map(parcels) if "parcel_id" in closed.columns else None
+    by_firm = closed["uscc"].map(firms)
+    park = by_firm if by_parcel is None else by_parcel.fillna(by_firm)
+    return park.astype("string").fillna(_OUTSIDE_PARKS)
 
 
 def _targets(path: Path, start: pd.Series, base: pd.Series, current: pd.Series) -> pd.DataFrame:
@@ -341,7 +351,7 @@ def bulletin_context(b: Bulletin) -> dict:
     digits = {"tax_per_mu_growth": 1, "freed_mu": 2, "closed_tasks": 0}
 
     def race_rows(t):
-        return [{"area": r["area"], "rank": "" if pd.isna(r["rank"]) else int(r["rank"]),
+        return [{"area": r.get("name") or r["area"], "rank": "" if pd.isna(r["rank"]) else int(r["rank"]),
                  "interview": bool(r["interview"]),
                  "cells": [(_fmt(r[m], digits[m]), "" if pd.isna(r.get(f"{m}_rank", np.nan)) else int(r[f"{m}_rank"]))
                            for m in measures]} for r in t.to_dict("records")]
