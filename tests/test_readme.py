@@ -65,5 +65,6 @@ def test_every_readme_command_runs_on_the_sample(tmp_path):
         assert "Traceback" not in proc.stderr and "Glyph" not in proc.stderr, (args, proc.stderr[-2000:])
     for path in ["out/results.gpkg", "maps/briefing.html", "out/reports/331023103041GB00002.html",
                  "out/reports/331023107006GB00010.html", "样例/workspace.toml", "样例输出/results.gpkg",
-                 "样例地图/briefing.html"]:
+                 "样例地图/briefing.html", "季度/2023Q4/results.gpkg", "季度/季度通报_2023-12-31.html",
+                 "季度/平桥镇整治台账.xlsx"]:
         assert (tmp_path / path).is_file(), path
