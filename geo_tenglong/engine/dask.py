@@ -172,8 +172,8 @@ def _partition_count(n_parcels: int, workers: int) -> int:
     return max(2 * workers, math.ceil(n_parcels / PARCELS_PER_PARTITION))
 
 
-def _tasks(ws: Workspace, results: Results, names: list[str], workers: int) -> list[Task]:
-    """Cut the parcels into partitions and gather what each partition's stages read."""
+def _tasks(ws: Workspace, results: Results, names: list[str], workers: int) -> Iterator[Task]:
+    """Cut the parcels into partitions and gather what each partition's stages read, one at a time."""
     parcels = results.parcels
     geoms = np.asarray(parcels.geometry.values)
     parts = hilbert_partitions(parcels.geometry, _partition_count(len(parcels), workers))
@@ -193,7 +193,6 @@ def _tasks(ws: Workspace, results: Results, names: list[str], workers: int) -> l
                   else np.full(len(buildings), -1))
     wanted = {t for n in names for t in SPLIT[n].tables}
     layer_names = {name for n in names for name in SPLIT[n].layers}
-    tasks = []
     for k, core in enumerate(parts):
         tables = {}
         for tname in wanted:
@@ -215,9 +214,7 @@ def _tasks(ws: Workspace, results: Results, names: list[str], workers: int) -> l
             assigned = np.isin(rows, own) | (touching & (bowner[rows] < 0))
         halo = parcels.iloc[halo_rows(tree, geoms, core, reach)][["parcel_id", "geometry"]]
         sub_ws = dataclasses.replace(ws, layers=layers, tables=tables, data_issues=ws.data_issues.iloc[:0])
-        tasks.append(Task(sub_ws, parcels.iloc[core], halo, sent, touching, assigned, names, results.info,
-                          results.summary))
-    return tasks
+        yield Task(sub_ws, parcels.iloc[core], halo, sent, touching, assigned, names, results.info, results.summary)
 
 
 def _reduce(values: list, where: str) -> Any:
@@ -310,8 +307,9 @@ def run_stages(ws: Workspace, results: Results, stages: list[Stage], progress: C
                 if progress:
                     progress(stage.label)
             workers = max(1, len(client.scheduler_info().get("workers", {})))
-            tasks = _tasks(ws, results, [s.name for s in batch], workers)
-            futures = [client.submit(run_partition, client.scatter(t), pure=False) for t in tasks]
+            # each partition's inputs go to the cluster as soon as they are cut, so no second copy of the county
+            futures = [client.submit(run_partition, client.scatter(t), pure=False)
+                       for t in _tasks(ws, results, [s.name for s in batch], workers)]
             outcomes = client.gather(futures)
             for stage in batch:
                 merged = merge(stage.name, [o[stage.name] for o in outcomes], ws, results)
