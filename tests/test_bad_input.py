@@ -193,6 +193,23 @@ def test_point_empty_and_null_parcels_are_listed_and_have_no_area(tmp_path, tiny
     assert r.exit_code == 0, r.output
 
 
+@pytest.mark.parametrize("case", ["no features", "no usable polygon"])
+def test_a_parcels_layer_with_nothing_to_analyse_stops_before_any_output(tmp_path, tiny_parcels, case):
+    import shapely
+
+    if case == "no features":
+        parcels = tiny_parcels.iloc[:0]
+        expected = "the layer has no features (图层为空): expected parcel polygons"
+    else:
+        parcels = tiny_parcels.set_geometry([shapely.Point(0, 0), shapely.Polygon(), None], crs=tiny_parcels.crs)
+        expected = "none of its 3 features has a usable polygon (没有一个要素是有效的面): expected parcel polygons"
+    ws = write_workspace(tmp_path / "ws", parcels)
+    r = _run(tmp_path)
+    assert r.exit_code == 2, r.output  # it used to fail writing the map, after the analysis (exit 1)
+    assert r.stderr.strip() == f"geo-tenglong: error: {ws / 'ws.gpkg'} (layer parcels): {expected}"
+    assert not (tmp_path / "out").exists()
+
+
 # ---------------------------------------------------------------------------------- messages naming their file
 
 

@@ -88,13 +88,19 @@ def repair_geometries(gdf: gpd.GeoDataFrame, path, id_col: str | None = None,
         Column naming features in the report.
     polygons_only : bool
         A layer of areas (parcels): a point or line feature is listed (``invalid_geometry``) and
-        replaced by an empty polygon, so no area, coverage or overlay is computed from it.
+        replaced by NULL, so no area, coverage or overlay is computed from it; a layer with no
+        feature, or none with a usable polygon, is refused (nothing could be analysed or mapped).
 
     Returns
     -------
     (GeoDataFrame, DataFrame)
         The repaired layer, and one row per repaired or empty feature with ``source``,
         ``feature``, ``kind`` and ``message`` (Chinese), for the 数据问题 list.
+
+    Raises
+    ------
+    InputError
+        With ``polygons_only``, for a layer without features or without one usable polygon.
     """
     geoms = gdf.geometry.to_numpy()
     rows = []
@@ -120,6 +126,11 @@ def repair_geometries(gdf: gpd.GeoDataFrame, path, id_col: str | None = None,
             geoms[wrong | missing] = None
             gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
         unusable = missing | wrong
+        if not len(gdf):
+            raise InputError("the layer has no features (图层为空): expected parcel polygons", path)
+        if unusable.all():
+            raise InputError(f"none of its {len(gdf)} features has a usable polygon (没有一个要素是有效的面): "
+                             "expected parcel polygons", path)
     else:
         unusable = missing
     invalid = ~unusable & ~shapely.is_valid(geoms)
