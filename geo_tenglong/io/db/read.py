@@ -205,8 +205,14 @@ def _fingerprint(frame: pd.DataFrame) -> str:
     """SHA-256 over the column names and the rows (sorted row hashes: independent of row order)."""
     h = hashlib.sha256("\x1f".join(map(str, frame.columns)).encode("utf-8"))
     if len(frame):
-        text = frame.map(lambda v: v.hex() if isinstance(v, (bytes, memoryview)) else repr(v))
-        h.update(np.sort(pd.util.hash_pandas_object(text, index=False).to_numpy()).tobytes())
+        binary = [c for c in frame.columns if frame[c].map(lambda v: isinstance(v, memoryview)).any()]
+        frame = frame.assign(**{c: frame[c].map(lambda v: bytes(v) if isinstance(v, memoryview) else v)
+                                for c in binary})  # bytea: its bytes, not the memoryview's address
+        try:
+            hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+        except TypeError:  # cells pandas cannot hash (arrays, dicts of json columns): by their text
+            hashed = pd.util.hash_pandas_object(frame.map(repr), index=False).to_numpy()
+        h.update(np.sort(hashed).tobytes())
     return h.hexdigest()
 
 
