@@ -4,7 +4,9 @@
 Usage
 -----
 ``python scripts/make_sample_layers.py``
-    regenerate ``layers/`` (天台县, ruleset ``tiantai-2022``).
+    regenerate ``layers/`` (天台县, ruleset ``tiantai-2022``) and its two later quarters
+    ``layers/quarters/2023Q3`` and ``2023Q4`` (``samplegen.quarters``: each a full workspace with the
+    changes its ``manifest.json`` lists and the townships' filled ``整治台账_填报.xlsx``).
 ``python scripts/make_sample_layers.py --county deqing``
     regenerate ``layers/deqing/`` (德清县, ruleset ``deqing-2021``).
 ``python scripts/make_sample_layers.py --parcels 1000000 --out /tmp/big [--format parquet|gpkg]``

@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 import shapely.ops
 from shapely.geometry import LineString
+from shapely.geometry.base import BaseGeometry
 
 from geo_tenglong.uscc import check_char
 
@@ -126,7 +127,7 @@ def new_parcel_id(snap: Snapshot, like: str) -> str:
     return f"{like[:14]}{80000 + n:05d}"
 
 
-def halves(geom) -> list | None:
+def halves(geom: BaseGeometry) -> list | None:
     """Cut a polygon across its long axis through the centroid; None unless two parts of 35–65 %."""
     rect = geom.minimum_rotated_rectangle
     xy = np.asarray(rect.exterior.coords)[:4]
@@ -141,7 +142,7 @@ def halves(geom) -> list | None:
     return sorted(parts, key=lambda q: (q.centroid.x, q.centroid.y))
 
 
-def move_buildings(snap: Snapshot, old: list[str], new: dict[str, object]) -> None:
+def move_buildings(snap: Snapshot, old: list[str], new: dict[str, BaseGeometry]) -> None:
     """Buildings of the ``old`` parcels go to the ``new`` parcel (id -> geometry) holding their point."""
     b = snap.layers["buildings"]
     hit = b["parcel_id"].isin(old)
@@ -175,7 +176,10 @@ def split(snap: Snapshot, code: str, buyer: str) -> None:
     pid = own.at[code, "parcel_id"]
     p = snap.parcels
     geom = p.loc[p["parcel_id"] == pid].geometry.iloc[0]
-    a, b = halves(geom)
+    parts = halves(geom)
+    if parts is None:
+        raise RuntimeError(f"parcel {pid} does not cut into two halves")
+    a, b = parts
     name_b = p.loc[p["owner_uscc"] == buyer, "owner_name"].iloc[0]
     id_b = new_parcel_id(snap, pid)
     id_a = f"{id_b[:14]}{int(id_b[14:]) + 1:05d}"

@@ -23,7 +23,7 @@ def owner_table(snap: Snapshot) -> pd.DataFrame:
     sh = snap.enterprises
     cols = {h: sh.column(h) for h in ("统一社会信用代码", "年度", "规模", "税收实际贡献(万元)", "工业增加值(万元)",
                                       "综合能耗(吨标准煤)")}
-    rows = {}
+    rows: dict[str, list] = {}
     for r in sh.rows:
         if r[cols["年度"]] == YEAR:
             rows.setdefault(r[cols["统一社会信用代码"]], r)

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .commitments import committed_indicators, plan_dates, retain_kinds, start_renovation
-from .evolve import energy_drop, improve, lag, merge, reclaim, split, start_works, supply_idle, transfer
+from .evolve import energy_drop, halves, improve, lag, merge, reclaim, split, start_works, supply_idle, transfer
 from .figures import owner_table, protected
 from .ledgerfile import task_row, write_ledger
 from .profiles import Profile
@@ -101,7 +101,9 @@ def q3_changes(snap: Snapshot, manifest: dict, base: Path, profile: Profile) -> 
     rng = quarter_rng(profile, 1)
     weak, low, good = candidates(snap, manifest, base, set())
     pool = [str(c) for c in rng.permutation(low.index.to_numpy())]
-    cut = next(c for c in pool if low.at[c, "tpm"] >= 2.6 and low.at[c, "mu"] >= 12)
+    geoms = snap.parcels.set_index("parcel_id").geometry
+    cut = next(c for c in pool if low.at[c, "tpm"] >= 2.6 and low.at[c, "mu"] >= 12
+               and halves(geoms[low.at[c, "parcel_id"]]) is not None)
     out = [c for c in pool if c != cut][:2]
     up = spread(rng, weak, 4, {cut, *out})
     talks = spread(rng, weak, 3, {cut, *out, *up})
