@@ -759,14 +759,17 @@ def write_parcel_reports(results, parcel_ids: Iterable[str], reports_dir: str | 
 
 
 def _write_index(ctx, ids, entries, reports_dir, pdf_paths, atlas_pages, inputs) -> Path:
+    p = ctx.parcels.iloc[ctx.pos[ids].to_numpy()]  # one take, not a row lookup per parcel
+
+    def column(name: str) -> list:
+        return p[name].tolist() if name in p.columns else [None] * len(p)
+
     rows = []
-    p = ctx.parcels
-    for pid in ids:
-        row = p.iloc[int(ctx.pos[pid])]
-        park_id = row.get("park_id")
-        rows.append({"parcel_id": pid, "owner": entries[pid]["owner"], "township": _text(row.get("township")),
+    for pid, township, park_id, area_mu, eval_class in zip(ids, column("township"), column("park_id"),
+                                                           column("area_mu"), column("eval_class")):
+        rows.append({"parcel_id": pid, "owner": entries[pid]["owner"], "township": _text(township),
                      "park": "" if _missing(park_id) else ctx.parks.get(str(park_id), str(park_id)),
-                     "area_mu": _fmt(row.get("area_mu"), 4), "eval_class": _text(row.get("eval_class")),
+                     "area_mu": _fmt(area_mu, 4), "eval_class": _text(eval_class),
                      "rules": entries[pid]["rules"], "html": report_relpath(pid, ".html"),
                      "pdf": report_relpath(pid, ".pdf") if pid in pdf_paths else None,
                      "atlas_page": atlas_pages.get(pid)})
