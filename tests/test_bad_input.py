@@ -393,3 +393,13 @@ def test_a_truncated_land_cover_raster_loses_only_the_evidence_it_no_longer_hold
     assert south["status"].tolist() == ["missing_data"]
     assert "2023-06-01影像(lc2023.tif)此处损坏无法读取" in south["message"].iloc[0]
     assert not (img["parcel_id"] == ids[0]).any() or (img.loc[img["parcel_id"] == ids[0], "status"] != "missing_data").all()
+
+
+def test_na_marker_in_a_yes_no_field_is_blank_and_listed(tmp_path, tiny_parcels):
+    from geo_tenglong.workspace import load_workspace
+
+    ws = write_workspace(tmp_path / "ws", tiny_parcels.assign(standard_land=["是", "N/A", "否"]))
+    loaded = load_workspace(ws)  # it used to stop: column 'standard_land' must hold 是/否
+    assert loaded.parcels["standard_land"].tolist() == [True, False, False]
+    issues = loaded.data_issues[loaded.data_issues["kind"] == "na_value"]
+    assert issues["feature"].tolist() == ["feature 2 (parcel_id 331023101001GB00002)"]

@@ -149,7 +149,8 @@ def coerce_columns(df: pd.DataFrame, schema: Schema, path, row_offset: int = 2, 
         ``"row"`` for tables, ``"feature"`` for layers.
     issues : list of dict, optional
         When given, a number cell holding an NA marker (``"N/A"``, ``"NULL"``, ``"-"`` …, see
-        :data:`NA_MARKERS`) or text that is not a number is read as missing and listed here as a
+        :data:`NA_MARKERS`) or text that is not a number is read as missing (a yes/no cell holding
+        an NA marker as an empty one) and listed here as a
         ``data_issues`` row (``source``, ``feature``: the row, ``kind``: ``na_value`` or
         ``bad_value``, ``message`` naming the file, row and column), so the value the analysis
         cannot use is never silent. Without it, NA markers are read as missing and text that is
@@ -203,6 +204,10 @@ def coerce_columns(df: pd.DataFrame, schema: Schema, path, row_offset: int = 2, 
         if pd.api.types.is_bool_dtype(s):
             continue
         keys = s.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip().lower())
+        marker = na_markers(s) & ~keys.isin(_TRUE | _FALSE).to_numpy()  # "N/A": blank, as an empty cell, and listed
+        if issues is not None and marker.any():
+            issues.extend(_cell_issues(out, marker, col, "na_value", path, row_offset, row_word, id_col, labels))
+            keys = keys.mask(marker, "")
         bad = ~keys.isin(_TRUE | _FALSE)
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
