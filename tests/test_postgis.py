@@ -13,7 +13,9 @@ import json
 import os
 import re
 import shlex
+import shutil
 import socket
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -461,7 +463,6 @@ write.write_results(results, target, started=dt.datetime.now().astimezone(), fin
 
 def test_a_killed_writer_leaves_the_previous_results_readable_and_whole(pg_cluster, db_results, tmp_path):
     import signal
-    import subprocess
     import sys
     import time
 
@@ -504,3 +505,36 @@ def test_inspect_names_the_database_tables(sample_db, pg_cluster):
     shown = {s["name"]: s for s in doc["sources"]}
     assert shown["parcels"]["path"] == f"{pg_cluster.url()} table sample.parcels"
     assert shown["enterprises"]["rows"] > 1000 and shown["enterprises"]["mapping"]["统一社会信用代码"] == "uscc"
+
+
+@pytest.mark.skipif(shutil.which("ogr2ogr") is None, reason="ogr2ogr (Debian gdal-bin) is not installed")
+def test_the_sample_loaded_with_ogr2ogr_gives_the_file_findings(pg_cluster, sample_dir, sample_results, tmp_path):
+    """As a bureau (or a reviewer) loads files: ogr2ogr's PostgreSQL driver, its ogc_fid keys, wkb_geometry
+    columns, laundered names, CSV columns as text and xlsx columns typed by GDAL."""
+    from geo_tenglong.pipeline import analyse
+    from geo_tenglong.workspace import load_workspace
+
+    cfg = tomllib.loads((sample_dir / "workspace.toml").read_text(encoding="utf-8"))
+    pg = f"PG:host=127.0.0.1 port={pg_cluster.port} user=postgres dbname=gis"
+    pg_cluster.psql("CREATE SCHEMA ogr")
+    url = pg_cluster.url()
+    lines = ["[workspace]"] + [f"{k} = {v!r}" if isinstance(v, str) else f"{k} = {v}"
+                               for k, v in cfg["workspace"].items()]
+    for kind in ("layers", "tables"):
+        lines.append(f"[{kind}]")
+        for name, entry in cfg[kind].items():
+            src = {"path": entry} if isinstance(entry, str) else entry
+            args = ["ogr2ogr", "-f", "PostgreSQL", pg, str(sample_dir / src["path"]), *([src["layer"]] if "layer" in src
+                                                                                       else []),
+                    "-lco", "SCHEMA=ogr", "-nln", name, "-nlt", "PROMOTE_TO_MULTI"]
+            proc = subprocess.run(args, capture_output=True, text=True, check=False)
+            assert proc.returncode == 0, proc.stderr
+            lines.append(f'{name} = {{ db = "{url}", table = "ogr.{name}" }}')
+    rasters = ", ".join(f'{{ path = "{(sample_dir / r["path"]).as_posix()}", date = {r["date"]} }}'
+                        for r in cfg["rasters"]["landcover"])
+    lines += [f"[rasters]\nlandcover = [ {rasters} ]", f'[coords]\nfolder = "{(sample_dir / "jzd").as_posix()}"']
+    (tmp_path / "workspace.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert "wkb_geometry" in pg_cluster.psql("SELECT f_geometry_column FROM geometry_columns "
+                                             "WHERE f_table_schema = 'ogr'")
+    results = analyse(load_workspace(tmp_path))
+    pd.testing.assert_frame_equal(_sorted(results.findings), _sorted(sample_results.findings))
