@@ -4,6 +4,7 @@ its figures are recomputed here from the fixtures, not by calling the code under
 from __future__ import annotations
 
 import sqlite3
+import unicodedata
 
 import pandas as pd
 import pytest
@@ -13,6 +14,7 @@ from history_fixtures import make_results
 from geo_tenglong.cli import main
 from geo_tenglong.history import store
 from geo_tenglong.report.bulletin import build_bulletin, render_bulletin, select_runs, write_bulletin
+from geo_tenglong.report.pdf import find_chromium, pdf_fonts
 from geo_tenglong.rules import load_ruleset
 
 EVIL = '<script>alert("x")</script>镇'
@@ -178,3 +180,17 @@ def test_a_tie_across_the_interview_line_is_not_marked():
     assert not t["interview"].any() and "并列的 3 个跨越约谈线" in notes[0]
     t, notes = race_table(towns, {"freed_mu": pd.Series({"甲": 9.0, "乙": 5.0, "丙": 0.0, "丁": 0.0})}, 2)
     assert set(t.loc[t["interview"], "area"]) == {"丙", "丁"} and notes == []
+
+
+@pytest.mark.skipif(find_chromium() is None, reason="no Chromium: PDFs are skipped")
+def test_bulletin_pdf_is_a4_in_a_cjk_font(history, tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    written = write_bulletin(history, tmp_path / "b")
+    pdf = tmp_path / "b" / "季度通报_2023-12-31.pdf"
+    assert pdf in written
+    reader = pypdf.PdfReader(str(pdf))
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == (210, 297)
+    assert any("CJK" in f or "NotoSansSC" in f for f in pdf_fonts(pdf))
+    text = unicodedata.normalize("NFKC", "".join(p.extract_text() for p in reader.pages))
+    assert "季度通报" in text and "排名" in text and "通报约谈" in text
