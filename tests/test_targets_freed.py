@@ -160,3 +160,11 @@ def test_the_workbook_shows_freed_land_and_the_candidate_pool_apart(tmp_path):
     assert row["候选"] == pytest.approx(res.metrics["reclaimable_mu"]) and row["起算日期"] == "2023-06-30"
     assert row["完成进度(%)"] == pytest.approx(100 * out.metrics["freed_mu"] / 200, abs=1e-3)
     assert pd.isna(frame.loc["规上工业亩均税收", "候选"])
+
+
+def test_re_running_an_old_quarter_ignores_later_closings(tmp_path):
+    path = _store(tmp_path, ledger=True)  # Q2 and Q3 recorded; Q3 closed ZZ-U1 and ZZ-U2
+    h = load_history(path, dt.date(2023, 9, 30), "331023")  # re-running Q3: only Q2 is history
+    assert h.closed_tasks("q2").empty
+    assert set(load_history(path, dt.date(2023, 12, 31), "331023").closed_tasks("q2")["task_id"]) == \
+        {"ZZ-U1", "ZZ-U2", "LY-U4"}

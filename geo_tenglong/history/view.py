@@ -53,7 +53,7 @@ class History:
         return store.enterprise_states(self.path, run_id)
 
     def closed_tasks(self, since: str) -> pd.DataFrame | None:
-        """整治台账 tasks closed (已销号) by a run recorded after the run ``since``.
+        """整治台账 tasks closed (已销号) by a run after the run ``since`` and before this one.
 
         Parameters
         ----------
@@ -68,10 +68,12 @@ class History:
         with store.connect(self.path) as conn:
             if not store.has_table(conn, "ledger_tasks"):
                 return None
-            return pd.read_sql_query(
+            closed = pd.read_sql_query(
                 "SELECT t.*, r.as_of AS closed_as_of FROM ledger_tasks t JOIN runs r ON r.run_id = t.closed_run "
                 "WHERE t.status = ? AND r.as_of > (SELECT as_of FROM runs WHERE run_id = ?) ORDER BY r.as_of",
                 conn, params=(CLOSED_STATUS, since))
+        # only closings by the runs before this one (re-running an old quarter ignores later ones)
+        return closed[closed["closed_run"].isin(self.runs["run_id"])].reset_index(drop=True)
 
 
     def tasks(self) -> pd.DataFrame | None:
