@@ -169,16 +169,20 @@ def test_parcels_with_z_or_m_are_flattened_with_a_note_and_the_run_writes(tmp_pa
 
 
 def test_point_empty_and_null_parcels_are_listed_and_have_no_area(tmp_path, tiny_parcels):
+    import geopandas as gpd
     import shapely
 
     from geo_tenglong.pipeline import analyse
     from geo_tenglong.workspace import load_workspace
 
-    parcels = tiny_parcels.copy()
+    parcels = tiny_parcels.assign(land_use_code="1001", status="已竣工投产")  # industrial: every check applies
+    ids = parcels["parcel_id"].tolist()
     geoms = list(parcels.geometry)
     centre = geoms[0].centroid
+    buildings = gpd.GeoDataFrame({"building_id": ["B1", "B3"], "floors": [2, 3], "height_m": [8.0, 12.0]},
+                                 geometry=[g.buffer(-30) for g in (geoms[0], geoms[2])], crs=parcels.crs)
     geoms[0], geoms[1], geoms[2] = shapely.Point(centre.x, centre.y), shapely.Polygon(), geoms[2]
-    ws = write_workspace(tmp_path / "ws", parcels.set_geometry(geoms, crs=parcels.crs))
+    ws = write_workspace(tmp_path / "ws", parcels.set_geometry(geoms, crs=parcels.crs), layers={"buildings": buildings})
     loaded = load_workspace(ws)
     issues = loaded.data_issues
     point = issues[issues["feature"].str.contains("331023101001GB00001")]
@@ -189,8 +193,17 @@ def test_point_empty_and_null_parcels_are_listed_and_have_no_area(tmp_path, tiny
     area = analyse(loaded).parcels.set_index("parcel_id")["area_m2"]
     assert area.isna().tolist() == [True, True, False]  # never 0 for a parcel without an area
     r = CliRunner().invoke(main, ["run", str(ws), "--out", str(tmp_path / "out"), "--maps", str(tmp_path / "m"),
-                                  "-q", "--allow-incomplete"])
+                                  "-q", "--allow-incomplete", "--reports", "all"])
     assert r.exit_code == 0, r.output
+    # never a judgement on a NaN area: no "建筑系数nan%" in any finding, report, one-pager or map
+    import pyogrio
+
+    findings = pyogrio.read_dataframe(tmp_path / "out" / "results.gpkg", layer="findings")
+    assert not findings["message"].str.contains("nan", case=False).any()
+    mine = findings[findings["parcel_id"].isin(ids[:2])]
+    assert "NAT-COVER" in set(mine["rule_id"]) and set(mine["status"]) <= {"missing_data", "not_applicable"}
+    texts = [p.read_text(encoding="utf-8") for p in [*(tmp_path / "out").rglob("*.html"), *(tmp_path / "m").rglob("*.html")]]
+    assert len(texts) > 2 and not any("nan%" in t.lower() for t in texts)
 
 
 @pytest.mark.parametrize("case", ["no features", "no usable polygon"])
