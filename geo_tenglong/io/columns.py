@@ -185,8 +185,11 @@ def coerce_columns(df: pd.DataFrame, schema: Schema, path, row_offset: int = 2, 
             # "1,234.5", full-width "１，２３４", "1 234" as typed or exported: the separators go
             num, bad = parse_numbers(s)
             if issues is not None:
-                issues.extend(_cell_issues(out, na_markers(s), col, "na_value", path, row_offset, row_word, id_col,
-                                           labels))
+                marker = np.zeros(len(s), dtype=bool)
+                unread = num.isna().to_numpy() & s.notna().to_numpy()  # only cells that did not parse
+                if unread.any():
+                    marker[unread] = na_markers(s[unread])
+                issues.extend(_cell_issues(out, marker, col, "na_value", path, row_offset, row_word, id_col, labels))
                 issues.extend(_cell_issues(out, bad, col, "bad_value", path, row_offset, row_word, id_col, labels))
             elif bad.any():
                 pos = int(np.flatnonzero(bad)[0])
