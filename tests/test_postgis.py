@@ -282,7 +282,15 @@ def test_run_out_postgresql_writes_the_schema_and_the_files(pg_cluster, db_run, 
         "SELECT run_id, county, ruleset, as_of, fingerprint FROM tenglong.runs").split("|")
     assert (county, ruleset, as_of) == ("天台县", "tiantai-2022", "2023-06-30")
     assert fingerprint == inputs_fingerprint(ws)
-    assert pg_cluster.psql("SELECT obj_description('tenglong.parcels'::regclass)") == f"geo-tenglong run {run_id}"
+    assert pg_cluster.psql("SELECT obj_description('tenglong.parcels'::regclass)") == f"宗地 — geo-tenglong run {run_id}"
+    comments = dict(line.split("|", 1) for line in pg_cluster.psql(
+        "SELECT a.attname, col_description(a.attrelid, a.attnum) FROM pg_attribute a "
+        "WHERE a.attrelid = 'tenglong.findings'::regclass AND a.attnum > 0").splitlines())
+    from geo_tenglong import results_schema
+
+    status = results_schema.table_schema("findings").field("status")
+    assert comments["status"].startswith(status.label) and "fail=不符合" in comments["status"]
+    assert comments["fid"] == ""
     summary = (base / "out" / "summary.json").read_text(encoding="utf-8")
     assert run_id in summary
     db_findings = pd.read_sql("SELECT * FROM tenglong.findings", _engine(pg_cluster)).drop(columns="fid")

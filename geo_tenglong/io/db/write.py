@@ -132,8 +132,42 @@ def write_table(conn, schema: str, name: str, frame: pd.DataFrame, key_columns: 
             conn.exec_driver_sql(f"CREATE INDEX {ident(_index_name(name, col))} ON {table} ({ident(col)})")
 
 
+def describe_table(conn, schema: str, name: str, columns: Iterable[str], run_id: str) -> None:
+    """Chinese comments from the results schema: the table's label and run, each declared column's heading.
+
+    QGIS, pgAdmin and DBeaver show them beside the English column names (``面积(亩)`` for
+    ``area_mu``; an enumeration's codes too, e.g. ``状态: pass=符合, fail=不符合 …``).
+    """
+    from ... import results_schema
+
+    try:
+        declared = results_schema.table_schema(name)
+    except KeyError:
+        declared = None
+    title = f"{declared.label} — " if declared else ""
+    # psycopg2 quotes the text (%s); a % in a name is doubled
+    conn.exec_driver_sql(f"COMMENT ON TABLE {ident(schema, name).replace('%', '%%')} IS %s",
+                         (f"{title}geo-tenglong run {run_id}",))
+    if declared is None:
+        return
+    for column in columns:
+        try:
+            field = declared.field(column)
+        except KeyError:
+            continue
+        text = field.heading + (": " + ", ".join(f"{k}={v}" for k, v in field.values.items()) if field.values else "")
+        conn.exec_driver_sql(f"COMMENT ON COLUMN {ident(schema, name, column).replace('%', '%%')} IS %s", (text,))
+
+
 def _index_name(table: str, column: str) -> str:
     return f"{table}_{re.sub(r'[^a-z0-9_]', '_', column.lower())}_idx"[:63]
+
+
+def _writable_columns(frame: pd.DataFrame) -> list[str]:
+    """The column names as written (after results.gpkg's renaming of clashing input columns)."""
+    from ...results import _writable
+
+    return [str(c) for c in _writable(frame.iloc[:0]).columns]
 
 
 def _results_tables(results) -> list[tuple[str, pd.DataFrame]]:
@@ -200,10 +234,9 @@ def write_results(results, target: DbUrl, *, started: dt.datetime, fingerprint: 
                 current = f"table {schema}.{name}"
                 write_table(conn, staging, name, frame, key_columns=("parcel_id", "rule_id") if name in
                             ("parcels", "findings") else ("parcel_id",))
+                describe_table(conn, staging, name, _writable_columns(frame), run_id)
             current = f"schema {schema}"
             _swap_in(conn, staging, schema, names)
-            conn.exec_driver_sql(f"COMMENT ON TABLE {ident(schema, 'parcels')} IS "
-                                 f"'geo-tenglong run {run_id.replace(chr(39), '')}'")
             current = f"table {schema}.{RUNS_TABLE}"
             document = {"info": results.info, "metrics": results.metrics, "summary": results.summary}
             record_run(conn, schema, {
