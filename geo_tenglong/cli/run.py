@@ -49,6 +49,10 @@ def run_cmd(workspace, out_dir, files_dir, maps_dir, ruleset, as_of, quiet, allo
     date replaces its entry), which the next run reads for the targets measured since the
     campaign's start and `geo-tenglong bulletin` reads for the 季度通报.
 
+    With --out postgresql://user@host:port/db?schema=NAME the results go into that PostGIS schema
+    instead of results.gpkg, in one transaction (the previous run's tables stay until it commits),
+    with a runs table; summary.json, the lists and reports go to --files (default out/).
+
     Exits 1 (a partial result, every output still written) when the input coverage of a stage is
     zero or implausibly low (no industrial parcel, no building on any, no enterprise matched …):
     one "数据不足: …" line per problem on stderr, also in summary.json, the workbook and the
