@@ -84,6 +84,7 @@ def measure_browser(path: Path, point: tuple[float, float] | None, shots: Path |
         t = page.evaluate("window._t")
         popup = t[1] - t[0]  # from the click reaching the map to the popup being open
         if shots is not None:
+            page.wait_for_timeout(400)  # the popup's fade-in
             page.screenshot(path=str(shots / f"{tag}-popup.png"))
         heap = page.evaluate("() => performance.memory ? performance.memory.usedJSHeapSize / 1e6 : -1")
         browser.close()

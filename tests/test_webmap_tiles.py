@@ -197,3 +197,26 @@ def test_archive_is_cut_into_pieces_the_page_joins(monkeypatch):
     pieces = json.loads("[" + TILES_FILE.fullmatch(script).group(1) + "]")
     assert len(pieces) == 9 and all(len(p) == 400 for p in pieces[:-1])
     assert archive_of(script) == archive and search_of(script) == "a\tb"
+
+
+def test_overview_merges_small_parcels_into_cells_of_their_prevailing_class():
+    import geopandas as gpd
+    import shapely
+
+    # 400 parcels of ~8 m in one 80 m block (class 1 for 300, class 2 for 100), and one 2 km parcel
+    xs, ys = np.meshgrid(np.arange(20), np.arange(20))
+    lon, lat = 121.0 + xs.ravel() * 4e-5, 29.0 + ys.ravel() * 4e-5
+    small = shapely.box(lon, lat, lon + 3e-5, lat + 3e-5)
+    c = np.where(np.arange(400) < 300, 1, 2)
+    big = shapely.box(121.1, 29.1, 121.12, 29.12)
+    gdf = gpd.GeoDataFrame({"c": np.append(c, 3), "r": np.append(np.full(400, -1), 0)},
+                           geometry=np.append(small, big), crs="EPSG:4326")
+    low = tiles.overview_features(gdf, 8)  # a cell of ~1.2 km: the block is one cell
+    assert len(low) == 2
+    cell = low[low["c"] != 3].iloc[0]
+    assert cell["c"] == 1 and cell["r"] == -1
+    assert cell.geometry.covers(shapely.points(lon, lat)).all()
+    kept = low[low["c"] == 3].iloc[0]
+    assert kept.geometry.equals(big) and kept["r"] == 0  # big enough: drawn as it is
+    high = tiles.overview_features(gdf, 18)  # a cell of ~1.2 m: every parcel spans two cells
+    assert len(high) == 401

@@ -7,11 +7,11 @@ of it) is written as Mapbox vector tiles in one PMTiles archive and drawn tile b
 protomaps-leaflet (:mod:`.assets`).
 
 The tiles are written by GDAL's PMTiles driver (through pyogrio, already a dependency: clipping,
-quantisation, simplification and the per-tile size limits that drop the smallest parcels at overview
-zooms are GDAL's MVT writer). Two passes: the overview zooms carry only the style categories
-(``c`` parcels, ``r`` 可腾退, -1 = not), the top zoom every popup field, the report link (``_report``)
-and the parcel's findings (``_f``, a JSON list); the two archives are merged into one with the
-``pmtiles`` package (their zooms are disjoint).
+quantisation, simplification and MVT encoding are GDAL's), one pass a zoom: the overview zooms carry
+only the style categories (``c`` parcels, ``r`` 可腾退, -1 = not), parcels too small to see merged
+into cells of their prevailing category (:func:`overview_features`); the top zoom carries every
+parcel with every popup field, the report link (``_report``) and its findings (``_f``, a JSON list).
+The archives (disjoint zooms) are merged into one with the ``pmtiles`` package.
 
 A page opened by double-click (``file://``) may not ``fetch()`` a sibling file in Chromium, but it
 may run a sibling script: the archive is therefore written base64-encoded inside a script,
@@ -58,9 +58,10 @@ TILE_LAYER = "parcels"
 TOP_ZOOM = 14
 #: Overview simplification in tile units (4096 a tile, shown at 512 px: half a pixel).
 OVERVIEW_SIMPLIFY = 4.0
-#: Per-tile limits at the overview zooms: beyond them GDAL drops the smallest parcels of the tile.
-OVERVIEW_MAX_BYTES = 600_000
-OVERVIEW_MAX_FEATURES = 60_000
+#: At an overview zoom a tile is cut into this many cells a side (4 px each, shown at 512 px):
+#: parcels smaller than two cells are drawn as their cell, in the category most of its parcels have.
+OVERVIEW_CELLS = 128
+_EARTH = 6378137.0
 _SEP = "\u0001"
 #: Bytes of the archive per base64 string in the tiles file (a multiple of 3: 12 MiB).
 CHUNK_BYTES = 3 * 4 * 1024 * 1024
@@ -236,24 +237,83 @@ def build_tiles(geoms: np.ndarray, props: pd.DataFrame, search: str, bounds: Seq
     minzoom, maxzoom = zoom_range(bounds)
     gdf = gpd.GeoDataFrame(props.reset_index(drop=True), geometry=list(geoms), crs="EPSG:4326")
     gdf = gdf[~(shapely.is_missing(gdf.geometry.values) | shapely.is_empty(gdf.geometry.values))]
+    unlimited = {"MAX_SIZE": 200_000_000, "MAX_FEATURES": 10_000_000}
     with tempfile.TemporaryDirectory(prefix="gt-tiles-") as tmp:
+        parts = []
+        for z in range(minzoom, maxzoom):
+            part = Path(tmp) / f"z{z}.pmtiles"
+            pyogrio.write_dataframe(overview_features(gdf, z), part, driver="PMTiles", layer=TILE_LAYER,
+                                    dataset_options={"MINZOOM": z, "MAXZOOM": z, "NAME": TILE_LAYER,
+                                                     "SIMPLIFICATION": OVERVIEW_SIMPLIFY, **unlimited})
+            parts.append(part)
         top = Path(tmp) / "top.pmtiles"
         pyogrio.write_dataframe(gdf, top, driver="PMTiles", layer=TILE_LAYER,
                                 dataset_options={"MINZOOM": maxzoom, "MAXZOOM": maxzoom, "NAME": TILE_LAYER,
-                                                 "MAX_SIZE": 200_000_000, "MAX_FEATURES": 10_000_000})
-        parts = [top]
-        if minzoom < maxzoom:
-            overview = Path(tmp) / "overview.pmtiles"
-            pyogrio.write_dataframe(gdf[["c", "r", "geometry"]], overview, driver="PMTiles", layer=TILE_LAYER,
-                                    dataset_options={"MINZOOM": minzoom, "MAXZOOM": maxzoom - 1,
-                                                     "NAME": TILE_LAYER, "SIMPLIFICATION": OVERVIEW_SIMPLIFY,
-                                                     "MAX_SIZE": OVERVIEW_MAX_BYTES,
-                                                     "MAX_FEATURES": OVERVIEW_MAX_FEATURES})
-            parts.insert(0, overview)
+                                                 **unlimited})
+        parts.append(top)
         merged = Path(tmp) / "parcels.pmtiles"
         _merge(parts, merged, minzoom, maxzoom)
         archive = merged.read_bytes()
     return ParcelTiles(archive=archive, search=search, minzoom=minzoom, maxzoom=maxzoom)
+
+
+def overview_features(gdf: gpd.GeoDataFrame, zoom: int) -> gpd.GeoDataFrame:
+    """The parcels as drawn at overview zoom ``zoom``: small ones merged into cells.
+
+    A tile of zoom ``zoom`` is cut into :data:`OVERVIEW_CELLS` square cells (Web Mercator) a
+    side. A parcel whose extent is at least two cells is kept as it is; the others are counted in
+    the cell holding their label point, and each such cell becomes one square whose ``c`` and ``r``
+    are the categories most of its parcels have. So every area with parcels stays covered, in its
+    prevailing class, instead of a tile size limit dropping parcels at random (GDAL's per-tile
+    limits are only a guard here).
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        EPSG:4326, with ``c`` and ``r``.
+    zoom : int
+
+    Returns
+    -------
+    GeoDataFrame
+        ``c``, ``r`` and geometry, EPSG:4326.
+    """
+    cell = 2 * math.pi * _EARTH / 2**zoom / OVERVIEW_CELLS
+    values = gdf.geometry.values
+    b = shapely.bounds(values)
+    x0, y0 = _mercator(b[:, 0], b[:, 1])
+    x1, y1 = _mercator(b[:, 2], b[:, 3])
+    big = np.maximum(x1 - x0, y1 - y0) >= 2 * cell
+    kept = gdf.loc[big, ["c", "r", "geometry"]]
+    small = gdf.loc[~big]
+    if not len(small):
+        return kept
+    pts = shapely.get_coordinates(shapely.point_on_surface(small.geometry.values))
+    px, py = _mercator(pts[:, 0], pts[:, 1])
+    cells = pd.DataFrame({"ix": np.floor(px / cell).astype(np.int64), "iy": np.floor(py / cell).astype(np.int64),
+                          "c": small["c"].to_numpy(), "r": small["r"].to_numpy()})
+
+    def prevailing(col: str) -> pd.Series:
+        counts = cells.groupby(["ix", "iy", col], sort=False).size().reset_index(name="n")
+        counts = counts.sort_values(["n", col], ascending=[False, True], kind="stable")
+        return counts.drop_duplicates(["ix", "iy"]).set_index(["ix", "iy"])[col]
+
+    c, r = prevailing("c"), prevailing("r")
+    ix, iy = c.index.get_level_values(0).to_numpy(), c.index.get_level_values(1).to_numpy()
+    west, south = _lonlat(ix * cell, iy * cell)
+    east, north = _lonlat((ix + 1) * cell, (iy + 1) * cell)
+    squares = gpd.GeoDataFrame({"c": c.to_numpy(), "r": r.reindex(c.index).to_numpy()},
+                               geometry=shapely.box(west, south, east, north), crs=gdf.crs)
+    return pd.concat([kept, squares], ignore_index=True)
+
+
+def _mercator(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lat = np.clip(lat, -85.05, 85.05)
+    return (np.radians(lon) * _EARTH, np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)) * _EARTH)
+
+
+def _lonlat(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.degrees(x / _EARTH), np.degrees(2 * np.arctan(np.exp(y / _EARTH)) - np.pi / 2)
 
 
 def _merge(parts: Sequence[Path], target: Path, minzoom: int, maxzoom: int) -> None:
