@@ -428,3 +428,12 @@ def test_output_folder_holding_an_input_is_refused_before_the_analysis(base, tmp
                                     str(tmp_path / "maps"), "-q"])
     assert res.exit_code == 2, res.output
     assert "输入文件位于输出目录" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_an_output_folder_that_is_a_file_is_refused_and_the_file_kept(base, tmp_path):
+    (tmp_path / "out").write_text("用户的文件", encoding="utf-8")
+    res = CliRunner().invoke(main, ["run", str(base["ws_dir"]), "-o", str(tmp_path / "out"), "--maps",
+                                    str(tmp_path / "maps"), "-q"])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.strip() == f"geo-tenglong: error: {tmp_path / 'out'}: 输出目录的位置已有一个文件 (not a folder); 请换一个输出目录"
+    assert (tmp_path / "out").read_text(encoding="utf-8") == "用户的文件" and not _leftovers(tmp_path)

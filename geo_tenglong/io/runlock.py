@@ -37,7 +37,8 @@ def lock_paths(folder: str | Path) -> tuple[Path, Path]:
 
 
 def check_writable(folder: str | Path) -> None:
-    """Refuse an existing output folder the tool may not write: read-only, or on a read-only filesystem.
+    """Refuse an output folder the tool may not write: a file by that name, a read-only folder, or one on a
+    read-only filesystem.
 
     Checked when its lock is taken, before any analysis: a run would otherwise work for minutes
     and then fail (or, where only the folder's own permission bits forbid writing, swap the folder
@@ -49,6 +50,8 @@ def check_writable(folder: str | Path) -> None:
         Naming the folder.
     """
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():  # the swap would move the file aside and take its name
+        raise InputError("输出目录的位置已有一个文件 (not a folder); 请换一个输出目录", folder)
     if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
         raise InputError("输出目录只读或无写入权限 (read-only); 请换一个输出目录或修改权限", folder)
 
