@@ -221,14 +221,15 @@ def _writable(layer):
     """A copy of ``layer`` a GeoPackage accepts whatever the input columns were.
 
     Columns passed through from an input can clash with what GDAL allows: a second name differing
-    only in case (``NAME`` beside ``name``), a ``fid`` column (GDAL's own key), or a dtype GDAL has no
+    only in case (``NAME`` beside ``name``), a ``fid`` or ``geom`` column (GDAL's own key and
+    geometry column in a GeoPackage), or a dtype GDAL has no
     field type for (timedelta, complex, period, uint64 beyond int64). Later clashing names get a
     ``_2`` (``_3`` …) suffix, unsupported dtypes are written as text, and M coordinates are dropped
     (GDAL cannot write them to a GeoPackage).
     """
     frame = layer.copy()
     geom_col = getattr(frame, "_geometry_column_name", None)
-    taken = {str(geom_col).lower(), "fid"} if geom_col is not None else {"fid"}
+    taken = {str(geom_col).lower(), "fid", "geom"} if geom_col is not None else {"fid"}  # geom: GDAL's column
     names: dict[int, str] = {}
     # the project's own (lower-case) names first, so an input's AREA_M2 never renames area_m2
     order = sorted(range(len(frame.columns)), key=lambda i: str(frame.columns[i]) != str(frame.columns[i]).lower())

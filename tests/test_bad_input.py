@@ -259,7 +259,7 @@ def test_input_columns_gdal_would_refuse_are_renamed_and_the_run_writes(tmp_path
     ws = write_workspace(tmp_path / "ws", tiny_parcels)
     # GeoParquet may hold what a GeoPackage cannot: a fid column (GDAL's own key), names differing in case
     tiny_parcels.assign(fid=["a", "b", "c"], REMARK=["x", "y", "z"], remark=["p", "q", "r"],
-                        AREA_M2=[1.0, 2.0, 3.0]).to_parquet(ws / "p.parquet")
+                        AREA_M2=[1.0, 2.0, 3.0], geom=["g1", "g2", "g3"]).to_parquet(ws / "p.parquet")
     text = (ws / "workspace.toml").read_text(encoding="utf-8")
     (ws / "workspace.toml").write_text(text.replace('{ path = "ws.gpkg", layer = "parcels" }', '"p.parquet"'),
                                        encoding="utf-8")
@@ -268,7 +268,7 @@ def test_input_columns_gdal_would_refuse_are_renamed_and_the_run_writes(tmp_path
     written = pyogrio.read_dataframe(tmp_path / "out" / "results.gpkg", layer="parcels")
     assert written["area_m2"].tolist() == [10000.0] * 3  # the computed area keeps its name
     assert written["AREA_M2_2"].tolist() == [1.0, 2.0, 3.0]
-    assert written["fid_2"].tolist() == ["a", "b", "c"]
+    assert written["fid_2"].tolist() == ["a", "b", "c"] and written["geom_2"].tolist() == ["g1", "g2", "g3"]
     assert sorted(c for c in written.columns if c.lower().startswith("remark")) == ["REMARK_2", "remark"]
 
 
