@@ -199,7 +199,7 @@ def test_archive_is_cut_into_pieces_the_page_joins(monkeypatch):
     assert archive_of(script) == archive and search_of(script) == "a\tb"
 
 
-def test_overview_merges_small_parcels_into_cells_of_their_prevailing_class():
+def test_overview_merges_small_parcels_into_cells_of_their_prevailing_class_marking_any_reclaimable():
     import geopandas as gpd
     import shapely
 
@@ -209,12 +209,16 @@ def test_overview_merges_small_parcels_into_cells_of_their_prevailing_class():
     small = shapely.box(lon, lat, lon + 3e-5, lat + 3e-5)
     c = np.where(np.arange(400) < 300, 1, 2)
     big = shapely.box(121.1, 29.1, 121.12, 29.12)
-    gdf = gpd.GeoDataFrame({"c": np.append(c, 3), "r": np.append(np.full(400, -1), 0)},
-                           geometry=np.append(small, big), crs="EPSG:4326")
+    r = np.full(400, -1)
+    gdf = gpd.GeoDataFrame({"c": np.append(c, 3), "r": np.append(r, 0)}, geometry=np.append(small, big),
+                           crs="EPSG:4326")
     low = tiles.overview_features(gdf, 8)  # a cell of ~1.2 km: the block is one cell
     assert len(low) == 2
     cell = low[low["c"] != 3].iloc[0]
     assert cell["c"] == 1 and cell["r"] == -1
+    r[399] = 0  # one 可腾退 parcel of class 2 among them: the cell is marked, its class stays
+    cell = tiles.overview_features(gdf.assign(r=np.append(r, 0)), 8).iloc[1]
+    assert cell["c"] == 1 and cell["r"] == 0
     assert cell.geometry.covers(shapely.points(lon, lat)).all()
     kept = low[low["c"] == 3].iloc[0]
     assert kept.geometry.equals(big) and kept["r"] == 0  # big enough: drawn as it is

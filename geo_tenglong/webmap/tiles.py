@@ -59,7 +59,7 @@ TOP_ZOOM = 14
 #: Overview simplification in tile units (4096 a tile, shown at 512 px: half a pixel).
 OVERVIEW_SIMPLIFY = 4.0
 #: At an overview zoom a tile is cut into this many cells a side (4 px each, shown at 512 px):
-#: parcels smaller than two cells are drawn as their cell, in the category most of its parcels have.
+#: parcels smaller than two cells are drawn as their cell, in the class most of its parcels have.
 OVERVIEW_CELLS = 128
 _EARTH = 6378137.0
 _SEP = "\u0001"
@@ -262,10 +262,11 @@ def overview_features(gdf: gpd.GeoDataFrame, zoom: int) -> gpd.GeoDataFrame:
 
     A tile of zoom ``zoom`` is cut into :data:`OVERVIEW_CELLS` square cells (Web Mercator) a
     side. A parcel whose extent is at least two cells is kept as it is; the others are counted in
-    the cell holding their label point, and each such cell becomes one square whose ``c`` and ``r``
-    are the categories most of its parcels have. So every area with parcels stays covered, in its
-    prevailing class, instead of a tile size limit dropping parcels at random (GDAL's per-tile
-    limits are only a guard here).
+    the cell holding their label point, and each such cell becomes one square whose ``c`` is the
+    class most of its parcels have and whose ``r`` marks it 可腾退 when any of them is (the 可腾退
+    layer highlights, as the page draws every such parcel over the others). So every area with
+    parcels stays covered, in its prevailing class, instead of a tile size limit dropping parcels at
+    random.
 
     Parameters
     ----------
@@ -298,7 +299,7 @@ def overview_features(gdf: gpd.GeoDataFrame, zoom: int) -> gpd.GeoDataFrame:
         counts = counts.sort_values(["n", col], ascending=[False, True], kind="stable")
         return counts.drop_duplicates(["ix", "iy"]).set_index(["ix", "iy"])[col]
 
-    c, r = prevailing("c"), prevailing("r")
+    c, r = prevailing("c"), cells.groupby(["ix", "iy"], sort=False)["r"].max()
     ix, iy = c.index.get_level_values(0).to_numpy(), c.index.get_level_values(1).to_numpy()
     west, south = _lonlat(ix * cell, iy * cell)
     east, north = _lonlat((ix + 1) * cell, (iy + 1) * cell)
