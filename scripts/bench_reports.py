@@ -181,10 +181,10 @@ def compare_maps(results, ws, ids) -> list[tuple]:
     from geo_tenglong.report.parcel_report import _Context
 
     ctx = _Context(results, ws)
-    ctx.prepare_corners(ids)
+    ctx.prepare(ids)
     inputs = []
     for pid in ids:
-        geom = ctx.parcels.geometry.iloc[int(ctx.pos[pid])]
+        geom = ctx.geoms[ctx.pos[pid]]
         if geom is None or geom.is_empty:
             continue
         uniq = ctx.corners(pid).drop_duplicates("点号", keep="first")

@@ -82,7 +82,7 @@ class _Frame:
 
 
 def _path_data(geoms, frame: _Frame) -> list[str]:
-    """The SVG path data (``M x,y x,y … Z`` per ring) of each polygonal feature, holes included."""
+    """The SVG path data (``M x,y,x,y … Z`` per ring) of each polygonal feature, holes included."""
     arr = np.asarray([g for g in geoms if g is not None], dtype=object)
     if not len(arr):
         return []
@@ -94,14 +94,14 @@ def _path_data(geoms, frame: _Frame) -> list[str]:
         return []
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     coords, ring_of = shapely.get_coordinates(rings, return_index=True)
-    xy = np.round(frame.xy(coords), 1)
-    text = [f"{x:g},{y:g}" for x, y in xy.tolist()]
-    starts = np.searchsorted(ring_of, np.arange(len(rings) + 1))
+    flat = np.round(frame.xy(coords), 1).ravel().tolist()  # x0, y0, x1, y1 …: "M x0,y0,x1,y1 … Z" is valid path data
+    starts = np.searchsorted(ring_of, np.arange(len(rings) + 1)).tolist()
+    owner = feature[ring_part].tolist()
     by_feature: dict[int, list[str]] = {}
     for r in range(len(rings)):
         a, b = starts[r], starts[r + 1] - 1  # the last point repeats the first: Z closes the ring
         if b - a >= 3:
-            by_feature.setdefault(int(feature[ring_part[r]]), []).append("M" + " ".join(text[a:b]) + "Z")
+            by_feature.setdefault(owner[r], []).append("M" + ",".join(map(str, flat[2 * a:2 * b])) + "Z")
     return ["".join(d) for _k, d in sorted(by_feature.items())]
 
 

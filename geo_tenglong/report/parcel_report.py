@@ -251,9 +251,10 @@ class _Context:
         self.info.setdefault("document", "")
         p = results.parcels
         self.parcels = p
-        self.pos = pd.Series(np.arange(len(p)), index=p["parcel_id"].astype(str))
+        self.ids = p["parcel_id"].astype(str).to_numpy(dtype=object)
+        #: parcel id → row position (a dict: a pandas lookup on the string index cost ~50 µs each)
+        self.pos = {pid: k for k, pid in reversed(list(enumerate(self.ids)))}
         self.sindex = p.sindex
-        self.ids = self.pos.index.to_numpy()
         self.geoms = p.geometry.to_numpy()
         self.parks = park_names(results, ws)
         b = ws.layer("buildings") if ws is not None and hasattr(ws, "layer") else None
@@ -269,6 +270,7 @@ class _Context:
         self.targets = self._targets()
         self.metrics = results.metrics or {}
         self._corners: dict[str, pd.DataFrame] = {}
+        self._rows: dict[str, dict] = {}
         try:
             from .corner_table import crs_label
 
@@ -305,21 +307,30 @@ class _Context:
             return {}
         return {str(r["metric"]): r for r in pd.DataFrame(t).to_dict("records")}
 
-    def prepare_corners(self, ids) -> None:
-        """Compute the 界址点成果表 of many parcels at once (vectorised)."""
-        todo = [pid for pid in ids if pid not in self._corners and pid in self.pos.index]
+    def prepare(self, ids) -> None:
+        """Take the attributes and compute the 界址点成果表 of many parcels at once (vectorised)."""
+        todo = [pid for pid in ids if pid not in self._corners and pid in self.pos]
         if todo:
-            self._corners.update(corner_rows(self.parcels.iloc[self.pos[todo].to_numpy()]))
+            rows = self.parcels.iloc[[self.pos[pid] for pid in todo]]
+            self._corners.update(corner_rows(rows))
+            self._rows.update(zip(todo, pd.DataFrame(rows).to_dict("records")))
 
-    def forget_corners(self, pid: str) -> None:
-        """Drop a parcel's prepared 界址点成果表 once its page is written (memory at a million parcels)."""
+    def forget(self, pid: str) -> None:
+        """Drop what :meth:`prepare` kept of a parcel once its page is written (memory at a million parcels)."""
         self._corners.pop(pid, None)
+        self._rows.pop(pid, None)
+
+    def row(self, pid: str) -> dict:
+        """The parcel's attributes (column → value)."""
+        if pid not in self._rows:
+            self.prepare([pid])
+        return self._rows[pid]
 
     def corners(self, pid: str) -> pd.DataFrame:
         if pid not in self._corners:
-            self.prepare_corners([pid])
+            self.prepare([pid])
         found = self._corners.get(pid)
-        return found if found is not None else corner_table(self.geoms[int(self.pos[pid])])
+        return found if found is not None else corner_table(self.geoms[self.pos[pid]])
 
     # -------------------------------------------------------------------------------- per parcel
     def findings_for(self, pid: str) -> list[dict]:
@@ -422,9 +433,9 @@ def _map_uid(pid: str) -> str:
 
 
 def _page(ctx: _Context, pid: str) -> dict:
-    row = ctx.parcels.iloc[int(ctx.pos[pid])]
-    geom = row.geometry
-    get = row.get
+    row = ctx.row(pid)
+    geom = ctx.geoms[ctx.pos[pid]]
+    get: Callable[[str], Any] = row.get
     findings = ctx.findings_for(pid)
     neigh, blds, plots = ctx.neighbours(geom, pid) if geom is not None and not geom.is_empty else ([], [], [])
     corners = ctx.corners(pid)
@@ -576,7 +587,7 @@ def render_reports_html(results, parcel_ids: Iterable[str], ws=None, title: str 
     pages = []
     for pid in parcel_ids:
         pid = str(pid)
-        if pid not in ctx.pos.index:
+        if pid not in ctx.pos:
             raise InputError(f"parcel {pid!r} is not in the results (宗地代码不存在)")
         pages.append(_page(ctx, pid))
         if progress:
@@ -616,7 +627,7 @@ def _render_chunk(ids: list[str]) -> tuple[list[tuple[str, Path, dict]], str | N
     """
     w = _WORKER
     ctx: _Context = w["ctx"]
-    ctx.prepare_corners(ids)
+    ctx.prepare(ids)
     done, pages = [], []
     for pid in ids:
         try:
@@ -633,7 +644,7 @@ def _render_chunk(ids: list[str]) -> tuple[list[tuple[str, Path, dict]], str | N
         done.append((pid, write_text_atomic(target, html), {"owner": page["owner"], "rules": "、".join(rules)}))
         if w["atlas_html"]:
             pages.append(page)
-        ctx.forget_corners(pid)
+        ctx.forget(pid)
     atlas = None
     if pages:
         atlas = w["tpl"].render(pages=pages, info=ctx.info, css=w["atlas_css"],
@@ -704,7 +715,7 @@ def write_parcel_reports(results, parcel_ids: Iterable[str], reports_dir: str | 
     clock, cpu = time.perf_counter(), _cpu()
     timings = timings if timings is not None else {}
     ctx = _Context(results, ws)
-    unknown = [pid for pid in ids if pid not in ctx.pos.index]
+    unknown = [pid for pid in ids if pid not in ctx.pos]
     if unknown:
         raise InputError(f"parcel {unknown[0]!r} is not in the results (宗地代码不存在)")
     n_workers = worker_count(workers)
@@ -759,7 +770,7 @@ def write_parcel_reports(results, parcel_ids: Iterable[str], reports_dir: str | 
 
 
 def _write_index(ctx, ids, entries, reports_dir, pdf_paths, atlas_pages, inputs) -> Path:
-    p = ctx.parcels.iloc[ctx.pos[ids].to_numpy()]  # one take, not a row lookup per parcel
+    p = ctx.parcels.iloc[[ctx.pos[pid] for pid in ids]]  # one take, not a row lookup per parcel
 
     def column(name: str) -> list:
         return p[name].tolist() if name in p.columns else [None] * len(p)
