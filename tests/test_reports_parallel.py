@@ -104,3 +104,23 @@ def test_no_atlas_above_its_page_limit(tmp_path, monkeypatch, capsys):
     assert names - {INDEX_FILE} == {f"{i}.html" for i in flagged_parcels(make_results())}
     err = capsys.readouterr().err
     assert "图集上限" in err and "geo-tenglong report" in err
+
+
+def test_run_offers_the_report_choices():
+    from geo_tenglong.cli.run import run_cmd
+
+    opt = next(p for p in run_cmd.params if p.name == "reports")
+    assert tuple(opt.type.choices) == pr.REPORT_CHOICES and opt.default == "auto"
+
+
+@pytest.mark.parametrize("which", ["none", "fail"])
+def test_write_outputs_hands_the_choice_to_the_reports_writer(tmp_path, monkeypatch, which):
+    import geo_tenglong.pipeline as pipeline
+
+    monkeypatch.setenv("GEO_TENGLONG_CHROMIUM", "none")
+    monkeypatch.setattr(pipeline, "OUTPUTS", [o for o in pipeline.OUTPUTS if o[0] == "reports"])
+    res = make_results()
+    written = pipeline.write_outputs(res, make_ws(), tmp_path / "out", None,
+                                     output_options={"reports": {"which": which}})
+    reports = sorted(p.name for p in written if p.parent.name == pr.REPORTS_DIR and p.name != INDEX_FILE)
+    assert reports == sorted(f"{i}.html" for i in report_selection(res, which))
