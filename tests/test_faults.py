@@ -106,12 +106,13 @@ def prev(tmp_path_factory):
         mp.setenv("CI", "1")
         r = _run_in_process(ws, root / "prev", "-q")
     assert r.exit_code == 0, r.output
+    assert len(list((root / "prev" / "out" / "reports").glob("*.html"))) == 4  # three parcels and the index
     return {"ws": ws, "prev": root / "prev", "hook": root / "hook"}
 
 
 def _run_in_process(ws: Path, parent: Path, *extra: str):
     return CliRunner().invoke(main, ["run", str(ws), "-o", str(parent / "out"), "--maps", str(parent / "maps"),
-                                     "--allow-incomplete", *extra])
+                                     "--allow-incomplete", "--reports", "all", *extra])
 
 
 def _command() -> list[str]:
@@ -126,7 +127,7 @@ def _child(prev, parent: Path, phase: str | None, *extra: str) -> subprocess.Pop
         env.update(GT_FAULT_PHASE=phase, GT_FAULT_READY=str(parent / "ready"), GT_FAULT_GO=str(parent / "go"),
                    PYTHONPATH=os.pathsep.join(filter(None, [str(prev["hook"]), os.environ.get("PYTHONPATH")])))
     return subprocess.Popen([*_command(), "run", str(prev["ws"]), "-o", str(parent / "out"), "--maps",
-                             str(parent / "maps"), "-q", "--allow-incomplete", *extra],
+                             str(parent / "maps"), "-q", "--allow-incomplete", "--reports", "all", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=env,
                             start_new_session=True)
 
@@ -179,7 +180,7 @@ def _run_ids(parent: Path) -> set[str | None]:
            run_id_of(out / "results.gpkg"),
            json.loads((out / MANIFEST).read_text(encoding="utf-8"))["run_id"],
            json.loads((maps / MANIFEST).read_text(encoding="utf-8"))["run_id"]}
-    for html in (maps / "briefing.html", out / "一页纸汇报.html"):
+    for html in (maps / "briefing.html", out / "一页纸汇报.html", *sorted((out / "reports").glob("*.html"))):
         found = meta.search(html.read_text(encoding="utf-8"))
         ids.add(found.group(1) if found else None)
     book = load_workbook(next(out.glob("*.xlsx")))
