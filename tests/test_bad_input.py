@@ -416,3 +416,14 @@ def test_na_marker_in_a_yes_no_field_is_blank_and_listed(tmp_path, tiny_parcels)
     assert loaded.parcels["standard_land"].tolist() == [True, False, False]
     issues = loaded.data_issues[loaded.data_issues["kind"] == "na_value"]
     assert issues["feature"].tolist() == ["feature 2 (parcel_id 331023101001GB00002)"]
+
+
+@pytest.mark.parametrize("encoding, sep", [("utf-16", "\t"), ("utf-8-sig", "\t"), ("gbk", ",")])
+def test_tables_in_the_encodings_bureaus_export_are_read(tmp_path, encoding, sep):
+    from geo_tenglong.io.schema import TABLES
+    from geo_tenglong.io.tables import read_table
+
+    text = sep.join(["统一社会信用代码", "年度", "税收实际贡献(万元)"]) + "\n" + sep.join(["91331023MA2AAAAA0X", "2022", "1234.5"]) + "\n"
+    (tmp_path / "ent.txt").write_bytes(text.encode(encoding))  # utf-16 writes its BOM (Excel's "Unicode 文本")
+    df = read_table(tmp_path / "ent.txt", TABLES["enterprises"])
+    assert df[["uscc", "year", "tax"]].values.tolist() == [["91331023MA2AAAAA0X", 2022.0, 1234.5]]

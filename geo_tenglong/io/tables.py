@@ -63,17 +63,22 @@ def _cell(v) -> str:
 
 
 def _read_csv_grid(path: Path) -> pd.DataFrame:
+    """Cells of a CSV (UTF-8 with or without BOM, or GBK) or of Excel's "Unicode text" (UTF-16, tabs)."""
     raw = path.read_bytes()
-    for enc in ("utf-8-sig", "gb18030"):
+    # Excel's 另存为 "Unicode 文本": UTF-16 with a BOM, tab-separated
+    encodings = ("utf-16",) if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030")
+    for enc in encodings:
         try:
             text = raw.decode(enc)
             break
         except UnicodeDecodeError as exc:
             last = exc
     else:
-        raise InputError(f"not UTF-8 or GBK text ({last})", path)
+        raise InputError(f"not UTF-8, GBK or UTF-16 text ({last})", path)
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
     try:
-        rows = list(csv.reader(io.StringIO(text)))
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     except csv.Error as exc:
         raise InputError(f"not a readable CSV table: {exc}", path) from None
     width = max((len(r) for r in rows), default=0)
@@ -288,7 +293,7 @@ def read_table(path: str | Path, schema: Schema | None = None, sheet: str | int 
     ----------
     path : str or Path
         ``.xlsx`` / ``.xlsm`` (the first sheet, every sheet whose name holds a year, or ``sheet``)
-        or ``.csv`` (UTF-8, with or without BOM, or GBK).
+        or ``.csv`` (UTF-8, with or without BOM, or GBK; or Excel's "Unicode text": UTF-16, tab-separated).
     schema : Schema, optional
         Columns to check and coerce (see :mod:`geo_tenglong.io.schema`).
     sheet : str or int, optional
