@@ -67,11 +67,11 @@ STAGES: list[Stage] = [
     Stage("high_energy", "两高项目筛查", assess_high_energy),
     Stage("old_parks", "老旧工业园区评估", assess_old_parks),
     Stage("clusters", "园区外集聚点识别", assess_clusters),
-    Stage("split_merge", "分割合并核查", assess_split_merge),
     Stage("zero_land", "零增地技改准入", assess_zero_land),
     Stage("standard_land", "标准地达产复核", assess_standard_land),
     Stage("renewal", "工业用地到期续签", assess_renewal),
     Stage("ledger_lists", "整治台账清单", assess_ledger_lists),
+    Stage("split_merge", "分割合并核查", assess_split_merge),
     Stage("targets", "目标对照", assess_targets),
 ]
 
