@@ -31,6 +31,8 @@ CONTRACTS = pd.DataFrame({
     "承诺容积率": [1.5, 1.5, 2.0, None],
     "承诺亩均税收(万元/亩)": [30.0, None, None, None],
     "承诺单位能耗增加值": [5.0, None, None, None],
+    "承诺亩均增加值(万元/亩)": [100.0, None, None, None],
+    "承诺单位排放增加值(万元/吨)": [800.0, None, None, None],
 })
 
 
@@ -47,8 +49,10 @@ def _setup(tmp_path, ruleset="tiantai-2022"):
     res.parcels["holder_name"] = [f"企业{i}" for i in range(1, 6)]
     res.parcels["far"] = [1.6, 1.0, np.nan, 1.2, 1.0]
     res.parcels["tax_per_mu"] = [25.0, 40.0, 30.0, 30.0, 30.0]
+    res.parcels["va_per_mu"] = [120.0, 1.0, 1.0, 1.0, 1.0]
     res.layers["enterprise_eval"] = pd.DataFrame({"uscc": USCC, "year": [2022] * 5,
-                                                  "va_per_energy": [6.0, 1.0, 1.0, 1.0, 1.0]})
+                                                  "va_per_energy": [6.0, 1.0, 1.0, 1.0, 1.0],
+                                                  "va_per_emission": [750.0, 1.0, 1.0, 1.0, 1.0]})
     res.summary["efficiency"] = {"eval_year": 2022}
     return ws, res
 
@@ -62,10 +66,12 @@ def test_committed_against_actual(tmp_path):
     assert p1.loc[1.5, "status"] == "pass"        # FAR 1.6 ≥ 1.5
     assert p1.loc[30.0, "status"] == "fail"       # 亩均税收 25 < 30
     assert p1.loc[5.0, "status"] == "pass"        # 单位能耗增加值 6.0 ≥ 5.0
+    assert p1.loc[100.0, "status"] == "pass"      # 亩均增加值 120 ≥ 100
+    assert p1.loc[800.0, "status"] == "fail"      # 单位排放增加值 750 < 800
     assert set(p1["rule_id"]) == {"TT-STD"} and set(p1["clause"]) == {"三(一)4"}
     assert "承诺300万元/亩" in p1.loc[300.0, "message"]
     table = out.layers["standard_land"].set_index("parcel_id")
-    assert table.loc[IDS[0], "shortfalls"] == 2 and table.loc[IDS[0], "verdict"] == "fail"
+    assert table.loc[IDS[0], "shortfalls"] == 3 and table.loc[IDS[0], "verdict"] == "fail"
     assert table.loc[IDS[0], "review_due"] == pd.Timestamp("2022-12-31")
 
 

@@ -7,8 +7,9 @@ compared with the actual one; one finding per indicator, ``fail`` for a shortfal
 committed value by more than ``tolerance``), ``missing_data`` when the actual cannot be computed.
 
 Actual values come from earlier stages: 投资强度 = the contract's ``invested`` / the parcel's 亩
-(万元/亩), 容积率 = the intensity stage's ``far``, 亩均税收 = the efficiency stage's ``tax_per_mu``,
-单位能耗增加值 = the holder's ``va_per_energy`` in the evaluation year (万元/吨标准煤).
+(万元/亩), 容积率 = the intensity stage's ``far``, 亩均税收 and 亩均增加值 = the efficiency stage's
+``tax_per_mu`` and ``va_per_mu``, 单位能耗增加值 and 单位排放增加值 = the holder's ``va_per_energy``
+and ``va_per_emission`` in the evaluation year (万元/吨标准煤, 万元/吨).
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ class Indicator:
 INDICATORS = (Indicator("investment_intensity", "投资强度", "万元/亩", 2),
               Indicator("far", "容积率", "", 2),
               Indicator("tax_per_mu", "亩均税收", "万元/亩", 2),
-              Indicator("va_per_energy", "单位能耗增加值", "万元/吨标准煤", 2))
+              Indicator("va_per_energy", "单位能耗增加值", "万元/吨标准煤", 2),
+              Indicator("va_per_mu", "亩均增加值", "万元/亩", 2),
+              Indicator("va_per_emission", "单位排放增加值", "万元/吨", 2))
 
 
 def standard_land_rule(ws: Workspace):
@@ -112,13 +115,16 @@ def _actuals(rows: pd.DataFrame, results) -> pd.DataFrame:
         intensity = np.where(area > 0, invested / area, np.nan)
     ev = eval_year_rows(results)
     holder = pd.Series(_text_col(p, "holder_uscc", "owner_uscc"), dtype="string")
-    if ev is not None and len(ev):
-        vpe = ev.drop_duplicates("uscc").set_index("uscc")["va_per_energy"]
-        va_per_energy = pd.to_numeric(vpe.reindex(holder.fillna("").to_numpy()), errors="coerce").to_numpy(dtype=float)
-    else:
-        va_per_energy = np.full(len(rows), np.nan)
+    by_holder = {}
+    for col in ("va_per_energy", "va_per_emission"):
+        if ev is not None and len(ev) and col in ev.columns:
+            s = ev.drop_duplicates("uscc").set_index("uscc")[col]
+            by_holder[col] = pd.to_numeric(s.reindex(holder.fillna("").to_numpy()), errors="coerce").to_numpy(dtype=float)
+        else:
+            by_holder[col] = np.full(len(rows), np.nan)
     return pd.DataFrame({"actual_investment_intensity": intensity, "actual_far": _num(p, "far"),
-                         "actual_tax_per_mu": _num(p, "tax_per_mu"), "actual_va_per_energy": va_per_energy,
+                         "actual_tax_per_mu": _num(p, "tax_per_mu"), "actual_va_per_energy": by_holder["va_per_energy"],
+                         "actual_va_per_mu": _num(p, "va_per_mu"), "actual_va_per_emission": by_holder["va_per_emission"],
                          "uscc": holder.to_numpy(), "name": _text_col(p, "holder_name", "owner_name"),
                          "township": _text_col(p, "township")})
 

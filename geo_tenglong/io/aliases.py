@@ -48,6 +48,8 @@ ALIASES: dict[str, list[str]] = {
     "committed_far": ["承诺容积率", "约定容积率", "committed_far"],
     "committed_tax_per_mu": ["承诺亩均税收", "约定亩均税收", "committed_tax_per_mu"],
     "committed_va_per_energy": ["承诺单位能耗增加值", "约定单位能耗增加值", "单位能耗增加值", "committed_va_per_energy"],
+    "committed_va_per_mu": ["承诺亩均增加值", "约定亩均增加值", "committed_va_per_mu"],
+    "committed_va_per_emission": ["承诺单位排放增加值", "约定单位排放增加值", "单位排放增加值", "committed_va_per_emission"],
     # 零增地技改 plans (TT-ZERO): approval, start, industry-policy category
     "approved_date": ["审批日期", "批准日期", "备案日期", "核准日期", "审批同意日期", "approved_date"],
     "policy_category": ["产业政策类别", "产业结构调整指导目录类别", "产业目录类别", "policy_category"],
