@@ -42,7 +42,7 @@ from .styles import (
     reclaimable_mask,
     verdict_keys,
 )
-from .tiles import ParcelTiles, build_tiles, property_frame, search_index
+from .tiles import TILE_LAYER, ParcelTiles, build_tiles, property_frame, search_index
 
 #: When the upper layers (reclaimable, idle, fragments, proposals) hold at most this many features
 #: together they are drawn as SVG in their own panes; beyond it every layer shares the one canvas
@@ -482,7 +482,7 @@ def _tiled_parcels(layers: Mapping[str, gpd.GeoDataFrame], geoms: np.ndarray, re
         rec[sub["_rows"].to_numpy(dtype=int)] = rspec.classify(sub)
         rec_lp = layer_payload(rspec, sub, None, None, parcels_ref=True)
         del rec_lp["rows"]
-        rec_lp.update(ref="parcels", tiles={"file": tiles_file, "layer": "parcels", "prop": "r"})
+        rec_lp.update(ref="parcels", tiles={"file": tiles_file, "layer": TILE_LAYER, "prop": "r"})
     fields = list(lp["fields"]) + [f for f in (rec_lp or {}).get("fields", []) if f not in lp["fields"]]
     props = property_frame(parcels, fields, np.asarray(lp["cat"]), rec, report, results.findings, "parcel_id")
     search_cols = [parcels[c] if c in parcels.columns else pd.Series([""] * len(parcels))
@@ -491,7 +491,7 @@ def _tiled_parcels(layers: Mapping[str, gpd.GeoDataFrame], geoms: np.ndarray, re
     b = shapely.total_bounds(geoms)
     tiles = build_tiles(geoms, props, search_index(points, search_cols), b)
     del lp["cat"]
-    lp["tiles"] = {"file": tiles_file, "layer": "parcels", "prop": "c", "minzoom": tiles.minzoom,
+    lp["tiles"] = {"file": tiles_file, "layer": TILE_LAYER, "prop": "c", "minzoom": tiles.minzoom,
                    "maxzoom": tiles.maxzoom}
     if rec_lp is not None:
         del rec_lp["cat"]
