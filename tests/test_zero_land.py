@@ -19,27 +19,27 @@ from geo_tenglong.workspace import load_workspace
 
 from conftest import ZONE40, box, write_workspace
 
-IDS = [f"331023101001GB0000{i}" for i in range(1, 6)]
+IDS = [f"331023101001GB0000{i}" for i in range(1, 7)]
 USCC = ["91331023MA2AAAAA1X", "91331023MA2AAAAA2X", "91331023MA2AAAAA3X", "91331023MA2AAAAA4X",
-        "91331023MA2AAAAA5X"]
+        "91331023MA2AAAAA5X", "91331023MA2AAAAA6X"]
 
 
 def _parcels() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"parcel_id": IDS, "owner_uscc": USCC, "township": ["始丰街道"] * 4 + ["福溪街道"],
-                             "land_use_code": ["1001"] * 5},
-                            geometry=[box(i * 100, 0, i * 100 + 100, 100) for i in range(5)], crs=ZONE40)
+    return gpd.GeoDataFrame({"parcel_id": IDS, "owner_uscc": USCC, "township": ["始丰街道"] * 4 + ["福溪街道"] * 2,
+                             "land_use_code": ["1001"] * 6},
+                            geometry=[box(i * 100, 0, i * 100 + 100, 100) for i in range(6)], crs=ZONE40)
 
 
 def _plans() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({
-        "方案编号": ["R1", "R2", "R3", "R4", "R5"],
+        "方案编号": ["R1", "R2", "R3", "R4", "R5", "R6"],
         "宗地代码": IDS,
         "统一社会信用代码": USCC,
-        "产业政策类别": ["鼓励类", "限制类", "允许类", None, "鼓励类"],
-        "审批日期": ["2023-01-10", "2023-05-01", "2023-01-01", None, "2023-01-01"],
-        "实际开工日期": ["2023-03-01", None, None, None, "2023-05-15"],
-        "accepted": [False, False, False, True, False]},
-        geometry=[None] * 5, crs=ZONE40).rename(columns={"方案编号": "renovation_id"})
+        "产业政策类别": ["鼓励类", "限制类", "允许类", None, "鼓励类", "鼓励类"],
+        "审批日期": ["2023-01-10", "2023-05-01", "2023-01-01", None, "2023-01-01", "今年一月"],
+        "实际开工日期": ["2023-03-01", None, None, None, "2023-05-15", None],
+        "accepted": [False, False, False, True, False, False]},
+        geometry=[None] * 6, crs=ZONE40).rename(columns={"方案编号": "renovation_id"})
 
 
 def _setup(tmp_path, relocation_default: bool = False):
@@ -51,12 +51,12 @@ def _setup(tmp_path, relocation_default: bool = False):
         ws.ruleset = dataclasses.replace(ws.ruleset, rules=rules)
     res = Results(info={}, parcels=base_parcels(ws))
     res.parcels["holder_uscc"] = USCC
-    res.parcels["holder_name"] = [f"企业{i}" for i in range(1, 6)]
+    res.parcels["holder_name"] = [f"企业{i}" for i in range(1, 7)]
     # enterprise 3 is class D in the evaluation year (上一年度 2022)
     res.layers["enterprise_eval"] = pd.DataFrame({
-        "uscc": USCC, "name": [f"企业{i}" for i in range(1, 6)], "year": [2022] * 5, "in_scope": [True] * 5,
-        "eval_class": ["A", "B", "D", "C", "B"], "low_efficiency_type": [None] * 5,
-        "tax_per_mu": [40.0, 20.0, 3.0, 12.0, 18.0], "parcel_ids": IDS})
+        "uscc": USCC, "name": [f"企业{i}" for i in range(1, 7)], "year": [2022] * 6, "in_scope": [True] * 6,
+        "eval_class": ["A", "B", "D", "C", "B", "B"], "low_efficiency_type": [None] * 6,
+        "tax_per_mu": [40.0, 20.0, 3.0, 12.0, 18.0, 18.0], "parcel_ids": IDS})
     res.summary["efficiency"] = {"eval_year": 2022}
     return ws, res
 
@@ -77,11 +77,13 @@ def test_admission_and_start(tmp_path):
     assert _by(out, "R3") == ("pass", "fail")           # not listed for relocation (D → 改造提升); due 2023-04-01
     assert _by(out, "R4") == ("missing_data", "pass")   # no category; accepted
     assert _by(out, "R5") == ("pass", "warn")           # started 2023-05-15, after 2023-04-01
+    assert _by(out, "R6") == ("pass", "missing_data")   # an approval date that is not a date
     table = out.layers["zero_land"].set_index("renovation_id")
     assert table.loc["R3", "start_due"] == pd.Timestamp("2023-04-01")
     assert table.loc["R1", "start_due"] == pd.Timestamp("2023-04-10")
     assert set(out.findings["clause"]) == {"三(五)16"} and set(out.findings["rule_id"]) == {"TT-ZERO"}
     assert "限制类" in table.loc["R2", "reason"]
+    assert "审批日期无法识别" in table.loc["R6", "reason"]
 
 
 def test_enterprise_listed_for_relocation_is_refused(tmp_path):
@@ -99,7 +101,7 @@ def test_zero_list_tasks_follow_admission_and_acceptance(tmp_path):
     res.layers["zero_land"] = assess_zero_land(ws, res).layers["zero_land"]
     lists = assess_ledger_lists(ws, res).layers["ledger_lists"].set_index("task_id")
     lz = lists[lists["list"] == "零增地技改"]
-    assert sorted(lz.index[lz["listed"]]) == ["LZ-R1", "LZ-R3", "LZ-R5"]   # R2 refused, R4 accepted
+    assert sorted(lz.index[lz["listed"]]) == ["LZ-R1", "LZ-R3", "LZ-R5", "LZ-R6"]   # R2 refused, R4 accepted
     assert lz.loc["LZ-R4", "reason"] == "销号:已验收"
     assert lz.loc["LZ-R2", "reason"].startswith("移出清单:不予准入")
     assert lz.loc["LZ-R1", "deadline"] == pd.Timestamp("2025-06-30")   # TT-ZERO-LIST: 24 months

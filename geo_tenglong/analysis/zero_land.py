@@ -69,10 +69,12 @@ def _text(plans: pd.DataFrame, column: str) -> pd.Series:
     return plans[column].astype("string").str.strip().replace("", pd.NA)
 
 
-def _dates(plans: pd.DataFrame, column: str) -> pd.Series:
+def _dates(plans: pd.DataFrame, column: str) -> tuple[pd.Series, np.ndarray]:
+    """A date column (NaT where blank or unreadable) and where it held something not a date."""
     if column not in plans.columns:
-        return pd.Series(pd.NaT, index=plans.index, dtype="datetime64[ns]")
-    return parse_date_series(plans[column].astype(object)).dates
+        return pd.Series(pd.NaT, index=plans.index, dtype="datetime64[ns]"), np.zeros(len(plans), dtype=bool)
+    parsed = parse_date_series(plans[column].astype(object))
+    return parsed.dates, parsed.invalid.to_numpy(dtype=bool)
 
 
 def _admission(category: pd.Series, barred: tuple[str, ...], holder: pd.Series,
@@ -93,17 +95,21 @@ def _admission(category: pd.Series, barred: tuple[str, ...], holder: pd.Series,
     return np.asarray(status, dtype=object), reasons
 
 
-def _start(approved: pd.Series, started: pd.Series, accepted: np.ndarray, as_of: pd.Timestamp,
-           months: int) -> tuple[np.ndarray, pd.Series, list[str]]:
-    due = approved + pd.DateOffset(months=months)
+def _start(approved: tuple[pd.Series, np.ndarray], started: tuple[pd.Series, np.ndarray], accepted: np.ndarray,
+           as_of: pd.Timestamp, months: int) -> tuple[np.ndarray, pd.Series, list[str]]:
+    (approved_on, bad_approved), (started_on, bad_started) = approved, started
+    due = approved_on + pd.DateOffset(months=months)
     status, reasons = [], []
-    for a, s, d, acc in zip(approved, started, due, accepted):
+    for a, s, d, acc, bad_a, bad_s in zip(approved_on, started_on, due, accepted, bad_approved, bad_started):
         if acc:
             status.append(PASS)
             reasons.append("已验收")
-        elif pd.isna(a):
+        elif bad_a or pd.isna(a):
             status.append(MISSING_DATA)
-            reasons.append("缺少审批日期,无法核对开工期限")
+            reasons.append(("审批日期无法识别" if bad_a else "缺少审批日期") + ",无法核对开工期限")
+        elif bad_s:
+            status.append(MISSING_DATA)
+            reasons.append("实际开工日期无法识别,无法核对开工期限")
         elif pd.notna(s):
             late = s > d
             status.append(WARN if late else PASS)
@@ -159,7 +165,7 @@ def assess_zero_land(ws: Workspace, results) -> StageResult:
         "township": pd.Series(_by_parcel(parcels, "township", ids.fillna("")), dtype="string").to_numpy(),
         "policy_category": category.to_numpy(),
         "relocation_treatment": relocating.reindex(holder.fillna("").to_numpy()).to_numpy(),
-        "approved_date": approved.to_numpy(), "actual_start": started.to_numpy(), "start_due": due.to_numpy(),
+        "approved_date": approved[0].to_numpy(), "actual_start": started[0].to_numpy(), "start_due": due.to_numpy(),
         "accepted": accepted, "admission": admission, "start_status": start,
         "reason": [f"{a};{s}" for a, s in zip(adm_reason, start_reason)]})
     table = table.astype({c: "string" for c in ("renovation_id", "parcel_id", "uscc", "name", "township",
