@@ -196,7 +196,7 @@ def assess_standard_land(ws: Workspace, results) -> StageResult:
     no_basis = basis.isna().to_numpy()
     if no_basis.any():
         findings.append(make_findings(ids[no_basis], spec.rule_id, spec.clause, MISSING_DATA,
-                                      message="标准地缺少竣工日期(或签订日期),无法确定达产复核时间"))
+                                      message="标准地竣工日期(或签订日期)缺失或无法识别,无法确定达产复核时间"))
     later = ~due & ~no_basis
     if later.any():
         findings.append(make_findings(ids[later], spec.rule_id, spec.clause, NOT_APPLICABLE,
