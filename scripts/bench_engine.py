@@ -27,9 +27,15 @@ sys.path.insert(0, str(REPO))
 
 
 def _usage() -> dict:
-    """This process's CPU seconds and peak RSS (MB)."""
+    """This process's CPU seconds and peak RSS (MB).
+
+    The peak is the kernel's high-water mark of this process's own memory (``VmHWM``), not
+    ``ru_maxrss``, which a worker process inherits from the process that started it.
+    """
     r = resource.getrusage(resource.RUSAGE_SELF)
-    return {"cpu": r.ru_utime + r.ru_stime, "rss_mb": r.ru_maxrss / 1024}
+    status = Path("/proc/self/status").read_text()
+    hwm = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+    return {"cpu": r.ru_utime + r.ru_stime, "rss_mb": hwm / 1024}
 
 
 def ensure_county(n: int, out: Path) -> Path:
@@ -38,6 +44,23 @@ def ensure_county(n: int, out: Path) -> Path:
         subprocess.run([sys.executable, str(REPO / "scripts" / "make_sample_layers.py"), "--parcels", str(n),
                         "--out", str(out)], check=True)
     return out
+
+
+def _timed_partition(task):
+    """``run_partition`` on a worker, adding its thread's CPU seconds to the worker's tally."""
+    from distributed import get_worker
+
+    from geo_tenglong.engine import dask as engine
+
+    c = time.thread_time()
+    out = engine.run_partition(task)
+    worker = get_worker()
+    worker.bench_task_cpu = getattr(worker, "bench_task_cpu", 0.0) + time.thread_time() - c
+    return out
+
+
+def _task_cpu(dask_worker) -> float:
+    return getattr(dask_worker, "bench_task_cpu", 0.0)
 
 
 def one(workspace: str, engine: str, workers: int) -> dict:
@@ -50,22 +73,33 @@ def one(workspace: str, engine: str, workers: int) -> dict:
     def progress(label: str) -> None:
         marks.append((label, time.perf_counter(), time.process_time()))
 
-    t, c = time.perf_counter(), time.process_time()
-    ws = load_workspace(workspace)
-    load = {"wall": time.perf_counter() - t, "cpu": time.process_time() - c}
-    out: dict = {"engine": engine, "parcels": len(ws.parcels), "load": load}
+    def load() -> tuple:
+        t, c = time.perf_counter(), time.process_time()
+        ws = load_workspace(workspace)
+        return ws, {"wall": time.perf_counter() - t, "cpu": time.process_time() - c}
+
     if engine == "dask":
         from distributed import Client, LocalCluster
 
+        # the cluster first, so its worker processes start small
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
                 Client(cluster) as client:
             client.run(lambda: __import__("geo_tenglong.pipeline"))  # imports are not the engine's cost
+            ws, took = load()
+            out: dict = {"engine": engine, "parcels": len(ws.parcels), "load": took}
+            from geo_tenglong.engine import dask as dask_engine
+
+            dask_engine.run_partition = _timed_partition  # defined in __main__: sent to the workers by value
             before = client.run(_usage)
             t, c = time.perf_counter(), time.process_time()
             results = analyse(ws, progress=progress, engine="dask", scheduler=cluster.scheduler_address)
             after = client.run(_usage)
-        out["workers"] = [{"cpu": after[w]["cpu"] - before[w]["cpu"], "rss_mb": after[w]["rss_mb"]} for w in after]
+            task_cpu = client.run(_task_cpu)
+        out["workers"] = [{"cpu": after[w]["cpu"] - before[w]["cpu"], "task_cpu": task_cpu[w],
+                           "rss_mb": after[w]["rss_mb"], "rss_before_mb": before[w]["rss_mb"]} for w in after]
     else:
+        ws, took = load()
+        out = {"engine": engine, "parcels": len(ws.parcels), "load": took}
         t, c = time.perf_counter(), time.process_time()
         results = analyse(ws, progress=progress)
     marks.append(("end", time.perf_counter(), time.process_time()))
@@ -82,17 +116,33 @@ def _table(single: dict, dask: dict) -> None:
     print("| stage | single CPU s | single wall s | dask client CPU s | dask wall s |")
     print("|---|---:|---:|---:|---:|")
     rows = [("load workspace", single["load"], dask["load"])]
-    rows += [(a["label"], a, b) for a, b in zip(single["stages"], dask["stages"], strict=True)]
+    by_label = {s["label"]: s for s in dask["stages"]}
+    rows += [(a["label"], a, by_label.get(a["label"], {"cpu": float("nan"), "wall": float("nan")}))
+             for a in single["stages"]]
     for label, a, b in rows:
         print(f"| {label} | {a['cpu']:.2f} | {a['wall']:.2f} | {b['cpu']:.2f} | {b['wall']:.2f} |")
     print(f"| **analysis** | {single['total']['cpu']:.2f} | {single['total']['wall']:.2f} | "
           f"{dask['total']['cpu']:.2f} | {dask['total']['wall']:.2f} |")
     wcpu = sum(w["cpu"] for w in dask["workers"])
-    print(f"\ndask: partitioned stages' CPU on the workers {wcpu:.2f} s in all; analysis CPU client + workers "
-          f"{dask['total']['cpu'] + wcpu:.2f} s (single {single['total']['cpu']:.2f} s)")
-    print("peak RSS: single process {:.0f} MB; dask client {:.0f} MB, workers {} MB".format(
-        single["client_rss_mb"], dask["client_rss_mb"], ", ".join(f"{w['rss_mb']:.0f}" for w in dask["workers"])))
-    print("(the dask engine runs intensity and idle in one batch: intensity's row is ~0 and idle's holds both)")
+    tcpu = sum(w["task_cpu"] for w in dask["workers"])
+    print(f"\ndask workers: the partitioned stages' tasks {tcpu:.2f} CPU s (their threads), the worker processes "
+          f"{wcpu:.2f} CPU s (with deserialising and the idle event loop over the whole analysis); analysis CPU "
+          f"client + worker processes {dask['total']['cpu'] + wcpu:.2f} s (single {single['total']['cpu']:.2f} s)")
+    print("peak RSS: single process {:.0f} MB; dask client {:.0f} MB, workers {} MB (before the analysis {} MB)".format(
+        single["client_rss_mb"], dask["client_rss_mb"], ", ".join(f"{w['rss_mb']:.0f}" for w in dask["workers"]),
+        ", ".join(f"{w['rss_before_mb']:.0f}" for w in dask["workers"])))
+    print("(the dask engine runs intensity and idle in one batch: intensity's row is ~0 and idle's holds both; "
+          "the last row holds disconnecting from the cluster)")
+
+
+def _one_table(run: dict) -> None:
+    print(f"\n{run['parcels']:,} parcels, {run['findings']:,} findings, engine {run['engine']}\n")
+    print("| stage | CPU s | wall s |")
+    print("|---|---:|---:|")
+    for s in [{"label": "load workspace", **run["load"]}, *run["stages"], {"label": "**analysis**", **run["total"]}]:
+        print(f"| {s['label']} | {s['cpu']:.2f} | {s['wall']:.2f} |")
+    print(f"peak RSS: {run['client_rss_mb']:.0f} MB" + "".join(
+        f"; worker {w['cpu']:.2f} CPU s, {w['rss_before_mb']:.0f} -> {w['rss_mb']:.0f} MB" for w in run.get("workers", [])))
 
 
 def main() -> None:
@@ -101,6 +151,7 @@ def main() -> None:
     ap.add_argument("--workspace", help="a workspace folder instead of a synthetic county")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", type=Path, default=REPO / "bench-out")
+    ap.add_argument("--engines", default="single,dask", help="comma-separated: single, dask (default both)")
     ap.add_argument("--one", choices=["single", "dask"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     workspace = args.workspace or str(ensure_county(args.parcels, args.out / f"county-{args.parcels}"))
@@ -108,12 +159,15 @@ def main() -> None:
         print(json.dumps(one(workspace, args.one, args.workers)))
         return
     runs = {}
-    for engine in ("single", "dask"):
+    for engine in args.engines.split(","):
         proc = subprocess.run([sys.executable, __file__, "--workspace", workspace, "--workers", str(args.workers),
                                "--one", engine], check=True, capture_output=True, text=True)
         runs[engine] = json.loads(proc.stdout.strip().splitlines()[-1])
         print(f"{engine}: analysis {runs[engine]['total']['wall']:.1f} s wall", file=sys.stderr)
-    _table(runs["single"], runs["dask"])
+    if len(runs) == 2:
+        _table(runs["single"], runs["dask"])
+    else:
+        _one_table(next(iter(runs.values())))
 
 
 if __name__ == "__main__":
