@@ -213,8 +213,10 @@ def _is_run_output(folder: Path) -> bool:
 
 def _walk(folder: Path):
     for p in sorted(folder.iterdir()):
-        # hidden files, Excel's ~$ lock files, and the outputs of an earlier run are not inputs
-        if p.name.startswith((".", "~$")) or p.name in SKIP_NAMES or (p.is_dir() and _is_run_output(p)):
+        # hidden files, Excel's ~$ lock files, the outputs of an earlier run and subfolders that are
+        # workspaces of their own (a workspace.toml: 德清 in layers/deqing, a later quarter) are not inputs
+        if p.name.startswith((".", "~$")) or p.name in SKIP_NAMES or \
+                (p.is_dir() and (_is_run_output(p) or (p / "workspace.toml").is_file())):
             continue
         if p.is_dir():
             if p.suffix.lower() == ".gdb":
@@ -226,7 +228,8 @@ def _walk(folder: Path):
 
 
 def scan_folder(folder: str | Path) -> list[Source]:
-    """Every source in ``folder`` (recursively), readable or not.
+    """Every source in ``folder`` (recursively, leaving out subfolders with their own ``workspace.toml``),
+    readable or not.
 
     Parameters
     ----------

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from geo_tenglong.errors import InputError
 from geo_tenglong.init import init_workspace
-from geo_tenglong.init_detect import dbf_encoding
+from geo_tenglong.init_detect import dbf_encoding, scan_folder
 from geo_tenglong.workspace import load_workspace, read_config
 
 from standard_county import build_standard_county
@@ -183,6 +183,17 @@ def test_outputs_of_a_run_and_excel_lock_files_are_skipped(tmp_path):
     (tmp_path / "~$亩均.xlsx").write_bytes(b"lock")
     result = init_workspace(tmp_path)
     assert [s.path.name for s in result.sources] == ["ZD.shp"]
+
+
+def test_a_subfolder_that_is_a_workspace_is_not_scanned(tmp_path):
+    """layers/quarters/2023Q3 or layers/deqing hold their own workspace.toml: not this folder's inputs."""
+    _parcels_gdf().to_file(tmp_path / "ZD.shp", encoding="UTF-8")
+    for sub, toml in (("2023Q3", True), ("资料", False)):
+        (tmp_path / sub).mkdir()
+        _parcels_gdf().to_file(tmp_path / sub / "ZD.shp", encoding="UTF-8")
+        if toml:
+            (tmp_path / sub / "workspace.toml").write_text("[workspace]\n", encoding="utf-8")
+    assert sorted(s.path.relative_to(tmp_path).as_posix() for s in scan_folder(tmp_path)) == ["ZD.shp", "资料/ZD.shp"]
 
 
 def test_the_sample_root_prefers_its_own_files_over_a_subfolder(sample_dir, tmp_path):
