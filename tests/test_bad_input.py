@@ -105,6 +105,15 @@ def test_a_workbook_with_a_blank_sheet_names_the_sheet(tmp_path):
         read_table(tmp_path / "blank.xlsx")
 
 
+def test_a_zero_byte_layer_is_one_line_naming_it(tmp_path, tiny_parcels):
+    ws = write_workspace(tmp_path / "ws", tiny_parcels)
+    (ws / "ws.gpkg").write_bytes(b"")
+    r = CliRunner().invoke(main, ["run", str(ws), "--out", str(tmp_path / "out"), "-q"])
+    assert r.exit_code == 2, r.output
+    assert r.stderr.strip() == (f"geo-tenglong: error: {ws / 'ws.gpkg'}: empty file (0 bytes): "
+                                "expected a vector layer (GeoPackage, Shapefile …)")
+
+
 def test_a_layer_gdal_cannot_read_is_one_line_naming_it(tmp_path, tiny_parcels):
     ws = write_workspace(tmp_path / "ws", tiny_parcels)
     (ws / "ws.gpkg").write_bytes(b"not a geopackage")

@@ -48,6 +48,8 @@ def read_layer(path: str | Path, layer: str | None = None, encoding: str | None 
     path = Path(path)
     if not path.exists():
         raise InputError("layer file not found", path)
+    if path.is_file() and path.stat().st_size == 0:
+        raise InputError("empty file (0 bytes): expected a vector layer (GeoPackage, Shapefile …)", path)
     if path.suffix.lower() in _PARQUET:
         try:
             return gpd.read_parquet(path, columns=None if columns is None else [*columns, "geometry"])
