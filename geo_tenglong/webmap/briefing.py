@@ -144,9 +144,8 @@ def save_briefing_map(results: Any, path: str | Path, ws: Any = None, basemap: s
     path = Path(path)
     check_not_input(path, inputs)
     sidecar = tiles_path(path)
+    check_not_input(sidecar, inputs)  # written, or removed when stale
     tiled = use_tiles(len(results.parcels), tiles)
-    if tiled:
-        check_not_input(sidecar, inputs)
     payload, tileset = build_map(results, context=context_layers(ws) if context is None else context,
                                  basemap=_basemap(basemap, ws, gcj02), map_path=path, reports_dir=reports_dir,
                                  simplify=simplify, tiles_file=sidecar.name if tiled else None)
