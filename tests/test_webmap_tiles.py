@@ -224,3 +224,14 @@ def test_overview_merges_small_parcels_into_cells_of_their_prevailing_class_mark
     assert kept.geometry.equals(big) and kept["r"] == 0  # big enough: drawn as it is
     high = tiles.overview_features(gdf, 18)  # a cell of ~1.2 m: every parcel spans two cells
     assert len(high) == 401
+
+
+def test_a_tiles_file_name_that_is_an_input_is_refused(tmp_path):
+    from geo_tenglong.errors import InputError
+
+    path = tmp_path / "briefing.html"
+    precious = briefing.tiles_path(path)
+    precious.write_text("an input", encoding="utf-8")
+    with pytest.raises(InputError):
+        briefing.save_briefing_map(map_results(10), path, inputs=[precious])
+    assert precious.read_text(encoding="utf-8") == "an input" and not path.exists()
