@@ -41,6 +41,9 @@ CPU is :func:`time.process_time` of this process (plus the server's for PostGIS)
 seconds. The machine these figures come from is shared and loaded: CPU seconds are the steadier
 figure, and ratios are measured side by side in one run.
 
+Needs the ``test`` extra (tests/pg_cluster.py, whose helpers start the cluster, imports pytest), the
+``bench`` extra (rasterstats) and Debian's postgresql and postgis.
+
 Usage::
 
     python scripts/bench_peers.py [--faces 10000 100000] [--county DIR ...] [--zonal-parcels 100000]
