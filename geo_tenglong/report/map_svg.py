@@ -81,17 +81,25 @@ class _Frame:
         return shapely.clip_by_rect(geoms, self.xmin - pad, self.ymin - pad, self.xmax + pad, self.ymax + pad)
 
 
-def _path_data(geoms, frame: _Frame) -> list[str]:
-    """The SVG path data (``M x,y,x,y … Z`` per ring) of each polygonal feature, holes included."""
-    arr = np.asarray([g for g in geoms if g is not None], dtype=object)
+def _path_data(layers: dict[str, Sequence], frame: _Frame) -> dict[str, list[str]]:
+    """The SVG path data (``M x,y,x,y … Z`` per ring, holes included) of each polygonal feature of
+    each layer, all layers in one pass of vectorised shapely calls (a map has a few dozen features)."""
+    geoms, layer_of = [], []
+    for name, layer in layers.items():
+        for g in layer:
+            if g is not None:
+                geoms.append(g)
+                layer_of.append(name)
+    out: dict[str, list[str]] = {name: [] for name in layers}
+    arr = np.asarray(geoms, dtype=object)
     if not len(arr):
-        return []
-    arr = frame.clip(arr[~shapely.is_empty(arr)])
-    parts, feature = shapely.get_parts(arr, return_index=True)
+        return out
+    shown = np.flatnonzero(~shapely.is_empty(arr))
+    parts, feature = shapely.get_parts(frame.clip(arr[shown]), return_index=True)
     polygonal = shapely.get_type_id(parts) == 3
-    parts, feature = parts[polygonal], feature[polygonal]
+    parts, feature = parts[polygonal], shown[feature[polygonal]]
     if not len(parts):
-        return []
+        return out
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     coords, ring_of = shapely.get_coordinates(rings, return_index=True)
     flat = np.round(frame.xy(coords), 1).ravel().tolist()  # x0, y0, x1, y1 …: "M x0,y0,x1,y1 … Z" is valid path data
@@ -102,12 +110,13 @@ def _path_data(geoms, frame: _Frame) -> list[str]:
         a, b = starts[r], starts[r + 1] - 1  # the last point repeats the first: Z closes the ring
         if b - a >= 3:
             by_feature.setdefault(owner[r], []).append("M" + ",".join(map(str, flat[2 * a:2 * b])) + "Z")
-    return ["".join(d) for _k, d in sorted(by_feature.items())]
+    for k, d in sorted(by_feature.items()):
+        out[layer_of[k]].append("".join(d))
+    return out
 
 
-def _layer(name: str, geoms, frame: _Frame, uid: str) -> str:
+def _layer(name: str, paths: list[str], uid: str) -> str:
     fill, stroke, width = _STYLES[name]
-    paths = _path_data(geoms, frame)
     if not paths:
         return ""
     style = f'fill="{fill}" stroke="{stroke}" stroke-width="{width * _PT:.2f}" stroke-linejoin="round"'
@@ -200,12 +209,10 @@ def parcel_map_svg(parcel, neighbours=(), buildings=(), plots=(), corner_xy=None
     pattern = (f'<defs><pattern id="{uid}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
                f'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#b9770e" stroke-width="0.9"/>'
                f'</pattern></defs>')
+    paths = _path_data({"neighbours": neighbours, "parcel": [parcel], "plots": plots, "buildings": buildings}, frame)
     body = [
         f'<rect width="{width}" height="{height}" fill="#f7f7f2"/>',
-        _layer("neighbours", neighbours, frame, uid),
-        _layer("parcel", [parcel], frame, uid),
-        _layer("plots", plots, frame, uid),
-        _layer("buildings", buildings, frame, uid),
+        *(_layer(name, paths[name], uid) for name in _STYLES),
         _corners(corner_xy, labels, frame) if corner_xy is not None and len(corner_xy) else "",
         _scale_bar(frame, width, height),
         _north_arrow(width, height),
