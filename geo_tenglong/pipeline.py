@@ -9,11 +9,12 @@ importing the pipeline (or the CLI) never loads matplotlib, folium or openpyxl.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -42,9 +43,11 @@ from .analysis.zero_land import assess_zero_land
 from .completeness import INCOMPLETE_KEY, check_completeness
 from .crs import planar_area
 from .engine import run_stages
+from .history import db_store
 from .history.store import default_history_path, record_run
 from .history.view import load_history
 from .io.atomic import check_not_input
+from .io.db.write import Hook
 from .io.runlock import output_locks
 from .io.staging import check_no_inputs_inside, clean_leftovers, new_run_id, staged_outputs
 from .results import Results
@@ -190,6 +193,8 @@ def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path
         the analysis (``ws.history``: earlier runs, for the targets measured since the campaign's
         start) and the run recorded in it after the outputs are swapped in
         (:func:`geo_tenglong.history.store.record_run`; the same as-of date replaces its entry).
+        With a database ``out_dir`` and no ``history``, the history is that schema's ``history_*``
+        tables, recorded in the results' transaction (:mod:`geo_tenglong.history.db_store`).
     engine, scheduler : str, optional
         The analysis engine and the dask scheduler's address (:func:`analyse`).
     warn : callable, optional
@@ -215,29 +220,39 @@ def run(workspace: str | Path, out_dir: str | Path = "out", maps_dir: str | Path
         out_dir = files_dir if files_dir is not None else "out"
     started = dt.datetime.now().astimezone()
     run_id = new_run_id()
+    # results into a database, no --history: the history lives in that schema too (history_* tables)
+    history_db = target if target is not None and history is None else None
     history_path = Path(history) if history is not None else default_history_path(out_dir)
     notes: list[str] = []
     with Progress(total=3 + len(STAGES) + len(OUTPUTS), quiet=quiet) as bar, \
-            output_locks(out_dir, maps_dir, run_id, wait=wait, notes=notes):
+            output_locks(out_dir, maps_dir, run_id, wait=wait, notes=notes), contextlib.ExitStack() as stack:
         for note in dict.fromkeys(notes):  # a stale lock taken over: a run died here
             if warn is not None:
                 warn(note)
         bar.step("读取工作空间 (loading workspace)")
         ws = load_workspace(workspace, ruleset=ruleset, as_of=as_of)
         check_no_inputs_inside(out_dir, maps_dir, ws.inputs)  # before the analysis, not after it
-        check_not_input(history_path, ws.inputs)
-        ws.history = load_history(history_path, ws.as_of, ws.admin_code)
+        if history_db is None:
+            check_not_input(history_path, ws.inputs)
+            ws.history = load_history(history_path, ws.as_of, ws.admin_code)
+        else:  # a temporary copy of the schema's history, read during the analysis
+            ws.history = load_history(stack.enter_context(db_store.pulled(history_db, missing_ok=True)),
+                                      ws.as_of, ws.admin_code)
         results = analyse(ws, progress=bar.step, engine=engine, scheduler=scheduler)
         results.info[INCOMPLETE_KEY] = [p.to_dict() for p in check_completeness(ws, results)]  # 数据不足
         results.info["run_id"] = run_id
-        written = write_outputs(results, ws, out_dir, maps_dir, progress=bar.step,
-                                output_options={"reports": {"which": reports}}, target=target, started=started)
-        bar.step("记录运行历史 (recording the run)")
         parks = ws.layer("parks")
         names = dict(zip(parks["park_id"].astype(str), parks["name"].astype(str))) \
             if parks is not None and {"park_id", "name"} <= set(parks.columns) else {}
-        record_run(results, history_path, inputs=ws.inputs, db_inputs=ws.db_inputs, park_names=names)
-        written.append(history_path)
+        hooks = [db_store.record_hook(results, history_db, inputs=ws.inputs, db_inputs=ws.db_inputs,
+                                      park_names=names)] if history_db is not None else []
+        written = write_outputs(results, ws, out_dir, maps_dir, progress=bar.step,
+                                output_options={"reports": {"which": reports}}, target=target, started=started,
+                                hooks=hooks)
+        bar.step("记录运行历史 (recording the run)")
+        if history_db is None:  # else recorded in the results' transaction (the hook)
+            record_run(results, history_path, inputs=ws.inputs, db_inputs=ws.db_inputs, park_names=names)
+            written.append(history_path)
     return RunOutcome(results=results, written=written)
 
 
@@ -259,7 +274,7 @@ def _db_target(out: str | Path, files_dir: str | Path | None):
 def write_outputs(results: Results, ws: Workspace, out_dir: str | Path, maps_dir: str | Path | None,
                   progress: Callable[[str], None] | None = None,
                   output_options: dict[str, dict] | None = None, target=None,
-                  started: dt.datetime | None = None) -> list[Path]:
+                  started: dt.datetime | None = None, hooks: Sequence[Hook] = ()) -> list[Path]:
     """Write results.gpkg, summary.json and every :data:`OUTPUTS` entry as one unit.
 
     Everything is written into a staging tree (:mod:`geo_tenglong.io.staging`) and swapped in only
@@ -271,7 +286,9 @@ def write_outputs(results: Results, ws: Workspace, out_dir: str | Path, maps_dir
     With a database ``target`` (:class:`geo_tenglong.io.db.url.DbUrl`) the results go there instead
     of results.gpkg (one transaction, committed after every file writer succeeded and before the
     files are swapped in; ``started`` is recorded in its ``runs`` table), summary.json still goes
-    to ``out_dir``, and the outputs that style results.gpkg (:data:`GPKG_OUTPUTS`) are left out.
+    to ``out_dir``, and the outputs that style results.gpkg (:data:`GPKG_OUTPUTS`) are left out;
+    ``hooks`` run in that transaction (:func:`geo_tenglong.io.db.write.write_results`), e.g. the
+    run history's :func:`geo_tenglong.history.db_store.record_hook`.
 
     Returns
     -------
@@ -303,5 +320,5 @@ def write_outputs(results: Results, ws: Workspace, out_dir: str | Path, maps_dir
             if progress:
                 progress(f"写入数据库 (writing results into {target.label})")
             write_results(results, target, started=started or dt.datetime.now().astimezone(),
-                          fingerprint=inputs_fingerprint(ws))
+                          fingerprint=inputs_fingerprint(ws), hooks=hooks)
     return [st.final(p) if st.tree in Path(p).resolve().parents else Path(p) for p in written]

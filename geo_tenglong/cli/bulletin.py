@@ -20,9 +20,9 @@ def _date(_ctx, param, value):
 
 
 @click.command("bulletin")
-@click.option("--history", "history", default=Path("history.gpkg"), show_default=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="The run history store `run` records into (history.gpkg beside its OUT folder).")
+@click.option("--history", "history", default="history.gpkg", show_default=True, metavar="PATH|URL",
+              help="The run history store `run` records into (history.gpkg beside its OUT folder), or "
+                   "postgresql://user@host:port/db?schema=NAME: the history of `run --out` that URL.")
 @click.option("--from", "date_from", default=None, metavar="DATE", callback=_date,
               help="Start of the period: the first run on or after DATE (default: the run before the last).")
 @click.option("--to", "date_to", default=None, metavar="DATE", callback=_date,
@@ -42,11 +42,15 @@ def bulletin_cmd(history, date_from, date_to, out_dir, no_pdf, ruleset, quiet):
     on the measures the ruleset's TT-ASSESS / DQ-ASSESS names, the bottom ones marked 通报约谈.
     Needs at least two recorded runs in the period (exit 2 otherwise).
     """
+    from ..history.db_store import history_location, reading
     from ..report.bulletin import write_bulletin
     from ..rules import load_ruleset
 
     spec = load_ruleset(ruleset) if ruleset else None
-    written = write_bulletin(history, out_dir, date_from, date_to, ruleset=spec, pdf=not no_pdf)
+    location = history_location(history)
+    with reading(location) as path:
+        written = write_bulletin(path, out_dir, date_from, date_to, ruleset=spec, pdf=not no_pdf,
+                                 label=None if path == location else str(history))
     if not quiet:
         for path in written:
             click.echo(f"  wrote {path}")

@@ -8,13 +8,16 @@ import click
 
 from .options import quiet_opt
 
-_HISTORY_HELP = "Run history store holding the 整治台账  [default: history.gpkg in the current folder, beside out/]"
+_HISTORY_HELP = ("Run history store holding the 整治台账, or postgresql://user@host:port/db?schema=NAME (the "
+                 "history of `run --out` that URL)  [default: history.gpkg in the current folder, beside out/]")
 
 
-def _history(path: Path | None) -> Path:
+def _history(text: str | None):
+    """The store file or database (:func:`geo_tenglong.history.db_store.history_location`)."""
+    from ..history.db_store import history_location
     from ..history.store import default_history_path
 
-    return path if path is not None else default_history_path("out")
+    return history_location(text) if text is not None else default_history_path("out")
 
 
 @click.group("ledger")
@@ -28,8 +31,7 @@ def ledger_group():
 
 
 @ledger_group.command("export")
-@click.option("--history", "history", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help=_HISTORY_HELP)
+@click.option("--history", "history", default=None, metavar="PATH|URL", help=_HISTORY_HELP)
 @click.option("--out", "-o", "out", default=Path("整治台账.xlsx"), show_default=True,
               type=click.Path(dir_okay=False, path_type=Path), help="The xlsx to write.")
 @click.option("--township", "townships", multiple=True, metavar="NAME",
@@ -41,22 +43,24 @@ def export_cmd(history, out, townships, quiet):
     A second sheet, 变更记录, lists every change of the tasks (opened, 达标销号 with the reason,
     reopened, filled in); it is for reference and not read back.
     """
+    from ..history.db_store import reading
     from ..history.ledger_xlsx import export_ledger
 
-    n = export_ledger(_history(history), out, tuple(townships))
+    with reading(_history(history)) as path:
+        n = export_ledger(path, out, tuple(townships))
     if not quiet:
         click.echo(f"  wrote {out} ({n} 项任务)")
 
 
 @ledger_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--history", "history", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help=_HISTORY_HELP)
+@click.option("--history", "history", default=None, metavar="PATH|URL", help=_HISTORY_HELP)
 @quiet_opt
 def import_cmd(file, history, quiet):
     """Merge a filled-in 整治台账 FILE back (all or nothing; exit 2 naming the refused rows)."""
+    from ..history.db_store import changing
     from ..history.ledger_xlsx import import_ledger
 
-    outcome = import_ledger(file, _history(history))
+    outcome = changing(_history(history), lambda path: import_ledger(file, path))
     if not quiet:
         click.echo(f"  {file}: {outcome.rows} 行, {outcome.changed} 项任务已更新")

@@ -382,7 +382,7 @@ def render_bulletin(b: Bulletin) -> str:
 
 def write_bulletin(path: str | Path, out_dir: str | Path, date_from: str | dt.date | None = None,
                    date_to: str | dt.date | None = None, ruleset: Ruleset | None = None,
-                   pdf: bool = True) -> list[Path]:
+                   pdf: bool = True, label: str | None = None) -> list[Path]:
     """Write ``季度通报_<as-of>.html`` (and the A4 ``.pdf`` when Chromium is available).
 
     Parameters
@@ -393,12 +393,17 @@ def write_bulletin(path: str | Path, out_dir: str | Path, date_from: str | dt.da
     date_from, date_to : str or date, optional
     ruleset : Ruleset, optional
     pdf : bool
+    label : str, optional
+        The history as the footer names it (default ``path``; a database's URL when ``path`` is
+        its pulled copy, :mod:`geo_tenglong.history.db_store`).
 
     Returns
     -------
     list of Path
     """
     b = build_bulletin(path, date_from, date_to, ruleset)
+    if label is not None:
+        b.info["history"] = label
     out_dir = Path(out_dir)
     stem = f"{BULLETIN_FILE}_{b.current['as_of']}"
     html_path = write_text_atomic(out_dir / f"{stem}.html", render_bulletin(b))
