@@ -242,7 +242,7 @@ def merge(name: str, parts: list[StageResult], ws: Workspace, results: Results) 
     pos = pd.Series(np.arange(len(ids)), index=pd.Index(ids))
     frames = [p.findings for p in parts if len(p.findings)]
     findings = concat_findings(frames) if frames else parts[0].findings
-    on_parcel = findings["parcel_id"].astype(str).isin(pos.index).to_numpy()
+    on_parcel = pos.index.get_indexer(findings["parcel_id"].astype(str).to_numpy(dtype=object)) >= 0
     findings = pd.concat([findings[on_parcel], findings[~on_parcel].drop_duplicates()], ignore_index=True)
     cols = [p.parcel_columns for p in parts if p.parcel_columns is not None]
     columns = pd.concat([c for c in cols if len(c)] or cols[:1]) if cols else None
