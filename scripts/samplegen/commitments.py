@@ -37,6 +37,8 @@ def committed_indicators(snap: Snapshot, base: Snapshot, rng: np.random.Generato
     cs = snap.contracts
     parcels = base.parcels.set_index("parcel_id")
     own = owner_table(base)
+    b = base.layers["buildings"]
+    built = (b.geometry.area * b["floors"].astype(float)).groupby(b["parcel_id"]).sum().to_dict()
     k = {h: cs.column(h) for h in ("宗地代码", "供地方式", "约定竣工日期", "已完成投资(万元)")}
     completion = parse_dates([r[k["约定竣工日期"]] for r in cs.rows]).dates
     values: list[list] = []
@@ -54,7 +56,7 @@ def committed_indicators(snap: Snapshot, base: Snapshot, rng: np.random.Generato
         done = parcels.at[pid, "status"] in ("已竣工投产", "停产") and not pd.isna(completion.iloc[i])
         finish = completion.iloc[i].date() if done else None
         values.append([round(float(r[k["已完成投资(万元)"]] or 0) / mu * rng.uniform(0.8, 0.98), 2),
-                       parcels.at[pid, "contract_far"],
+                       committed_far(parcels.at[pid, "contract_far"], built.get(pid, 0.0) / mu / M2_PER_MU, rng),
                        round(float(o["tpm"]) * rng.uniform(0.5, 0.9), 2),
                        round(float(o["va"]) / float(o["energy"]) * rng.uniform(0.5, 0.9), 4) if o["energy"] else None,
                        finish])
@@ -72,6 +74,16 @@ def committed_indicators(snap: Snapshot, base: Snapshot, rng: np.random.Generato
         if v[4] is not None:
             cs.formats[(i + 2, len(cs.headers))] = "yyyy-mm-dd"
     return {"contracts": len(std_rows), "due_for_review": len(due), "shortfall_parcels": short}
+
+
+def committed_far(contract_far: float, built_far: float, rng: np.random.Generator) -> float | None:
+    """The 承诺容积率 of a 标准地 agreement: a floor the holder commits to (容积率不低于), not the plan's
+    ceiling (``contract_far``). It sits 5–20 % below the floor area already built, capped by the
+    ceiling; ``None`` (no commitment recorded) where nothing is built.
+    """
+    if not built_far > 0:
+        return None
+    return round(min(float(contract_far), built_far * rng.uniform(0.8, 0.95)), 2)
 
 
 def plan_dates(snap: Snapshot, rng: np.random.Generator, late: dict[str, dt.date | None],
