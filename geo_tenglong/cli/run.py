@@ -25,7 +25,8 @@ from .options import DEFAULT_WORKSPACE, as_of_opt, quiet_opt, ruleset_opt, works
 @quiet_opt
 @click.option("--wait", is_flag=True, help="Wait for another run writing into the same OUT/MAPS instead of refusing.")
 @click.option("--history", "history", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="Run history store (历史记录) read and appended to  [default: history.gpkg beside OUT]")
+              help="Run history store (历史记录) read and appended to  [default: history.gpkg beside OUT; with "
+                   "--out postgresql://… that schema's history_* tables, written with the results]")
 @click.option("--allow-incomplete", is_flag=True,
               help="Exit 0 even when input coverage is too low for some analyses (数据不足); the marks stay.")
 @click.option("--engine", type=click.Choice(ENGINES), default="single", show_default=True,
@@ -51,7 +52,8 @@ def run_cmd(workspace, out_dir, files_dir, maps_dir, ruleset, as_of, quiet, allo
 
     With --out postgresql://user@host:port/db?schema=NAME the results go into that PostGIS schema
     instead of results.gpkg, in one transaction (the previous run's tables stay until it commits),
-    with a runs table; summary.json, the lists and reports go to --files (default out/).
+    with a runs table, and the run history there too (history_* tables, same transaction; read
+    by `bulletin --history URL`); summary.json, the lists and reports go to --files (default out/).
 
     Exits 1 (a partial result, every output still written) when the input coverage of a stage is
     zero or implausibly low (no industrial parcel, no building on any, no enterprise matched …):
