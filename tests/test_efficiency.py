@@ -289,7 +289,7 @@ def test_zero_area_parcel_is_missing_data_not_a_division():
     parcels.loc[parcels["parcel_id"] == "P3", "geometry"] = Polygon([(x, y), (x + 10, y), (x + 20, y)])  # no area
     res = run_stages(make_ws(parcels, fixture_tables()), ("efficiency",))
     f = res.findings[(res.findings["parcel_id"] == E[4]) & (res.findings["status"] == "missing_data")]
-    assert f["message"].str.contains("用地面积为0").any()
+    assert f["message"].str.contains("用地面积为0或无法量算").any()
     ev = res.layer("enterprise_eval")
     row = ev[(ev["uscc"] == E[4]) & (ev["year"] == 2022)].iloc[0]
     assert not row["in_scope"] and pd.isna(row["tax_per_mu"])

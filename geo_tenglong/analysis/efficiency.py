@@ -405,8 +405,8 @@ def _missing_indicators(ut: pd.DataFrame, spec, ey: int | None, last: np.ndarray
     zero = last & ut["parcel_ids"].notna().to_numpy() & (ut["land_mu"].to_numpy() <= 0)
     if zero.any():
         for name in ("tax_per_mu", "va_per_mu"):
-            findings.append(make_findings(ut["unit_id"].to_numpy()[zero], "MJ-EVAL", spec.clause, MISSING_DATA, 0.0,
-                                          np.nan, "亩", f"{ey}年{INDICATOR_DEFS[name][2]}无法计算:用地面积为0(宗地"
+            findings.append(make_findings(ut["unit_id"].to_numpy()[zero], "MJ-EVAL", spec.clause, MISSING_DATA, np.nan,
+                                          np.nan, "亩", f"{ey}年{INDICATOR_DEFS[name][2]}无法计算:用地面积为0或无法量算(宗地"
                                           + ut["parcel_ids"][zero].astype(str).to_numpy(dtype=object) + ")"))
 
 
