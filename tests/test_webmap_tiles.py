@@ -199,7 +199,7 @@ def test_archive_is_cut_into_pieces_the_page_joins(monkeypatch):
     assert archive_of(script) == archive and search_of(script) == "a\tb"
 
 
-def test_overview_merges_small_parcels_into_cells_of_their_prevailing_class_marking_any_reclaimable():
+def test_overview_merges_small_parcels_into_cells_of_their_prevailing_class_and_reclaimable_share():
     import geopandas as gpd
     import shapely
 
@@ -216,7 +216,9 @@ def test_overview_merges_small_parcels_into_cells_of_their_prevailing_class_mark
     assert len(low) == 2
     cell = low[low["c"] != 3].iloc[0]
     assert cell["c"] == 1 and cell["r"] == -1
-    r[399] = 0  # one 可腾退 parcel of class 2 among them: the cell is marked, its class stays
+    r[:99] = 0  # 99 of 400 可腾退: under a quarter, not marked
+    assert tiles.overview_features(gdf.assign(r=np.append(r, 0)), 8).iloc[1]["r"] == -1
+    r[:100] = 0  # a quarter: marked, its class stays the prevailing one
     cell = tiles.overview_features(gdf.assign(r=np.append(r, 0)), 8).iloc[1]
     assert cell["c"] == 1 and cell["r"] == 0
     assert cell.geometry.covers(shapely.points(lon, lat)).all()
