@@ -199,3 +199,41 @@ def test_push_then_pull_gives_every_table_row_for_row(pg_cluster, tmp_path):
         assert export_ledger(copy, out) == 2
     with pytest.raises(InputError, match=r"schema=roundtrip.*没有乡镇"), db_store.reading(db) as copy:
         export_ledger(copy, out, ("无此镇",))  # errors name the database, not the temporary copy
+
+
+def test_a_ledger_import_waits_for_a_run_writing_the_schema(pg_cluster, tmp_path):
+    """A writer pulls only after the run holding the schema's lock has committed, so it keeps that run."""
+    import threading
+
+    from sqlalchemy import text
+
+    older, newer = tmp_path / "older.gpkg", tmp_path / "newer.gpkg"
+    store.record_run(make_results([{"parcel_id": "P1"}], run_id="a"), older, updaters=[])
+    shutil.copy(older, newer)
+    store.record_run(make_results([{"parcel_id": "P1"}], as_of="2023-09-30", run_id="b"), newer, updaters=[])
+    db = parse_db_url(f"{pg_cluster.url()}?schema=waits")
+    engine = connect(db)
+    seen: list[list[str]] = []
+    try:
+        with engine.begin() as conn:
+            db_store.push(older, conn, "waits")
+        holder = engine.connect()
+        tx = holder.begin()
+        holder.execute(text("SELECT pg_advisory_xact_lock(hashtext('geo-tenglong:waits'))"))  # as write_results
+        db_store.push(newer, holder, "waits")                                                  # the run's hook
+        writer = threading.Thread(target=lambda: seen.append(
+            db_store.update(db, lambda path: store.runs(path)["run_id"].tolist())))
+        writer.start()
+        waiting = ""
+        for _ in range(600):  # until the writer's backend waits on the advisory lock
+            waiting = pg_cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory'")
+            if waiting == "1":
+                break
+            writer.join(0.05)
+        assert waiting == "1" and not seen
+        tx.commit()
+        holder.close()
+        writer.join(60)
+    finally:
+        engine.dispose()
+    assert seen == [["a", "b"]]
