@@ -117,7 +117,10 @@ def _print(exe: str, html_path: Path, tmp: Path, profile: str, timeout: float) -
     cmd = [exe, "--headless", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
            "--disable-extensions", "--disable-background-networking", "--disable-sync", "--mute-audio",
            "--hide-scrollbars", f"--user-data-dir={profile}", "--no-pdf-header-footer",
-           "--generate-pdf-document-outline", f"--print-to-pdf={tmp}", html_path.as_uri()]
+           "--generate-pdf-document-outline", f"--print-to-pdf={tmp}", html_path.as_uri(),
+           # Virtual time runs only while nothing is loading: the print waits for the bundled web font
+           # (without it a loaded machine printed pages whose Chinese text was missing altogether).
+           "--virtual-time-budget=30000"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
     try:
