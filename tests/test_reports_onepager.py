@@ -34,6 +34,24 @@ def test_onepager_figures_and_escaping():
         assert text in html
 
 
+def test_onepager_links_only_the_reports_written(tmp_path):
+    """With ``run --reports fail`` a parcel with only 提示 findings has no report: no dead link to it."""
+    from geo_tenglong.report.parcel_report import report_relpath
+
+    res = make_results()
+    top = [r["parcel_id"] for r in onepager_context(res, make_ws())["top"]]
+    assert len(top) >= 2
+    reports = tmp_path / "reports"
+    written = reports / report_relpath(top[0])
+    written.parent.mkdir(parents=True)
+    written.write_text("<html></html>", encoding="utf-8")
+    rows = {r["parcel_id"]: r["href"] for r in onepager_context(res, make_ws(), reports)["top"]}
+    assert rows[top[0]] == f"reports/{report_relpath(top[0])}"
+    assert all(rows[pid] == "" for pid in top[1:])
+    html = render_onepager(res, make_ws(), reports)
+    assert html.count('href="reports/') == 1
+
+
 def test_onepager_without_optional_layers():
     res = make_results()
     res.layers.clear()

@@ -84,7 +84,7 @@ def _class_counts(results) -> pd.DataFrame:
     return table.reindex(["A", "B", "C", "D"]).fillna(0).astype(int)
 
 
-def _top_parcels(results, ws, n: int = _TOP_N) -> list[dict]:
+def _top_parcels(results, ws, n: int = _TOP_N, reports_dir: Path | None = None) -> list[dict]:
     p = results.parcels
     ids = flagged_parcels(results)
     if not ids:
@@ -118,11 +118,20 @@ def _top_parcels(results, ws, n: int = _TOP_N) -> list[dict]:
                      "place": place or "—", "area_mu": _fmt(r.get("area_mu"), 2),
                      "tax": _fmt(r.get("tax_per_mu"), 2), "eval_class": _text(r.get("eval_class")),
                      "issues": "、".join(issues[:4]) + (" 等" if len(issues) > 4 else ""), "action": action,
-                     "href": f"{REPORTS_DIR}/{report_relpath(r['_pid'])}"})
+                     "href": _href(r["_pid"], reports_dir)})
     return rows
 
 
-def onepager_context(results, ws=None) -> dict:
+def _href(parcel_id: str, reports_dir: Path | None) -> str:
+    """The link to a parcel's report; empty when ``reports_dir`` is given and holds no report for it
+    (``run --reports fail`` writes none for a parcel with only 提示 findings)."""
+    rel = report_relpath(parcel_id)
+    if reports_dir is not None and not (reports_dir / rel).is_file():
+        return ""
+    return f"{REPORTS_DIR}/{rel}"
+
+
+def onepager_context(results, ws=None, reports_dir: Path | None = None) -> dict:
     """Everything the one-pager shows, as plain values and PNG data URIs."""
     p = results.parcels
     incomplete = incomplete_of(results)
@@ -203,7 +212,7 @@ def onepager_context(results, ws=None) -> dict:
             "class_table": [{"cls": c, "counts": {k: int(v) for k, v in classes.loc[c].items()}}
                             for c in classes.index] if len(classes) else [],
             "class_cols": list(classes.columns) if len(classes) else [],
-            "top": _top_parcels(results, ws)}
+            "top": _top_parcels(results, ws, reports_dir=reports_dir)}
 
 
 def _class_chart(classes: pd.DataFrame) -> bytes:
@@ -237,9 +246,10 @@ def _class_chart(classes: pd.DataFrame) -> bytes:
         return figures._save(fig, 130)
 
 
-def render_onepager(results, ws=None) -> str:
-    """The one-pager as a self-contained HTML string (autoescaped)."""
-    ctx = onepager_context(results, ws)
+def render_onepager(results, ws=None, reports_dir: Path | None = None) -> str:
+    """The one-pager as a self-contained HTML string (autoescaped); parcels link to their reports in
+    ``reports_dir`` where one was written (to every report's place when ``None``)."""
+    ctx = onepager_context(results, ws, reports_dir)
     return template_env().get_template("onepager.html").render(css=_css(), **ctx)
 
 
@@ -267,7 +277,7 @@ def write_onepager(results, out_dir, maps_dir=None, ws=None, pdf: bool = True) -
     pdf_path = out_dir / f"{ONEPAGER_FILE}.pdf"
     check_not_input(html_path, inputs)
     check_not_input(pdf_path, inputs)
-    written = [write_text_atomic(html_path, render_onepager(results, ws))]
+    written = [write_text_atomic(html_path, render_onepager(results, ws, out_dir / REPORTS_DIR))]
     if pdf and html_to_pdf(html_path, pdf_path) is not None:
         written.append(pdf_path)
     return written
