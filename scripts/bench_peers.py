@@ -55,7 +55,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -76,7 +75,7 @@ import geopandas as gpd  # noqa: E402
 import pandas as pd  # noqa: E402
 import shapely  # noqa: E402
 from bench_zonal import CLASSES, make_parcels, make_raster  # noqa: E402
-from pg_cluster import Cluster, _as_user, _bin_dir, _free_port, _owner_uid  # noqa: E402
+from pg_cluster import Cluster, _bin_dir, throwaway_cluster  # noqa: E402
 
 from geo_tenglong.analysis.fragments import find_gaps, representative_points  # noqa: E402
 from geo_tenglong.analysis.landcover import COVER_CLASSES, zonal_shares  # noqa: E402
@@ -99,43 +98,13 @@ WHERE ST_Area(f.geom) >= %(noise)s
 
 @contextmanager
 def postgis_cluster() -> Iterator[Cluster]:
-    """A throwaway PostgreSQL + PostGIS on loopback (as tests/pg_cluster.py), deleted on exit."""
+    """A throwaway PostgreSQL + PostGIS on loopback (tests/pg_cluster.py's), tuned for one big query."""
     bindir = _bin_dir()
     if bindir is None:
         raise SystemExit("PostgreSQL server binaries (initdb, pg_ctl) are not installed (Debian: postgresql)")
-    prefix = _as_user()
-    root = Path(tempfile.mkdtemp(prefix="bench-peers-pg-"))
-    uid = _owner_uid()
-    if uid is not None:
-        os.chown(root, uid, -1)
-    data, port = root / "data", _free_port()
-    env = {**os.environ, "LC_ALL": "C.UTF-8"}
-
-    def run(*args: str) -> None:
-        proc = subprocess.run([*prefix, *args], capture_output=True, text=True, env=env, check=False, cwd=root)
-        if proc.returncode:
-            raise RuntimeError(f"{' '.join(args)} failed: {proc.stderr or proc.stdout}")
-
-    started = False
-    try:
-        run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-            "--locale=C.UTF-8", "--no-sync")
-        with open(data / "postgresql.conf", "a", encoding="utf-8") as conf:
-            conf.write(f"listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{root}'\n"
-                       "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
-                       "shared_buffers = '512MB'\nwork_mem = '256MB'\nmaintenance_work_mem = '512MB'\n")
-        (data / "pg_hba.conf").write_text("host all all 127.0.0.1/32 trust\n", encoding="utf-8")
-        run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"), "-w", "start")
-        started = True
-        cluster = Cluster(port=port, data=data)
-        cluster.psql("CREATE DATABASE gis", db="postgres")
-        cluster.psql("CREATE EXTENSION postgis")
+    with throwaway_cluster(bindir, conf="shared_buffers = '512MB'\nwork_mem = '256MB'\nmaintenance_work_mem = '512MB'\n",
+                           prefix="bench-peers-pg-") as cluster:
         yield cluster
-    finally:
-        if started:
-            subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                           capture_output=True, env=env, check=False, cwd=root)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _proc_times(pid: int) -> tuple[int, int, int]:

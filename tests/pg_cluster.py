@@ -10,6 +10,7 @@ The fixture skips, saying why, only when the PostgreSQL or PostGIS binaries are 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import glob
 import os
@@ -17,6 +18,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -100,8 +102,21 @@ def pg_cluster():
     share = glob.glob("/usr/share/postgresql/*/extension/postgis.control")
     if not share and not glob.glob(str(bindir.parent / "share" / "extension" / "postgis.control")):
         pytest.skip("PostGIS is not installed (Debian: postgis)")
-    prefix = _as_user()
-    root = Path(tempfile.mkdtemp(prefix="geo-tenglong-pg-"))
+    hba = "host all secret_user 127.0.0.1/32 scram-sha-256\nhost all all 127.0.0.1/32 trust\n"
+    setup = (f"CREATE EXTENSION postgis; CREATE ROLE secret_user LOGIN PASSWORD '{SECRET}'; "
+             "GRANT ALL ON DATABASE gis TO secret_user; GRANT ALL ON SCHEMA public TO secret_user")
+    with throwaway_cluster(bindir, hba=hba, setup=setup) as cluster:
+        yield cluster
+
+
+@contextlib.contextmanager
+def throwaway_cluster(bindir: Path, conf: str = "", hba: str = "host all all 127.0.0.1/32 trust\n",
+                      setup: str = "CREATE EXTENSION postgis", prefix: str = "geo-tenglong-pg-") -> Iterator[Cluster]:
+    """Run a cluster in a new temp folder: initdb, ``conf`` appended to postgresql.conf, ``hba`` as
+    pg_hba.conf, the database ``gis`` with ``setup`` run in it; stopped and deleted on exit.
+    Used by the ``pg_cluster`` fixture and by scripts/bench_peers.py (with its own ``conf``)."""
+    as_user = _as_user()
+    root = Path(tempfile.mkdtemp(prefix=prefix))
     uid = _owner_uid()
     if uid is not None:
         os.chown(root, uid, -1)
@@ -110,7 +125,7 @@ def pg_cluster():
     env.pop("PGPASSWORD", None)
 
     def run(*args: str) -> None:
-        proc = subprocess.run([*prefix, *args], capture_output=True, text=True, env=env, check=False, cwd=root)
+        proc = subprocess.run([*as_user, *args], capture_output=True, text=True, env=env, check=False, cwd=root)
         if proc.returncode:
             raise RuntimeError(f"{' '.join(args)} failed: {proc.stderr or proc.stdout}")
 
@@ -118,20 +133,18 @@ def pg_cluster():
     try:
         run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
             "--locale=C.UTF-8", "--no-sync")
-        with open(data / "postgresql.conf", "a", encoding="utf-8") as conf:
-            conf.write(f"listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{root}'\n"
-                       "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
-        (data / "pg_hba.conf").write_text("host all secret_user 127.0.0.1/32 scram-sha-256\n"
-                                          "host all all 127.0.0.1/32 trust\n", encoding="utf-8")
+        with open(data / "postgresql.conf", "a", encoding="utf-8") as f:
+            f.write(f"listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{root}'\n"
+                    "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n" + conf)
+        (data / "pg_hba.conf").write_text(hba, encoding="utf-8")
         run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"), "-w", "start")
         started = True
         cluster = Cluster(port=port, data=data)
         cluster.psql("CREATE DATABASE gis", db="postgres")
-        cluster.psql(f"CREATE EXTENSION postgis; CREATE ROLE secret_user LOGIN PASSWORD '{SECRET}'; "
-                     "GRANT ALL ON DATABASE gis TO secret_user; GRANT ALL ON SCHEMA public TO secret_user")
+        cluster.psql(setup)
         yield cluster
     finally:
         if started:
-            subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+            subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
                            capture_output=True, env=env, check=False, cwd=root)
         shutil.rmtree(root, ignore_errors=True)
