@@ -47,11 +47,7 @@ __all__ = ["COLUMNS", "LIST_RECTIFY", "LIST_RETAIN", "LIST_ZERO", "PREFIX", "TRE
 
 def ledger_rule(ws: Workspace):
     """The county's 高耗低效整治 rule (TT-LEDGER or DQ-LEDGER), or None."""
-    for rule_id in LEDGER_RULES:
-        spec = ws.ruleset.get(rule_id)
-        if spec is not None:
-            return spec
-    return None
+    return ws.ruleset.first(*LEDGER_RULES)
 
 
 def eval_year_rows(results) -> pd.DataFrame | None:

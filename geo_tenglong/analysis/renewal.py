@@ -25,11 +25,7 @@ COLUMNS = ["parcel_id", "owner_uscc", "owner_name", "township", "park_id", "area
 
 def renewal_rule(ws: Workspace):
     """The county's 到期续签 rule (TT-RENEW, or 德清's DQ-STD), or None."""
-    for rule_id in RULES:
-        spec = ws.ruleset.get(rule_id)
-        if spec is not None:
-            return spec
-    return None
+    return ws.ruleset.first(*RULES)
 
 
 def _industrial(ws: Workspace, parcels: pd.DataFrame) -> np.ndarray:

@@ -58,11 +58,7 @@ INDICATORS = (Indicator("investment_intensity", "投资强度", "万元/亩", 2)
 
 def standard_land_rule(ws: Workspace):
     """The county's 标准地 rule (TT-STD or DQ-STD), or None."""
-    for rule_id in RULES:
-        spec = ws.ruleset.get(rule_id)
-        if spec is not None:
-            return spec
-    return None
+    return ws.ruleset.first(*RULES)
 
 
 def _num(frame: pd.DataFrame, column: str) -> np.ndarray:

@@ -117,6 +117,10 @@ class Ruleset:
         """
         return self.rules.get(rule_id)
 
+    def first(self, *rule_ids: str) -> Any:
+        """The spec of the first of ``rule_ids`` this county carries (天台's id, then 德清's twin), or ``None``."""
+        return next((self.rules[r] for r in rule_ids if r in self.rules), None)
+
     def has(self, rule_id: str) -> bool:
         """Whether this county's ruleset carries ``rule_id``."""
         return rule_id in self.rules
