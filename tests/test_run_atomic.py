@@ -395,6 +395,19 @@ def test_map_and_report_write_whole_files_where_asked(base, tmp_path):
     assert [p.name for p in tmp_path.rglob("*.staging-*")] == [] and not _leftovers(tmp_path)
 
 
+def test_map_of_a_big_county_names_its_tiles_file_too(base, tmp_path, monkeypatch):
+    """Above the tiles threshold the page needs the file beside it: the command says both were written."""
+    from geo_tenglong.webmap import tiles
+
+    monkeypatch.setattr(tiles, "TILE_THRESHOLD", 1)
+    out, _ = _copy_prev(base, tmp_path)
+    res = CliRunner().invoke(main, ["map", str(out / "results.gpkg"), "-o", str(tmp_path / "m3" / "b.html")])
+    assert res.exit_code == 0, res.output
+    wrote = [ln for ln in res.output.splitlines() if ln.startswith("wrote ")]
+    assert len(wrote) == 2 and wrote[1].startswith(f"wrote {tmp_path / 'm3' / 'b.pmtiles.js'} (")
+    assert (tmp_path / "m3" / "b.pmtiles.js").is_file()
+
+
 def test_a_killed_commands_staging_folder_is_removed_by_the_next_run(base, tmp_path):
     out, maps = _copy_prev(base, tmp_path)
     killed = [out / ".reports.staging-20260101T000000-0badc0de", tmp_path / ".maps.staging-20260101T000000-0badc0de"]

@@ -39,7 +39,7 @@ def map_cmd(source, output, basemap, gcj02, reports_dir, simplify, ruleset, as_o
     """
     from ..io.staging import staged_folder
     from ..source import load_source
-    from ..webmap.briefing import save_briefing_map
+    from ..webmap.briefing import save_briefing_map, tiles_path
     from .locking import command_locks, results_folder
 
     folder = Path(output).resolve().parent
@@ -58,5 +58,8 @@ def map_cmd(source, output, basemap, gcj02, reports_dir, simplify, ruleset, as_o
     if not quiet:
         size = path.stat().st_size / 1e6
         click.echo(f"wrote {path} ({size:.1f} MB)")
+        tiles = tiles_path(path)
+        if tiles.is_file():  # a big county's parcels: the page draws them from this file, keep the two together
+            click.echo(f"wrote {tiles} ({tiles.stat().st_size / 1e6:.1f} MB; 与 {path.name} 放在同一目录)")
         if basemap and basemap.strip().lower().startswith(("tianditu", "gaode", "amap", "http")):
             click.echo("  note: the basemap is online; the overlays still work without a network")
