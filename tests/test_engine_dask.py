@@ -20,12 +20,14 @@ import pyogrio
 import pytest
 import shapely
 from click.testing import CliRunner
+from dask.utils import key_split
 
 pytest.importorskip("dask_geopandas")
 distributed = pytest.importorskip("distributed")
 
+from geo_tenglong.analysis.fragments import find_gaps  # noqa: E402
 from geo_tenglong.cli import main  # noqa: E402
-from geo_tenglong.engine.dask import _partition_count  # noqa: E402
+from geo_tenglong.engine.dask import _partition_count, tile_map  # noqa: E402
 from geo_tenglong.engine.partition import hilbert_partitions  # noqa: E402
 from geo_tenglong.pipeline import analyse  # noqa: E402
 from geo_tenglong.workspace import load_workspace  # noqa: E402
@@ -101,6 +103,43 @@ def test_synthetic_county_same_as_single(synthetic, scheduler):
     dask = analyse(ws, engine="dask", scheduler=scheduler)
     assert len(dask.findings) == len(single.findings) > 1000
     assert_same(single, dask)
+
+
+def _with_gaps(path: Path, share: float = 0.03):
+    """The workspace at ``path`` without a seeded ``share`` of its parcels: the removed ones become 夹心地."""
+    ws = load_workspace(path)
+    keep = np.random.default_rng(7).random(len(ws.parcels)) >= share
+    ws.layers["parcels"] = ws.parcels[keep].reset_index(drop=True)
+    return ws
+
+
+def test_gap_tiles_on_workers_give_the_same_plots(synthetic, scheduler):
+    """find_gaps with its tiles noded and polygonized on the cluster: the same plots, byte for byte."""
+    ws = _with_gaps(synthetic)
+    occupied = ws.parcels.geometry.to_numpy()
+    study = [shapely.box(*shapely.total_bounds(occupied))]
+    here = find_gaps(occupied, study, max_per_tile=100)
+    with distributed.Client(scheduler) as client:
+        there = find_gaps(occupied, study, max_per_tile=100, map_tiles=tile_map(client))
+    assert len(here) > 10
+    assert shapely.to_wkb(there).tolist() == shapely.to_wkb(here).tolist()
+
+
+def test_fragments_tiles_run_on_the_workers(synthetic, scheduler):
+    """A county with 夹心地: the fragments layer, offers and findings are the single engine's, and
+    the fragments stage's tiles ran as tasks on the workers."""
+    ws = _with_gaps(synthetic)
+    single = analyse(ws)
+    with distributed.Client(scheduler) as client, distributed.get_task_stream(client) as stream:
+        dask = analyse(ws, engine="dask", scheduler=scheduler)
+        workers = set(client.scheduler_info()["workers"])
+    assert len(single.layers["fragments"]) > 5 and len(single.layers["fragment_offers"])
+    assert_same(single, dask)
+    assert shapely.to_wkb(dask.layers["fragments"].geometry.to_numpy()).tolist() == \
+        shapely.to_wkb(single.layers["fragments"].geometry.to_numpy()).tolist()
+    tiles = [t for t in stream.data if key_split(t["key"]) == "run_tiles"]
+    assert len(tiles) >= 2
+    assert {t["worker"] for t in tiles} <= workers
 
 
 def _straddlers(ws, parts) -> gpd.GeoDataFrame:

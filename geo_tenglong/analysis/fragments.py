@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -87,6 +87,10 @@ EXACT_TOLERANCE_M = 1e-3
 PROBE_OFFSET_M = 1e-6
 
 _EMPTY_POLY = shapely.Polygon()
+
+#: ``map_tiles(func, jobs)``: ``func(*job)`` for each job, the results in the jobs' order (see
+#: :func:`find_gaps`; the dask engine runs them on its workers).
+TileMap = Callable[[Callable[..., np.ndarray], Iterable[tuple[np.ndarray, np.ndarray]]], Iterable[np.ndarray]]
 
 
 # --------------------------------------------------------------------------------------------
@@ -215,6 +219,11 @@ def _dangling_neighbours(a: np.ndarray, b: np.ndarray, keep: np.ndarray) -> np.n
     return ~keep & (np.isin(za, loose) | np.isin(zb, loose))
 
 
+def _each(func: Callable[..., np.ndarray], jobs: Iterable[tuple]) -> Iterable[np.ndarray]:
+    """The tiles one after another in this process, as they are asked for."""
+    return (func(*job) for job in jobs)
+
+
 def _tile_faces(bounds, lines: np.ndarray) -> np.ndarray:
     """The faces of the planar partition made by ``lines`` clipped to one tile and its frame."""
     x0, y0, x1, y1 = bounds
@@ -276,7 +285,7 @@ def _merge_touching(faces: np.ndarray, candidates: np.ndarray) -> np.ndarray:
 
 
 def find_gaps(occupied: Any, study_area: Any = None, *, max_per_tile: int = 1000, noise_area_m2: float = 0.0,
-              progress: Callable[[int, int], Any] | None = None) -> np.ndarray:
+              progress: Callable[[int, int], Any] | None = None, map_tiles: TileMap | None = None) -> np.ndarray:
     """The unallocated land: faces of the planar partition covered by no occupied feature.
 
     Parameters
@@ -293,6 +302,11 @@ def find_gaps(occupied: Any, study_area: Any = None, *, max_per_tile: int = 1000
         Plots smaller than this are dropped (numerical dust).
     progress : callable, optional
         Called as ``progress(done, total)`` after each tile.
+    map_tiles : callable, optional
+        ``map_tiles(func, jobs)`` returns ``func(bounds, lines)`` for every tile's job, in order
+        (:data:`TileMap`): where the tiles are noded and polygonized, e.g. on a dask cluster. By
+        default one after another in this process. Everything else runs here, so the plots do not
+        depend on it.
 
     Returns
     -------
@@ -316,7 +330,7 @@ def find_gaps(occupied: Any, study_area: Any = None, *, max_per_tile: int = 1000
     occ, area_parts, extent = _gap_frame(occupied, study_area)
     if area_parts is None:
         return np.empty(0, dtype=object)
-    faces, tile_of, tiles = _tiled_faces(occ, area_parts, extent, max_per_tile, progress)
+    faces, tile_of, tiles = _tiled_faces(occ, area_parts, extent, max_per_tile, progress, map_tiles or _each)
     if not len(faces):
         return faces
 
@@ -388,7 +402,8 @@ def _gap_frame(occupied: Any, study_area: Any) -> tuple[np.ndarray, np.ndarray |
 
 
 def _tiled_faces(occ: np.ndarray, area_parts: np.ndarray, extent: np.ndarray, max_per_tile: int,
-                 progress: Callable[[int, int], Any] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 progress: Callable[[int, int], Any] | None,
+                 map_tiles: TileMap) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Node and polygonize the open linework tile by tile.
 
     Parameters
@@ -399,6 +414,8 @@ def _tiled_faces(occ: np.ndarray, area_parts: np.ndarray, extent: np.ndarray, ma
         Most segments per tile (:func:`kd_tiles`).
     progress : callable, optional
         Called as ``progress(done, total)`` after each tile.
+    map_tiles : callable
+        Runs :func:`_tile_faces` on every tile (see :func:`find_gaps`).
 
     Returns
     -------
@@ -417,15 +434,13 @@ def _tiled_faces(occ: np.ndarray, area_parts: np.ndarray, extent: np.ndarray, ma
     line_tree = shapely.STRtree(lines)
 
     face_parts: list[np.ndarray] = []
-    tile_parts: list[np.ndarray] = []
-    for k, tb in enumerate(tiles):
-        f = _tile_faces(tb, lines[line_tree.query(shapely.box(*tb))])
+    jobs = ((tb, lines[line_tree.query(shapely.box(*tb))]) for tb in tiles)
+    for f in map_tiles(_tile_faces, jobs):
         face_parts.append(f)
-        tile_parts.append(np.full(len(f), k, dtype=np.int64))
         if progress:
-            progress(k + 1, len(tiles))
+            progress(len(face_parts), len(tiles))
     faces = np.concatenate(face_parts) if face_parts else np.empty(0, dtype=object)
-    tile_of = np.concatenate(tile_parts) if tile_parts else np.empty(0, dtype=np.int64)
+    tile_of = np.repeat(np.arange(len(face_parts), dtype=np.int64), [len(f) for f in face_parts])
     return faces, tile_of, tiles
 
 
@@ -846,7 +861,7 @@ def _geoms(layer) -> np.ndarray:
     return np.empty(0, dtype=object) if layer is None else polygon_parts(layer.geometry.to_numpy())
 
 
-def assess_fragments(ws: Workspace, results: Results) -> StageResult:
+def assess_fragments(ws: Workspace, results: Results, map_tiles: TileMap | None = None) -> StageResult:
     """Find and describe the 零星边角地、夹心地 of the study area (TT-CORNER, 四(六)).
 
     Parameters
@@ -855,6 +870,8 @@ def assess_fragments(ws: Workspace, results: Results) -> StageResult:
     results : Results
         ``results.parcels`` (with ``area_m2``, and ``holder_uscc``, ``holder_name``,
         ``eval_class`` when the efficiency stage ran).
+    map_tiles : callable, optional
+        Where the gaps' tiles are noded and polygonized (see :func:`find_gaps`).
 
     Returns
     -------
@@ -871,7 +888,7 @@ def assess_fragments(ws: Workspace, results: Results) -> StageResult:
     study, source = study_area_of(ws)
     parcel_geoms = parcels.geometry.to_numpy()
     occupied = np.concatenate([polygon_parts(parcel_geoms), roads, water])
-    plots = find_gaps(occupied, study, noise_area_m2=spec.noise_area_m2)
+    plots = find_gaps(occupied, study, noise_area_m2=spec.noise_area_m2, map_tiles=map_tiles)
     width = plot_width(plots, fine_below_m=2 * spec.sliver_width_m)
     misfit = width < spec.noise_width_m
     noise = {"count": int(misfit.sum()), "area_m2": round(float(shapely.area(plots[misfit]).sum()), 4)}

@@ -21,17 +21,21 @@ Every other stage — the per-enterprise 亩均 reduction (``efficiency``), the 
 (``reclaim``, ``land_supply``, ``targets``), and the stages whose features span any distance
 (``fragments``, ``corner_plans``, ``clusters``, ``split_merge``) — runs in this process on the
 results put together, so the results are those of the single-process engine
-(``tests/test_engine_dask.py`` compares them).
+(``tests/test_engine_dask.py`` compares them). Of those, the stages in :data:`TILED` send their
+independent tiles to the workers: ``fragments`` nodes and polygonizes each k-d tile's open
+linework there (:func:`~geo_tenglong.analysis.fragments.find_gaps`), and keeps everything else —
+cutting the tiles, dropping occupied faces, joining faces across tile edges — in this process.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import logging
 import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -119,6 +123,35 @@ SPLIT: dict[str, Split] = {
     "intensity": Split("assigned", (), ("parks",), _intensity_summary, _no_expansions),
     "idle": Split("touching", ("contracts",), (), _idle_summary),
 }
+
+
+#: Stages run in this process that take ``map_tiles`` (see :func:`tile_map`) and so send their tiles to the workers.
+TILED = ("fragments",)
+#: Tile batches per worker (one task each), so that a slow batch does not hold up the others.
+BATCHES_PER_WORKER = 4
+
+
+def run_tiles(func: Callable[..., Any], jobs: list[tuple]) -> list:
+    """``func(*job)`` for each of a batch's jobs (on a worker)."""
+    return [func(*job) for job in jobs]
+
+
+def tile_map(client: Any) -> Callable[[Callable[..., Any], Iterable[tuple]], Iterator]:
+    """A ``map_tiles`` (:data:`geo_tenglong.analysis.fragments.TileMap`) that runs the jobs on ``client``'s cluster.
+
+    The jobs are cut into batches of consecutive tiles, :data:`BATCHES_PER_WORKER` per worker, each
+    batch's inputs scattered to the cluster and run as one task; the results come back in order.
+    """
+    def map_tiles(func: Callable[..., Any], jobs: Iterable[tuple]) -> Iterator:
+        jobs = list(jobs)
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        size = max(1, math.ceil(len(jobs) / (BATCHES_PER_WORKER * workers)))
+        futures = [client.submit(run_tiles, func, client.scatter([jobs[k:k + size]])[0], pure=False)
+                   for k in range(0, len(jobs), size)]
+        for future in futures:
+            yield from future.result()
+
+    return map_tiles
 
 
 @dataclasses.dataclass
@@ -300,7 +333,11 @@ def run_stages(ws: Workspace, results: Results, stages: list[Stage], progress: C
                 batch.append(stages[i])
                 i += 1
             if not batch:
-                run_here(ws, results, [stages[i]], progress)
+                stage = stages[i]
+                if stage.name in TILED:
+                    func: Callable[..., StageResult] = stage.func
+                    stage = dataclasses.replace(stage, func=functools.partial(func, map_tiles=tile_map(client)))
+                run_here(ws, results, [stage], progress)
                 i += 1
                 continue
             for stage in batch:
