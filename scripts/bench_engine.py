@@ -9,7 +9,9 @@ Each engine runs in its own process (so each peak RSS is its own): load the work
 progress calls. The dask engine runs its partitioned stages (``intensity`` and ``idle``) in one
 batch on a ``distributed.LocalCluster`` of ``--workers`` single-threaded worker processes: that
 batch's row is their wall time, the workers' CPU seconds and each worker's peak RSS are read from
-the workers (``resource.getrusage`` via ``Client.run``). No tracemalloc in the timed runs.
+the workers (``resource.getrusage`` via ``Client.run``). The ``fragments`` stage runs in the run
+process but sends its tiles to the workers: those tasks' CPU seconds are reported apart. No
+tracemalloc in the timed runs.
 """
 
 from __future__ import annotations
@@ -59,8 +61,22 @@ def _timed_partition(task):
     return out
 
 
-def _task_cpu(dask_worker) -> float:
-    return getattr(dask_worker, "bench_task_cpu", 0.0)
+def _timed_tiles(func, jobs):
+    """``run_tiles`` on a worker, adding its thread's CPU seconds to the worker's tile tally."""
+    from distributed import get_worker
+
+    from geo_tenglong.engine import dask as engine
+
+    c = time.thread_time()
+    out = engine.run_tiles(func, jobs)
+    worker = get_worker()
+    worker.bench_tile_cpu = getattr(worker, "bench_tile_cpu", 0.0) + time.thread_time() - c
+    return out
+
+
+def _task_cpu(dask_worker) -> dict:
+    return {"partitions": getattr(dask_worker, "bench_task_cpu", 0.0),
+            "tiles": getattr(dask_worker, "bench_tile_cpu", 0.0)}
 
 
 def one(workspace: str, engine: str, workers: int) -> dict:
@@ -90,12 +106,14 @@ def one(workspace: str, engine: str, workers: int) -> dict:
             from geo_tenglong.engine import dask as dask_engine
 
             dask_engine.run_partition = _timed_partition  # defined in __main__: sent to the workers by value
+            dask_engine.run_tiles = _timed_tiles
             before = client.run(_usage)
             t, c = time.perf_counter(), time.process_time()
             results = analyse(ws, progress=progress, engine="dask", scheduler=cluster.scheduler_address)
             after = client.run(_usage)
             task_cpu = client.run(_task_cpu)
-        out["workers"] = [{"cpu": after[w]["cpu"] - before[w]["cpu"], "task_cpu": task_cpu[w],
+        out["workers"] = [{"cpu": after[w]["cpu"] - before[w]["cpu"], "task_cpu": task_cpu[w]["partitions"],
+                           "tile_cpu": task_cpu[w]["tiles"],
                            "rss_mb": after[w]["rss_mb"], "rss_before_mb": before[w]["rss_mb"]} for w in after]
     else:
         ws, took = load()
@@ -125,7 +143,9 @@ def _table(single: dict, dask: dict) -> None:
           f"{dask['total']['cpu']:.2f} | {dask['total']['wall']:.2f} |")
     wcpu = sum(w["cpu"] for w in dask["workers"])
     tcpu = sum(w["task_cpu"] for w in dask["workers"])
-    print(f"\ndask workers: the partitioned stages' tasks {tcpu:.2f} CPU s (their threads), the worker processes "
+    fcpu = sum(w["tile_cpu"] for w in dask["workers"])
+    print(f"\ndask workers: the partitioned stages' tasks {tcpu:.2f} CPU s and the fragments stage's tiles "
+          f"{fcpu:.2f} CPU s (their threads), the worker processes "
           f"{wcpu:.2f} CPU s (with deserialising and the idle event loop over the whole analysis); analysis CPU "
           f"client + worker processes {dask['total']['cpu'] + wcpu:.2f} s (single {single['total']['cpu']:.2f} s)")
     print("peak RSS: single process {:.0f} MB; dask client {:.0f} MB, workers {} MB (before the analysis {} MB)".format(
