@@ -146,8 +146,8 @@ def tile_map(client: Any) -> Callable[[Callable[..., Any], Iterable[tuple]], Ite
         jobs = list(jobs)
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         size = max(1, math.ceil(len(jobs) / (BATCHES_PER_WORKER * workers)))
-        futures = [client.submit(run_tiles, func, client.scatter([jobs[k:k + size]])[0], pure=False)
-                   for k in range(0, len(jobs), size)]
+        batches = client.scatter([jobs[k:k + size] for k in range(0, len(jobs), size)], hash=False)
+        futures = [client.submit(run_tiles, func, batch, pure=False) for batch in batches]
         for future in futures:
             yield from future.result()
 
