@@ -73,9 +73,10 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser, map_file):
-    path, _ = map_file
+def _open_offline(browser, path, ready: str):
+    """A 1400×900 page of the map at ``path``: every request but file:/data:/blob: fails and is noted in
+    ``pg.blocked`` (nothing leaves the machine), console errors in ``pg.errors``, dialogs dismissed
+    into ``pg.dialogs``; returned once the JS expression ``ready`` holds."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 900}, device_scale_factor=1)
     pg = ctx.new_page()
     pg.blocked, pg.errors, pg.dialogs = [], [], []
@@ -98,7 +99,14 @@ def page(browser, map_file):
 
     pg.on("dialog", on_dialog)
     pg.goto(path.as_uri())
-    pg.wait_for_function("window.gtMap && window.gtMap.ready", timeout=60_000)
+    pg.wait_for_function(ready, timeout=60_000)
+    return ctx, pg
+
+
+@pytest.fixture
+def page(browser, map_file):
+    path, _ = map_file
+    ctx, pg = _open_offline(browser, path, "window.gtMap && window.gtMap.ready")
     yield pg
     ctx.close()
 
@@ -477,29 +485,7 @@ def tiled_map(tmp_path_factory):
 
 
 def _tiled_page(browser, path):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 900}, device_scale_factor=1)
-    pg = ctx.new_page()
-    pg.blocked, pg.errors, pg.dialogs = [], [], []
-
-    def route(r):  # file: only (data:/blob: never leave the machine); everything else fails
-        url = r.request.url
-        if url.startswith(("file:", "data:", "blob:", "about:")):
-            r.continue_()
-        else:
-            pg.blocked.append(url)
-            r.abort()
-
-    pg.route("**/*", route)
-    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-
-    def on_dialog(d):
-        pg.dialogs.append(d.message)
-        d.dismiss()
-
-    pg.on("dialog", on_dialog)
-    pg.goto(path.as_uri())
-    pg.wait_for_function("window.gtMap && window.gtMap.ready && gtMap.layers.parcels.loaded", timeout=60_000)
+    ctx, pg = _open_offline(browser, path, "window.gtMap && window.gtMap.ready && gtMap.layers.parcels.loaded")
     pg.wait_for_timeout(300)
     return ctx, pg
 
