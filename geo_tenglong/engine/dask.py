@@ -43,10 +43,12 @@ import pandas as pd
 import shapely
 
 from .. import units
+from ..analysis.fragments import CONSTRAINTS
 from ..crs import planar_area
 from ..findings import concat_findings
 from ..stage import StageResult
-from .partition import halo_rows, hilbert_partitions, named_parcel, near_rows, route_rows
+from .partition import halo_rows, named_parcel, near_rows, route_rows
+from .parts import Cut, Part, PartTask, Routed, feature_routes, feature_task, open_part, parcel_task
 
 if TYPE_CHECKING:
     from ..results import Results
@@ -122,6 +124,67 @@ class Split:
 SPLIT: dict[str, Split] = {
     "intensity": Split("assigned", (), ("parks",), _intensity_summary, _no_expansions),
     "idle": Split("touching", ("contracts",), (), _idle_summary),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Reduce:
+    """A stage run as a map on the partitions, then finished in the run process.
+
+    Attributes
+    ----------
+    map : callable
+        ``(Part) -> piece``, on a worker: a small picklable piece of the partition's own parcels.
+    finish : callable
+        ``(ws, results, pieces) -> StageResult``, in the run process; pieces in partition order.
+    buildings : bool
+        Send each partition the buildings that belong to its parcels (see :func:`.parts.open_part`).
+    reach : callable, optional
+        ``(ws, results) -> metres``: the halo's distance (besides the buildings').
+    tables : tuple of str
+        Tables routed by ``parcel_id``.
+    layers : tuple of str
+        Other workspace layers, their features near the partition's parcels and halo.
+    applies : callable
+        ``(ws) -> bool``: whether the stage can run on partitions for this workspace.
+    """
+
+    map: Callable[[Part], Any]
+    finish: Callable[[Workspace, Results, list[Any]], StageResult]
+    buildings: bool = False
+    reach: Callable[[Workspace, Results], float] | None = None
+    tables: tuple[str, ...] = ()
+    layers: tuple[str, ...] = ()
+    applies: Callable[[Workspace], bool] = lambda ws: True
+
+
+@dataclasses.dataclass(frozen=True)
+class Features:
+    """A stage whose output is per feature naming parcels (a plan, a proposal).
+
+    Each feature goes to the partition owning the first parcel it names (:class:`.parts.Routed`);
+    the stage runs there on its features, every parcel they name or come within ``reach`` of, and the
+    features of ``layers`` / ``result_layers`` near them; the partitions' results are put together
+    by :func:`merge`. Partitions without features get no task; with no features at all the stage
+    runs in the run process.
+    """
+
+    routed: tuple[Routed, ...]
+    reach: float = 1.0
+    layers: tuple[str, ...] = ()
+    result_layers: tuple[str, ...] = ()
+
+
+#: Stages run as a map on partitions and a finish in this process.
+REDUCE: dict[str, Reduce] = {}
+
+#: Stages whose features are routed to the partition of their parcel.
+FEATURES: dict[str, Features] = {
+    "corner_plans": Features((Routed("layer", "renovations", "parcel_id"),), layers=("roads", "water", *CONSTRAINTS),
+                             result_layers=("fragments",)),
+    "split_merge": Features((Routed("layer", "split_proposals", "parcel_id", group="proposal_id"),
+                             Routed("table", "merge_proposals", "parcel_ids")),
+                            result_layers=("enterprise_eval",)),
 }
 
 
@@ -205,16 +268,10 @@ def _partition_count(n_parcels: int, workers: int) -> int:
     return max(2 * workers, math.ceil(n_parcels / PARCELS_PER_PARTITION))
 
 
-def _tasks(ws: Workspace, results: Results, names: list[str], workers: int) -> Iterator[Task]:
-    """Cut the parcels into partitions and gather what each partition's stages read, one at a time."""
+def _tasks(ws: Workspace, results: Results, names: list[str], cut: Cut) -> Iterator[Task]:
+    """Gather what each partition's stages read, one partition at a time."""
     parcels = results.parcels
-    geoms = np.asarray(parcels.geometry.values)
-    parts = hilbert_partitions(parcels.geometry, _partition_count(len(parcels), workers))
-    part_of = np.zeros(len(parcels), dtype=np.int64)
-    for k, rows in enumerate(parts):
-        part_of[rows] = k
-    pidx = pd.Index(parcels["parcel_id"].astype(str))
-    tree = shapely.STRtree(geoms)
+    geoms, parts, part_of, pidx, tree = cut.geoms, cut.parts, cut.part_of, cut.ids, cut.tree
     buildings = ws.layer("buildings")
     reach, btree, bowner = 0.0, None, None
     if buildings is not None and len(buildings):
@@ -309,6 +366,44 @@ def _client(scheduler: str | None) -> Iterator[Any]:
         yield client
 
 
+def run_map(task: PartTask, func: Callable[[Part], Any]) -> Any:
+    """``func`` on the :class:`Part` of ``task`` (on a worker)."""
+    return func(open_part(task))
+
+
+def _reduce_stage(client: Any, ws: Workspace, results: Results, stage: Stage, entry: Reduce, cut: Cut) -> StageResult:
+    """A :class:`Reduce` stage: its map on every partition, its finish here."""
+    reach = entry.reach(ws, results) if entry.reach else 0.0
+    futures = [client.submit(run_map, client.scatter(parcel_task(
+        ws, results, cut, k, buildings=entry.buildings, reach=reach, tables=entry.tables, layers=entry.layers,
+        result_layers=()), hash=False), entry.map, pure=False) for k in range(len(cut.parts))]
+    return entry.finish(ws, results, client.gather(futures))
+
+
+def run_feature_stage(task: PartTask, name: str) -> StageResult:
+    """Stage ``name`` on the features and parcels of ``task`` (on a worker)."""
+    from ..pipeline import STAGES
+
+    part = open_part(task)
+    func = next(s.func for s in STAGES if s.name == name)
+    outcome = func(part.ws, part.results) or StageResult()
+    if outcome.parcel_columns is not None:
+        raise RuntimeError(f"dask engine: stage {name} publishes parcel columns, which features cannot route")
+    return outcome
+
+
+def _feature_stage(client: Any, ws: Workspace, results: Results, stage: Stage, entry: Features,
+                   cut: Cut) -> StageResult | None:
+    """A :class:`Features` stage on the partitions holding its features; ``None`` when there are none."""
+    routes = feature_routes(ws, cut, entry.routed)
+    if not routes:
+        return None
+    futures = [client.submit(run_feature_stage, client.scatter(feature_task(
+        ws, results, cut, k, routes[k], entry.routed, reach=entry.reach, layers=entry.layers,
+        result_layers=entry.result_layers), hash=False), stage.name, pure=False) for k in sorted(routes)]
+    return merge(stage.name, client.gather(futures), ws, results)
+
+
 def run_stages(ws: Workspace, results: Results, stages: list[Stage], progress: Callable[[str], None] | None = None,
                scheduler: str | None = None) -> None:
     """Run ``stages`` (the parcel-by-parcel ones on a dask cluster) and add each result to ``results``.
@@ -326,6 +421,14 @@ def run_stages(ws: Workspace, results: Results, stages: list[Stage], progress: C
     from .single import run_stages as run_here
 
     with _client(scheduler) as client:
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        cut: list[Cut] = []  # cut once, when the first stage needs it
+
+        def the_cut() -> Cut:
+            if not cut:
+                cut.append(Cut.of(results, _partition_count(len(results.parcels), workers)))
+            return cut[0]
+
         i = 0
         while i < len(stages):
             batch = []
@@ -334,19 +437,28 @@ def run_stages(ws: Workspace, results: Results, stages: list[Stage], progress: C
                 i += 1
             if not batch:
                 stage = stages[i]
+                i += 1
+                if progress:
+                    progress(stage.label)
+                outcome: StageResult | None = None
+                if stage.name in REDUCE and REDUCE[stage.name].applies(ws):
+                    outcome = _reduce_stage(client, ws, results, stage, REDUCE[stage.name], the_cut())
+                elif stage.name in FEATURES:
+                    outcome = _feature_stage(client, ws, results, stage, FEATURES[stage.name], the_cut())
+                if outcome is not None:
+                    results.add(stage.name, outcome)
+                    continue
                 if stage.name in TILED:
                     func: Callable[..., StageResult] = stage.func
                     stage = dataclasses.replace(stage, func=functools.partial(func, map_tiles=tile_map(client)))
-                run_here(ws, results, [stage], progress)
-                i += 1
+                run_here(ws, results, [stage])
                 continue
             for stage in batch:
                 if progress:
                     progress(stage.label)
-            workers = max(1, len(client.scheduler_info().get("workers", {})))
             # each partition's inputs go to the cluster as soon as they are cut, so no second copy of the county
             futures = [client.submit(run_partition, client.scatter(t), pure=False)
-                       for t in _tasks(ws, results, [s.name for s in batch], workers)]
+                       for t in _tasks(ws, results, [s.name for s in batch], the_cut())]
             outcomes = client.gather(futures)
             for stage in batch:
                 merged = merge(stage.name, [o[stage.name] for o in outcomes], ws, results)
