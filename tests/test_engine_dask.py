@@ -7,6 +7,7 @@ summaries. The cluster is a ``distributed.LocalCluster`` of two worker processes
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import subprocess
@@ -30,6 +31,7 @@ from geo_tenglong.cli import main  # noqa: E402
 from geo_tenglong.engine.dask import _partition_count, tile_map  # noqa: E402
 from geo_tenglong.engine.partition import hilbert_partitions  # noqa: E402
 from geo_tenglong.pipeline import analyse  # noqa: E402
+from geo_tenglong.rules import load_ruleset  # noqa: E402
 from geo_tenglong.workspace import load_workspace  # noqa: E402
 
 from conftest import box, write_workspace  # noqa: E402
@@ -215,3 +217,98 @@ def test_run_command_on_a_scheduler(tmp_path, tiny_parcels, scheduler):
     parcels = pyogrio.read_dataframe(tmp_path / "out" / "results.gpkg", layer="parcels")
     assert parcels["floor_area_m2"].tolist() == [0.0, 40 * 50 * 2, 0.0]
     assert (tmp_path / "maps" / "briefing.html").is_file()
+
+
+def _tasks_named(stream, name: str) -> list:
+    return [t for t in stream.data if key_split(t["key"]) == name]
+
+
+@pytest.mark.parametrize("county", ["tiantai", "deqing"])
+def test_sample_plans_proposals_and_clusters_on_partitions(sample_dir, scheduler, county):
+    """Both sample counties whole: 零增地技改 plans and split/merge proposals are checked on the
+    partitions of their parcels (天台), clusters linked on partitions (德清), results the single engine's."""
+    ws = load_workspace(sample_dir if county == "tiantai" else sample_dir / "deqing")
+    single = analyse(ws)
+    with distributed.Client(scheduler) as client, distributed.get_task_stream(client) as stream:
+        dask = analyse(ws, engine="dask", scheduler=scheduler)
+    assert_same(single, dask)
+    features = _tasks_named(stream, "run_feature_stage")
+    assert len(features) >= 2  # the plans and proposals lie in more than one partition
+    if county == "deqing":
+        assert single.summary["clusters"]["clusters"] >= 2
+        assert len(_tasks_named(stream, "run_map")) >= 2 * WORKERS
+
+
+def _cross_edge_pairs(ws) -> list[tuple[int, int]]:
+    """Pairs of parcels sharing an edge of at least 8 m whose partitions differ."""
+    parts = hilbert_partitions(ws.parcels.geometry, _partition_count(len(ws.parcels), WORKERS))
+    part_of = np.empty(len(ws.parcels), dtype=int)
+    for k, rows in enumerate(parts):
+        part_of[rows] = k
+    geoms = ws.parcels.geometry.to_numpy()
+    i, j = shapely.STRtree(geoms).query(geoms, predicate="touches")
+    cross = (i < j) & (part_of[i] != part_of[j])
+    return [(a, b) for a, b in zip(i[cross], j[cross], strict=True)
+            if shapely.intersection(geoms[a].boundary, geoms[b].boundary).length >= 8]
+
+
+def test_plans_and_proposals_across_partition_edges(synthetic, scheduler):
+    """A merge of two neighbours in different partitions, a split naming parcels of two partitions,
+    and a 零增地技改 plot reaching over the neighbour's edge: each checked once, as in one process."""
+    ws = load_workspace(synthetic)
+    pairs = _cross_edge_pairs(ws)[:6]
+    assert len(pairs) == 6
+    p = ws.parcels
+    ids, geoms = p["parcel_id"].to_numpy(), p.geometry.to_numpy()
+    ws.tables["merge_proposals"] = pd.DataFrame(
+        {"proposal_id": [f"HB{k}" for k in range(3)], "buyer_uscc": [None] * 3,
+         "parcel_ids": [f"{ids[a]};{ids[b]}" for a, b in pairs[:2]] + [f"{ids[pairs[2][0]]};{ids[pairs[5][1]]}"]})
+    splits, plans = [], []
+    for k, (a, b) in enumerate(pairs[3:5]):
+        x0, y0, x1, y1 = geoms[a].bounds
+        mid = (x0 + x1) / 2
+        for no, half in enumerate([shapely.box(x0, y0, mid, y1), shapely.box(mid, y0, x1, y1)]):
+            # the second proposal's second part names the neighbour: one proposal, two partitions
+            pid = ids[b] if (k == 1 and no == 1) else ids[a]
+            splits.append({"proposal_id": f"FG{k}", "parcel_id": pid, "part_no": no + 1, "buyer_uscc": None,
+                           "geometry": shapely.intersection(geoms[a], half)})
+    for k, (a, b) in enumerate(pairs):
+        edge = shapely.intersection(geoms[a].boundary, geoms[b].boundary)
+        plot = shapely.intersection(edge.buffer(3.0), geoms[b])  # a strip of the neighbour along the edge
+        plans.append({"renovation_id": f"R{k}", "parcel_id": ids[a], "uscc": None,
+                      "floor_area_after_m2": 5000.0, "renovation_floor_area_m2": 1500.0,
+                      "expansion_floor_area_m2": 0.0, "accepted": True, "equipment_investment": np.nan,
+                      "total_investment": np.nan, "leased_plant_m2": np.nan, "geometry": plot})
+    ws.layers["split_proposals"] = gpd.GeoDataFrame(splits, geometry="geometry", crs=ws.crs)
+    ws.layers["renovations"] = gpd.GeoDataFrame(plans, geometry="geometry", crs=ws.crs)
+    single = analyse(ws)
+    with distributed.Client(scheduler) as client, distributed.get_task_stream(client) as stream:
+        dask = analyse(ws, engine="dask", scheduler=scheduler)
+    assert_same(single, dask)
+    merged = single.layers["merge_checks"].set_index("proposal_id")["adjacent"]
+    assert merged["HB0"] and merged["HB1"] and not merged["HB2"]
+    assert single.summary["split_merge"]["split_proposals"] == 2
+    # each plot lies on the neighbour's land: not free, so condition (a) fails in both engines
+    a = single.findings[(single.findings["rule_id"] == "TT-CORNER") & single.findings["message"].str.contains("与已有宗地、道路或水域重叠")]
+    assert set(a["parcel_id"]) == {f"R{k}" for k in range(6)}
+    assert len({t["worker"] for t in _tasks_named(stream, "run_feature_stage")}) == WORKERS
+
+
+def test_cluster_across_partitions(synthetic, scheduler):
+    """德清's DQ-CLUSTER on the synthetic county with one park: the clusters outside it link parcels
+    of several partitions, and are found once, as in one process."""
+    ws = load_workspace(synthetic)
+    ws = dataclasses.replace(ws, ruleset=load_ruleset("deqing-2021"))
+    x0, y0, x1, y1 = shapely.total_bounds(ws.parcels.geometry.to_numpy())
+    park = shapely.box(x0, y0, (x0 + x1) / 2, (y0 + y1) / 2)
+    ws.layers["parks"] = gpd.GeoDataFrame({"park_id": ["P1"], "name": ["园区"]}, geometry=[park], crs=ws.crs)
+    single = analyse(ws)
+    dask = analyse(ws, engine="dask", scheduler=scheduler)
+    assert_same(single, dask)
+    parts = hilbert_partitions(ws.parcels.geometry, _partition_count(len(ws.parcels), WORKERS))
+    part_of = np.empty(len(ws.parcels), dtype=int)
+    for k, rows in enumerate(parts):
+        part_of[rows] = k
+    members = single.parcels["cluster_id"].notna().to_numpy()
+    assert members.sum() > 100
+    assert len(np.unique(part_of[members])) >= 2

@@ -30,26 +30,87 @@ RULE = "DQ-CLUSTER"
 CLOSE, INTEGRATE, IMPROVE = "关停淘汰", "整合入园", "整治提高"
 
 
-def link_groups(geoms, distance: float) -> np.ndarray:
+def link_pairs(geoms, distance: float, rows=None, own: int | None = None) -> np.ndarray:
+    """The pairs of geometries closer than ``distance`` (m), each pair once.
+
+    Parameters
+    ----------
+    geoms : array-like of geometries
+    distance : float
+    rows : array-like of int, optional
+        A label per geometry (the parcel's row in the whole county); the pairs are given in these.
+    own : int, optional
+        Only the pairs whose smaller label is one of the first ``own`` geometries' (a partition's own
+        parcels, the halo after them): over partitions every pair is then found once.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(k, 2)`` labels, the smaller first, self-pairs left out.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    rows = np.arange(len(geoms)) if rows is None else np.asarray(rows, dtype=np.int64)
+    if not len(geoms):
+        return np.zeros((0, 2), dtype=np.int64)
+    a, b = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=distance)
+    ra, rb = rows[a], rows[b]
+    keep = ra < rb
+    if own is not None:
+        keep &= a < own
+    return np.column_stack([ra[keep], rb[keep]])
+
+
+def link_groups(geoms, distance: float, pairs: np.ndarray | None = None) -> np.ndarray:
     """Single-linkage groups: geometries closer than ``distance`` (m) share a label.
 
     Parameters
     ----------
     geoms : array-like of geometries
     distance : float
+    pairs : numpy.ndarray, optional
+        The pairs within ``distance`` as positions in ``geoms`` (:func:`link_pairs`), when already found.
 
     Returns
     -------
     numpy.ndarray of int
         A group label per geometry (0 … k−1).
     """
-    geoms = np.asarray(geoms, dtype=object)
     n = len(geoms)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    a, b = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=distance)
-    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    if pairs is None:
+        pairs = link_pairs(geoms, distance)
+    graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
     return connected_components(graph, directed=False)[1]
+
+
+def outside_links(geoms, parks, distance: float, rows, own: int) -> tuple[np.ndarray, np.ndarray]:
+    """A partition's part of the linking: its parcels outside every park and their pairs, each once.
+
+    Parameters
+    ----------
+    geoms : array-like of geometries
+        The partition's own parcels, then its halo (every parcel within ``distance`` of them).
+    parks : array-like of geometries
+        The parks near them.
+    distance : float
+    rows : array-like of int
+        Each parcel's row in the whole county.
+    own : int
+        The number of own parcels (first in ``geoms``).
+
+    Returns
+    -------
+    outside : numpy.ndarray of bool
+        For the own parcels.
+    pairs : numpy.ndarray
+        ``(k, 2)`` county rows of parcels outside parks within ``distance``, the smaller first and own.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    outside = ~in_any(geoms, np.asarray(parks, dtype=object))
+    pos = np.flatnonzero(outside)
+    pairs = link_pairs(geoms[pos], distance, np.asarray(rows)[pos], int(np.searchsorted(pos, own)))
+    return outside[:own], pairs
 
 
 def suggest_treatment(tax_per_mu, d_share, park_distance_m, spec) -> np.ndarray:
@@ -60,8 +121,19 @@ def suggest_treatment(tax_per_mu, d_share, park_distance_m, spec) -> np.ndarray:
     return np.where(close, CLOSE, np.where(near, INTEGRATE, IMPROVE))
 
 
-def assess_clusters(ws: Workspace, results: Results) -> StageResult:
-    """Find the clusters outside parks (layer ``clusters``, parcel column ``cluster_id``)."""
+def assess_clusters(ws: Workspace, results: Results, links: tuple[np.ndarray, np.ndarray] | None = None) -> StageResult:
+    """Find the clusters outside parks (layer ``clusters``, parcel column ``cluster_id``).
+
+    Parameters
+    ----------
+    ws : Workspace
+        The ``parks`` layer and DQ-CLUSTER.
+    results : Results
+        ``results.parcels`` with the efficiency stage's classes and holders.
+    links : tuple, optional
+        Whether each parcel lies outside every park, and the pairs of those within the link distance
+        in county rows (:func:`outside_links` over partitions, put together); found here when not given.
+    """
     spec = ws.ruleset.get(RULE)
     if spec is None:
         return StageResult(findings=not_in_ruleset(ws.admin_code, RULE, ws.ruleset.name))
@@ -71,9 +143,15 @@ def assess_clusters(ws: Workspace, results: Results) -> StageResult:
                                                   message="缺少园区图层(parks),无法识别园区外集聚点"))
     parcels = results.parcels
     geoms = parcels.geometry.to_numpy()
-    outside = ~in_any(geoms, parks.geometry.to_numpy())
+    if links is None:
+        outside = ~in_any(geoms, parks.geometry.to_numpy())
+        pairs = None
+    else:
+        outside, county_pairs = links
+        # county rows → positions among the parcels outside parks
+        pairs = np.cumsum(outside)[county_pairs] - 1
     pos = np.flatnonzero(outside)
-    labels = link_groups(geoms[pos], spec.link_distance_m)
+    labels = link_groups(geoms[pos], spec.link_distance_m, pairs)
     sizes = np.bincount(labels) if len(labels) else np.zeros(0, dtype=int)
     keep = sizes[labels] >= spec.min_parcels if len(labels) else np.zeros(0, dtype=bool)
     # number clusters west to east so ids are stable for the same data

@@ -43,6 +43,7 @@ import pandas as pd
 import shapely
 
 from .. import units
+from ..analysis.clusters import assess_clusters, outside_links
 from ..analysis.fragments import CONSTRAINTS
 from ..crs import planar_area
 from ..findings import concat_findings
@@ -175,8 +176,30 @@ class Features:
     result_layers: tuple[str, ...] = ()
 
 
+def _cluster_links(part: Part) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``clusters``' map: the partition's parcels outside parks and their links (county rows)."""
+    spec = part.ws.ruleset.get("DQ-CLUSTER")
+    parks = part.ws.layers["parks"]
+    outside, pairs = outside_links(part.results.parcels.geometry.to_numpy(), parks.geometry.to_numpy(),
+                                   spec.link_distance_m, part.rows, part.own)
+    return part.rows[:part.own], outside, pairs
+
+
+def _clusters(ws: Workspace, results: Results, pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> StageResult:
+    """``clusters``' finish: the links put together, the clusters found and described."""
+    outside = np.zeros(len(results.parcels), dtype=bool)
+    for rows, out, _ in pieces:
+        outside[rows] = out
+    pairs = np.concatenate([p[2] for p in pieces]) if pieces else np.zeros((0, 2), dtype=np.int64)
+    return assess_clusters(ws, results, links=(outside, pairs))
+
+
 #: Stages run as a map on partitions and a finish in this process.
-REDUCE: dict[str, Reduce] = {}
+REDUCE: dict[str, Reduce] = {
+    "clusters": Reduce(_cluster_links, _clusters, reach=lambda ws, results: ws.ruleset.get("DQ-CLUSTER").link_distance_m,
+                       layers=("parks",),
+                       applies=lambda ws: ws.ruleset.get("DQ-CLUSTER") is not None and ws.layer("parks") is not None),
+}
 
 #: Stages whose features are routed to the partition of their parcel.
 FEATURES: dict[str, Features] = {
@@ -325,15 +348,26 @@ def _reduce(values: list, where: str) -> Any:
 def merge(name: str, parts: list[StageResult], ws: Workspace, results: Results) -> StageResult:
     """One stage's partition results as one :class:`StageResult`.
 
-    Findings about a parcel come from its partition; the others (county-wide notes, rows naming no
-    parcel) once each. Parcel columns and layers are put in parcel order.
+    Findings about a parcel come from its partition. The others (county-wide notes, rows about a
+    plan or proposal) are kept as many times as one partition says them: a note every partition
+    makes once, a finding said four times about one plan four times. Parcel columns and layers are
+    put in parcel order.
     """
     ids = results.parcels["parcel_id"].astype(str)
     pos = pd.Series(np.arange(len(ids)), index=pd.Index(ids))
     frames = [p.findings for p in parts if len(p.findings)]
-    findings = concat_findings(frames) if frames else parts[0].findings
-    on_parcel = pos.index.get_indexer(findings["parcel_id"].astype(str).to_numpy(dtype=object)) >= 0
-    findings = pd.concat([findings[on_parcel], findings[~on_parcel].drop_duplicates()], ignore_index=True)
+    if not frames:
+        findings = parts[0].findings
+    else:
+        on, off, nth = [], [], []
+        for frame in frames:
+            at = pos.index.get_indexer(frame["parcel_id"].astype(str).to_numpy(dtype=object)) >= 0
+            on.append(frame[at])
+            off.append(frame[~at])
+            key = pd.util.hash_pandas_object(off[-1].astype(str), index=False)
+            nth.append(pd.DataFrame({"key": key.to_numpy(), "nth": key.groupby(key).cumcount().to_numpy()}))
+        once = ~pd.concat(nth, ignore_index=True).duplicated().to_numpy()
+        findings = concat_findings([*on, pd.concat(off, ignore_index=True)[once]])
     cols = [p.parcel_columns for p in parts if p.parcel_columns is not None]
     columns = pd.concat([c for c in cols if len(c)] or cols[:1]) if cols else None
     layers = {}
