@@ -40,7 +40,7 @@ from ..findings import (
 )
 from ..rules.efficiency import CLASSES, INDICATORS
 from ..stage import StageResult
-from .enterprise_land import JOIN_ISSUE_COLUMNS, LandJoin, join_land, normalise_codes
+from .enterprise_land import JOIN_ISSUE_COLUMNS, LandJoin, LandPiece, join_land, land_piece, normalise_codes
 
 if TYPE_CHECKING:
     from ..results import Results
@@ -218,7 +218,47 @@ def _num_str(values, decimals=2) -> pd.Series:
     return v.round(decimals).map(("{:." + str(decimals) + "f}").format).where(v.notna(), "无数据").astype("string")
 
 
-def _join_enterprises(ws: Workspace, results: Results, spec) -> tuple[LandJoin, pd.DataFrame]:
+def efficiency_piece(ws: Workspace, results: Results, own: int, rows: np.ndarray) -> LandPiece | None:
+    """The parcel-by-parcel part of the stage for some of the parcels (the map of a partition).
+
+    Each of the own parcels' land (planar area, unrounded) and, for ``tenants = "apportion"``,
+    floor area (``buildings`` to parcels, measured against every parcel of ``results``), joined
+    to the codes on them (:func:`~geo_tenglong.analysis.enterprise_land.land_piece`).
+
+    Parameters
+    ----------
+    ws : Workspace
+        Table ``tenancy`` (the rows naming the own parcels), layer ``buildings``, ruleset.
+    results : Results
+        ``results.parcels``: the own parcels first, then any others (a partition's halo).
+    own : int
+        How many of ``results.parcels``' first rows are the piece's.
+    rows : numpy.ndarray
+        Row positions of ``results.parcels``' rows in the whole parcels layer.
+
+    Returns
+    -------
+    LandPiece or None
+        ``None`` when the ruleset has no ``MJ-EVAL``.
+    """
+    spec = ws.ruleset.get("MJ-EVAL")
+    if spec is None:
+        return None
+    parcels = results.parcels.iloc[:own]
+    ptable = pd.DataFrame({"parcel_id": parcels["parcel_id"].to_numpy(),
+                           "land_m2": np.asarray(parcels.geometry.area, dtype=float)})
+    for c in ("owner_uscc", "land_use_code"):
+        if c in parcels.columns:
+            ptable[c] = parcels[c].to_numpy()
+    floor = None
+    if spec.tenants == "apportion" and ws.layer("buildings") is not None:
+        from .intensity import parcel_floor_area
+
+        floor = parcel_floor_area(ws.layer("buildings"), results.parcels, ws.ruleset.get("NAT-FAR")).iloc[:own]
+    return land_piece(ptable, np.asarray(rows)[:own], ws.table("tenancy"), spec, floor)
+
+
+def _join_enterprises(ws: Workspace, results: Results, spec, pieces: list | None) -> tuple[LandJoin, pd.DataFrame]:
     """Join the enterprises to the parcels' land and coerce their figures.
 
     Parameters
@@ -229,6 +269,9 @@ def _join_enterprises(ws: Workspace, results: Results, spec) -> tuple[LandJoin, 
         ``results.parcels``.
     spec : EvalSpec
         ``MJ-EVAL``.
+    pieces : list of LandPiece, optional
+        :func:`efficiency_piece` of parts of the parcels, every parcel in one; ``None``: one piece
+        of them all, made here.
 
     Returns
     -------
@@ -236,19 +279,10 @@ def _join_enterprises(ws: Workspace, results: Results, spec) -> tuple[LandJoin, 
         The join and its enterprise rows with float :data:`VALUE_COLUMNS`, ``name``, ``scale`` and
         ``large``.
     """
-    rs = ws.ruleset
     parcels = results.parcels
-    land_m2 = np.asarray(parcels.geometry.area, dtype=float)
-    ptable = pd.DataFrame({"parcel_id": parcels["parcel_id"].to_numpy(), "land_m2": land_m2})
-    for c in ("owner_uscc", "land_use_code"):
-        if c in parcels.columns:
-            ptable[c] = parcels[c].to_numpy()
-    floor = None
-    if spec.tenants == "apportion" and ws.layer("buildings") is not None:
-        from .intensity import parcel_floor_area
-
-        floor = parcel_floor_area(ws.layer("buildings"), parcels, rs.get("NAT-FAR"))
-    j = join_land(ptable, ws.table("enterprises"), ws.table("tenancy"), spec, floor)
+    if pieces is None:
+        pieces = [efficiency_piece(ws, results, len(parcels), np.arange(len(parcels)))]
+    j = join_land(pieces, parcels["parcel_id"], ws.table("enterprises"), spec)
     ent = j.enterprises
     for c in VALUE_COLUMNS:
         ent[c] = pd.to_numeric(ent[c], errors="coerce").astype(float) if c in ent.columns else np.nan
@@ -553,7 +587,7 @@ def _low_efficiency(ut: pd.DataFrame, t4, ey: int, last: np.ndarray) -> list[pd.
     return t4_rows
 
 
-def evaluate(ws: Workspace, results: Results) -> dict:
+def evaluate(ws: Workspace, results: Results, pieces: list[LandPiece] | None = None) -> dict:
     """The whole evaluation as tables (the stage wraps it); see :func:`assess_efficiency`.
 
     Parameters
@@ -562,6 +596,8 @@ def evaluate(ws: Workspace, results: Results) -> dict:
         The workspace (ruleset with ``MJ-EVAL``).
     results : Results
         ``results.parcels``.
+    pieces : list of LandPiece, optional
+        The parcels' :func:`efficiency_piece` (default: one of them all, made here).
 
     Returns
     -------
@@ -571,7 +607,7 @@ def evaluate(ws: Workspace, results: Results) -> dict:
     """
     rs = ws.ruleset
     spec = rs.get("MJ-EVAL")
-    j, ent = _join_enterprises(ws, results, spec)
+    j, ent = _join_enterprises(ws, results, spec, pieces)
     findings: list[pd.DataFrame] = []
     _negative_inputs(ent, spec, findings)   # reported, then treated as missing
     ut, ind = _unit_table(ent, j, spec)
@@ -948,8 +984,12 @@ def _summary(ev: dict, table: pd.DataFrame, issues: pd.DataFrame) -> dict:
     }
 
 
-def assess_efficiency(ws: Workspace, results: Results) -> StageResult:
+def assess_efficiency(ws: Workspace, results: Results, pieces: list[LandPiece] | None = None) -> StageResult:
     """Stage ``efficiency`` (亩均效益评价).
+
+    The parcel-by-parcel part (:func:`efficiency_piece`) can run on parts of the parcels
+    elsewhere (the dask engine's partitions); this reduces the pieces per enterprise and
+    evaluates the county.
 
     Parameters
     ----------
@@ -958,6 +998,9 @@ def assess_efficiency(ws: Workspace, results: Results) -> StageResult:
         ``MJ-EVAL``, ``TT-T4``, ``TT-RATE``.
     results : Results
         ``results.parcels`` (the geometry gives the land area, unrounded).
+    pieces : list of LandPiece, optional
+        :func:`efficiency_piece` of parts of the parcels, every parcel in exactly one; by default
+        one piece of them all, made here.
 
     Returns
     -------
@@ -971,7 +1014,7 @@ def assess_efficiency(ws: Workspace, results: Results) -> StageResult:
     parcels = results.parcels
     if spec is None:
         return _not_applicable_result(ws, parcels)
-    ev = evaluate(ws, results)
+    ev = evaluate(ws, results, pieces)
     ut, ey = ev["units"], ev["eval_year"]
     findings = list(ev["findings"])
     if ws.table("enterprises") is None:

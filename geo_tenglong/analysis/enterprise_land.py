@@ -171,35 +171,6 @@ class _Parcels:
     land: np.ndarray
 
 
-@dataclasses.dataclass
-class _Graph:
-    """Codes and the parcel—code occupation edges (holders first, then tenants).
-
-    Attributes
-    ----------
-    codes : numpy.ndarray
-        Every code met (object array).
-    has_h : numpy.ndarray
-        Industrial parcel positions that have a valid holder.
-    h_code, t_code, e_code : numpy.ndarray
-        Code integers of the holders, tenancy rows and enterprise rows.
-    occ_p, occ_c, occ_tenant : numpy.ndarray
-        One entry per occupation: the parcel position, the code, whether a tenant.
-    tp : numpy.ndarray
-        Parcel position of each tenancy row.
-    """
-
-    codes: np.ndarray
-    has_h: np.ndarray
-    h_code: np.ndarray
-    t_code: np.ndarray
-    e_code: np.ndarray
-    occ_p: np.ndarray
-    occ_c: np.ndarray
-    occ_tenant: np.ndarray
-    tp: np.ndarray
-
-
 def _industrial_parcels(parcels: pd.DataFrame, spec, issues: list[pd.DataFrame]) -> _Parcels:
     """The parcels' valid holder codes and the industrial parcels; invalid holder codes are issues.
 
@@ -303,7 +274,8 @@ def _clean_tenancy(tenancy: pd.DataFrame | None, par: _Parcels, issues: list[pd.
     Returns
     -------
     DataFrame
-        ``parcel_id``, ``uscc``, ``floor_area_m2``, ``source_row`` and ``p`` (industrial parcel position).
+        ``parcel_id``, ``uscc``, ``floor_area_m2``, ``source_row`` and ``p`` (industrial parcel position),
+        with the table's index.
     """
     if tenancy is None or not len(tenancy):
         return pd.DataFrame({"parcel_id": pd.Series(dtype=object), "uscc": pd.Series(dtype=object),
@@ -314,7 +286,7 @@ def _clean_tenancy(tenancy: pd.DataFrame | None, par: _Parcels, issues: list[pd.
                       "floor_area_m2": pd.to_numeric(tenancy["floor_area_m2"], errors="coerce").to_numpy(dtype=float)
                       if "floor_area_m2" in tenancy.columns else np.nan,
                       "source_row": tenancy["source_row"].to_numpy() if "source_row" in tenancy.columns
-                      else np.arange(len(tenancy)) + 2})
+                      else np.arange(len(tenancy)) + 2}, index=tenancy.index)
     ok = _valid_codes(t["uscc"])
     if (~ok).any():
         b = t[~ok]
@@ -338,11 +310,63 @@ def _clean_tenancy(tenancy: pd.DataFrame | None, par: _Parcels, issues: list[pd.
                               b["source_row"].to_numpy(),
                               [f"一地多企表第{r}行 与前行重复(同一宗地同一企业),仅采用首行" for r in b["source_row"]]))
     t = t[~dup]
-    return t[t["uscc"].to_numpy(dtype=object) != par.holder[t["p"].to_numpy()]].reset_index(drop=True)
+    return t[t["uscc"].to_numpy(dtype=object) != par.holder[t["p"].to_numpy()]]
 
 
-def _code_graph(par: _Parcels, t: pd.DataFrame, ent: pd.DataFrame) -> _Graph:
-    """Every holder, tenant and enterprise code as an integer, and the occupation edges.
+@dataclasses.dataclass
+class LandPiece:
+    """Some of the parcels joined to the codes on them, as far as that needs none of the others.
+
+    :func:`land_piece` makes one from a part of the parcels layer (a partition's own parcels, or
+    the whole layer) with the tenancy rows naming them; :func:`join_land` reduces the pieces of
+    all the parcels. A piece holds what needs only a parcel and its tenancy rows — its land, its
+    valid holder code, its use, the checks of its tenancy rows and their floor-area shares — and,
+    per code, the partial sums of the land the piece's parcels give it.
+
+    Attributes
+    ----------
+    rows : numpy.ndarray
+        Each parcel's row position in the whole parcels layer.
+    holder : numpy.ndarray
+        Each parcel's valid holder code (object; ``None`` when invalid or blank).
+    industrial : numpy.ndarray
+        Whether each parcel is industrial land.
+    tenant_count : numpy.ndarray
+        Tenancy rows counted on each parcel.
+    codes : DataFrame
+        One row per code occupying one of the piece's industrial parcels: ``code``;
+        ``holder_row`` (its first parcel as holder, a whole-layer row; NaN for none);
+        ``tenancy_row`` (its first tenancy row as tenant, the table's index; NaN for none);
+        ``held`` (m², its occupations' land times their shares); ``land``, ``parcels`` and
+        ``parcel_ids`` (m², count and sorted ``;``-joined ids of the parcels whose land it brings
+        to its unit: those it holds (``pool``), or those it has a share > 0 of, times the share
+        (``apportion``)).
+    edges : DataFrame
+        ``pool``: one row per kept tenancy row: the ``tenant`` code, the parcel's ``holder`` code
+        (``None``: no valid holder) and its whole-layer ``row``.
+    lone : DataFrame
+        ``pool``: the industrial parcels with tenants but no valid holder: ``row``, ``parcel_id``,
+        ``land_m2``.
+    issues : DataFrame
+        Columns :data:`JOIN_ISSUE_COLUMNS`: invalid holder codes, the tenancy rows' problems.
+    """
+
+    rows: np.ndarray
+    holder: np.ndarray
+    industrial: np.ndarray
+    tenant_count: np.ndarray
+    codes: pd.DataFrame
+    edges: pd.DataFrame
+    lone: pd.DataFrame
+    issues: pd.DataFrame
+
+
+def _shares(par: _Parcels, t: pd.DataFrame, spec, floor_area_m2: pd.Series | None,
+            issues: list[pd.DataFrame]) -> tuple[np.ndarray, np.ndarray]:
+    """Each holder's and each tenancy row's share of its parcel's land.
+
+    ``pool``: every share is 1. ``apportion``: a tenant's share is its floor area over the
+    parcel's (from buildings; the tenants' sum when larger or unknown), the holder the rest.
 
     Parameters
     ----------
@@ -350,41 +374,6 @@ def _code_graph(par: _Parcels, t: pd.DataFrame, ent: pd.DataFrame) -> _Graph:
         The industrial parcels.
     t : DataFrame
         The cleaned tenancy rows (:func:`_clean_tenancy`).
-    ent : DataFrame
-        The cleaned enterprise rows (:func:`_clean_enterprises`).
-
-    Returns
-    -------
-    _Graph
-    """
-    tp = t["p"].to_numpy(dtype=np.int64)
-    has_h = np.flatnonzero(pd.notna(par.holder))
-    all_codes = np.concatenate([par.holder[has_h], t["uscc"].to_numpy(dtype=object),
-                                ent["uscc"].to_numpy(dtype=object)])
-    code_idx, codes = pd.factorize(all_codes)
-    h_code = code_idx[:len(has_h)]
-    t_code = code_idx[len(has_h):len(has_h) + len(t)]
-    return _Graph(codes=np.asarray(codes, dtype=object), has_h=has_h, h_code=h_code, t_code=t_code,
-                  e_code=code_idx[len(has_h) + len(t):], occ_p=np.concatenate([has_h, tp]),
-                  occ_c=np.concatenate([h_code, t_code]),
-                  occ_tenant=np.r_[np.zeros(len(has_h), bool), np.ones(len(t), bool)], tp=tp)
-
-
-def _label_units(par: _Parcels, t: pd.DataFrame, g: _Graph, spec, floor_area_m2: pd.Series | None,
-                 issues: list[pd.DataFrame]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Unit labels of parcels and codes, and each occupation's share of its parcel's land.
-
-    ``pool``: connected components of the holder — parcel — tenant graph, full shares.
-    ``apportion``: each code its own unit; a tenant's share is its floor area over the parcel's.
-
-    Parameters
-    ----------
-    par : _Parcels
-        The industrial parcels.
-    t : DataFrame
-        The cleaned tenancy rows.
-    g : _Graph
-        Codes and occupations.
     spec : EvalSpec
         ``MJ-EVAL`` (``tenants``).
     floor_area_m2 : Series or None
@@ -394,15 +383,12 @@ def _label_units(par: _Parcels, t: pd.DataFrame, g: _Graph, spec, floor_area_m2:
 
     Returns
     -------
-    (numpy.ndarray, numpy.ndarray, numpy.ndarray)
-        ``parcel_label`` (per industrial parcel, −1 for none), ``code_label`` (per code) and
-        ``share`` (per occupation).
+    (numpy.ndarray, numpy.ndarray)
+        The holder's share per industrial parcel, and each tenancy row's share.
     """
-    n_p, n_c = len(par.pos), len(g.codes)
+    n_p = len(par.pos)
     if spec.tenants == "pool":
-        labels = components(n_p + n_c, g.occ_p, n_p + g.occ_c)
-        return labels[:n_p], labels[n_p:], np.ones(len(g.occ_p))
-    # apportion: tenant share = its floor area / the parcel's floor area.
+        return np.ones(n_p), np.ones(len(t))
     fa = floor_area_m2.reindex(pd.Index(par.pid.astype(str))).to_numpy(dtype=float) if floor_area_m2 is not None \
         else np.full(n_p, np.nan)
     tfa = t["floor_area_m2"].to_numpy(dtype=float)
@@ -413,141 +399,238 @@ def _label_units(par: _Parcels, t: pd.DataFrame, g: _Graph, spec, floor_area_m2:
                               "tenancy", b["source_row"].to_numpy(),
                               [f"一地多企表第{r}行 缺少有效的使用建筑面积,按0分摊用地" for r in b["source_row"]]))
     tfa = np.where(miss, 0.0, tfa)
-    tsum = np.bincount(g.tp, weights=tfa, minlength=n_p)
+    tp = t["p"].to_numpy(dtype=np.int64)
+    tsum = np.bincount(tp, weights=tfa, minlength=n_p)
     total = np.where(np.isnan(fa) | (fa < tsum), tsum, fa)
-    tshare = np.divide(tfa, total[g.tp], out=np.zeros_like(tfa), where=total[g.tp] > 0)
+    tshare = np.divide(tfa, total[tp], out=np.zeros_like(tfa), where=total[tp] > 0)
     hshare = 1.0 - np.divide(tsum, total, out=np.zeros(n_p), where=total > 0)
-    code_label = np.arange(n_c) + n_p
-    parcel_label = np.full(n_p, -1, dtype=np.int64)
-    parcel_label[g.has_h] = code_label[g.h_code]
-    return parcel_label, code_label, np.r_[hshare[g.has_h], tshare]
+    return hshare, tshare
 
 
-def _unit_land(par: _Parcels, g: _Graph, spec, parcel_label: np.ndarray, code_label: np.ndarray,
-               share: np.ndarray) -> pd.DataFrame:
-    """Land per unit: ``land_m2`` and ``;``-joined ``parcel_ids``, indexed by ``unit``.
+def land_piece(parcels: pd.DataFrame, rows: np.ndarray, tenancy: pd.DataFrame | None, spec,
+               floor_area_m2: pd.Series | None = None) -> LandPiece:
+    """Join a part of the parcels to the codes on them (the map of :func:`join_land`).
 
     Parameters
     ----------
-    par : _Parcels
-        The industrial parcels.
-    g : _Graph
-        Codes and occupations.
+    parcels : DataFrame
+        ``parcel_id``, ``owner_uscc``, ``land_m2`` (planar area, unrounded), optionally
+        ``land_use_code``: the part's parcels.
+    rows : numpy.ndarray
+        Their row positions in the whole parcels layer.
+    tenancy : DataFrame or None
+        The ``tenancy`` rows naming the part's parcels (and, in one piece only, those naming no
+        parcel), with the whole table's index (it orders the codes first met there).
+    spec : EvalSpec
+        ``MJ-EVAL``: ``industrial_land_codes`` and ``tenants``.
+    floor_area_m2 : Series, optional
+        Floor area by ``parcel_id`` (from buildings), for ``tenants = "apportion"``.
+
+    Returns
+    -------
+    LandPiece
+    """
+    issues: list[pd.DataFrame] = []
+    par = _industrial_parcels(parcels, spec, issues)
+    t = _clean_tenancy(tenancy, par, issues)
+    hshare, tshare = _shares(par, t, spec, floor_area_m2, issues)
+    rows = np.asarray(rows, dtype=np.int64)
+    prow = rows[par.pos]
+    tp = t["p"].to_numpy(dtype=np.int64)
+    has_h = np.flatnonzero(pd.notna(par.holder))
+    occ = pd.DataFrame({"code": np.r_[par.holder[has_h], t["uscc"].to_numpy(dtype=object)],
+                        "p": np.r_[has_h, tp], "tenant": np.r_[np.zeros(len(has_h), bool), np.ones(len(t), bool)],
+                        "first": np.r_[prow[has_h], t.index.to_numpy(dtype=np.int64)].astype(float),
+                        "land": par.land[np.r_[has_h, tp]] * np.r_[hshare[has_h], tshare]})
+    occ["pid"] = par.pid[occ["p"].to_numpy()].astype(str)
+    by_code = occ.groupby("code", sort=False)
+    codes = pd.DataFrame({"held": by_code["land"].sum()})
+    codes["holder_row"] = occ[~occ["tenant"]].groupby("code")["first"].min().reindex(codes.index)
+    codes["tenancy_row"] = occ[occ["tenant"]].groupby("code")["first"].min().reindex(codes.index)
+    brought = occ[~occ["tenant"]] if spec.tenants == "pool" else occ[np.r_[hshare[has_h], tshare] > 0]
+    brought = brought.sort_values(["code", "pid"])
+    bc = brought["code"].to_numpy(dtype=object)
+    starts = np.flatnonzero(np.r_[True, bc[1:] != bc[:-1]]) if len(bc) else np.zeros(0, int)
+    land = pd.DataFrame({"land": np.add.reduceat(brought["land"].to_numpy(), starts) if len(bc) else np.zeros(0),
+                         "parcels": np.diff(np.r_[starts, len(bc)]),
+                         "parcel_ids": join_sorted(bc, brought["pid"].to_numpy(dtype=object))},
+                        index=pd.Index(bc[starts], dtype=object))
+    codes = codes.join(land)
+    codes["land"] = codes["land"].fillna(0.0)
+    codes["parcels"] = codes["parcels"].fillna(0).astype(np.int64)
+    codes = codes.rename_axis("code").reset_index()
+    edges = pd.DataFrame({"tenant": t["uscc"].to_numpy(dtype=object), "holder": par.holder[tp], "row": prow[tp]})
+    lone_p = np.setdiff1d(np.unique(tp), has_h)
+    lone = pd.DataFrame({"row": prow[lone_p], "parcel_id": par.pid[lone_p], "land_m2": par.land[lone_p]})
+    if spec.tenants != "pool":
+        edges, lone = edges.iloc[:0], lone.iloc[:0]
+    tenant_count = np.zeros(len(par.pid_all), dtype=np.int64)
+    tenant_count[par.pos] = np.bincount(tp, minlength=len(par.pos))
+    return LandPiece(rows=rows, holder=par.holder_all, industrial=par.industrial, tenant_count=tenant_count,
+                     codes=codes, edges=edges, lone=lone, issues=_issue_frame(issues))
+
+
+def _issue_frame(issues: list[pd.DataFrame]) -> pd.DataFrame:
+    """The issue frames as one (columns :data:`JOIN_ISSUE_COLUMNS`)."""
+    frames = [i for i in issues if len(i)]
+    return pd.concat(frames, ignore_index=True)[JOIN_ISSUE_COLUMNS] if frames else pd.DataFrame(columns=JOIN_ISSUE_COLUMNS)
+
+
+def _joined(keys: np.ndarray, land: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
+    """Land summed and ``;``-joined parcel ids merged (sorted) per key.
+
+    Parameters
+    ----------
+    keys : numpy.ndarray
+        The key of each part.
+    land : numpy.ndarray
+        Each part's land (m²).
+    ids : numpy.ndarray
+        Each part's sorted ``;``-joined parcel ids.
+
+    Returns
+    -------
+    DataFrame
+        ``land_m2`` and ``parcel_ids``, indexed by key (ascending). A key of several parts has its
+        ids split, sorted and joined again.
+    """
+    order = np.argsort(keys, kind="stable")
+    k, w, v = keys[order], land[order], ids[order].astype(object)
+    if not len(k):
+        return pd.DataFrame({"land_m2": np.zeros(0), "parcel_ids": np.zeros(0, dtype=object)},
+                            index=pd.Index(k, name="unit"))
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    size = np.diff(np.r_[starts, len(k)])
+    out = v[starts].copy()
+    for g in np.flatnonzero(size > 1):
+        out[g] = ";".join(sorted(";".join(v[starts[g]:starts[g] + size[g]]).split(";")))
+    return pd.DataFrame({"land_m2": np.add.reduceat(w, starts), "parcel_ids": out}, index=pd.Index(k[starts], name="unit"))
+
+
+def _merge_codes(pieces: list[LandPiece]) -> pd.DataFrame:
+    """The pieces' code rows reduced to one per code: first rows the smallest, land and counts summed.
+
+    Parameters
+    ----------
+    pieces : list of LandPiece
+
+    Returns
+    -------
+    DataFrame
+        :attr:`LandPiece.codes`' columns, indexed by ``code``.
+    """
+    ct = pd.concat([p.codes for p in pieces], ignore_index=True)
+    if not ct["code"].duplicated().any():
+        return ct.set_index("code")
+    by = ct.groupby("code", sort=False)
+    out = by.agg(held=("held", "sum"), holder_row=("holder_row", "min"), tenancy_row=("tenancy_row", "min"),
+                 land=("land", "sum"), parcels=("parcels", "sum"))
+    with_ids = ct[ct["parcels"] > 0]
+    ids = _joined(with_ids["code"].to_numpy(dtype=object), np.zeros(len(with_ids)),
+                  with_ids["parcel_ids"].to_numpy(dtype=object))["parcel_ids"]
+    out["parcel_ids"] = ids.reindex(out.index).to_numpy(dtype=object)
+    return out
+
+
+def _unit_labels(n_all: int, ct: pd.DataFrame, cidx: pd.Index, pieces: list[LandPiece],
+                 spec) -> tuple[np.ndarray, pd.DataFrame]:
+    """The unit label of every code and of the pool's lone parcels.
+
+    ``pool``: the connected components of the holder — parcel — tenant graph; a unit holding
+    parcels is labelled by its first parcel's whole-layer row, one without by ``n_all`` + its
+    first code. ``apportion``: each code its own unit, ``n_all`` + the code. Labels thus follow
+    the parcels' and then the codes' order, whatever the pieces.
+
+    Parameters
+    ----------
+    n_all : int
+        Parcels in the whole layer.
+    ct : DataFrame
+        The merged code rows (:func:`_merge_codes`), indexed by code.
+    cidx : pandas.Index
+        Every code, in code order.
+    pieces : list of LandPiece
     spec : EvalSpec
         ``MJ-EVAL`` (``tenants``).
-    parcel_label, code_label, share : numpy.ndarray
-        From :func:`_label_units`.
 
     Returns
     -------
-    DataFrame
+    (numpy.ndarray, DataFrame)
+        The label of each code (``cidx`` order), and the lone parcels with their ``label``.
     """
-    if spec.tenants == "pool":
-        lab, lp, lw = parcel_label, np.arange(len(par.pos)), par.land
-    else:
-        keep = share > 0
-        lab, lp, lw = code_label[g.occ_c][keep], g.occ_p[keep], (par.land[g.occ_p] * share)[keep]
-    order = np.lexsort((par.pid[lp].astype(str), lab))
-    lab, lp, lw = lab[order], lp[order], lw[order]
-    starts = np.flatnonzero(np.r_[True, lab[1:] != lab[:-1]]) if len(lab) else np.zeros(0, int)
-    return pd.DataFrame({"land_m2": np.add.reduceat(lw, starts) if len(lab) else np.zeros(0),
-                         "parcel_ids": join_sorted(lab, par.pid[lp])}, index=pd.Index(lab[starts], name="unit"))
+    n_c = len(cidx)
+    lone = pd.concat([p.lone for p in pieces], ignore_index=True)
+    if spec.tenants != "pool":
+        return n_all + np.arange(n_c), lone.assign(label=np.zeros(len(lone), dtype=np.int64))
+    edges = pd.concat([p.edges for p in pieces], ignore_index=True)
+    lone_at = pd.Index(lone["row"].to_numpy(dtype=np.int64))
+    held = edges["holder"].notna().to_numpy()
+    a = np.where(held, cidx.get_indexer(edges["holder"].to_numpy(dtype=object)),
+                 n_c + lone_at.get_indexer(edges["row"].to_numpy(dtype=np.int64)))
+    comp = components(n_c + len(lone), a, cidx.get_indexer(edges["tenant"].to_numpy(dtype=object)))
+    first = np.r_[ct["holder_row"].reindex(cidx).to_numpy(dtype=float), lone["row"].to_numpy(dtype=float)]
+    comp_first = pd.Series(first).groupby(comp).min()
+    cf = comp_first.reindex(comp).to_numpy(dtype=float)
+    label = np.where(np.isnan(cf), n_all + comp, np.nan_to_num(cf)).astype(np.int64)
+    return label[:n_c], lone.assign(label=label[n_c:])
 
 
-def _unit_names(par: _Parcels, g: _Graph, code_label: np.ndarray, share: np.ndarray) -> np.ndarray:
-    """Per label, the code naming its unit: the member holding most land (holders before tenants;
-    ties: the code met first); a code with no land names its own unit; −1 for no unit.
+def _unit_names(ct: pd.DataFrame, cidx: pd.Index, code_label: np.ndarray) -> pd.Series:
+    """Per unit label, the code naming it: the member holding most land (holders before tenants;
+    ties: the code met first); a unit without land is named by its first code.
 
     Parameters
     ----------
-    par : _Parcels
-        The industrial parcels.
-    g : _Graph
-        Codes and occupations.
-    code_label, share : numpy.ndarray
-        From :func:`_label_units`.
+    ct : DataFrame
+        The merged code rows, indexed by code.
+    cidx : pandas.Index
+        Every code, in code order.
+    code_label : numpy.ndarray
+        The unit label of each code.
 
     Returns
     -------
-    numpy.ndarray
-        ``name_code``, indexed by label (``n_p + n_c`` entries).
+    Series
+        Code number (into ``cidx``), indexed by label.
     """
-    n_p, n_c = len(par.pos), len(g.codes)
-    held = pd.DataFrame({"label": code_label[g.occ_c], "code": g.occ_c, "land": par.land[g.occ_p] * share,
-                         "tenant": g.occ_tenant})
-    held = held.groupby(["label", "code"], as_index=False).agg(land=("land", "sum"), tenant=("tenant", "min"))
+    at = cidx.get_indexer(ct.index.to_numpy(dtype=object))
+    held = pd.DataFrame({"label": code_label[at], "code": at, "land": ct["held"].to_numpy(dtype=float),
+                         "tenant": ct["holder_row"].isna().to_numpy()})
     lead = held.sort_values(["label", "tenant", "land", "code"], ascending=[True, True, False, True]) \
         .drop_duplicates("label").set_index("label")["code"]
-    name_code = np.full(n_p + n_c, -1, dtype=np.int64)
-    first_code = pd.Series(np.arange(n_c)).groupby(code_label).min()      # codes with no land: themselves
-    name_code[first_code.index.to_numpy()] = first_code.to_numpy()
-    name_code[lead.index.to_numpy()] = lead.to_numpy()
-    return name_code
+    names = pd.Series(np.arange(len(cidx)), dtype=np.int64).groupby(code_label).min()
+    names.loc[lead.index] = lead.to_numpy()
+    return names
 
 
-def _parcel_unit(par: _Parcels, g: _Graph, parcel_label: np.ndarray) -> pd.DataFrame:
-    """Parcel → unit for every input parcel, in input order (−1: none, or not industrial).
-
-    Parameters
-    ----------
-    par : _Parcels
-        All and industrial parcels.
-    g : _Graph
-        Codes and occupations.
-    parcel_label : numpy.ndarray
-        Unit label of each industrial parcel.
-
-    Returns
-    -------
-    DataFrame
-        ``parcel_id``, ``unit``, ``holder_code``, ``holder_uscc``, ``tenant_count``, ``industrial``.
-    """
-    n_all = len(par.pid_all)
-    unit_all = np.full(n_all, -1, dtype=np.int64)
-    unit_all[par.pos] = parcel_label
-    hcode_all = np.full(n_all, -1, dtype=np.int64)
-    hcode_all[par.pos[g.has_h]] = g.h_code
-    tc_all = np.zeros(n_all, dtype=np.int64)
-    tc_all[par.pos] = np.bincount(g.tp, minlength=len(par.pos))
-    return pd.DataFrame({"parcel_id": par.pid_all, "unit": unit_all, "holder_code": hcode_all,
-                         # numpy's stubs reject None as a choice of where(); numpy takes it (object array)
-                         "holder_uscc": np.where(hcode_all >= 0,
-                                                 g.codes[np.maximum(hcode_all, 0)] if len(g.codes) else None,  # type: ignore[arg-type]
-                                                 None),
-                         "tenant_count": tc_all, "industrial": par.industrial})
-
-
-def _coverage_issues(par: _Parcels, g: _Graph, ent: pd.DataFrame, unit_land: pd.DataFrame,
-                     parcel_label: np.ndarray, issues: list[pd.DataFrame]) -> None:
+def _coverage_issues(industrial: np.ndarray, pid_all: np.ndarray, holder_all: np.ndarray, parcel_label: np.ndarray,
+                     ent: pd.DataFrame, unit_land: pd.DataFrame, issues: list[pd.DataFrame]) -> None:
     """Issues for industrial parcels whose unit has no enterprise data and enterprises with no land.
 
     Parameters
     ----------
-    par : _Parcels
-        The industrial parcels.
-    g : _Graph
-        Codes and occupations.
+    industrial : numpy.ndarray
+        Mask of the industrial parcels (whole layer).
+    pid_all, holder_all : numpy.ndarray
+        Every parcel's id and valid holder code.
+    parcel_label : numpy.ndarray
+        Every parcel's unit label (−1: none).
     ent : DataFrame
         Enterprise rows with ``unit``.
     unit_land : DataFrame
         Land per unit (named units only).
-    parcel_label : numpy.ndarray
-        Unit label of each industrial parcel.
     issues : list of DataFrame
         Appended to.
     """
-    n_labels = len(par.pos) + len(g.codes)
-    with_data = np.zeros(n_labels, dtype=bool)
-    with_data[ent["unit"].to_numpy()] = True
-    no_ent = (parcel_label < 0) | ~with_data[np.maximum(parcel_label, 0)]
+    lab = parcel_label[industrial]
+    no_ent = (lab < 0) | ~np.isin(lab, ent["unit"].to_numpy())
     if no_ent.any():
-        hs = par.holder[no_ent]
-        issues.append(_issues("parcel_without_enterprise", hs, par.pid[no_ent], "parcels", None,
+        hs, ps = holder_all[industrial][no_ent], pid_all[industrial][no_ent]
+        issues.append(_issues("parcel_without_enterprise", hs, ps, "parcels", None,
                               [f"工业用地宗地{x}" + (f"(权利人{h})" if isinstance(h, str) else "(无有效权利人代码)")
-                               + "在亩均效益数据中无对应企业" for x, h in zip(par.pid[no_ent], hs)]))
-    landed = np.zeros(n_labels, dtype=bool)
-    landed[unit_land.index[unit_land["land_m2"] > 0].to_numpy()] = True
-    noland = ~landed[ent["unit"].to_numpy()] if len(ent) else np.zeros(0, bool)
+                               + "在亩均效益数据中无对应企业" for x, h in zip(ps, hs)]))
+    landed = unit_land.index[unit_land["land_m2"] > 0].to_numpy()
+    noland = ~np.isin(ent["unit"].to_numpy(), landed) if len(ent) else np.zeros(0, bool)
     if noland.any():
         b = ent[noland].drop_duplicates("uscc")
         bn = b["name"].astype(object).to_numpy() if "name" in b.columns else [None] * len(b)
@@ -557,51 +640,86 @@ def _coverage_issues(par: _Parcels, g: _Graph, ent: pd.DataFrame, unit_land: pd.
                                for n, c in zip(bn, b["uscc"])]))
 
 
-def join_land(parcels: pd.DataFrame, enterprises: pd.DataFrame | None, tenancy: pd.DataFrame | None, spec,
-              floor_area_m2: pd.Series | None = None) -> LandJoin:
-    """Join enterprises to their industrial land.
+def join_land(pieces: list[LandPiece], parcel_ids: pd.Series, enterprises: pd.DataFrame | None,
+              spec) -> LandJoin:
+    """Join enterprises to their industrial land: the pieces of every parcel reduced (the finish).
 
     Parameters
     ----------
-    parcels : DataFrame
-        ``parcel_id``, ``owner_uscc``, ``land_m2`` (planar area, unrounded), optionally
-        ``land_use_code``.
+    pieces : list of LandPiece
+        :func:`land_piece` of parts of the parcels layer, every parcel in exactly one.
+    parcel_ids : Series
+        Every parcel's id, in layer order.
     enterprises : DataFrame or None
         The ``enterprises`` table (``uscc``, ``year``, …, ``source_row``).
-    tenancy : DataFrame or None
-        The ``tenancy`` table (``parcel_id``, ``uscc``, ``floor_area_m2``, ``source_row``).
     spec : EvalSpec
-        ``MJ-EVAL``: ``industrial_land_codes`` and ``tenants``.
-    floor_area_m2 : Series, optional
-        Floor area by ``parcel_id`` (from buildings), for ``tenants = "apportion"``.
+        ``MJ-EVAL``: ``tenants``.
 
     Returns
     -------
     LandJoin
-        Units are integer labels (``unit``); ``unit_id`` names a unit by a member's code.
-    """
-    issues: list[pd.DataFrame] = []
-    par = _industrial_parcels(parcels, spec, issues)
-    ent = _clean_enterprises(enterprises, issues)
-    t = _clean_tenancy(tenancy, par, issues)
-    g = _code_graph(par, t, ent)
-    parcel_label, code_label, share = _label_units(par, t, g, spec, floor_area_m2, issues)
-    unit_land = _unit_land(par, g, spec, parcel_label, code_label, share)
-    name_code = _unit_names(par, g, code_label, share)
-    codes = g.codes
+        Units are integer labels (``unit``), the same however the parcels were cut into pieces;
+        ``unit_id`` names a unit by a member's code.
 
-    ent["code"] = g.e_code
-    ent["unit"] = code_label[g.e_code] if len(ent) else np.zeros(0, dtype=np.int64)
-    ent["unit_id"] = codes[name_code[ent["unit"].to_numpy()]] if len(ent) else np.zeros(0, dtype=object)
+    Examples
+    --------
+    The land an enterprise holds in two pieces is summed:
+
+    >>> from geo_tenglong.rules import load_ruleset
+    >>> spec = load_ruleset("tiantai-2022").get("MJ-EVAL")
+    >>> p = pd.DataFrame({"parcel_id": ["A", "B"], "owner_uscc": ["91331023MA2A000017"] * 2,
+    ...                   "land_use_code": ["1001", "1001"], "land_m2": [1000.0, 2000.0]})
+    >>> halves = [land_piece(p.iloc[[k]], np.array([k]), None, spec) for k in (0, 1)]
+    >>> join_land(halves, p["parcel_id"], None, spec).unit_land[["land_m2", "parcel_ids"]].values.tolist()
+    [[3000.0, 'A;B']]
+    """
+    issues = [p.issues for p in pieces]
+    ent = _clean_enterprises(enterprises, issues)
+    n_all = len(parcel_ids)
+    pid_all = parcel_ids.astype(str).to_numpy(dtype=object)
+    holder_all = np.full(n_all, None, dtype=object)
+    industrial = np.zeros(n_all, dtype=bool)
+    tenant_count = np.zeros(n_all, dtype=np.int64)
+    for p in pieces:
+        holder_all[p.rows], industrial[p.rows], tenant_count[p.rows] = p.holder, p.industrial, p.tenant_count
+    ct = _merge_codes(pieces)
+    met = [ct.index[ct["holder_row"].notna()].to_numpy(dtype=object)[np.argsort(ct["holder_row"].dropna().to_numpy())]]
+    tenants = ct[ct["holder_row"].isna()]
+    met.append(tenants.index.to_numpy(dtype=object)[np.argsort(tenants["tenancy_row"].to_numpy())])
+    firms = pd.unique(ent["uscc"].to_numpy(dtype=object))
+    met.append(firms[~pd.Index(firms).isin(np.concatenate(met))])
+    codes = np.concatenate(met).astype(object)
+    cidx = pd.Index(codes)
+    code_label, lone = _unit_labels(n_all, ct, cidx, pieces, spec)
+
+    parcel_label = np.full(n_all, -1, dtype=np.int64)
+    hcode_all = np.where(industrial & pd.notna(holder_all), cidx.get_indexer(holder_all), -1)
+    parcel_label[hcode_all >= 0] = code_label[hcode_all[hcode_all >= 0]]
+    if spec.tenants == "pool":
+        bare = np.flatnonzero(industrial & (hcode_all < 0))
+        parcel_label[bare] = bare
+        parcel_label[lone["row"].to_numpy(dtype=np.int64)] = lone["label"].to_numpy(dtype=np.int64)
+
+    brings = ct[ct["parcels"] > 0]
+    keys = np.r_[code_label[cidx.get_indexer(brings.index.to_numpy(dtype=object))], lone["label"].to_numpy(dtype=np.int64)]
+    unit_land = _joined(keys, np.r_[brings["land"].to_numpy(dtype=float), lone["land_m2"].to_numpy(dtype=float)],
+                        np.r_[brings["parcel_ids"].to_numpy(dtype=object), lone["parcel_id"].to_numpy(dtype=object)])
+    names = _unit_names(ct, cidx, code_label)
+
+    ent["code"] = cidx.get_indexer(ent["uscc"].to_numpy(dtype=object))
+    ent["unit"] = code_label[ent["code"].to_numpy()] if len(ent) else np.zeros(0, dtype=np.int64)
+    ent["unit_id"] = codes[names.reindex(ent["unit"]).to_numpy(dtype=np.int64)] if len(ent) else np.zeros(0, dtype=object)
     members = ent.groupby("unit")["code"].nunique()
     unit_land["members"] = members.reindex(unit_land.index).fillna(0).astype(int).to_numpy()
-    nc = name_code[unit_land.index.to_numpy()]
+    nc = names.reindex(unit_land.index).fillna(-1).to_numpy(dtype=np.int64)
     unit_land["unit_id"] = np.where(nc >= 0, codes[np.maximum(nc, 0)] if len(codes) else None, None)
     unit_land = unit_land[nc >= 0]
     unit_land["land_mu"] = unit_land["land_m2"] / (10000.0 / 15.0)
 
-    parcel_unit = _parcel_unit(par, g, parcel_label)
-    _coverage_issues(par, g, ent, unit_land, parcel_label, issues)
-    issue_frame = pd.concat(issues, ignore_index=True) if issues else pd.DataFrame(columns=JOIN_ISSUE_COLUMNS)
+    parcel_unit = pd.DataFrame({"parcel_id": pid_all, "unit": parcel_label, "holder_code": hcode_all,
+                                # numpy's stubs reject None as a choice of where(); numpy takes it (object array)
+                                "holder_uscc": np.where(hcode_all >= 0, holder_all, None),  # type: ignore[call-overload]
+                                "tenant_count": tenant_count, "industrial": industrial})
+    _coverage_issues(industrial, pid_all, holder_all, parcel_label, ent, unit_land, issues)
     return LandJoin(enterprises=ent, unit_land=unit_land[["unit_id", "land_m2", "land_mu", "parcel_ids", "members"]],
-                    parcel_unit=parcel_unit, issues=issue_frame[JOIN_ISSUE_COLUMNS], codes=codes)
+                    parcel_unit=parcel_unit, issues=_issue_frame(issues), codes=codes)
