@@ -5,18 +5,25 @@ How the plots are found (the geoplanar approach, tiled so that it scales to a pr
 1. The study area is the ``study_area`` layer when the workspace has one, else the 城镇开发边界
    (``urban_boundary``) together with the 控规 coverage (see :func:`study_area_of`); with none of
    them, only land *enclosed* by parcels, roads and water is sought.
-2. Boundary segments with occupied land on both sides cannot bound a gap and are dropped first:
-   those shared exactly by two neighbours (found by sorting), and those whose far side lies inside
-   one feature (one STRtree query). Most of a province's linework goes here, cheaply.
-3. The extent is cut into rectangular tiles by recursive median splits (a k-d tree), so that
-   every tile holds about the same amount of the remaining linework whatever the density.
-4. In each tile that linework and the study area's boundary are clipped to the tile, noded
-   together with the tile's frame (:func:`shapely.union_all`) and polygonized: the faces of the
-   planar partition.
-5. One representative point per face, tested against an :class:`shapely.STRtree` of the features
-   and of the study area, drops the faces covered by a parcel, road or water, or outside the
-   study area. What remains is unallocated.
-6. Unallocated faces sharing an edge (a gap cut by a tile frame) are dissolved into one plot.
+2. The extent is cut into rectangular tiles by recursive median splits (a k-d tree), so that
+   every tile holds about the same number of parcels, roads and water polygons whatever the
+   density. Plots can be arbitrarily large, so no fixed halo bounds them: the tiles are the
+   partition, and every feature within :data:`TILE_MARGIN_M` of a tile is that tile's halo (large
+   ones clipped to the tile grown by that margin, :func:`_tile_jobs`).
+3. Each tile, on its own (:func:`tile_gaps`, a job of ``map_tiles``): drops the boundary segments
+   of its features with occupied land on both sides — those shared exactly by two neighbours
+   (found by sorting) and those whose far side lies inside one feature (one STRtree query), most
+   of a province's linework —, clips the rest and the study area's boundary to the tile, nodes
+   them with the tile's frame (:func:`shapely.union_all`) and polygonizes: the faces of the
+   planar partition. One representative point per face, tested against the tile's features and
+   study area, drops the faces covered by a parcel, road or water, or outside the study area. It
+   returns the unallocated faces, each flagged whether it reaches the tile's frame.
+4. Faces not reaching a frame are whole plots. Those reaching one are joined here: faces sharing
+   an edge (a plot cut by a tile frame) are dissolved into one plot, once.
+
+The tiles are independent: with ``--engine dask`` they run on the workers (``map_tiles`` of
+:func:`geo_tenglong.engine.dask.tile_map`), in one process one after another (:func:`_each`) —
+the same code and the same jobs, so the same plots, byte for byte.
 
 Each plot is then described — area (m², 亩), width (twice the radius of its largest inscribed
 circle), Polsby–Popper compactness 4πA/P², and the length of boundary it shares with each parcel,
@@ -40,7 +47,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -90,7 +97,11 @@ _EMPTY_POLY = shapely.Polygon()
 
 #: ``map_tiles(func, jobs)``: ``func(*job)`` for each job, the results in the jobs' order (see
 #: :func:`find_gaps`; the dask engine runs them on its workers).
-TileMap = Callable[[Callable[..., np.ndarray], Iterable[tuple[np.ndarray, np.ndarray]]], Iterable[np.ndarray]]
+TileMap = Callable[[Callable[..., Any], Iterable[tuple]], Iterable[Any]]
+#: A tile's job holds the features and study area within this distance (m) of the tile.
+TILE_MARGIN_M = 1.0
+#: Features with more vertices than this that reach beyond the margin are sent clipped to it.
+CLIP_ABOVE_VERTICES = 64
 
 
 # --------------------------------------------------------------------------------------------
@@ -219,7 +230,7 @@ def _dangling_neighbours(a: np.ndarray, b: np.ndarray, keep: np.ndarray) -> np.n
     return ~keep & (np.isin(za, loose) | np.isin(zb, loose))
 
 
-def _each(func: Callable[..., np.ndarray], jobs: Iterable[tuple]) -> Iterable[np.ndarray]:
+def _each(func: Callable[..., Any], jobs: Iterable[tuple]) -> Iterable[Any]:
     """The tiles one after another in this process, as they are asked for."""
     return (func(*job) for job in jobs)
 
@@ -234,6 +245,50 @@ def _tile_faces(bounds, lines: np.ndarray) -> np.ndarray:
     return shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
 
 
+def tile_gaps(bounds, features: np.ndarray, area: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """One tile's unallocated faces, and which of them reach the tile's frame (one job of :func:`find_gaps`).
+
+    Parameters
+    ----------
+    bounds : sequence of 4 floats
+        The tile.
+    features : ndarray of Polygon
+        Every occupied polygon within :data:`TILE_MARGIN_M` of the tile (large ones clipped to the
+        tile grown by that margin).
+    area : ndarray of Polygon
+        The study area's polygons within that margin of the tile, clipped the same way.
+    eps : float
+        A face whose bounds come this close to the frame reaches it.
+
+    Returns
+    -------
+    faces : ndarray of Polygon
+        The tile's faces covered by no feature and inside the study area.
+    at_frame : ndarray of bool
+        Faces reaching the tile's frame: they may go on in the next tile.
+
+    Notes
+    -----
+    Inside the tile the features and the study area are whole, so this is the county-wide answer
+    restricted to the tile: a segment the tile keeps (see :func:`_open_segments`) that the county
+    would have dropped has occupied land on both sides and only splits occupied faces.
+    """
+    lines = np.concatenate([_open_segments(features), shapely.get_parts(shapely.boundary(area))])
+    faces = _tile_faces(bounds, lines)
+    if len(faces):
+        pts = representative_points(faces)
+        keep = np.zeros(len(faces), dtype=bool)
+        keep[shapely.STRtree(area).query(pts, predicate="within")[0]] = True
+        if len(features):
+            # "intersects", not "within": a face's point may lie on a dropped edge between two features
+            keep[shapely.STRtree(features).query(pts, predicate="intersects")[0]] = False
+        faces = faces[keep]
+    fb = shapely.bounds(faces).reshape(-1, 4)
+    x0, y0, x1, y1 = bounds
+    at_frame = ((fb[:, 0] <= x0 + eps) | (fb[:, 1] <= y0 + eps) | (fb[:, 2] >= x1 - eps) | (fb[:, 3] >= y1 - eps))
+    return faces, at_frame
+
+
 def representative_points(polys: np.ndarray) -> np.ndarray:
     """A point inside each polygon: its centroid when that lies inside, else
     :func:`shapely.point_on_surface` (the centroid is ten times cheaper)."""
@@ -245,7 +300,7 @@ def representative_points(polys: np.ndarray) -> np.ndarray:
     return pts
 
 
-def _merge_touching(faces: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+def _merge_touching(faces: np.ndarray, candidates: np.ndarray, unwanted: np.ndarray | None = None) -> np.ndarray:
     """Dissolve faces that share an edge (not just a corner); only ``candidates`` may merge.
 
     Parameters
@@ -254,10 +309,15 @@ def _merge_touching(faces: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         Non-overlapping faces.
     candidates : ndarray of bool
         Faces that may touch another one along an edge (e.g. those reaching a tile frame).
+    unwanted : ndarray of bool, optional
+        Faces whose plot is not wanted: each is left out with every face it would merge with,
+        without dissolving them.
     """
+    unwanted = np.zeros(len(faces), dtype=bool) if unwanted is None else unwanted
     idx = np.flatnonzero(candidates)
-    if len(idx) < 2:
-        return faces
+    rest = faces[~candidates & ~unwanted]
+    if not len(idx):
+        return rest
     sub = faces[idx]
     tree = shapely.STRtree(sub)
     a, b = tree.query(sub, predicate="intersects")
@@ -267,20 +327,20 @@ def _merge_touching(faces: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         shared = shapely.length(shapely.intersection(shapely.boundary(sub[a]), shapely.boundary(sub[b])))
         edge = shared > EXACT_TOLERANCE_M
         a, b = a[edge], b[edge]
-    if not len(a):
-        return faces
     n = len(sub)
     graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
     _, label = connected_components(graph, directed=False)
+    dropped = np.zeros(label.max() + 1, dtype=bool)
+    dropped[label[unwanted[idx]]] = True
     order = np.argsort(label, kind="stable")
-    starts = np.flatnonzero(np.r_[True, np.diff(label[order]) != 0])
+    order = order[~dropped[label[order]]]
+    starts = np.flatnonzero(np.r_[True, np.diff(label[order]) != 0]) if len(order) else np.empty(0, dtype=np.int64)
     merged = []
-    for g in np.split(order, starts[1:]):
+    for g in np.split(order, starts[1:]) if len(order) else []:
         if len(g) == 1:
             merged.append(sub[g[0]])
         else:
             merged.extend(polygon_parts([shapely.union_all(sub[g])]))
-    rest = faces[~candidates]
     return np.concatenate([rest, np.asarray(merged, dtype=object)])
 
 
@@ -293,20 +353,19 @@ def find_gaps(occupied: Any, study_area: Any = None, *, max_per_tile: int = 1000
     occupied : array-like of (Multi)Polygon
         Parcels, road surfaces and water, in one planar CRS (metres).
     study_area : array-like of (Multi)Polygon, optional
-        Where gaps are sought. Without it only land enclosed by the features counts: faces
+        Where gaps are sought. Without it only land enclosed by the features counts: plots
         reaching the features' outer envelope are dropped.
     max_per_tile : int
-        Most boundary segments per tile, counted after dropping those with occupied land on both
-        sides (see :func:`_open_segments`).
+        Most occupied polygons per tile (counted by the centres of their bounds).
     noise_area_m2 : float
         Plots smaller than this are dropped (numerical dust).
     progress : callable, optional
         Called as ``progress(done, total)`` after each tile.
     map_tiles : callable, optional
-        ``map_tiles(func, jobs)`` returns ``func(bounds, lines)`` for every tile's job, in order
-        (:data:`TileMap`): where the tiles are noded and polygonized, e.g. on a dask cluster. By
-        default one after another in this process. Everything else runs here, so the plots do not
-        depend on it.
+        ``map_tiles(func, jobs)`` returns ``func(*job)`` for every tile's job, in order
+        (:data:`TileMap`): where the tiles run (:func:`tile_gaps`), e.g. on a dask cluster. By
+        default one after another in this process. A tile's job holds only what lies within
+        :data:`TILE_MARGIN_M` of it, and the plots do not depend on where it runs.
 
     Returns
     -------
@@ -316,9 +375,10 @@ def find_gaps(occupied: Any, study_area: Any = None, *, max_per_tile: int = 1000
 
     Notes
     -----
-    No union of everything is ever built: boundary segments that cannot bound a gap are dropped by
-    sorting and one STRtree query, then each tile nodes and polygonizes only the linework that
-    crosses it, so the work grows about linearly with the number of parcels.
+    No union of everything is ever built: each tile drops the boundary segments of its features
+    that cannot bound a gap, nodes and polygonizes the rest with the study area's boundary, and
+    keeps the faces that are unallocated; only faces reaching a tile's frame are joined here, so
+    the work grows about linearly with the number of parcels.
 
     Examples
     --------
@@ -330,39 +390,37 @@ def find_gaps(occupied: Any, study_area: Any = None, *, max_per_tile: int = 1000
     occ, area_parts, extent = _gap_frame(occupied, study_area)
     if area_parts is None:
         return np.empty(0, dtype=object)
-    faces, tile_of, tiles = _tiled_faces(occ, area_parts, extent, max_per_tile, progress, map_tiles or _each)
-    if not len(faces):
-        return faces
-
-    pts = representative_points(faces)
-    keep = np.zeros(len(faces), dtype=bool)
-    keep[shapely.STRtree(area_parts).query(pts, predicate="within")[0]] = True
-    if len(occ):
-        # "intersects", not "within": a face's point may lie on a dropped edge between two features
-        keep[shapely.STRtree(occ).query(pts, predicate="intersects")[0]] = False
-    faces, tile_of = faces[keep], tile_of[keep]
-    if not len(faces):
-        return faces
-
-    # faces reaching their tile's frame may continue in the next tile
-    fb = shapely.bounds(faces)
-    tb = tiles[tile_of]
     eps = 1e-9 * max(1.0, float(np.abs(extent).max()))
-    at_frame = ((fb[:, 0] <= tb[:, 0] + eps) | (fb[:, 1] <= tb[:, 1] + eps)
-                | (fb[:, 2] >= tb[:, 2] - eps) | (fb[:, 3] >= tb[:, 3] - eps))
-    plots = _merge_touching(faces, at_frame)
-
-    if study_area is None and len(plots):  # enclosed land only
-        pb = shapely.bounds(plots)
-        outer = ((pb[:, 0] <= extent[0] + eps) | (pb[:, 1] <= extent[1] + eps)
-                 | (pb[:, 2] >= extent[2] - eps) | (pb[:, 3] >= extent[3] - eps))
-        plots = plots[~outer]
+    parts: list[np.ndarray] = []
+    frames: list[np.ndarray] = []
+    tiles = kd_tiles(_centres(occ), extent, max_per_tile=max_per_tile)
+    for faces, at_frame in (map_tiles or _each)(tile_gaps, _tile_jobs(occ, area_parts, tiles, eps)):
+        parts.append(faces)
+        frames.append(at_frame)
+        if progress:
+            progress(len(parts), len(tiles))
+    faces = np.concatenate(parts) if parts else np.empty(0, dtype=object)
+    if not len(faces):
+        return faces
+    at_frame = np.concatenate(frames)
+    outer = None
+    if study_area is None:  # enclosed land only: a plot reaching the envelope reaches it with one of its faces
+        fb = shapely.bounds(faces)
+        outer = ((fb[:, 0] <= extent[0] + eps) | (fb[:, 1] <= extent[1] + eps)
+                 | (fb[:, 2] >= extent[2] - eps) | (fb[:, 3] >= extent[3] - eps))
+    plots = _merge_touching(faces, at_frame, outer)
     if noise_area_m2 > 0 and len(plots):
         plots = plots[shapely.area(plots) >= noise_area_m2]
     if len(plots):
         rp = shapely.get_coordinates(representative_points(plots))
         plots = plots[np.lexsort((rp[:, 1], rp[:, 0]))]
     return plots
+
+
+def _centres(geoms: np.ndarray) -> np.ndarray:
+    """The centres of the geometries' bounds, shape (n, 2)."""
+    b = shapely.bounds(geoms).reshape(-1, 4)
+    return (b[:, :2] + b[:, 2:]) / 2.0
 
 
 def _gap_frame(occupied: Any, study_area: Any) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
@@ -401,47 +459,38 @@ def _gap_frame(occupied: Any, study_area: Any) -> tuple[np.ndarray, np.ndarray |
     return occ, area_parts, extent
 
 
-def _tiled_faces(occ: np.ndarray, area_parts: np.ndarray, extent: np.ndarray, max_per_tile: int,
-                 progress: Callable[[int, int], Any] | None,
-                 map_tiles: TileMap) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Node and polygonize the open linework tile by tile.
+def _tile_jobs(occ: np.ndarray, area_parts: np.ndarray, tiles: np.ndarray, eps: float) -> Iterator[tuple]:
+    """Each tile's job for :func:`tile_gaps`: its bounds, what lies near it, ``eps``.
 
-    Parameters
-    ----------
-    occ, area_parts, extent
-        From :func:`_gap_frame`.
-    max_per_tile : int
-        Most segments per tile (:func:`kd_tiles`).
-    progress : callable, optional
-        Called as ``progress(done, total)`` after each tile.
-    map_tiles : callable
-        Runs :func:`_tile_faces` on every tile (see :func:`find_gaps`).
-
-    Returns
-    -------
-    faces : numpy.ndarray of Polygon
-    tile_of : numpy.ndarray of int
-        The tile each face came from.
-    tiles : numpy.ndarray
-        Tile bounds, one row per tile.
+    A tile gets the occupied polygons and study-area polygons within :data:`TILE_MARGIN_M` of it;
+    those reaching beyond that margin with more than :data:`CLIP_ABOVE_VERTICES` vertices (a road
+    network, a river, the study area) are clipped to the tile grown by the margin, so that a tile's
+    job stays small. The clipping adds edges only along the grown frame, outside the tile.
     """
-    segs = _open_segments(occ)
-    area_lines = shapely.get_parts(shapely.boundary(area_parts))
-    lines = np.concatenate([segs, area_lines])
-    bounds = shapely.bounds(lines)
-    centres = (bounds[:, :2] + bounds[:, 2:]) / 2.0
-    tiles = kd_tiles(centres, extent, max_per_tile=max_per_tile)
-    line_tree = shapely.STRtree(lines)
+    grown = tiles + np.array([-TILE_MARGIN_M, -TILE_MARGIN_M, TILE_MARGIN_M, TILE_MARGIN_M])
+    boxes = shapely.box(grown[:, 0], grown[:, 1], grown[:, 2], grown[:, 3])
+    near = [_near(geoms, boxes) for geoms in (occ, area_parts)]
+    for k, tb in enumerate(tiles):
+        yield (tb, *(_clipped(geoms[rows[k]], grown[k]) for geoms, rows in zip((occ, area_parts), near)), eps)
 
-    face_parts: list[np.ndarray] = []
-    jobs = ((tb, lines[line_tree.query(shapely.box(*tb))]) for tb in tiles)
-    for f in map_tiles(_tile_faces, jobs):
-        face_parts.append(f)
-        if progress:
-            progress(len(face_parts), len(tiles))
-    faces = np.concatenate(face_parts) if face_parts else np.empty(0, dtype=object)
-    tile_of = np.repeat(np.arange(len(face_parts), dtype=np.int64), [len(f) for f in face_parts])
-    return faces, tile_of, tiles
+
+def _near(geoms: np.ndarray, boxes: np.ndarray) -> list[np.ndarray]:
+    """Per box, the rows of ``geoms`` meeting it (one STRtree query for all boxes)."""
+    box, row = shapely.STRtree(geoms).query(boxes, predicate="intersects")
+    order = np.lexsort((row, box))
+    box, row = box[order], row[order]
+    return np.split(row, np.searchsorted(box, np.arange(1, len(boxes))))
+
+
+def _clipped(geoms: np.ndarray, grown: np.ndarray) -> np.ndarray:
+    """``geoms`` with the large ones reaching beyond ``grown`` clipped to it (see :func:`_tile_jobs`)."""
+    b = shapely.bounds(geoms).reshape(-1, 4)
+    beyond = (b[:, 0] < grown[0]) | (b[:, 1] < grown[1]) | (b[:, 2] > grown[2]) | (b[:, 3] > grown[3])
+    big = beyond & (shapely.get_num_coordinates(geoms) > CLIP_ABOVE_VERTICES)
+    if not big.any():
+        return geoms
+    cut = polygon_parts(shapely.clip_by_rect(geoms[big], *grown))
+    return np.concatenate([geoms[~big], cut])
 
 
 def naive_gaps(occupied, study_area) -> np.ndarray:

@@ -22,9 +22,10 @@ Every other stage — the per-enterprise 亩均 reduction (``efficiency``), the 
 (``fragments``, ``corner_plans``, ``clusters``, ``split_merge``) — runs in this process on the
 results put together, so the results are those of the single-process engine
 (``tests/test_engine_dask.py`` compares them). Of those, the stages in :data:`TILED` send their
-independent tiles to the workers: ``fragments`` nodes and polygonizes each k-d tile's open
-linework there (:func:`~geo_tenglong.analysis.fragments.find_gaps`), and keeps everything else —
-cutting the tiles, dropping occupied faces, joining faces across tile edges — in this process.
+independent tiles to the workers: ``fragments`` sends each k-d tile its features and study area
+(those within a metre of it) and gets back the tile's unallocated faces
+(:func:`~geo_tenglong.analysis.fragments.tile_gaps`); cutting the tiles and joining the faces
+that reach a tile's frame stay in this process.
 """
 
 from __future__ import annotations
@@ -217,19 +218,33 @@ TILED = ("fragments",)
 BATCHES_PER_WORKER = 4
 
 
+def _packed(job: tuple) -> tuple:
+    """A job with its arrays of geometries as WKB (pickling shapely objects one by one costs 4× more)."""
+    return tuple(_Wkb(shapely.to_wkb(x)) if isinstance(x, np.ndarray) and x.dtype == object and len(x)
+                 and shapely.is_geometry(x).all() else x for x in job)
+
+
+@dataclasses.dataclass
+class _Wkb:
+    """An array of geometries as WKB, on its way to a worker."""
+
+    wkb: np.ndarray
+
+
 def run_tiles(func: Callable[..., Any], jobs: list[tuple]) -> list:
-    """``func(*job)`` for each of a batch's jobs (on a worker)."""
-    return [func(*job) for job in jobs]
+    """``func(*job)`` for each of a batch's jobs (on a worker), their geometries read back from WKB."""
+    return [func(*(shapely.from_wkb(x.wkb) if isinstance(x, _Wkb) else x for x in job)) for job in jobs]
 
 
 def tile_map(client: Any) -> Callable[[Callable[..., Any], Iterable[tuple]], Iterator]:
     """A ``map_tiles`` (:data:`geo_tenglong.analysis.fragments.TileMap`) that runs the jobs on ``client``'s cluster.
 
     The jobs are cut into batches of consecutive tiles, :data:`BATCHES_PER_WORKER` per worker, each
-    batch's inputs scattered to the cluster and run as one task; the results come back in order.
+    batch's inputs (arrays of geometries as WKB) scattered to the cluster and run as one task; the
+    results come back in order.
     """
     def map_tiles(func: Callable[..., Any], jobs: Iterable[tuple]) -> Iterator:
-        jobs = list(jobs)
+        jobs = [_packed(job) for job in jobs]
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         size = max(1, math.ceil(len(jobs) / (BATCHES_PER_WORKER * workers)))
         batches = client.scatter([jobs[k:k + size] for k in range(0, len(jobs), size)], hash=False)
