@@ -97,6 +97,7 @@ class Cut:
     geoms: np.ndarray
     tree: shapely.STRtree
     trees: dict[int, shapely.STRtree] = dataclasses.field(default_factory=dict)
+    owners: dict[int, np.ndarray] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def of(cls, results: Results, n: int) -> Cut:
@@ -117,6 +118,14 @@ class Cut:
         if tree is None:
             tree = self.trees[id(layer)] = shapely.STRtree(np.asarray(layer.geometry.values))
         return np.unique(tree.query(boxes, predicate="intersects")[1])
+
+    def named(self, frame: Any) -> np.ndarray:
+        """The parcel (row) each row of ``frame`` names in ``parcel_id``, −1 for none (found once per run)."""
+        owner = self.owners.get(id(frame))
+        if owner is None:
+            owner = self.owners[id(frame)] = (named_parcel(frame["parcel_id"], self.ids) if "parcel_id" in frame.columns
+                                              else np.full(len(frame), -1))
+        return owner
 
     def near(self, layer: Any, boxes: np.ndarray) -> Any:
         """The features of ``layer`` whose bounding box meets one of ``boxes``."""
@@ -184,8 +193,7 @@ def parcel_task(ws: Workspace, results: Results, cut: Cut, k: int, *, buildings:
     if layer is not None and len(layer):
         distance = max(reach, building_reach(layer))
         near = cut.near_rows(layer, shapely.envelope(cut.geoms[core]))
-        owner = (named_parcel(layer["parcel_id"], cut.ids) if "parcel_id" in layer.columns
-                 else np.full(len(layer), -1))
+        owner = cut.named(layer)
         own = np.flatnonzero((owner >= 0) & (cut.part_of[np.maximum(owner, 0)] == k))
         unnamed = near[owner[near] < 0]
         candidates = layer.iloc[np.union1d(own, unnamed)]
@@ -196,9 +204,7 @@ def parcel_task(ws: Workspace, results: Results, cut: Cut, k: int, *, buildings:
         table = ws.table(name)
         if table is None:
             continue
-        owner = (named_parcel(table["parcel_id"], cut.ids) if "parcel_id" in table.columns
-                 else np.full(len(table), -1))
-        routed[name] = table.iloc[route_rows(owner, cut.part_of, k)]
+        routed[name] = table.iloc[route_rows(cut.named(table), cut.part_of, k)]
     boxes = _boxes(cut.geoms[rows], 0.0)
     sent = {name: cut.near(ws.layer(name), boxes) for name in layers if ws.layer(name) is not None}
     sub_ws, sub = _sub(ws, results, cut, rows, sent, routed, result_layers, boxes)
@@ -314,8 +320,7 @@ def feature_task(ws: Workspace, results: Results, cut: Cut, k: int, routes: dict
     boxes = np.concatenate([_boxes(fgeoms, reach), _boxes(cut.geoms[rows], 0.0)])
     buildings = ws.layer("buildings")
     if buildings is not None:
-        by_name = (np.flatnonzero(np.isin(named_parcel(buildings["parcel_id"], cut.ids), rows))
-                   if "parcel_id" in buildings.columns else np.empty(0, dtype=np.int64))
+        by_name = np.flatnonzero(np.isin(cut.named(buildings), rows))
         lays["buildings"] = buildings.iloc[np.union1d(by_name, cut.near_rows(buildings, boxes))]
     for name in layers:
         if ws.layer(name) is not None and name not in lays:
