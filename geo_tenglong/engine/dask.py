@@ -45,6 +45,7 @@ import shapely
 
 from .. import units
 from ..analysis.clusters import assess_clusters, outside_links
+from ..analysis.efficiency import assess_efficiency, efficiency_piece
 from ..analysis.fragments import CONSTRAINTS
 from ..crs import planar_area
 from ..findings import concat_findings
@@ -195,8 +196,20 @@ def _clusters(ws: Workspace, results: Results, pieces: list[tuple[np.ndarray, np
     return assess_clusters(ws, results, links=(outside, pairs))
 
 
+def _efficiency_piece(part: Part) -> Any:
+    """``efficiency``'s map: the own parcels' land and holders, the tenancy rows naming them, land summed per code."""
+    return efficiency_piece(part.ws, part.results, part.own, part.rows)
+
+
+def _efficiency_on_parts(ws: Workspace) -> bool:
+    """With ``tenants = "apportion"`` and buildings, the floor areas need the buildings: efficiency runs whole."""
+    spec = ws.ruleset.get("MJ-EVAL")
+    return spec is not None and (spec.tenants == "pool" or ws.layer("buildings") is None)
+
+
 #: Stages run as a map on partitions and a finish in this process.
 REDUCE: dict[str, Reduce] = {
+    "efficiency": Reduce(_efficiency_piece, assess_efficiency, tables=("tenancy",), applies=_efficiency_on_parts),
     "clusters": Reduce(_cluster_links, _clusters, reach=lambda ws, results: ws.ruleset.get("DQ-CLUSTER").link_distance_m,
                        layers=("parks",),
                        applies=lambda ws: ws.ruleset.get("DQ-CLUSTER") is not None and ws.layer("parks") is not None),
