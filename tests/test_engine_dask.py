@@ -312,3 +312,41 @@ def test_cluster_across_partitions(synthetic, scheduler):
     members = single.parcels["cluster_id"].notna().to_numpy()
     assert members.sum() > 100
     assert len(np.unique(part_of[members])) >= 2
+
+
+def test_enterprise_across_partitions_efficiency_on_workers(synthetic, scheduler):
+    """An enterprise holding parcels in two partitions, and a pool (holder — parcel — tenant) tying
+    two more: the same land, 亩均 and classes as in one process; efficiency's map ran on the workers,
+    one task per partition."""
+    from geo_tenglong.analysis.enterprise_land import industrial_mask, normalise_codes
+    from geo_tenglong.pipeline import STAGES
+
+    ws = load_workspace(synthetic)
+    parts = hilbert_partitions(ws.parcels.geometry, _partition_count(len(ws.parcels), WORKERS))
+    p = ws.parcels.copy()
+    firms = set(normalise_codes(ws.table("enterprises")["uscc"]).dropna())
+    owners = normalise_codes(p["owner_uscc"]).to_numpy(dtype=object)
+    usable = industrial_mask(p["land_use_code"], ws.ruleset.get("MJ-EVAL").industrial_land_codes) & \
+        np.isin(owners, list(firms))
+    a, b, c, d = (next(r for r in part if usable[r]) for part in parts[:4])
+    p.loc[p.index[b], "owner_uscc"] = owners[a]                  # the holder of a also holds b
+    ws.layers["parcels"] = p
+    ws.tables["tenancy"] = pd.DataFrame({"parcel_id": [p["parcel_id"].iloc[d]], "uscc": [owners[c]],
+                                         "floor_area_m2": [800.0], "source_row": [2]})  # c's holder rents d
+    stages = [s for s in STAGES if s.name == "efficiency"]
+    single = analyse(ws, stages=stages)
+    with distributed.Client(scheduler) as client, distributed.get_task_stream(client) as stream:
+        dask = analyse(ws, engine="dask", scheduler=scheduler, stages=stages)
+    assert_same(single, dask)
+
+    ev = dask.layers["enterprise_eval"]
+    ey = dask.summary["efficiency"]["eval_year"]
+    held = dask.parcels[normalise_codes(dask.parcels["owner_uscc"]).to_numpy(dtype=object) == owners[a]]
+    row = ev[(ev["uscc"] == owners[a]) & (ev["year"] == ey)].iloc[0]
+    assert set(row["parcel_ids"].split(";")) == set(held["parcel_id"]) >= {p["parcel_id"].iloc[x] for x in (a, b)}
+    assert row["land_mu"] == pytest.approx(held["area_mu"].sum(), abs=1e-3)
+    assert row["tax_per_mu"] == pytest.approx(row["tax"] / row["land_mu"], rel=1e-3)
+    pool = ev[ev["uscc"].isin([owners[c], owners[d]]) & (ev["year"] == ey)]
+    assert len(pool) == 2 and (pool["pool_size"] == 2).all() and pool["land_mu"].nunique() == 1
+    maps = _tasks_named(stream, "run_map")
+    assert len(maps) == len(parts) and len({t["worker"] for t in maps}) == WORKERS
