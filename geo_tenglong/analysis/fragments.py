@@ -23,7 +23,11 @@ How the plots are found (the geoplanar approach, tiled so that it scales to a pr
 
 The tiles are independent: with ``--engine dask`` they run on the workers (``map_tiles`` of
 :func:`geo_tenglong.engine.dask.tile_map`), in one process one after another (:func:`_each`) —
-the same code and the same jobs, so the same plots, byte for byte.
+the same code and the same jobs, so the same plots, byte for byte. So do the plots' widths and
+condition (a) below, the costly part of describing them (:func:`plot_measures`, batches of
+:data:`PLOTS_PER_JOB` plots, each with the constraint polygons meeting its plots); the boundary
+each plot shares with parcels, roads, water and the edge, the kinds and the offers are measured
+in the calling process (one STRtree query each).
 
 Each plot is then described — area (m², 亩), width (twice the radius of its largest inscribed
 circle), Polsby–Popper compactness 4πA/P², and the length of boundary it shares with each parcel,
@@ -678,6 +682,10 @@ def describe_plots(plots: np.ndarray, parcel_geoms: np.ndarray, parcel_ids, road
 # condition (a): compliance with plans
 # --------------------------------------------------------------------------------------------
 
+#: The polygons of condition (a): 城镇开发边界, 永久基本农田, 生态保护红线, 控规 zoned for industry
+#: (``None``: the layer is missing); see :func:`constraint_geoms`.
+Constraints = tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None, np.ndarray | None]
+
 #: The constraint layers of condition (a): name → (Chinese label, the plot must lie inside?).
 CONSTRAINTS = {
     "urban_boundary": ("城镇开发边界", True),
@@ -700,9 +708,9 @@ def covered_part(geoms: np.ndarray, layer: np.ndarray) -> np.ndarray:
     i, j = shapely.STRtree(layer).query(geoms, predicate="intersects")
     if not len(i):
         return out
+    order = np.lexsort((j, i))  # each geometry's pieces in layer order, whatever the tree's order
+    i, j = i[order], j[order]
     pieces = shapely.intersection(geoms[i], layer[j])
-    order = np.argsort(i, kind="stable")
-    i, pieces = i[order], pieces[order]
     starts = np.flatnonzero(np.r_[True, i[1:] != i[:-1]])
     ends = np.r_[starts[1:], len(i)]
     single = ends - starts == 1
@@ -747,30 +755,56 @@ def plan_compliance(geoms: np.ndarray, layers: dict, industrial_codes, tolerance
         ``<NA>`` when a layer is missing and the others leave nothing to object to),
         ``compliance`` (符合 / 部分符合 / 不符合 / 数据缺失), ``reason`` (Chinese).
     """
+    return compliance_of(geoms, *constraint_geoms(layers, industrial_codes), tolerance_m2=tolerance_m2)
+
+
+def constraint_geoms(layers: dict, industrial_codes) -> Constraints:
+    """The polygons of condition (a)'s layers: 城镇开发边界, 永久基本农田, 生态保护红线 and the 控规
+    zoned for industry (:func:`industrial_zones`), each ``None`` when missing.
+
+    Parameters
+    ----------
+    layers : dict
+        As :func:`plan_compliance`.
+    industrial_codes : sequence of str
+    """
+    def geoms(name: str) -> np.ndarray | None:
+        lay = layers.get(name)
+        return None if lay is None else polygon_parts(lay.geometry.to_numpy())
+
+    zones = industrial_zones(layers.get("zoning"), industrial_codes)
+    return (geoms("urban_boundary"), geoms("basic_farmland"), geoms("eco_redline"),
+            None if zones is None else polygon_parts(zones))
+
+
+def compliance_of(geoms: np.ndarray, urban: np.ndarray | None, farmland: np.ndarray | None,
+                  redline: np.ndarray | None, zones: np.ndarray | None, tolerance_m2: float = 1.0) -> pd.DataFrame:
+    """:func:`plan_compliance` on the constraint polygons (:func:`constraint_geoms`; ``None``: missing).
+
+    Each plot's figures depend only on the polygons meeting it, so a batch of plots gives the same
+    answer with only the polygons near it (see :func:`plot_measures`).
+    """
     geoms = np.asarray(geoms, dtype=object)
     n = len(geoms)
     area = shapely.area(geoms)
     usable = geoms.copy()
     lost = {}
     missing = []
-    ub = layers.get("urban_boundary")
-    if ub is None:
+    if urban is None:
         missing.append("城镇开发边界")
         lost["outside_urban_m2"] = np.full(n, np.nan)
     else:
-        inside = covered_part(geoms, ub.geometry.to_numpy())
+        inside = covered_part(geoms, urban)
         lost["outside_urban_m2"] = area - shapely.area(inside)
         usable = shapely.intersection(usable, inside)
-    for name, col in (("basic_farmland", "farmland_m2"), ("eco_redline", "redline_m2")):
-        lay = layers.get(name)
+    for name, col, lay in (("basic_farmland", "farmland_m2", farmland), ("eco_redline", "redline_m2", redline)):
         if lay is None:
             missing.append(CONSTRAINTS[name][0])
             lost[col] = np.full(n, np.nan)
         else:
-            hit = covered_part(geoms, lay.geometry.to_numpy())
+            hit = covered_part(geoms, lay)
             lost[col] = shapely.area(hit)
             usable = shapely.difference(usable, hit)
-    zones = industrial_zones(layers.get("zoning"), industrial_codes)
     if zones is None:
         missing.append("控规(用地性质)")
         lost["non_industrial_m2"] = np.full(n, np.nan)
@@ -804,6 +838,47 @@ def plan_compliance(geoms: np.ndarray, layers: dict, industrial_codes, tolerance
     out["compliance"] = compliance
     out["reason"] = reasons
     return out
+
+
+def plot_measures(plots: np.ndarray, urban: np.ndarray | None, farmland: np.ndarray | None,
+                  redline: np.ndarray | None, zones: np.ndarray | None, fine_below_m: float,
+                  tolerance_m2: float) -> tuple[np.ndarray, pd.DataFrame]:
+    """A batch of plots' widths (:func:`plot_width`) and condition (a) (:func:`compliance_of`
+    without the ``usable`` geometry): one job of ``map_tiles`` in :func:`assess_fragments`.
+
+    The constraint polygons are those meeting the batch's plots (``None``: the layer is missing).
+    """
+    comp = compliance_of(plots, urban, farmland, redline, zones, tolerance_m2=tolerance_m2)
+    return plot_width(plots, fine_below_m=fine_below_m), comp.drop(columns="usable")
+
+
+#: Plots per job of :func:`plot_measures` (the widths are most of a plot's cost, ~1 ms each).
+PLOTS_PER_JOB = 500
+
+
+def _measures(plots: np.ndarray, constraints: Constraints, fine_below_m: float,
+              tolerance_m2: float, map_tiles: TileMap) -> tuple[np.ndarray, pd.DataFrame]:
+    """Every plot's width and condition (a), :data:`PLOTS_PER_JOB` consecutive plots a job.
+
+    Each job gets the constraint polygons meeting its plots, whole and in layer order, so a
+    plot's figures are those of one call on every plot, wherever the job runs.
+    """
+    if not len(plots):
+        return plot_measures(plots, *constraints, fine_below_m, tolerance_m2)
+    starts = np.arange(0, len(plots), PLOTS_PER_JOB)
+    batch = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(plots)]))
+    near: list[tuple[np.ndarray, list[np.ndarray]] | None] = []
+    for geoms in constraints:
+        if geoms is None:
+            near.append(None)
+            continue
+        plot, row = shapely.STRtree(geoms).query(plots, predicate="intersects")
+        pairs = np.unique(np.column_stack([batch[plot], row]), axis=0).reshape(-1, 2)
+        near.append((geoms, np.split(pairs[:, 1], np.searchsorted(pairs[:, 0], np.arange(1, len(starts))))))
+    jobs = ((plots[s:s + PLOTS_PER_JOB], *(None if n is None else n[0][n[1][k]] for n in near), fine_below_m,
+             tolerance_m2) for k, s in enumerate(starts))
+    done = list(map_tiles(plot_measures, jobs))
+    return np.concatenate([w for w, _ in done]), pd.concat([c for _, c in done], ignore_index=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -938,13 +1013,13 @@ def assess_fragments(ws: Workspace, results: Results, map_tiles: TileMap | None 
     parcel_geoms = parcels.geometry.to_numpy()
     occupied = np.concatenate([polygon_parts(parcel_geoms), roads, water])
     plots = find_gaps(occupied, study, noise_area_m2=spec.noise_area_m2, map_tiles=map_tiles)
-    width = plot_width(plots, fine_below_m=2 * spec.sliver_width_m)
+    width, comp = _measures(plots, constraint_geoms(constraint_layers(ws), spec.industrial_zoning_codes),
+                            2 * spec.sliver_width_m, spec.overlap_tolerance_m2, map_tiles or _each)
     misfit = width < spec.noise_width_m
     noise = {"count": int(misfit.sum()), "area_m2": round(float(shapely.area(plots[misfit]).sum()), 4)}
-    plots = plots[~misfit]
+    plots, comp = plots[~misfit], comp[~misfit].reset_index(drop=True)
     desc, nb = describe_plots(plots, parcel_geoms, parcels["parcel_id"].to_numpy(), roads, water, study,
                               sliver_width_m=spec.sliver_width_m, width=width[~misfit])
-    comp = plan_compliance(plots, constraint_layers(ws), spec.industrial_zoning_codes, spec.overlap_tolerance_m2)
     desc.insert(0, "fragment_id", [f"FR{k + 1:05d}" for k in range(len(plots))])
     desc["compliant"] = comp["compliant"].to_numpy()
     desc["compliance"] = comp["compliance"].to_numpy()
