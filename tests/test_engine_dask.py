@@ -26,7 +26,7 @@ from dask.utils import key_split
 pytest.importorskip("dask_geopandas")
 distributed = pytest.importorskip("distributed")
 
-from geo_tenglong.analysis.fragments import find_gaps  # noqa: E402
+from geo_tenglong.analysis.fragments import find_gaps, kd_tiles, naive_gaps  # noqa: E402
 from geo_tenglong.cli import main  # noqa: E402
 from geo_tenglong.engine.dask import _partition_count, tile_map  # noqa: E402
 from geo_tenglong.engine.partition import hilbert_partitions  # noqa: E402
@@ -187,17 +187,6 @@ def test_buildings_straddling_partition_edges(synthetic, scheduler):
     assert floor.sum() > analyse(load_workspace(synthetic)).parcels["floor_area_m2"].sum()
 
 
-def test_sample_county_same_as_single(sample_dir, scheduler):
-    """The sample county (contracts, land-cover rasters, parks) without its renovation plans, so that
-    intensity as well as idle run on partitions (plans cap TT-VERT per enterprise: intensity then runs whole)."""
-    ws = load_workspace(sample_dir)
-    ws.layers.pop("renovations")
-    single = analyse(ws)
-    dask = analyse(ws, engine="dask", scheduler=scheduler)
-    assert (single.layers["idle_land"]["idle_tier"] > 0).any()
-    assert_same(single, dask)
-
-
 def test_scheduler_needs_the_dask_engine(tmp_path):
     res = CliRunner().invoke(main, ["run", str(tmp_path), "--scheduler", "tcp://127.0.0.1:8786"])
     assert res.exit_code == 2
@@ -234,9 +223,14 @@ def test_sample_plans_proposals_and_clusters_on_partitions(sample_dir, scheduler
     assert_same(single, dask)
     features = _tasks_named(stream, "run_feature_stage")
     assert len(features) >= 2  # the plans and proposals lie in more than one partition
+    # efficiency, intensity (renovation plans too) and idle — and 德清's clusters — on every partition
+    stages = 3 if county == "tiantai" else 4
+    assert len(_tasks_named(stream, "run_map")) == stages * _partition_count(len(ws.parcels), WORKERS)
+    assert (single.layers["idle_land"]["idle_tier"] > 0).any()
     if county == "deqing":
         assert single.summary["clusters"]["clusters"] >= 2
-        assert len(_tasks_named(stream, "run_map")) >= 2 * WORKERS
+    else:
+        assert (single.findings["rule_id"] == "TT-VERT").sum() >= 1
 
 
 def _cross_edge_pairs(ws) -> list[tuple[int, int]]:
@@ -279,6 +273,11 @@ def test_plans_and_proposals_across_partition_edges(synthetic, scheduler):
                       "floor_area_after_m2": 5000.0, "renovation_floor_area_m2": 1500.0,
                       "expansion_floor_area_m2": 0.0, "accepted": True, "equipment_investment": np.nan,
                       "total_investment": np.nan, "leased_plant_m2": np.nan, "geometry": plot})
+    # one enterprise's two 工业大厦 expansions on parcels of two partitions: 30 + 30 万元 capped at 50 over both
+    for k, row in enumerate(pairs[0]):
+        plans.append({**plans[0], "renovation_id": f"V{k}", "parcel_id": ids[row], "uscc": "91331023TESTVERT0X",
+                      "floor_area_after_m2": 20 * float(shapely.area(geoms[row])),
+                      "expansion_floor_area_m2": 6000.0, "geometry": None})
     ws.layers["split_proposals"] = gpd.GeoDataFrame(splits, geometry="geometry", crs=ws.crs)
     ws.layers["renovations"] = gpd.GeoDataFrame(plans, geometry="geometry", crs=ws.crs)
     single = analyse(ws)
@@ -291,6 +290,8 @@ def test_plans_and_proposals_across_partition_edges(synthetic, scheduler):
     # each plot lies on the neighbour's land: not free, so condition (a) fails in both engines
     a = single.findings[(single.findings["rule_id"] == "TT-CORNER") & single.findings["message"].str.contains("与已有宗地、道路或水域重叠")]
     assert set(a["parcel_id"]) == {f"R{k}" for k in range(6)}
+    vert = single.findings[single.findings["rule_id"] == "TT-VERT"].set_index("parcel_id")["value"]
+    assert sorted(vert[["V0", "V1"]]) == [20.0, 30.0]
     assert len({t["worker"] for t in _tasks_named(stream, "run_feature_stage")}) == WORKERS
 
 
@@ -350,3 +351,67 @@ def test_enterprise_across_partitions_efficiency_on_workers(synthetic, scheduler
     assert len(pool) == 2 and (pool["pool_size"] == 2).all() and pool["land_mu"].nunique() == 1
     maps = _tasks_named(stream, "run_map")
     assert len(maps) == len(parts) and len({t["worker"] for t in maps}) == WORKERS
+
+
+def _tiled_layout():
+    """16 × 16 parcels of 10 m in a roof-shaped study area, cut into eight tiles by
+    ``max_per_tile=40``: a 2 × 2 hole on the corner where four tiles meet, a corridor across four
+    tiles (and its mirror image across two, to keep the tiles symmetric), and open land under the
+    roof along the top tiles."""
+    hole = {(7, 7), (8, 7), (7, 8), (8, 8)}
+    corridor = {(i, j) for i in range(2, 14) for j in (3, 12)}
+    cells = [shapely.box(i * 10, j * 10, i * 10 + 10, j * 10 + 10) for j in range(16) for i in range(16)
+             if (i, j) not in hole | corridor]
+    study = [shapely.Polygon([(0, 0), (160, 0), (160, 160), (80, 175), (0, 160)])]
+    return np.asarray(cells, dtype=object), study
+
+
+def test_plots_across_tile_corners_and_frames_on_workers(scheduler):
+    """find_gaps on the workers with the tiles cut through its plots: a plot on the corner of four
+    tiles, one across four and the study area's open land along the top tiles are each one plot,
+    the naive overlay's, and the same bytes as in one process."""
+    cells, study = _tiled_layout()
+    b = shapely.bounds(cells)
+    tiles = kd_tiles((b[:, :2] + b[:, 2:]) / 2, shapely.total_bounds(study), max_per_tile=40)
+    corners = np.r_[tiles[:, :2], tiles[:, 2:], tiles[:, [0, 3]], tiles[:, [2, 1]]].tolist()
+    assert corners.count([80.0, 80.0]) == 4  # the hole's centre is the corner of four tiles
+    here = find_gaps(cells, study, max_per_tile=40)
+    with distributed.Client(scheduler) as client, distributed.get_task_stream(client) as stream:
+        there = find_gaps(cells, study, max_per_tile=40, map_tiles=tile_map(client))
+        workers = set(client.scheduler_info()["workers"])
+    assert shapely.to_wkb(there).tolist() == shapely.to_wkb(here).tolist()
+    naive = naive_gaps(cells, study)
+    assert len(there) == len(naive) == 4
+    assert shapely.symmetric_difference(shapely.union_all(there), shapely.union_all(naive)).area < 1e-6
+    corner = [p for p in there if p.contains(shapely.Point(80, 80))]
+    assert len(corner) == 1 and corner[0].area == pytest.approx(400.0)
+    corridor = [p for p in there if p.contains(shapely.Point(75, 35))]
+    assert len(corridor) == 1 and corridor[0].area == pytest.approx(1200.0)
+    crossed = tiles[(tiles[:, 0] < 140) & (tiles[:, 2] > 20) & (tiles[:, 1] < 40) & (tiles[:, 3] > 30)]
+    assert len(crossed) == 4
+    roof = [p for p in there if p.contains(shapely.Point(80, 165))]
+    assert len(roof) == 1 and roof[0].area == pytest.approx(160 * 15 / 2)
+    runs = _tasks_named(stream, "run_tiles")
+    assert len(runs) >= 2 and {t["worker"] for t in runs} <= workers
+
+
+def test_fragments_stage_leaves_the_tiles_and_widths_to_the_workers(synthetic, scheduler, monkeypatch):
+    """With --engine dask the run process neither nodes a tile, drops its segments, nor measures a
+    plot's width: with those made to fail here, the stage still gives the single engine's results."""
+    from geo_tenglong.analysis import fragments
+
+    ws = _with_gaps(synthetic)
+    single = analyse(ws)
+    assert len(single.layers["fragments"]) > 5
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("fragments tile work in the run process")
+
+    for name in ("_open_segments", "_tile_faces", "plot_width", "compliance_of"):
+        monkeypatch.setattr(fragments, name, not_here)
+    with distributed.Client(scheduler) as client, distributed.get_task_stream(client) as stream:
+        dask = analyse(ws, engine="dask", scheduler=scheduler)
+    assert_same(single, dask)
+    assert shapely.to_wkb(dask.layers["fragments"].geometry.to_numpy()).tolist() == \
+        shapely.to_wkb(single.layers["fragments"].geometry.to_numpy()).tolist()
+    assert len(_tasks_named(stream, "run_tiles")) >= 3  # the tiles' batches and the plots' measures
