@@ -34,10 +34,12 @@ import pytest
 import shapely
 
 from geo_tenglong.analysis.fragments import (
+    CLIP_ABOVE_VERTICES,
     CORNER,
     ENCLOSED,
     OPEN,
     SLIVER,
+    TILE_MARGIN_M,
     assess_fragments,
     find_gaps,
     kd_tiles,
@@ -289,3 +291,35 @@ def test_tiled_and_naive_agree_on_a_jittered_layout():
     assert len(tiled) == len(naive)
     assert shapely.area(tiled).sum() == pytest.approx(shapely.area(naive).sum(), abs=1e-6)
     assert shapely.symmetric_difference(shapely.union_all(tiled), shapely.union_all(naive)).area < 1e-6
+
+
+def test_a_tile_job_holds_only_what_lies_near_its_tile():
+    """Each tile's job (what the dask engine sends a worker) holds the features within the margin
+    of its tile, the large ones (a ring road, a round study area) clipped to it; the plots are
+    those of the jobs run in one process, and the naive overlay's."""
+    cells = [shapely.box(i * 10, j * 10, i * 10 + 10, j * 10 + 10) for j in range(30) for i in range(30)
+             if (i * 7 + j * 3) % 23]
+    ring = shapely.Point(150, 150).buffer(160, quad_segs=64).difference(shapely.Point(150, 150).buffer(152))
+    study = [shapely.Point(150, 150).buffer(170, quad_segs=64)]
+    occupied = np.asarray([*cells, ring], dtype=object)
+    jobs = []
+
+    def recording(func, tile_jobs):
+        for job in tile_jobs:
+            jobs.append(job)
+            yield func(*job)
+
+    plots = find_gaps(occupied, study, max_per_tile=60, map_tiles=recording)
+    assert shapely.to_wkb(plots).tolist() == shapely.to_wkb(find_gaps(occupied, study, max_per_tile=60)).tolist()
+    naive = naive_gaps(occupied, study)
+    assert len(plots) == len(naive) > 30 and len(jobs) >= 16
+    assert shapely.symmetric_difference(shapely.union_all(plots), shapely.union_all(naive)).area < 1e-6
+    for bounds, features, area, _ in jobs:
+        grown = np.asarray(bounds) + [-TILE_MARGIN_M, -TILE_MARGIN_M, TILE_MARGIN_M, TILE_MARGIN_M]
+        for geoms in (features, area):
+            assert shapely.intersects(geoms, shapely.box(*grown)).all()
+            b = shapely.bounds(geoms)
+            inside = (b[:, :2] >= grown[:2] - 1e-6).all(axis=1) & (b[:, 2:] <= grown[2:] + 1e-6).all(axis=1)
+            assert (inside | (shapely.get_num_coordinates(geoms) <= CLIP_ABOVE_VERTICES)).all()
+    assert sum(len(j[1]) for j in jobs) < 1.5 * len(occupied)
+    assert max(shapely.get_num_coordinates(j[2]).sum() for j in jobs) < shapely.get_num_coordinates(study[0]) / 2
