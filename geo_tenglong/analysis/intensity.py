@@ -23,6 +23,7 @@ the parcel it overlaps most (an STRtree query, vectorised).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -512,7 +513,13 @@ def _fee_findings(ws: Workspace, p: _ParcelFacts, t: pd.DataFrame) -> list:
 
 
 def assess_intensity(ws: Workspace, results: Results) -> StageResult:
-    """Stage ``intensity`` (用地强度).
+    """Stage ``intensity`` (用地强度): :func:`intensity_parts` with the TT-VERT findings (:func:`with_vertical`)."""
+    result, plans = intensity_parts(ws, results)
+    return with_vertical(ws, result, plans)
+
+
+def intensity_parts(ws: Workspace, results: Results) -> tuple[StageResult, pd.DataFrame]:
+    """Stage ``intensity`` (用地强度) but TT-VERT, and the renovation plans' figures TT-VERT is granted from.
 
     Parameters
     ----------
@@ -528,7 +535,9 @@ def assess_intensity(ws: Workspace, results: Results) -> StageResult:
     StageResult
         Parcel columns :data:`PARCEL_COLUMNS`; findings NAT-COVER, NAT-ADMIN (or TT-HOUSING /
         DQ-HOUSING where the raised cap applies), TT-FAR-DEFAULT, TT-FEE per parcel, NAT-FAR
-        ``missing_data`` where storeys are unknown, TT-VERT per renovation plan.
+        ``missing_data`` where storeys are unknown.
+    plans : pandas.DataFrame
+        :func:`vertical_plans` of the ``renovations`` layer's plans on these parcels.
     """
     rs = ws.ruleset
     parcels = results.parcels
@@ -547,12 +556,7 @@ def assess_intensity(ws: Workspace, results: Results) -> StageResult:
     findings += _admin_findings(ws, p, parcels, t, buildings, admin_spec)
     findings += _fee_findings(ws, p, t)
 
-    vert = rs.get("TT-VERT")
-    if vert is None:
-        findings.append(_not_applicable(ws.admin_code, "TT-VERT", rs.name))
-    else:
-        findings.append(vertical_subsidy(ws.layer("renovations"), parcels, t, p.contract_far, ws.table("enterprises"),
-                                         vert))
+    plans = vertical_plans(ws.layer("renovations"), parcels, t, p.contract_far)
 
     cols = pd.DataFrame({
         "floor_area_m2": t["floor_area_m2"].round(2).to_numpy(),
@@ -570,7 +574,20 @@ def assess_intensity(ws: Workspace, results: Results) -> StageResult:
                "county_far": None if buildings is None else  # unmeasured, never 0
                round(float(t["floor_area_m2"][industrial].sum() / max(t["land_m2"][industrial].sum(), 1e-9)), 4)}
     return StageResult(findings=concat_findings(findings) if findings else empty_findings(), parcel_columns=cols,
-                       summary=summary)
+                       summary=summary), plans
+
+
+def with_vertical(ws: Workspace, result: StageResult, plans: pd.DataFrame) -> StageResult:
+    """The intensity result with its TT-VERT findings, granted over all the plans (:func:`vertical_plans`).
+
+    The subsidy is capped per enterprise over all its plans, so the plans of every parcel are put
+    together first (in the dask engine, from every partition).
+    """
+    vert = ws.ruleset.get("TT-VERT")
+    extra = (_not_applicable(ws.admin_code, "TT-VERT", ws.ruleset.name) if vert is None
+             else vertical_findings(plans, ws.table("enterprises"), vert))
+    frames = [f for f in (result.findings, extra) if len(f)]
+    return dataclasses.replace(result, findings=concat_findings(frames) if frames else empty_findings())
 
 
 def _h(v, limit=None):
@@ -602,14 +619,12 @@ def _coverage_message(cov, min_share, ok) -> str:
     return f"建筑系数{v}" + ("" if ok else f",低于{t}")
 
 
-def vertical_subsidy(renovations: Any, parcels: pd.DataFrame, t: pd.DataFrame, contract_far: np.ndarray,
-                     enterprises: pd.DataFrame | None, spec: Any) -> pd.DataFrame:
-    """TT-VERT findings, one per renovation plan with an expansion floor area.
+#: The columns of :func:`vertical_plans`.
+PLAN_COLUMNS = ["renovation_id", "uscc", "known", "accepted", "expansion_m2", "far_after", "contract_far"]
 
-    Eligible: expansion ≥ ``min_expansion_m2``, accepted, FAR after the expansion above the
-    industry's FAR and above the contract FAR (``default_contract_far`` where none). Subsidy =
-    ``yuan_per_m2`` × expansion, at most ``cap_wan`` per enterprise (plans taken in id order).
-    Finding value = subsidy (万元); feature id = ``renovation_id``.
+
+def vertical_plans(renovations: Any, parcels: pd.DataFrame, t: pd.DataFrame, contract_far: np.ndarray) -> pd.DataFrame:
+    """The figures of each renovation plan with an expansion floor area that TT-VERT grants from.
 
     Parameters
     ----------
@@ -621,25 +636,22 @@ def vertical_subsidy(renovations: Any, parcels: pd.DataFrame, t: pd.DataFrame, c
         :func:`parcel_intensity` of the parcels.
     contract_far : numpy.ndarray
         Contract FAR per parcel (NaN where none).
-    enterprises : pandas.DataFrame or None
-        The ``enterprises`` table (``industry``).
-    spec : VertSpec
-        TT-VERT.
 
     Returns
     -------
     pandas.DataFrame
-        TT-VERT findings.
+        :data:`PLAN_COLUMNS`: the plan, its enterprise (the plan's ``uscc``, else the parcel's
+        holder), whether its parcel is known and the plan accepted, the expansion (m²), the FAR after
+        it (NaN where unknown) and the parcel's contract FAR (NaN where none).
     """
-    if renovations is None or not len(renovations):
-        return empty_findings()
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in PLAN_COLUMNS})
+    if renovations is None or not len(renovations) or "expansion_floor_area_m2" not in renovations.columns:
+        return empty
     r = pd.DataFrame(renovations.drop(columns=renovations.geometry.name))
-    if "expansion_floor_area_m2" not in r.columns:
-        return empty_findings()
     exp = pd.to_numeric(r["expansion_floor_area_m2"], errors="coerce").to_numpy(dtype=float)
     r = r[np.nan_to_num(exp, nan=0.0) > 0].copy()
     if not len(r):
-        return empty_findings()
+        return empty
     exp = pd.to_numeric(r["expansion_floor_area_m2"], errors="coerce").to_numpy(dtype=float)
     pidx = pd.Index(parcels["parcel_id"].astype(str))
     at = pidx.get_indexer(r["parcel_id"].astype(str))
@@ -651,28 +663,63 @@ def vertical_subsidy(renovations: Any, parcels: pd.DataFrame, t: pd.DataFrame, c
     after = np.where(after > 0, after, floor_now + exp)
     far_after = np.divide(after, land, out=np.full(len(r), np.nan), where=land > 0)
     cfar = np.where(known, contract_far[np.maximum(at, 0)], np.nan)
-    cfar = np.where(np.isnan(cfar), spec.default_contract_far, cfar)
-    holder = parcels["owner_uscc"].astype("string").to_numpy(dtype=object)[np.maximum(at, 0)] \
-        if "owner_uscc" in parcels.columns else np.full(len(r), None)
+    holder = np.full(len(r), None, dtype=object)
+    if "owner_uscc" in parcels.columns:
+        holder[known] = parcels["owner_uscc"].astype("string").to_numpy(dtype=object)[at[known]]
     uscc = r["uscc"].astype("string").str.strip().to_numpy(dtype=object) if "uscc" in r.columns else np.full(len(r), None)
     uscc = np.where(pd.isna(uscc), holder, uscc)
-    industry = np.full(len(r), None, dtype=object)
+    accepted = _flag(r["accepted"]) if "accepted" in r.columns else np.zeros(len(r), bool)
+    return pd.DataFrame({"renovation_id": r["renovation_id"].astype(str).to_numpy(), "uscc": uscc, "known": known,
+                         "accepted": accepted, "expansion_m2": exp, "far_after": far_after, "contract_far": cfar})
+
+
+def vertical_findings(plans: pd.DataFrame, enterprises: pd.DataFrame | None, spec: Any) -> pd.DataFrame:
+    """TT-VERT findings, one per plan of :func:`vertical_plans`.
+
+    Eligible: expansion ≥ ``min_expansion_m2``, accepted, FAR after the expansion above the
+    industry's FAR and above the contract FAR (``default_contract_far`` where none). Subsidy =
+    ``yuan_per_m2`` × expansion, at most ``cap_wan`` per enterprise over all its plans (taken in id
+    order). Finding value = subsidy (万元); feature id = ``renovation_id``.
+
+    Parameters
+    ----------
+    plans : pandas.DataFrame
+        :func:`vertical_plans` of every plan.
+    enterprises : pandas.DataFrame or None
+        The ``enterprises`` table (``industry``).
+    spec : VertSpec
+        TT-VERT.
+
+    Returns
+    -------
+    pandas.DataFrame
+        TT-VERT findings.
+    """
+    if not len(plans):
+        return empty_findings()
+    uscc = plans["uscc"].to_numpy(dtype=object)
+    known = plans["known"].to_numpy(dtype=bool)
+    accepted = plans["accepted"].to_numpy(dtype=bool)
+    exp = plans["expansion_m2"].to_numpy(dtype=float)
+    far_after = plans["far_after"].to_numpy(dtype=float)
+    cfar = plans["contract_far"].to_numpy(dtype=float)
+    cfar = np.where(np.isnan(cfar), spec.default_contract_far, cfar)
+    industry = np.full(len(plans), None, dtype=object)
     if enterprises is not None and "industry" in enterprises.columns:
         e = enterprises.sort_values("year").drop_duplicates("uscc", keep="last").set_index("uscc")["industry"]
         industry = e.reindex(pd.Series(uscc).astype("string")).to_numpy(dtype=object)
     ifar = industry_far(industry, spec.industry_far, spec.default_industry_far)
-    accepted = _flag(r["accepted"]) if "accepted" in r.columns else np.zeros(len(r), bool)
     big = exp >= spec.min_expansion_m2 - EPS
     above = (far_after > ifar + EPS) & (far_after > cfar + EPS)
     eligible = known & accepted & big & above
     amount = np.where(eligible, spec.yuan_per_m2 * exp / 10000.0, 0.0)
-    granted = _capped_per_enterprise(amount, r["renovation_id"].astype(str).to_numpy(), uscc, spec.cap_wan)
+    granted = _capped_per_enterprise(amount, plans["renovation_id"].to_numpy(dtype=object), uscc, spec.cap_wan)
     far_unknown = np.isnan(far_after)
     status = np.where(~known, MISSING_DATA, np.where(eligible, PASS, np.where(far_unknown & accepted & big,
                                                                               MISSING_DATA, FAIL)))
     granted = np.where(status == MISSING_DATA, np.nan, granted)
     reasons = _vert_reasons(known, accepted, big, far_after, ifar, cfar, granted, exp, spec)
-    return make_findings(r["renovation_id"].astype(str).to_numpy(), "TT-VERT", spec.clause, status, granted,
+    return make_findings(plans["renovation_id"].to_numpy(dtype=object), "TT-VERT", spec.clause, status, granted,
                          spec.cap_wan, "万元", reasons)
 
 

@@ -47,10 +47,10 @@ from .. import units
 from ..analysis.clusters import assess_clusters, outside_links
 from ..analysis.efficiency import assess_efficiency, efficiency_piece
 from ..analysis.fragments import CONSTRAINTS
+from ..analysis.intensity import intensity_parts, with_vertical
 from ..crs import planar_area
 from ..findings import concat_findings
 from ..stage import StageResult
-from .partition import halo_rows, named_parcel, near_rows, route_rows
 from .parts import Cut, Part, PartTask, Routed, feature_routes, feature_task, open_part, parcel_task
 
 if TYPE_CHECKING:
@@ -62,72 +62,55 @@ if TYPE_CHECKING:
 PARCELS_PER_PARTITION = 50_000
 
 
-def _no_expansions(ws: Workspace) -> bool:
-    """TT-VERT caps the subsidy per enterprise over all its plans: with plans, intensity runs whole."""
-    plans = ws.layer("renovations")
-    return plans is None or not len(plans)
+def _intensity_piece(part: Part) -> tuple[StageResult, pd.DataFrame]:
+    """``intensity``'s map: the stage on the partition's own parcels and buildings, but TT-VERT; its plans' figures."""
+    own = part.results.parcels.iloc[:part.own]
+    ws = dataclasses.replace(part.ws, layers={**part.ws.layers, "parcels": part.ws.parcels.iloc[:part.own]})
+    return intensity_parts(ws, dataclasses.replace(part.results, parcels=own))
 
 
-def _intensity_summary(ws: Workspace, results: Results, summary: dict) -> dict:
-    """The intensity summary's county-wide figures on the whole county."""
+def _intensity(ws: Workspace, results: Results, pieces: list[tuple[StageResult, pd.DataFrame]]) -> StageResult:
+    """``intensity``'s finish: the partitions' results put together, TT-VERT granted over every plan (capped
+    per enterprise), the county's figures on the whole county."""
+    merged = merge("intensity", [r for r, _ in pieces], ws, results)
+    plans = [p for _, p in pieces if len(p)]
+    out = with_vertical(ws, merged, pd.concat(plans, ignore_index=True) if plans else pieces[0][1])
+    buildings = ws.layer("buildings")
+    if buildings is None or out.parcel_columns is None:
+        return out
     from ..analysis.enterprise_land import industrial_mask
 
-    buildings = ws.layer("buildings")
-    if buildings is None:
-        return summary
     p = results.parcels
     cover = ws.ruleset.get("NAT-COVER")
     codes = p["land_use_code"] if "land_use_code" in p.columns else pd.Series([None] * len(p))
     ind = industrial_mask(codes, cover.industrial_land_codes if cover else ("1001",))
     land = planar_area(p.geometry)[ind].sum()
-    floor = p["floor_area_m2"].to_numpy(dtype=float)[ind].sum()
-    return {**summary, "buildings": len(buildings), "county_far": round(float(floor / max(land, 1e-9)), 4)}
+    floor = out.parcel_columns["floor_area_m2"].reindex(p["parcel_id"]).to_numpy(dtype=float)[ind].sum()
+    out.summary = {**out.summary, "buildings": len(buildings), "county_far": round(float(floor / max(land, 1e-9)), 4)}
+    return out
 
 
-def _idle_summary(ws: Workspace, results: Results, summary: dict) -> dict:
-    """The idle summary's county-wide figures on the whole county."""
-    p = results.parcels
+def _idle_piece(part: Part) -> StageResult:
+    """``idle``'s map: the stage on the partition's parcels, every building touching them and their contracts."""
+    from ..analysis.idle import assess_idle
+
+    return assess_idle(part.ws, part.results) or StageResult()
+
+
+def _idle(ws: Workspace, results: Results, pieces: list[StageResult]) -> StageResult:
+    """``idle``'s finish: the partitions' results put together, the county's figures on the whole county."""
+    out = merge("idle", pieces, ws, results)
+    if out.parcel_columns is None:
+        return out
+    p = out.parcel_columns.reindex(results.parcels["parcel_id"])
     contracts = ws.table("contracts")
-    idle = p["idle_rule"].notna().to_numpy()
-    penal = idle & p["idle_gov_cause"].isna().to_numpy()
-    return {**summary, "contracts": 0 if contracts is None else int(len(contracts)),
-            "fee_total_wan": round(float(np.nansum(p["idle_fee_wan"].to_numpy(dtype=float)[penal])), 4),
-            "idle_mu": round(float(units.m2_to_mu(p["area_m2"].to_numpy(dtype=float))[penal].sum()), 4)
-            if "area_mu" in p else None}
-
-
-@dataclasses.dataclass(frozen=True)
-class Split:
-    """How a stage runs on partitions.
-
-    Attributes
-    ----------
-    buildings : str
-        ``"assigned"``: the buildings that belong to the partition's parcels; ``"touching"``: every
-        building touching them.
-    tables : tuple of str
-        Tables the stage reads (rows with a ``parcel_id`` go to the partition owning the parcel).
-    layers : tuple of str
-        Other layers the stage reads, sent whole.
-    county : callable
-        ``(ws, results, summary) -> summary``: the summary's county-wide figures again, on the
-        results put together.
-    applies : callable
-        ``(ws) -> bool``: whether the stage can run on partitions for this workspace.
-    """
-
-    buildings: str
-    tables: tuple[str, ...]
-    layers: tuple[str, ...]
-    county: Callable[[Workspace, Results, dict], dict]
-    applies: Callable[[Workspace], bool] = lambda ws: True
-
-
-#: The stages that run on partitions, and how.
-SPLIT: dict[str, Split] = {
-    "intensity": Split("assigned", (), ("parks",), _intensity_summary, _no_expansions),
-    "idle": Split("touching", ("contracts",), (), _idle_summary),
-}
+    penal = p["idle_rule"].notna().to_numpy() & p["idle_gov_cause"].isna().to_numpy()
+    area = results.parcels["area_m2"].to_numpy(dtype=float)
+    out.summary = {**out.summary, "contracts": 0 if contracts is None else int(len(contracts)),
+                   "fee_total_wan": round(float(np.nansum(p["idle_fee_wan"].to_numpy(dtype=float)[penal])), 4),
+                   "idle_mu": round(float(units.m2_to_mu(area)[penal].sum()), 4)
+                   if "area_mu" in results.parcels else None}
+    return out
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,6 +133,8 @@ class Reduce:
         Other workspace layers, their features near the partition's parcels and halo.
     applies : callable
         ``(ws) -> bool``: whether the stage can run on partitions for this workspace.
+    routed_layers : tuple of str
+        Workspace layers routed by ``parcel_id`` like ``tables``.
     """
 
     map: Callable[[Part], Any]
@@ -159,6 +144,7 @@ class Reduce:
     tables: tuple[str, ...] = ()
     layers: tuple[str, ...] = ()
     applies: Callable[[Workspace], bool] = lambda ws: True
+    routed_layers: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -209,6 +195,8 @@ def _efficiency_on_parts(ws: Workspace) -> bool:
 
 #: Stages run as a map on partitions and a finish in this process.
 REDUCE: dict[str, Reduce] = {
+    "intensity": Reduce(_intensity_piece, _intensity, buildings=True, layers=("parks",), routed_layers=("renovations",)),
+    "idle": Reduce(_idle_piece, _idle, tables=("contracts",), layers=("buildings",)),
     "efficiency": Reduce(_efficiency_piece, assess_efficiency, tables=("tenancy",), applies=_efficiency_on_parts),
     "clusters": Reduce(_cluster_links, _clusters, reach=lambda ws, results: ws.ruleset.get("DQ-CLUSTER").link_distance_m,
                        layers=("parks",),
@@ -268,94 +256,8 @@ def tile_map(client: Any) -> Callable[[Callable[..., Any], Iterable[tuple]], Ite
     return map_tiles
 
 
-@dataclasses.dataclass
-class Task:
-    """What one partition's worker gets: its own parcels, the halo, buildings, workspace, stages."""
-
-    ws: Workspace
-    parcels: Any  # GeoDataFrame: results.parcels of the partition's own parcels
-    halo: Any  # GeoDataFrame: parcel_id and geometry of the halo parcels
-    buildings: Any  # GeoDataFrame or None: buildings touching the own parcels or naming one of them
-    touching: Any  # bool array over ``buildings``: touching the own parcels
-    assigned: Any  # bool array over ``buildings``: may belong to the own parcels (named, or unnamed and touching)
-    stages: list[str]
-    info: dict
-    summary: dict
-
-
-def run_partition(task: Task) -> dict[str, StageResult]:
-    """Run the stages on one partition (on a worker).
-
-    Returns
-    -------
-    dict
-        Stage name → its :class:`StageResult` for the partition's own parcels.
-    """
-    import dataclasses as dc
-
-    from ..analysis.intensity import assign_buildings
-    from ..pipeline import STAGES
-    from ..results import Results
-
-    by_name = {s.name: s for s in STAGES}
-    results = Results(info=task.info, parcels=task.parcels, summary=dict(task.summary))
-    out = {}
-    for name in task.stages:
-        layers = dict(task.ws.layers)
-        if task.buildings is not None and SPLIT[name].buildings == "assigned":
-            both = pd.concat([task.parcels[["parcel_id", "geometry"]], task.halo], ignore_index=True)
-            candidates = task.buildings[task.assigned]
-            at = assign_buildings(candidates, both)
-            layers["buildings"] = candidates[(at >= 0) & (at < len(task.parcels))]
-        elif task.buildings is not None:
-            layers["buildings"] = task.buildings[task.touching]
-        outcome = by_name[name].func(dc.replace(task.ws, layers=layers), results) or StageResult()
-        results.add(name, outcome)
-        out[name] = outcome
-    return out
-
-
 def _partition_count(n_parcels: int, workers: int) -> int:
     return max(2 * workers, math.ceil(n_parcels / PARCELS_PER_PARTITION))
-
-
-def _tasks(ws: Workspace, results: Results, names: list[str], cut: Cut) -> Iterator[Task]:
-    """Gather what each partition's stages read, one partition at a time."""
-    parcels = results.parcels
-    geoms, parts, part_of, pidx, tree = cut.geoms, cut.parts, cut.part_of, cut.ids, cut.tree
-    buildings = ws.layer("buildings")
-    reach, btree, bowner = 0.0, None, None
-    if buildings is not None and len(buildings):
-        bgeoms = np.asarray(buildings.geometry.values)
-        b = shapely.bounds(bgeoms)
-        reach = float(np.nanmax(np.hypot(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]), initial=0.0))
-        btree = shapely.STRtree(bgeoms)
-        bowner = (named_parcel(buildings["parcel_id"], pidx) if "parcel_id" in buildings.columns
-                  else np.full(len(buildings), -1))
-    wanted = {t for n in names for t in SPLIT[n].tables}
-    layer_names = {name for n in names for name in SPLIT[n].layers}
-    for k, core in enumerate(parts):
-        tables = {}
-        for tname in wanted:
-            table = ws.table(tname)
-            if table is None:
-                continue
-            owner = (named_parcel(table["parcel_id"], pidx) if "parcel_id" in table.columns
-                     else np.full(len(table), -1))
-            tables[tname] = table.iloc[route_rows(owner, part_of, k)]
-        layers = {"parcels": ws.parcels.iloc[core]}
-        layers.update({name: ws.layers[name] for name in layer_names if name in ws.layers})
-        sent = touching = assigned = None
-        if buildings is not None and btree is not None and bowner is not None:
-            near = near_rows(btree, geoms[core])
-            own = np.flatnonzero((bowner >= 0) & (part_of[np.maximum(bowner, 0)] == k))
-            rows = np.union1d(near, own)
-            sent = buildings.iloc[rows]
-            touching = np.isin(rows, near)
-            assigned = np.isin(rows, own) | (touching & (bowner[rows] < 0))
-        halo = parcels.iloc[halo_rows(tree, geoms, core, reach)][["parcel_id", "geometry"]]
-        sub_ws = dataclasses.replace(ws, layers=layers, tables=tables, data_issues=ws.data_issues.iloc[:0])
-        yield Task(sub_ws, parcels.iloc[core], halo, sent, touching, assigned, names, results.info, results.summary)
 
 
 def _reduce(values: list, where: str) -> Any:
@@ -438,7 +340,7 @@ def _reduce_stage(client: Any, ws: Workspace, results: Results, stage: Stage, en
     reach = entry.reach(ws, results) if entry.reach else 0.0
     futures = [client.submit(run_map, client.scatter(parcel_task(
         ws, results, cut, k, buildings=entry.buildings, reach=reach, tables=entry.tables, layers=entry.layers,
-        result_layers=()), hash=False), entry.map, pure=False) for k in range(len(cut.parts))]
+        result_layers=(), routed_layers=entry.routed_layers), hash=False), entry.map, pure=False) for k in range(len(cut.parts))]
     return entry.finish(ws, results, client.gather(futures))
 
 
@@ -491,39 +393,18 @@ def run_stages(ws: Workspace, results: Results, stages: list[Stage], progress: C
                 cut.append(Cut.of(results, _partition_count(len(results.parcels), workers)))
             return cut[0]
 
-        i = 0
-        while i < len(stages):
-            batch = []
-            while i < len(stages) and stages[i].name in SPLIT and SPLIT[stages[i].name].applies(ws):
-                batch.append(stages[i])
-                i += 1
-            if not batch:
-                stage = stages[i]
-                i += 1
-                if progress:
-                    progress(stage.label)
-                outcome: StageResult | None = None
-                if stage.name in REDUCE and REDUCE[stage.name].applies(ws):
-                    outcome = _reduce_stage(client, ws, results, stage, REDUCE[stage.name], the_cut())
-                elif stage.name in FEATURES:
-                    outcome = _feature_stage(client, ws, results, stage, FEATURES[stage.name], the_cut())
-                if outcome is not None:
-                    results.add(stage.name, outcome)
-                    continue
-                if stage.name in TILED:
-                    func: Callable[..., StageResult] = stage.func
-                    stage = dataclasses.replace(stage, func=functools.partial(func, map_tiles=tile_map(client)))
-                run_here(ws, results, [stage])
+        for stage in stages:
+            if progress:
+                progress(stage.label)
+            outcome: StageResult | None = None
+            if stage.name in REDUCE and REDUCE[stage.name].applies(ws):
+                outcome = _reduce_stage(client, ws, results, stage, REDUCE[stage.name], the_cut())
+            elif stage.name in FEATURES:
+                outcome = _feature_stage(client, ws, results, stage, FEATURES[stage.name], the_cut())
+            if outcome is not None:
+                results.add(stage.name, outcome)
                 continue
-            for stage in batch:
-                if progress:
-                    progress(stage.label)
-            # each partition's inputs go to the cluster as soon as they are cut, so no second copy of the county
-            futures = [client.submit(run_partition, client.scatter(t), pure=False)
-                       for t in _tasks(ws, results, [s.name for s in batch], the_cut())]
-            outcomes = client.gather(futures)
-            for stage in batch:
-                merged = merge(stage.name, [o[stage.name] for o in outcomes], ws, results)
-                results.add(stage.name, merged)
-                merged.summary = SPLIT[stage.name].county(ws, results, merged.summary)
-                results.summary[stage.name] = merged.summary
+            if stage.name in TILED:
+                func: Callable[..., StageResult] = stage.func
+                stage = dataclasses.replace(stage, func=functools.partial(func, map_tiles=tile_map(client)))
+            run_here(ws, results, [stage])

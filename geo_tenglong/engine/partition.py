@@ -80,14 +80,6 @@ def halo_rows(tree: shapely.STRtree, geoms: np.ndarray, core: np.ndarray, distan
     return np.setdiff1d(near, core)
 
 
-def near_rows(tree: shapely.STRtree, geoms: np.ndarray) -> np.ndarray:
-    """Rows of the features in ``tree`` whose bounding box meets one of ``geoms``' bounding boxes."""
-    g = geoms[~(pd.isna(geoms) | shapely.is_empty(geoms))]
-    if not len(g):
-        return np.empty(0, dtype=np.int64)
-    return np.unique(tree.query(shapely.envelope(g), predicate="intersects")[1])
-
-
 def named_parcel(ids: pd.Series, parcel_ids: pd.Index) -> np.ndarray:
     """Row position of the parcel each id names (after stripping), −1 where it names none.
 

@@ -165,7 +165,8 @@ def _sub(ws: Workspace, results: Results, cut: Cut, rows: np.ndarray, layers: di
 
 
 def parcel_task(ws: Workspace, results: Results, cut: Cut, k: int, *, buildings: bool, reach: float,
-                tables: Sequence[str], layers: Sequence[str], result_layers: Sequence[str]) -> PartTask:
+                tables: Sequence[str], layers: Sequence[str], result_layers: Sequence[str],
+                routed_layers: Sequence[str] = ()) -> PartTask:
     """The task of partition ``k`` of a stage that runs parcel by parcel.
 
     Parameters
@@ -185,6 +186,8 @@ def parcel_task(ws: Workspace, results: Results, cut: Cut, k: int, *, buildings:
         Other workspace layers: their features near the partition's parcels and halo.
     result_layers : sequence of str
         Result layers (geometric ones: features near the parcels and halo).
+    routed_layers : sequence of str
+        Workspace layers routed by ``parcel_id`` like ``tables``.
     """
     core = cut.parts[k]
     candidates = None
@@ -207,6 +210,10 @@ def parcel_task(ws: Workspace, results: Results, cut: Cut, k: int, *, buildings:
         routed[name] = table.iloc[route_rows(cut.named(table), cut.part_of, k)]
     boxes = _boxes(cut.geoms[rows], 0.0)
     sent = {name: cut.near(ws.layer(name), boxes) for name in layers if ws.layer(name) is not None}
+    for name in routed_layers:
+        layer = ws.layer(name)
+        if layer is not None:
+            sent[name] = layer.iloc[route_rows(cut.named(layer), cut.part_of, k)]
     sub_ws, sub = _sub(ws, results, cut, rows, sent, routed, result_layers, boxes)
     return PartTask(k, sub_ws, sub, len(core), rows, candidates)
 
