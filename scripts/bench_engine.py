@@ -6,12 +6,12 @@
 
 Each engine runs in its own process (so each peak RSS is its own): load the workspace, then
 ``analyse(ws, engine=…)``, timing every stage (CPU seconds of this process, wall seconds) from the
-progress calls. The dask engine runs its partitioned stages (``intensity`` and ``idle``) in one
-batch on a ``distributed.LocalCluster`` of ``--workers`` single-threaded worker processes: that
-batch's row is their wall time, the workers' CPU seconds and each worker's peak RSS are read from
-the workers (``resource.getrusage`` via ``Client.run``). The ``fragments`` stage runs in the run
-process but sends its tiles to the workers: those tasks' CPU seconds are reported apart. No
-tracemalloc in the timed runs.
+progress calls. The dask engine runs its partitioned stages on a ``distributed.LocalCluster`` of
+``--workers`` single-threaded worker processes: a stage's row is the run process's CPU (cutting and
+sending partitions, the finish) and the stage's wall time; the partition tasks' CPU seconds (their
+threads), the worker processes' CPU seconds and each worker's peak RSS are read from the workers
+(``resource.getrusage`` via ``Client.run``). The ``fragments`` stage sends its tiles to the workers:
+those tasks' CPU seconds are reported apart. No tracemalloc in the timed runs.
 """
 
 from __future__ import annotations
@@ -48,29 +48,40 @@ def ensure_county(n: int, out: Path) -> Path:
     return out
 
 
-def _timed_partition(task):
-    """``run_partition`` on a worker, adding its thread's CPU seconds to the worker's tally."""
+def _tally(kind: str, c: float) -> None:
     from distributed import get_worker
 
+    worker = get_worker()
+    setattr(worker, kind, getattr(worker, kind, 0.0) + time.thread_time() - c)
+
+
+def _timed_map(task, func):
+    """``run_map`` on a worker, adding its thread's CPU seconds to the worker's tally."""
     from geo_tenglong.engine import dask as engine
 
     c = time.thread_time()
-    out = engine.run_partition(task)
-    worker = get_worker()
-    worker.bench_task_cpu = getattr(worker, "bench_task_cpu", 0.0) + time.thread_time() - c
+    out = engine.run_map(task, func)
+    _tally("bench_task_cpu", c)
+    return out
+
+
+def _timed_feature(task, name):
+    """``run_feature_stage`` on a worker, adding its thread's CPU seconds to the worker's tally."""
+    from geo_tenglong.engine import dask as engine
+
+    c = time.thread_time()
+    out = engine.run_feature_stage(task, name)
+    _tally("bench_task_cpu", c)
     return out
 
 
 def _timed_tiles(func, jobs):
     """``run_tiles`` on a worker, adding its thread's CPU seconds to the worker's tile tally."""
-    from distributed import get_worker
-
     from geo_tenglong.engine import dask as engine
 
     c = time.thread_time()
     out = engine.run_tiles(func, jobs)
-    worker = get_worker()
-    worker.bench_tile_cpu = getattr(worker, "bench_tile_cpu", 0.0) + time.thread_time() - c
+    _tally("bench_tile_cpu", c)
     return out
 
 
@@ -105,7 +116,8 @@ def one(workspace: str, engine: str, workers: int) -> dict:
             out: dict = {"engine": engine, "parcels": len(ws.parcels), "load": took}
             from geo_tenglong.engine import dask as dask_engine
 
-            dask_engine.run_partition = _timed_partition  # defined in __main__: sent to the workers by value
+            dask_engine.run_map = _timed_map  # defined in __main__: sent to the workers by value
+            dask_engine.run_feature_stage = _timed_feature
             dask_engine.run_tiles = _timed_tiles
             before = client.run(_usage)
             t, c = time.perf_counter(), time.process_time()
@@ -151,7 +163,7 @@ def _table(single: dict, dask: dict) -> None:
     print("peak RSS: single process {:.0f} MB; dask client {:.0f} MB, workers {} MB (before the analysis {} MB)".format(
         single["client_rss_mb"], dask["client_rss_mb"], ", ".join(f"{w['rss_mb']:.0f}" for w in dask["workers"]),
         ", ".join(f"{w['rss_before_mb']:.0f}" for w in dask["workers"])))
-    print("(the dask engine runs intensity and idle in one batch: intensity's row is ~0 and idle's holds both; "
+    print("(a dask stage's row is the run process's CPU — cutting, sending, the finish — and the stage's wall; "
           "the last row holds disconnecting from the cluster)")
 
 

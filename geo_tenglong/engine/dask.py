@@ -1,31 +1,29 @@
-"""The dask engine: parcel-by-parcel stages on Hilbert partitions of the parcels, on a dask cluster.
+"""The dask engine: the analysis on Hilbert partitions of the parcels, on a dask cluster.
 
-The parcels are cut into partitions of consecutive Hilbert distance (:mod:`.partition`). Stages
-that work parcel by parcel and join other layers to the parcels by location — ``intensity``
-(buildings to parcels by id, else by largest overlap) and ``idle`` (building footprint shares and
-land-cover shares per parcel) — run on the workers, each partition with its own parcels and what
-they need:
+The parcels are cut once per run into partitions of consecutive Hilbert distance (:mod:`.partition`,
+:class:`.parts.Cut`). A stage runs in one of three ways:
 
-- ``intensity`` gets the buildings that belong to its parcels: those naming one of them, and those
-  naming no parcel that :func:`~geo_tenglong.analysis.intensity.assign_buildings` gives one of them
-  when measured against its parcels *and its halo* (every parcel within the largest building's
-  extent of its own), so a building straddling a partition edge is counted once, on its parcel;
-- ``idle`` gets every building touching its parcels (a footprint covers every parcel it touches)
-  and the contracts of its parcels; rasters are read by path on the worker.
+- **Reduce** (:data:`REDUCE`): a map on every partition, on the workers, and a finish in the run
+  process over the pieces, in partition order. Each partition gets its own parcels, a halo of the
+  parcels near them and what the stage reads (:func:`.parts.parcel_task`): ``efficiency`` joins its
+  parcels to their enterprises and sums their land per enterprise, the finish reduces the sums across
+  partitions and evaluates; ``intensity`` places buildings on parcels (a building naming no parcel
+  goes to the one it overlaps most, measured against the own parcels and a halo of the largest
+  building's extent, so a building across a partition edge counts once) and the finish grants
+  TT-VERT over every plan, capped per enterprise; ``idle`` reads the buildings touching its parcels
+  and their contracts; ``clusters`` links the parcels outside parks within the link distance (a halo
+  that wide, each pair once, by its smaller row) and the finish finds the connected clusters.
+- **Features** (:data:`FEATURES`): plans and proposals that name parcels go to the partition of the
+  first parcel they name, with every parcel they name or reach and the features of other layers near
+  them (:func:`.parts.feature_task`); the stage runs there and the partitions' results are put
+  together (:func:`merge`): ``corner_plans`` and ``split_merge`` (merge adjacency).
+- **In the run process**, on the results put together: the county totals (``reclaim``,
+  ``land_supply``, ``targets``) and the table-only stages. Of them, the stages in :data:`TILED`
+  send their k-d tiles to the workers: ``fragments`` (a plot can be as large as the open land, so its
+  partitions are the tiles, each with the features meeting it, and faces cut by a tile frame are
+  joined once).
 
-Rows naming no parcel (a contract for an unknown parcel) go to the first partition. Each stage's
-results are put together again: every parcel's findings and columns come from the partition that
-owns it, county-wide findings (the same in every partition) once, layers in parcel order, and the
-summary's counts summed, with the county-wide figures computed again on the whole (:data:`SPLIT`).
-Every other stage — the per-enterprise 亩均 reduction (``efficiency``), the county totals
-(``reclaim``, ``land_supply``, ``targets``), and the stages whose features span any distance
-(``fragments``, ``corner_plans``, ``clusters``, ``split_merge``) — runs in this process on the
-results put together, so the results are those of the single-process engine
-(``tests/test_engine_dask.py`` compares them). Of those, the stages in :data:`TILED` send their
-independent tiles to the workers: ``fragments`` sends each k-d tile its features and study area
-(those within a metre of it) and gets back the tile's unallocated faces
-(:func:`~geo_tenglong.analysis.fragments.tile_gaps`); cutting the tiles and joining the faces
-that reach a tile's frame stay in this process.
+Every partitioned stage gives the single-process engine's results (``tests/test_engine_dask.py``).
 """
 
 from __future__ import annotations
