@@ -65,12 +65,12 @@ def _timed_map(task, func):
     return out
 
 
-def _timed_feature(task, name):
+def _timed_feature(task, name, tables):
     """``run_feature_stage`` on a worker, adding its thread's CPU seconds to the worker's tally."""
     from geo_tenglong.engine import dask as engine
 
     c = time.thread_time()
-    out = engine.run_feature_stage(task, name)
+    out = engine.run_feature_stage(task, name, tables)
     _tally("bench_task_cpu", c)
     return out
 

@@ -37,6 +37,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -342,11 +343,12 @@ def _reduce_stage(client: Any, ws: Workspace, results: Results, stage: Stage, en
     return entry.finish(ws, results, client.gather(futures))
 
 
-def run_feature_stage(task: PartTask, name: str) -> StageResult:
-    """Stage ``name`` on the features and parcels of ``task`` (on a worker)."""
+def run_feature_stage(task: PartTask, name: str, tables: dict[str, pd.DataFrame]) -> StageResult:
+    """Stage ``name`` on the features and parcels of ``task`` and the result ``tables`` (on a worker)."""
     from ..pipeline import STAGES
 
     part = open_part(task)
+    part.results.layers.update(tables)
     func = next(s.func for s in STAGES if s.name == name)
     outcome = func(part.ws, part.results) or StageResult()
     if outcome.parcel_columns is not None:
@@ -360,9 +362,13 @@ def _feature_stage(client: Any, ws: Workspace, results: Results, stage: Stage, e
     routes = feature_routes(ws, cut, entry.routed)
     if not routes:
         return None
+    # result tables (not geometric, so not cut) go to every worker once, not with every task
+    tables = {name: results.layers[name] for name in entry.result_layers
+              if name in results.layers and not isinstance(results.layers[name], gpd.GeoDataFrame)}
+    shared = client.scatter(tables, broadcast=True, hash=False) if tables else {}
     futures = [client.submit(run_feature_stage, client.scatter(feature_task(
         ws, results, cut, k, routes[k], entry.routed, reach=entry.reach, layers=entry.layers,
-        result_layers=entry.result_layers), hash=False), stage.name, pure=False) for k in sorted(routes)]
+        result_layers=entry.result_layers), hash=False), stage.name, shared, pure=False) for k in sorted(routes)]
     return merge(stage.name, client.gather(futures), ws, results)
 
 

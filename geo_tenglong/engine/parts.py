@@ -21,6 +21,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -154,11 +155,8 @@ def _sub(ws: Workspace, results: Results, cut: Cut, rows: np.ndarray, layers: di
 
     sent = {"parcels": ws.parcels.iloc[rows], **layers}
     sub_ws = dataclasses.replace(ws, layers=sent, tables=tables, data_issues=ws.data_issues.iloc[:0])
-    sub_layers = {}
-    for name in result_layers:
-        layer = results.layers.get(name)
-        if layer is not None:
-            sub_layers[name] = cut.near(layer, boxes) if hasattr(layer, "geometry") else layer
+    sub_layers = {name: cut.near(results.layers[name], boxes) for name in result_layers
+                  if isinstance(results.layers.get(name), gpd.GeoDataFrame)}
     sub = ResultsType(info=results.info, parcels=results.parcels.iloc[rows], layers=sub_layers,
                       summary=dict(results.summary))
     return sub_ws, sub
@@ -301,7 +299,9 @@ def feature_task(ws: Workspace, results: Results, cut: Cut, k: int, routes: dict
 
     The partition gets its routed rows of every source (the other sources empty), every parcel they
     name and every parcel within ``reach`` (m) of their geometry, the buildings named by or near those
-    parcels, and the features of ``layers`` and ``result_layers`` near the features and parcels.
+    parcels, and the features of ``layers`` and of the geometric ``result_layers`` near the features
+    and parcels (result tables are sent to the workers once, apart: see
+    :func:`geo_tenglong.engine.dask.run_feature_stage`).
     """
     sources = {s.name: s for s in specs}
     lays: dict[str, Any] = {}
