@@ -698,16 +698,32 @@ def assess_idle(ws: Workspace, results: Results) -> StageResult:
     penal = idle & ~cols["idle_gov_cause"].notna().to_numpy()
     summary = {
         "as_of": as_of.isoformat(),
-        "contracts": 0 if contracts is None else int(len(contracts)),
         "idle": int(idle.sum()),
         "by_rule_tier": {f"{r}/tier{t}": int(((cols["idle_rule"] == r).fillna(False).to_numpy() & (tier == t)).sum())
                          for r in ("NAT-IDLE-1", "NAT-IDLE-2") for t in (1, 2)},
         "gov_cause": int((idle & cols["idle_gov_cause"].notna().to_numpy()).sum()),
-        "fee_total_wan": round(float(np.nansum(cols["idle_fee_wan"].to_numpy()[penal])), 4),
         "recovery_candidates": int((penal & (tier == 2)).sum()),
-        "idle_mu": round(float(parcels["area_mu"].to_numpy()[penal].sum()), 4) if "area_mu" in parcels else None,
         "imagery_suspects": int(ev["suspect"].to_numpy().sum()),
         "images": lc_info.get("images", []),
+        **idle_totals(cols, parcels, contracts),
     }
     return StageResult(findings=concat_findings(findings), parcel_columns=cols, layers={"idle_land": layer},
                        summary=summary)
+
+
+def idle_totals(cols: pd.DataFrame, parcels: pd.DataFrame, contracts: pd.DataFrame | None) -> dict[str, Any]:
+    """The county's idle totals: contracts read, 闲置费 (万元) and 亩 of idle land not caused by the government.
+
+    Parameters
+    ----------
+    cols : pandas.DataFrame
+        The stage's parcel columns, in the order of ``parcels``.
+    parcels : pandas.DataFrame
+        ``results.parcels`` (``area_mu``).
+    contracts : pandas.DataFrame or None
+        The ``contracts`` table.
+    """
+    penal = cols["idle_rule"].notna().to_numpy() & cols["idle_gov_cause"].isna().to_numpy()
+    return {"contracts": 0 if contracts is None else int(len(contracts)),
+            "fee_total_wan": round(float(np.nansum(cols["idle_fee_wan"].to_numpy(dtype=float)[penal])), 4),
+            "idle_mu": round(float(parcels["area_mu"].to_numpy()[penal].sum()), 4) if "area_mu" in parcels else None}

@@ -514,11 +514,36 @@ def _fee_findings(ws: Workspace, p: _ParcelFacts, t: pd.DataFrame) -> list:
 
 def assess_intensity(ws: Workspace, results: Results) -> StageResult:
     """Stage ``intensity`` (用地强度): :func:`intensity_parts` with the TT-VERT findings (:func:`with_vertical`)."""
-    result, plans = intensity_parts(ws, results)
-    return with_vertical(ws, result, plans)
+    parts = intensity_parts(ws, results)
+    return with_vertical(ws, parts.result, parts.plans)
 
 
-def intensity_parts(ws: Workspace, results: Results) -> tuple[StageResult, pd.DataFrame]:
+@dataclass
+class IntensityParts:
+    """The intensity stage's result before TT-VERT and the county FAR, in pieces that add up over any split of the parcels.
+
+    Attributes
+    ----------
+    result : StageResult
+        Parcel columns and findings, but TT-VERT; the summary with ``county_far`` of these parcels.
+    plans : pandas.DataFrame
+        :func:`vertical_plans` of the ``renovations`` layer's plans on these parcels.
+    industrial_floor_m2, industrial_land_m2 : float
+        Floor area and land of the industrial parcels, unrounded (the county FAR is their ratio).
+    """
+
+    result: StageResult
+    plans: pd.DataFrame
+    industrial_floor_m2: float
+    industrial_land_m2: float
+
+
+def county_far(industrial_floor_m2: float, industrial_land_m2: float) -> float:
+    """The county's industrial FAR, to 4 decimals, from the sums of :class:`IntensityParts`."""
+    return round(float(industrial_floor_m2 / max(industrial_land_m2, 1e-9)), 4)
+
+
+def intensity_parts(ws: Workspace, results: Results) -> IntensityParts:
     """Stage ``intensity`` (用地强度) but TT-VERT, and the renovation plans' figures TT-VERT is granted from.
 
     Parameters
@@ -532,12 +557,10 @@ def intensity_parts(ws: Workspace, results: Results) -> tuple[StageResult, pd.Da
 
     Returns
     -------
-    StageResult
-        Parcel columns :data:`PARCEL_COLUMNS`; findings NAT-COVER, NAT-ADMIN (or TT-HOUSING /
-        DQ-HOUSING where the raised cap applies), TT-FAR-DEFAULT, TT-FEE per parcel, NAT-FAR
-        ``missing_data`` where storeys are unknown.
-    plans : pandas.DataFrame
-        :func:`vertical_plans` of the ``renovations`` layer's plans on these parcels.
+    IntensityParts
+        Its result: parcel columns :data:`PARCEL_COLUMNS`; findings NAT-COVER, NAT-ADMIN (or
+        TT-HOUSING / DQ-HOUSING where the raised cap applies), TT-FAR-DEFAULT, TT-FEE per parcel,
+        NAT-FAR ``missing_data`` where storeys are unknown.
     """
     rs = ws.ruleset
     parcels = results.parcels
@@ -567,14 +590,15 @@ def intensity_parts(ws: Workspace, results: Results) -> tuple[StageResult, pd.Da
         "max_structure_height_m": t["max_structure_height_m"].to_numpy(dtype=float),
         "far_limit": far_limit,
     }, index=pd.Index(p.pid, name="parcel_id"))
-    industrial = p.industrial
+    floor = float(t["floor_area_m2"][p.industrial].sum())
+    land = float(t["land_m2"][p.industrial].sum())
     summary = {"parcels_with_buildings": int((t["buildings"] > 0).sum()),
                "buildings": len(buildings) if buildings is not None else 0,
                "coverage_fail": int(sum(((f["rule_id"] == "NAT-COVER") & (f["status"] == FAIL)).sum() for f in findings)),
-               "county_far": None if buildings is None else  # unmeasured, never 0
-               round(float(t["floor_area_m2"][industrial].sum() / max(t["land_m2"][industrial].sum(), 1e-9)), 4)}
-    return StageResult(findings=concat_findings(findings) if findings else empty_findings(), parcel_columns=cols,
-                       summary=summary), plans
+               "county_far": None if buildings is None else county_far(floor, land)}  # unmeasured, never 0
+    result = StageResult(findings=concat_findings(findings) if findings else empty_findings(), parcel_columns=cols,
+                         summary=summary)
+    return IntensityParts(result, plans, floor, land)
 
 
 def with_vertical(ws: Workspace, result: StageResult, plans: pd.DataFrame) -> StageResult:

@@ -42,12 +42,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import units
 from ..analysis.clusters import assess_clusters, outside_links
 from ..analysis.efficiency import assess_efficiency, efficiency_piece
 from ..analysis.fragments import CONSTRAINTS
-from ..analysis.intensity import intensity_parts, with_vertical
-from ..crs import planar_area
+from ..analysis.idle import assess_idle, idle_totals
+from ..analysis.intensity import IntensityParts, county_far, intensity_parts, with_vertical
 from ..findings import concat_findings
 from ..stage import StageResult
 from .parts import Cut, Part, PartTask, Routed, feature_routes, feature_task, open_part, parcel_task
@@ -61,54 +60,38 @@ if TYPE_CHECKING:
 PARCELS_PER_PARTITION = 50_000
 
 
-def _intensity_piece(part: Part) -> tuple[StageResult, pd.DataFrame]:
+def _intensity_piece(part: Part) -> IntensityParts:
     """``intensity``'s map: the stage on the partition's own parcels and buildings, but TT-VERT; its plans' figures."""
     own = part.results.parcels.iloc[:part.own]
     ws = dataclasses.replace(part.ws, layers={**part.ws.layers, "parcels": part.ws.parcels.iloc[:part.own]})
     return intensity_parts(ws, dataclasses.replace(part.results, parcels=own))
 
 
-def _intensity(ws: Workspace, results: Results, pieces: list[tuple[StageResult, pd.DataFrame]]) -> StageResult:
+def _intensity(ws: Workspace, results: Results, pieces: list[IntensityParts]) -> StageResult:
     """``intensity``'s finish: the partitions' results put together, TT-VERT granted over every plan (capped
-    per enterprise), the county's figures on the whole county."""
-    merged = merge("intensity", [r for r, _ in pieces], ws, results)
-    plans = [p for _, p in pieces if len(p)]
-    out = with_vertical(ws, merged, pd.concat(plans, ignore_index=True) if plans else pieces[0][1])
+    per enterprise), the buildings counted and the FAR taken over the whole county."""
+    merged = merge("intensity", [piece.result for piece in pieces], ws, results)
+    plans = [piece.plans for piece in pieces if len(piece.plans)]
+    out = with_vertical(ws, merged, pd.concat(plans, ignore_index=True) if plans else pieces[0].plans)
     buildings = ws.layer("buildings")
-    if buildings is None or out.parcel_columns is None:
-        return out
-    from ..analysis.enterprise_land import industrial_mask
-
-    p = results.parcels
-    cover = ws.ruleset.get("NAT-COVER")
-    codes = p["land_use_code"] if "land_use_code" in p.columns else pd.Series([None] * len(p))
-    ind = industrial_mask(codes, cover.industrial_land_codes if cover else ("1001",))
-    land = planar_area(p.geometry)[ind].sum()
-    floor = out.parcel_columns["floor_area_m2"].reindex(p["parcel_id"]).to_numpy(dtype=float)[ind].sum()
-    out.summary = {**out.summary, "buildings": len(buildings), "county_far": round(float(floor / max(land, 1e-9)), 4)}
+    if buildings is not None:
+        out.summary = {**out.summary, "buildings": len(buildings),
+                       "county_far": county_far(sum(piece.industrial_floor_m2 for piece in pieces),
+                                                sum(piece.industrial_land_m2 for piece in pieces))}
     return out
 
 
 def _idle_piece(part: Part) -> StageResult:
     """``idle``'s map: the stage on the partition's parcels, every building touching them and their contracts."""
-    from ..analysis.idle import assess_idle
-
     return assess_idle(part.ws, part.results) or StageResult()
 
 
 def _idle(ws: Workspace, results: Results, pieces: list[StageResult]) -> StageResult:
     """``idle``'s finish: the partitions' results put together, the county's figures on the whole county."""
     out = merge("idle", pieces, ws, results)
-    if out.parcel_columns is None:
-        return out
-    p = out.parcel_columns.reindex(results.parcels["parcel_id"])
-    contracts = ws.table("contracts")
-    penal = p["idle_rule"].notna().to_numpy() & p["idle_gov_cause"].isna().to_numpy()
-    area = results.parcels["area_m2"].to_numpy(dtype=float)
-    out.summary = {**out.summary, "contracts": 0 if contracts is None else int(len(contracts)),
-                   "fee_total_wan": round(float(np.nansum(p["idle_fee_wan"].to_numpy(dtype=float)[penal])), 4),
-                   "idle_mu": round(float(units.m2_to_mu(area)[penal].sum()), 4)
-                   if "area_mu" in results.parcels else None}
+    if out.parcel_columns is not None:
+        cols = out.parcel_columns.reindex(results.parcels["parcel_id"])
+        out.summary = {**out.summary, **idle_totals(cols, results.parcels, ws.table("contracts"))}
     return out
 
 
