@@ -9,8 +9,10 @@ Usage
     changes its ``manifest.json`` lists and the townships' filled ``整治台账_填报.xlsx``).
 ``python scripts/make_sample_layers.py --county deqing``
     regenerate ``layers/deqing/`` (德清县, ruleset ``deqing-2021``).
-``python scripts/make_sample_layers.py --parcels 1000000 --out /tmp/big [--format parquet|gpkg]``
-    scale mode: a synthetic county of N parcels for benchmarks (no planted cases).
+``python scripts/make_sample_layers.py --parcels 1000000 --out /tmp/big [--format parquet|gpkg] [--plans]``
+    scale mode: a synthetic county of N parcels for benchmarks (no planted cases); ``--plans`` adds
+    what the neighbour stages need at rates that scale with N (``samplegen.scale_plans``: parks,
+    roads, a study area, left-out cells, renovation plans, split and merge proposals).
 
 Layout
 ------
@@ -115,11 +117,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="output folder (default: the profile's, under the repo)")
     ap.add_argument("--parcels", type=int, default=None, help="scale mode: a synthetic county of N parcels")
     ap.add_argument("--format", choices=("parquet", "gpkg"), default="parquet", help="scale mode output format")
+    ap.add_argument("--plans", action="store_true",
+                    help="scale mode: add parks, roads, a study area, renovation plans, split and merge proposals")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
     if args.parcels is not None:
         out = args.out or Path(f"/tmp/geo_tenglong_scale_{args.parcels}")
-        generate_scale(args.parcels, out, args.format, PROFILES[args.county], quiet=args.quiet)
+        generate_scale(args.parcels, out, args.format, PROFILES[args.county], quiet=args.quiet, plans=args.plans)
         return 0
     profile = PROFILES[args.county]
     out = args.out or ROOT / profile.out

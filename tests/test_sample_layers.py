@@ -389,6 +389,7 @@ def test_scale_mode_small(tmp_path):
     ws = tomllib.loads((out / "workspace.toml").read_text(encoding="utf-8"))
     parcels = gpd.read_parquet(out / ws["layers"]["parcels"])
     assert len(parcels) == 3000 and parcels["parcel_id"].is_unique
+    assert set(ws["layers"]) == {"parcels", "buildings"}  # the plans' layers only with --plans
     assert parcels.crs.to_epsg() == 4528
     assert parcels.geometry.is_valid.all()
     assert tree_overlaps(parcels.geometry.values).max() <= 0.01
@@ -707,3 +708,75 @@ def test_quarter_ledger_files():
 @needs_quarters
 def test_layers_with_quarters_under_25_mb():
     assert sum(f.stat().st_size for f in LAYERS.rglob("*") if f.is_file()) < 25 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def plans_counties(tmp_path_factory):
+    """``--parcels 3000 --plans`` of 天台 and 德清, loaded and analysed."""
+    from geo_tenglong.pipeline import analyse
+    from geo_tenglong.workspace import load_workspace
+
+    out = {}
+    for county in ("tiantai", "deqing"):
+        path = tmp_path_factory.mktemp("plans") / county
+        subprocess.run([sys.executable, str(SCRIPT), "--parcels", "3000", "--plans", "--county", county,
+                        "--out", str(path), "--quiet"], check=True, timeout=300)
+        ws = load_workspace(path)
+        out[county] = (path, ws, analyse(ws))
+    return out
+
+
+def test_scale_plans_layers(plans_counties):
+    path, ws, _ = plans_counties["tiantai"]
+    parcels, roads = ws.parcels.geometry.to_numpy(), ws.layer("roads").geometry.to_numpy()
+    assert 2900 < len(parcels) < 3000 and ws.parcels["parcel_id"].is_unique
+    assert shapely.is_valid(parcels).all() and tree_overlaps(parcels).max() <= 0.01
+    # roads between the blocks: none over a parcel, and the study area is the blocks and roads
+    assert shapely.area(shapely.intersection(shapely.union_all(roads), shapely.union_all(parcels))) < 0.01
+    study = shapely.union_all(ws.layer("study_area").geometry.to_numpy())
+    occupied = shapely.union_all(np.concatenate([parcels, roads]))
+    assert shapely.area(shapely.difference(occupied, study)) < 0.01
+    assert shapely.area(shapely.difference(study, occupied)) > 10 * 6000  # the left-out cells
+    buildings = ws.layer("buildings")
+    assert set(buildings["parcel_id"]) <= set(ws.parcels["parcel_id"])
+    # parks cover some blocks, most parcels lie outside them
+    assert 0.2 < ws.parcels["park_id"].notna().mean() < 0.5
+    renovations, splits = ws.layer("renovations"), ws.layer("split_proposals")
+    assert set(renovations["parcel_id"]) <= set(ws.parcels["parcel_id"])
+    assert set(splits["parcel_id"]) <= set(ws.parcels["parcel_id"])
+    named = ws.table("merge_proposals")["parcel_ids"].str.split(";").explode()
+    assert set(named) <= set(ws.parcels["parcel_id"])
+    toml = tomllib.loads((path / "workspace.toml").read_text(encoding="utf-8"))
+    assert {"roads", "parks", "renovations", "split_proposals", "study_area"} <= set(toml["layers"])
+    assert set(toml["tables"]) == {"enterprises", "merge_proposals"}
+
+
+def test_scale_plans_neighbour_stages_find_something(plans_counties):
+    _, ws, r = plans_counties["tiantai"]
+    assert r.summary["fragments"]["count"] > 0
+    assert r.summary["fragments"]["by_kind"]["夹心地"]["count"] > 0
+    assert r.summary["fragments"]["by_kind"]["边角地"]["count"] > 0
+    overall = set(r.layers["corner_plan_checks"]["overall"])
+    assert {"pass", "fail"} <= overall
+    sm = r.summary["split_merge"]
+    assert {"pass", "fail"} <= set(sm["split_verdicts"]) and {"pass", "fail"} <= set(sm["merge_verdicts"])
+    adjacent = r.layers["merge_checks"]["adjacent"].astype(bool)
+    assert adjacent.any() and not adjacent.all()
+    # TT-VERT: an enterprise's two expansions on distant parcels, granted up to the cap over both
+    spec = ws.ruleset.get("TT-VERT")
+    plans = ws.layer("renovations")
+    plans = plans[plans["expansion_floor_area_m2"] > 0]
+    vert = r.findings[r.findings["rule_id"] == "TT-VERT"].set_index("parcel_id")["value"]
+    granted = vert.reindex(plans["renovation_id"]).groupby(plans["uscc"].to_numpy()).sum()
+    asked = (plans["expansion_floor_area_m2"] * spec.yuan_per_m2 / 10000).groupby(plans["uscc"].to_numpy()).sum()
+    assert len(granted) >= 2 and (asked > spec.cap_wan).all()
+    assert granted.to_numpy() == pytest.approx(np.full(len(granted), spec.cap_wan))
+
+
+def test_scale_plans_clusters_in_deqing(plans_counties):
+    _, _, r = plans_counties["deqing"]
+    assert r.summary["clusters"]["clusters"] >= 3
+    members = r.parcels[r.parcels["cluster_id"].notna()]
+    assert members["park_id"].isna().all()
+    blocks = members.groupby("cluster_id")["parcel_id"].agg(lambda s: s.str[6:12].nunique())
+    assert (blocks >= 4).sum() >= 2  # several clusters spanning many blocks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 import time
@@ -26,22 +27,47 @@ SCALE_CELL = (95.0, 85.0)     # nominal parcel size, m
 SCALE_ROAD = 24.0             # road width between blocks, m
 
 
+@dataclasses.dataclass(frozen=True)
+class ScaleGrid:
+    """The blocks of a scale county: ``nb`` blocks in rows of ``gx`` (``gy`` rows, the last may be
+    short), each ``bw`` × ``bh`` m with its road, the first block's corner at (``ox``, ``oy``)."""
+
+    nb: int
+    gx: int
+    gy: int
+    ox: float
+    oy: float
+    bw: float
+    bh: float
+
+    @classmethod
+    def of(cls, n: int, anchor: tuple[float, float]) -> ScaleGrid:
+        """The grid of ``n`` parcels around ``anchor``."""
+        bx, by = SCALE_BLOCK
+        w, h = SCALE_CELL
+        nb = -(-n // (bx * by))
+        gx = int(math.ceil(math.sqrt(nb * (by * h) / (bx * w))))
+        gy = -(-nb // gx)
+        bw, bh = bx * w + SCALE_ROAD, by * h + SCALE_ROAD
+        return cls(nb, gx, gy, anchor[0] - gx * bw / 2, anchor[1] - gy * bh / 2, bw, bh)
+
+    def origins(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each block's lower-left corner (x0, y0)."""
+        blk = np.arange(self.nb)
+        return self.ox + (blk % self.gx) * self.bw, self.oy + (blk // self.gx) * self.bh
+
+
 def scale_parcel_coords(rng: np.random.Generator, n: int, anchor: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
     """Corner coordinates (n, 5, 2) of n jittered quadrilateral parcels in blocks, and each
     parcel's block number. Neighbours share their (snapped) corner points, so parcels never
-    overlap."""
+    overlap. Parcel ``i`` is cell (``a``, ``b``) = divmod(i % 32, 4) of block ``i // 32``: ``a``
+    along x, ``b`` along y; its ring runs (a, b), (a+1, b), (a+1, b+1), (a, b+1)."""
     bx, by = SCALE_BLOCK
     w, h = SCALE_CELL
     per_block = bx * by
-    nb = -(-n // per_block)
-    gx = int(math.ceil(math.sqrt(nb * (by * h) / (bx * w))))
-    gy = -(-nb // gx)
-    bw, bh = bx * w + SCALE_ROAD, by * h + SCALE_ROAD
-    ox = anchor[0] - gx * bw / 2
-    oy = anchor[1] - gy * bh / 2
-    blk = np.arange(nb)
-    x0 = ox + (blk % gx) * bw
-    y0 = oy + (blk // gx) * bh
+    grid = ScaleGrid.of(n, anchor)
+    blk = np.arange(grid.nb)
+    x0, y0 = grid.origins()
     i = np.arange(bx + 1)
     j = np.arange(by + 1)
     vx = x0[:, None, None] + i[None, :, None] * w + np.zeros((1, 1, by + 1))
@@ -96,7 +122,7 @@ def scale_uscc(rng: np.random.Generator, n: int, admin_code: str) -> np.ndarray:
     return alpha[allv].view("S18").ravel().astype(str)
 
 
-def generate_scale(n: int, out: Path, fmt: str, profile: Profile, quiet: bool = False) -> dict:
+def generate_scale(n: int, out: Path, fmt: str, profile: Profile, quiet: bool = False, plans: bool = False) -> dict:
     """Write a synthetic county of ``n`` parcels (no planted cases) for benchmarks.
 
     Parameters
@@ -111,6 +137,10 @@ def generate_scale(n: int, out: Path, fmt: str, profile: Profile, quiet: bool = 
         The county whose admin code, CRS anchor, ruleset and industries are used.
     quiet : bool
         No progress lines on stderr.
+    plans : bool
+        Also parks, roads, a study area, 控规 and constraint layers, left-out cells, renovation
+        plans, split and merge proposals (:mod:`.scale_plans`, its own random stream: the rest is
+        drawn as without).
 
     Returns
     -------
@@ -131,10 +161,19 @@ def generate_scale(n: int, out: Path, fmt: str, profile: Profile, quiet: bool = 
     buildings = scale_buildings_gdf(rng, coords, parcels)
     say(f"{len(buildings)} buildings in {time.time() - t0:.1f}s")
     ent = scale_enterprises(rng, profile, shapely.area(parcels.geometry.values), owner, codes, names)
-    write_scale(out, fmt, n, profile, parcels, buildings, ent)
+    extra: dict = {}
+    if plans:
+        from .scale_plans import plan_layers
+
+        parcels, buildings, extra = plan_layers(np.random.default_rng([profile.seed, n, 1]), n, profile,
+                                                anchor_xy(profile), coords, parcels, buildings, owner, codes, ent)
+        say(f"plans, proposals and their layers in {time.time() - t0:.1f}s: "
+            + ", ".join(f"{k} {len(v)}" for k, v in extra.items()))
+    write_scale(out, fmt, n, profile, parcels, buildings, ent, extra)
     n_ent = len(codes)
-    say(f"wrote {out} ({n} parcels, {len(buildings)} buildings, {n_ent} enterprises) in {time.time() - t0:.1f}s")
-    return {"parcels": n, "buildings": len(buildings), "enterprises": n_ent, "seconds": time.time() - t0}
+    say(f"wrote {out} ({len(parcels)} parcels, {len(buildings)} buildings, {n_ent} enterprises) in {time.time() - t0:.1f}s")
+    return {"parcels": len(parcels), "buildings": len(buildings), "enterprises": n_ent, "seconds": time.time() - t0,
+            **{k: len(v) for k, v in extra.items()}}
 
 
 def scale_parcels(rng: np.random.Generator, n: int, profile: Profile, coords: np.ndarray,
@@ -229,19 +268,28 @@ def scale_enterprises(rng: np.random.Generator, profile: Profile, parcel_m2: np.
 
 
 def write_scale(out: Path, fmt: str, n: int, profile: Profile, parcels: gpd.GeoDataFrame,
-                buildings: gpd.GeoDataFrame, ent: pd.DataFrame) -> None:
-    """Write the scale county's layers (Parquet or one GeoPackage), enterprises.csv and workspace.toml."""
+                buildings: gpd.GeoDataFrame, ent: pd.DataFrame, extra: dict | None = None) -> None:
+    """Write the scale county's layers (Parquet or one GeoPackage), enterprises.csv and workspace.toml.
+
+    ``extra`` (``--plans``): more layers (GeoDataFrames, written like the parcels) and tables
+    (DataFrames, written as ``<name>.csv``)."""
+    extra = extra or {}
+    layers = {"parcels": parcels, "buildings": buildings,
+              **{k: v for k, v in extra.items() if isinstance(v, gpd.GeoDataFrame)}}
+    tables = {"enterprises": ent, **{k: v for k, v in extra.items() if not isinstance(v, gpd.GeoDataFrame)}}
     if fmt == "parquet":
-        parcels.to_parquet(out / "parcels.parquet", index=False)
-        buildings.to_parquet(out / "buildings.parquet", index=False)
-        layer_lines = ['parcels = "parcels.parquet"', 'buildings = "buildings.parquet"']
+        for name, layer in layers.items():
+            layer.to_parquet(out / f"{name}.parquet", index=False)
+        layer_lines = [f'{name} = "{name}.parquet"' for name in layers]
     else:
-        write_gpkg_layers(out / "scale.gpkg", {"parcels": parcels, "buildings": buildings})
-        layer_lines = ['parcels = { path = "scale.gpkg", layer = "parcels" }',
-                       'buildings = { path = "scale.gpkg", layer = "buildings" }']
-    ent.to_csv(out / "enterprises.csv", index=False, encoding="utf-8-sig")
+        write_gpkg_layers(out / "scale.gpkg", layers)
+        layer_lines = [f'{name} = {{ path = "scale.gpkg", layer = "{name}" }}' for name in layers]
+    for name, table in tables.items():
+        table.to_csv(out / f"{name}.csv", index=False, encoding="utf-8-sig")
+    what = "plans, proposals, parks, roads and a study area (--plans)" if extra else "no planted cases"
     toml = ["# Synthetic scale-test county from scripts/make_sample_layers.py --parcels "
-            f"{n} (no planted cases).", "[workspace]", f'county = "{profile.county}（合成 {n} 宗）"',
+            f"{n} ({what}).", "[workspace]", f'county = "{profile.county}（合成 {n} 宗）"',
             f'admin_code = "{profile.admin_code}"', f'ruleset = "{profile.ruleset}"', f"as_of = {profile.as_of}",
-            f'crs = "EPSG:{EPSG}"', "", "[layers]", *layer_lines, "", "[tables]", 'enterprises = "enterprises.csv"', ""]
+            f'crs = "EPSG:{EPSG}"', "", "[layers]", *layer_lines, "", "[tables]",
+            *[f'{name} = "{name}.csv"' for name in tables], ""]
     (out / "workspace.toml").write_text("\n".join(toml), encoding="utf-8")
