@@ -817,8 +817,7 @@ def _holders(ws: Workspace, parcels: pd.DataFrame, j: LandJoin, ent: pd.DataFram
     holder_uscc = pu["holder_uscc"].to_numpy(dtype=object)
     lead_code, lead_name = tenant_users(ws.table("tenancy"), latest)
     user = pd.Series(lead_code).reindex(pids.astype(str)).to_numpy(dtype=object)
-    holder_known = np.zeros(len(pids), bool) if not len(latest) else \
-        pd.Series(holder_uscc, dtype="string").isin(list(latest["uscc"].astype(str))).fillna(False).to_numpy(dtype=bool)
+    holder_known = pd.Index(latest["uscc"].to_numpy(dtype=object), dtype=object).get_indexer(holder_uscc) >= 0
     by_tenant = pd.notna(user) & ~holder_known
     holder_uscc = np.where(by_tenant, user, holder_uscc)
     holder_name = np.where(by_tenant, pd.Series(lead_name).reindex(pids.astype(str)).to_numpy(dtype=object),

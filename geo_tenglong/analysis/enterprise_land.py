@@ -328,7 +328,7 @@ class LandPiece:
     rows : numpy.ndarray
         Each parcel's row position in the whole parcels layer.
     holder : numpy.ndarray
-        Each parcel's valid holder code (object; ``None`` when invalid or blank).
+        Each industrial parcel's valid holder, as a row of ``codes`` (−1: none, or not industrial).
     industrial : numpy.ndarray
         Whether each parcel is industrial land.
     tenant_count : numpy.ndarray
@@ -342,8 +342,8 @@ class LandPiece:
         to its unit: those it holds (``pool``), or those it has a share > 0 of, times the share
         (``apportion``)).
     edges : DataFrame
-        ``pool``: one row per kept tenancy row: the ``tenant`` code, the parcel's ``holder`` code
-        (``None``: no valid holder) and its whole-layer ``row``.
+        ``pool``: one row per kept tenancy row: the ``tenant`` and the parcel's ``holder`` as rows
+        of ``codes`` (−1: no valid holder) and the parcel's whole-layer ``row``.
     lone : DataFrame
         ``pool``: the industrial parcels with tenants but no valid holder: ``row``, ``parcel_id``,
         ``land_m2``.
@@ -459,14 +459,18 @@ def land_piece(parcels: pd.DataFrame, rows: np.ndarray, tenancy: pd.DataFrame | 
     codes["land"] = codes["land"].fillna(0.0)
     codes["parcels"] = codes["parcels"].fillna(0).astype(np.int64)
     codes = codes.rename_axis("code").reset_index()
-    edges = pd.DataFrame({"tenant": t["uscc"].to_numpy(dtype=object), "holder": par.holder[tp], "row": prow[tp]})
+    at = pd.Index(codes["code"].to_numpy(dtype=object), dtype=object)
+    holder = np.full(len(par.pid_all), -1, dtype=np.int64)
+    holder[par.pos[has_h]] = at.get_indexer(par.holder[has_h])
+    edges = pd.DataFrame({"tenant": at.get_indexer(t["uscc"].to_numpy(dtype=object)), "holder": holder[par.pos[tp]],
+                          "row": prow[tp]})
     lone_p = np.setdiff1d(np.unique(tp), has_h)
     lone = pd.DataFrame({"row": prow[lone_p], "parcel_id": par.pid[lone_p], "land_m2": par.land[lone_p]})
     if spec.tenants != "pool":
         edges, lone = edges.iloc[:0], lone.iloc[:0]
     tenant_count = np.zeros(len(par.pid_all), dtype=np.int64)
     tenant_count[par.pos] = np.bincount(tp, minlength=len(par.pos))
-    return LandPiece(rows=rows, holder=par.holder_all, industrial=par.industrial, tenant_count=tenant_count,
+    return LandPiece(rows=rows, holder=holder, industrial=par.industrial, tenant_count=tenant_count,
                      codes=codes, edges=edges, lone=lone, issues=_issue_frame(issues))
 
 
@@ -507,33 +511,92 @@ def _joined(keys: np.ndarray, land: np.ndarray, ids: np.ndarray) -> pd.DataFrame
     return pd.DataFrame({"land_m2": np.add.reduceat(w, starts), "parcel_ids": out}, index=pd.Index(k[starts], name="unit"))
 
 
-def _merge_codes(pieces: list[LandPiece]) -> pd.DataFrame:
-    """The pieces' code rows reduced to one per code: first rows the smallest, land and counts summed.
+@dataclasses.dataclass
+class _Codes:
+    """The pieces' codes reduced: every code once, numbered in the order codes are met.
+
+    The order: holders by their first parcel's row, then tenants by their first tenancy row, then
+    the enterprises table's other codes by their first row — the same however the parcels were cut.
+
+    Attributes
+    ----------
+    codes : numpy.ndarray
+        Every code (object), indexed by code number.
+    of_piece_row : numpy.ndarray
+        The code number of each row of the pieces' ``codes`` frames, one after another.
+    offsets : numpy.ndarray
+        Where each piece's rows start among those.
+    held, land, holder_row : numpy.ndarray
+        Per code number: summed ``held`` and ``land`` (m²), the smallest ``holder_row`` (NaN: not
+        a holder, or met in the enterprises table only).
+    parcels : numpy.ndarray
+        Per code number: the parcels whose land it brings to its unit.
+    parcel_ids : numpy.ndarray
+        Per code number: their sorted ``;``-joined ids (object; ``None`` for none).
+    firm_code : numpy.ndarray
+        The code number of each enterprise row.
+    """
+
+    codes: np.ndarray
+    of_piece_row: np.ndarray
+    offsets: np.ndarray
+    held: np.ndarray
+    land: np.ndarray
+    holder_row: np.ndarray
+    parcels: np.ndarray
+    parcel_ids: np.ndarray
+    firm_code: np.ndarray
+
+
+def _merge_codes(pieces: list[LandPiece], ent: pd.DataFrame) -> _Codes:
+    """The pieces' code rows and the enterprise rows' codes reduced to one number per code.
 
     Parameters
     ----------
     pieces : list of LandPiece
+    ent : DataFrame
+        The cleaned enterprise rows (``uscc``).
 
     Returns
     -------
-    DataFrame
-        :attr:`LandPiece.codes`' columns, indexed by ``code``.
+    _Codes
     """
     ct = pd.concat([p.codes for p in pieces], ignore_index=True)
-    if not ct["code"].duplicated().any():
-        return ct.set_index("code")
-    by = ct.groupby("code", sort=False)
-    out = by.agg(held=("held", "sum"), holder_row=("holder_row", "min"), tenancy_row=("tenancy_row", "min"),
-                 land=("land", "sum"), parcels=("parcels", "sum"))
-    with_ids = ct[ct["parcels"] > 0]
-    ids = _joined(with_ids["code"].to_numpy(dtype=object), np.zeros(len(with_ids)),
-                  with_ids["parcel_ids"].to_numpy(dtype=object))["parcel_ids"]
-    out["parcel_ids"] = ids.reindex(out.index).to_numpy(dtype=object)
-    return out
+    offsets = np.cumsum([0] + [len(p.codes) for p in pieces])
+    gi, uniq = pd.factorize(ct["code"].to_numpy(dtype=object))
+    n_u = len(uniq)
+    holder_row = np.full(n_u, np.inf)
+    np.minimum.at(holder_row, gi, ct["holder_row"].fillna(np.inf).to_numpy(dtype=float))
+    tenancy_row = np.full(n_u, np.inf)
+    np.minimum.at(tenancy_row, gi, ct["tenancy_row"].fillna(np.inf).to_numpy(dtype=float))
+    holders = np.flatnonzero(np.isfinite(holder_row))
+    tenants = np.flatnonzero(~np.isfinite(holder_row))
+    met = np.r_[holders[np.argsort(holder_row[holders], kind="stable")],
+                tenants[np.argsort(tenancy_row[tenants], kind="stable")]].astype(np.int64)
+    number = np.empty(n_u, dtype=np.int64)
+    number[met] = np.arange(n_u)
+    firm_of_row, firms = pd.factorize(ent["uscc"].to_numpy(dtype=object))
+    known = pd.Index(np.asarray(uniq, dtype=object), dtype=object).get_indexer(np.asarray(firms, dtype=object))
+    new = known < 0
+    firm_number = np.where(new, n_u + np.cumsum(new) - 1, number[np.maximum(known, 0)] if n_u else 0)
+    codes = np.r_[np.asarray(uniq, dtype=object)[met], np.asarray(firms, dtype=object)[new]].astype(object)
+    n_c = len(codes)
+    of_row = number[gi]
+    some = (ct["parcels"] > 0).to_numpy()
+    ids = _joined(of_row[some], np.zeros(int(some.sum())), ct["parcel_ids"].to_numpy(dtype=object)[some])
+    parcel_ids = np.full(n_c, None, dtype=object)
+    parcel_ids[ids.index.to_numpy(dtype=np.int64)] = ids["parcel_ids"].to_numpy(dtype=object)
+    hr = np.full(n_c, np.nan)
+    hr[:n_u] = np.where(np.isfinite(holder_row[met]), holder_row[met], np.nan)
+    return _Codes(codes=codes, of_piece_row=of_row, offsets=offsets,
+                  held=np.bincount(of_row, weights=ct["held"].to_numpy(dtype=float), minlength=n_c),
+                  land=np.bincount(of_row, weights=ct["land"].to_numpy(dtype=float), minlength=n_c),
+                  holder_row=hr, parcels=np.bincount(of_row, weights=ct["parcels"].to_numpy(dtype=float),
+                                                     minlength=n_c).astype(np.int64),
+                  parcel_ids=parcel_ids, firm_code=firm_number[firm_of_row] if len(ent) else np.zeros(0, np.int64))
 
 
-def _unit_labels(n_all: int, ct: pd.DataFrame, cidx: pd.Index, pieces: list[LandPiece],
-                 spec) -> tuple[np.ndarray, pd.DataFrame]:
+def _unit_labels(n_all: int, cs: _Codes, pieces: list[LandPiece], spec) -> tuple[np.ndarray, pd.DataFrame]:
     """The unit label of every code and of the pool's lone parcels.
 
     ``pool``: the connected components of the holder — parcel — tenant graph; a unit holding
@@ -545,10 +608,8 @@ def _unit_labels(n_all: int, ct: pd.DataFrame, cidx: pd.Index, pieces: list[Land
     ----------
     n_all : int
         Parcels in the whole layer.
-    ct : DataFrame
-        The merged code rows (:func:`_merge_codes`), indexed by code.
-    cidx : pandas.Index
-        Every code, in code order.
+    cs : _Codes
+        The codes reduced.
     pieces : list of LandPiece
     spec : EvalSpec
         ``MJ-EVAL`` (``tenants``).
@@ -556,50 +617,52 @@ def _unit_labels(n_all: int, ct: pd.DataFrame, cidx: pd.Index, pieces: list[Land
     Returns
     -------
     (numpy.ndarray, DataFrame)
-        The label of each code (``cidx`` order), and the lone parcels with their ``label``.
+        The label of each code number, and the lone parcels with their ``label``.
     """
-    n_c = len(cidx)
+    n_c = len(cs.codes)
     lone = pd.concat([p.lone for p in pieces], ignore_index=True)
     if spec.tenants != "pool":
         return n_all + np.arange(n_c), lone.assign(label=np.zeros(len(lone), dtype=np.int64))
-    edges = pd.concat([p.edges for p in pieces], ignore_index=True)
+    tenant, holder, row = [], [], []
+    for p, off in zip(pieces, cs.offsets):
+        e = p.edges
+        tenant.append(cs.of_piece_row[off + e["tenant"].to_numpy(dtype=np.int64)])
+        h = e["holder"].to_numpy(dtype=np.int64)
+        holder.append(np.where(h >= 0, cs.of_piece_row[off + np.maximum(h, 0)] if len(h) else h, -1))
+        row.append(e["row"].to_numpy(dtype=np.int64))
+    t, h, r = (np.concatenate(x) if x else np.zeros(0, np.int64) for x in (tenant, holder, row))
     lone_at = pd.Index(lone["row"].to_numpy(dtype=np.int64))
-    held = edges["holder"].notna().to_numpy()
-    a = np.where(held, cidx.get_indexer(edges["holder"].to_numpy(dtype=object)),
-                 n_c + lone_at.get_indexer(edges["row"].to_numpy(dtype=np.int64)))
-    comp = components(n_c + len(lone), a, cidx.get_indexer(edges["tenant"].to_numpy(dtype=object)))
-    first = np.r_[ct["holder_row"].reindex(cidx).to_numpy(dtype=float), lone["row"].to_numpy(dtype=float)]
-    comp_first = pd.Series(first).groupby(comp).min()
-    cf = comp_first.reindex(comp).to_numpy(dtype=float)
+    a = np.where(h >= 0, h, n_c + lone_at.get_indexer(r))
+    comp = components(n_c + len(lone), a, t)
+    first = pd.Series(np.r_[cs.holder_row, lone["row"].to_numpy(dtype=float)]).groupby(comp).min()
+    cf = first.reindex(comp).to_numpy(dtype=float)
     label = np.where(np.isnan(cf), n_all + comp, np.nan_to_num(cf)).astype(np.int64)
     return label[:n_c], lone.assign(label=label[n_c:])
 
 
-def _unit_names(ct: pd.DataFrame, cidx: pd.Index, code_label: np.ndarray) -> pd.Series:
+def _unit_names(cs: _Codes, code_label: np.ndarray) -> pd.Series:
     """Per unit label, the code naming it: the member holding most land (holders before tenants;
     ties: the code met first); a unit without land is named by its first code.
 
     Parameters
     ----------
-    ct : DataFrame
-        The merged code rows, indexed by code.
-    cidx : pandas.Index
-        Every code, in code order.
+    cs : _Codes
+        The codes reduced.
     code_label : numpy.ndarray
-        The unit label of each code.
+        The unit label of each code number.
 
     Returns
     -------
     Series
-        Code number (into ``cidx``), indexed by label.
+        Code number, indexed by label.
     """
-    at = cidx.get_indexer(ct.index.to_numpy(dtype=object))
-    held = pd.DataFrame({"label": code_label[at], "code": at, "land": ct["held"].to_numpy(dtype=float),
-                         "tenant": ct["holder_row"].isna().to_numpy()})
-    lead = held.sort_values(["label", "tenant", "land", "code"], ascending=[True, True, False, True]) \
-        .drop_duplicates("label").set_index("label")["code"]
-    names = pd.Series(np.arange(len(cidx)), dtype=np.int64).groupby(code_label).min()
-    names.loc[lead.index] = lead.to_numpy()
+    occupying = np.unique(cs.of_piece_row)
+    tenant = np.isnan(cs.holder_row[occupying])
+    order = np.lexsort((occupying, -cs.held[occupying], tenant, code_label[occupying]))
+    lab = code_label[occupying][order]
+    lead = np.flatnonzero(np.r_[True, lab[1:] != lab[:-1]]) if len(lab) else np.zeros(0, dtype=np.int64)
+    names = pd.Series(np.arange(len(cs.codes)), dtype=np.int64).groupby(code_label).min()
+    names.loc[lab[lead]] = occupying[order][lead]
     return names
 
 
@@ -612,7 +675,7 @@ def _coverage_issues(industrial: np.ndarray, pid_all: np.ndarray, holder_all: np
     industrial : numpy.ndarray
         Mask of the industrial parcels (whole layer).
     pid_all, holder_all : numpy.ndarray
-        Every parcel's id and valid holder code.
+        Every parcel's id and valid holder code (industrial parcels).
     parcel_label : numpy.ndarray
         Every parcel's unit label (−1: none).
     ent : DataFrame
@@ -675,39 +738,36 @@ def join_land(pieces: list[LandPiece], parcel_ids: pd.Series, enterprises: pd.Da
     """
     issues = [p.issues for p in pieces]
     ent = _clean_enterprises(enterprises, issues)
+    cs = _merge_codes(pieces, ent)
+    codes = cs.codes
     n_all = len(parcel_ids)
     pid_all = parcel_ids.astype(str).to_numpy(dtype=object)
-    holder_all = np.full(n_all, None, dtype=object)
+    hcode_all = np.full(n_all, -1, dtype=np.int64)
     industrial = np.zeros(n_all, dtype=bool)
     tenant_count = np.zeros(n_all, dtype=np.int64)
-    for p in pieces:
-        holder_all[p.rows], industrial[p.rows], tenant_count[p.rows] = p.holder, p.industrial, p.tenant_count
-    ct = _merge_codes(pieces)
-    met = [ct.index[ct["holder_row"].notna()].to_numpy(dtype=object)[np.argsort(ct["holder_row"].dropna().to_numpy())]]
-    tenants = ct[ct["holder_row"].isna()]
-    met.append(tenants.index.to_numpy(dtype=object)[np.argsort(tenants["tenancy_row"].to_numpy())])
-    firms = pd.unique(ent["uscc"].to_numpy(dtype=object))
-    met.append(firms[~pd.Index(firms).isin(np.concatenate(met))])
-    codes = np.concatenate(met).astype(object)
-    cidx = pd.Index(codes)
-    code_label, lone = _unit_labels(n_all, ct, cidx, pieces, spec)
+    for p, off in zip(pieces, cs.offsets):
+        h = p.holder
+        hcode_all[p.rows] = np.where(h >= 0, cs.of_piece_row[off + np.maximum(h, 0)] if len(cs.of_piece_row) else -1,
+                                     -1)
+        industrial[p.rows], tenant_count[p.rows] = p.industrial, p.tenant_count
+    code_label, lone = _unit_labels(n_all, cs, pieces, spec)
 
     parcel_label = np.full(n_all, -1, dtype=np.int64)
-    hcode_all = np.where(industrial & pd.notna(holder_all), cidx.get_indexer(holder_all), -1)
-    parcel_label[hcode_all >= 0] = code_label[hcode_all[hcode_all >= 0]]
+    held = hcode_all >= 0
+    parcel_label[held] = code_label[hcode_all[held]]
     if spec.tenants == "pool":
-        bare = np.flatnonzero(industrial & (hcode_all < 0))
+        bare = np.flatnonzero(industrial & ~held)
         parcel_label[bare] = bare
         parcel_label[lone["row"].to_numpy(dtype=np.int64)] = lone["label"].to_numpy(dtype=np.int64)
 
-    brings = ct[ct["parcels"] > 0]
-    keys = np.r_[code_label[cidx.get_indexer(brings.index.to_numpy(dtype=object))], lone["label"].to_numpy(dtype=np.int64)]
-    unit_land = _joined(keys, np.r_[brings["land"].to_numpy(dtype=float), lone["land_m2"].to_numpy(dtype=float)],
-                        np.r_[brings["parcel_ids"].to_numpy(dtype=object), lone["parcel_id"].to_numpy(dtype=object)])
-    names = _unit_names(ct, cidx, code_label)
+    brings = np.flatnonzero(cs.parcels > 0)
+    unit_land = _joined(np.r_[code_label[brings], lone["label"].to_numpy(dtype=np.int64)],
+                        np.r_[cs.land[brings], lone["land_m2"].to_numpy(dtype=float)],
+                        np.r_[cs.parcel_ids[brings], lone["parcel_id"].to_numpy(dtype=object)])
+    names = _unit_names(cs, code_label)
 
-    ent["code"] = cidx.get_indexer(ent["uscc"].to_numpy(dtype=object))
-    ent["unit"] = code_label[ent["code"].to_numpy()] if len(ent) else np.zeros(0, dtype=np.int64)
+    ent["code"] = cs.firm_code
+    ent["unit"] = code_label[cs.firm_code] if len(ent) else np.zeros(0, dtype=np.int64)
     ent["unit_id"] = codes[names.reindex(ent["unit"]).to_numpy(dtype=np.int64)] if len(ent) else np.zeros(0, dtype=object)
     members = ent.groupby("unit")["code"].nunique()
     unit_land["members"] = members.reindex(unit_land.index).fillna(0).astype(int).to_numpy()
@@ -716,10 +776,10 @@ def join_land(pieces: list[LandPiece], parcel_ids: pd.Series, enterprises: pd.Da
     unit_land = unit_land[nc >= 0]
     unit_land["land_mu"] = unit_land["land_m2"] / (10000.0 / 15.0)
 
+    holder_all = np.full(n_all, None, dtype=object)
+    holder_all[held] = codes[hcode_all[held]]
     parcel_unit = pd.DataFrame({"parcel_id": pid_all, "unit": parcel_label, "holder_code": hcode_all,
-                                # numpy's stubs reject None as a choice of where(); numpy takes it (object array)
-                                "holder_uscc": np.where(hcode_all >= 0, holder_all, None),  # type: ignore[call-overload]
-                                "tenant_count": tenant_count, "industrial": industrial})
+                                "holder_uscc": holder_all, "tenant_count": tenant_count, "industrial": industrial})
     _coverage_issues(industrial, pid_all, holder_all, parcel_label, ent, unit_land, issues)
     return LandJoin(enterprises=ent, unit_land=unit_land[["unit_id", "land_m2", "land_mu", "parcel_ids", "members"]],
                     parcel_unit=parcel_unit, issues=_issue_frame(issues), codes=codes)
