@@ -416,3 +416,16 @@ def test_fragments_stage_leaves_the_tiles_and_widths_to_the_workers(synthetic, s
     assert shapely.to_wkb(dask.layers["fragments"].geometry.to_numpy()).tolist() == \
         shapely.to_wkb(single.layers["fragments"].geometry.to_numpy()).tolist()
     assert len(_tasks_named(stream, "run_tiles")) >= 3  # the tiles' batches and the plots' measures
+
+
+def test_unreachable_scheduler_is_one_line(tmp_path, tiny_parcels, monkeypatch):
+    """A scheduler that does not answer: one line naming it, exit 2, before the workspace is read."""
+    from geo_tenglong.engine import dask as dask_engine
+
+    monkeypatch.setattr(dask_engine, "CONNECT_TIMEOUT_S", 1)
+    ws = write_workspace(tmp_path / "ws", tiny_parcels)
+    res = CliRunner().invoke(main, ["run", str(ws), "-o", str(tmp_path / "out"), "--engine", "dask",
+                                    "--scheduler", "tcp://127.0.0.1:9"])
+    assert res.exit_code == 2, res.output
+    assert "无法连接 dask 调度器 tcp://127.0.0.1:9" in res.output
+    assert not (tmp_path / "out").exists()

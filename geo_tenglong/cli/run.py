@@ -65,6 +65,10 @@ def run_cmd(workspace, out_dir, files_dir, maps_dir, ruleset, as_of, quiet, allo
     _check_default_workspace(workspace)
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
+    if scheduler:  # before loading the workspace: a wrong address fails in seconds, not after the load
+        from ..engine.dask import connect
+
+        connect(scheduler).close()
     outcome = run(workspace, out_dir=out_dir, maps_dir=maps_dir, ruleset=ruleset, as_of=as_of, quiet=quiet, wait=wait,
                   files_dir=files_dir,
                   history=history, engine=engine, scheduler=scheduler, reports=reports,

@@ -47,6 +47,7 @@ from ..analysis.efficiency import assess_efficiency, efficiency_piece
 from ..analysis.fragments import CONSTRAINTS
 from ..analysis.idle import assess_idle, idle_totals
 from ..analysis.intensity import IntensityParts, county_far, intensity_parts, with_vertical
+from ..errors import InputError
 from ..findings import concat_findings
 from ..stage import StageResult
 from .parts import Cut, Part, PartTask, Routed, feature_routes, feature_task, open_part, parcel_task
@@ -58,6 +59,8 @@ if TYPE_CHECKING:
 
 #: Parcels per partition (at least two partitions per worker).
 PARCELS_PER_PARTITION = 50_000
+#: Seconds to wait for ``--scheduler`` to answer.
+CONNECT_TIMEOUT_S = 20
 
 
 def _intensity_piece(part: Part) -> IntensityParts:
@@ -298,13 +301,29 @@ def merge(name: str, parts: list[StageResult], ws: Workspace, results: Results) 
     return StageResult(findings=findings, parcel_columns=columns, layers=layers, summary=summary)
 
 
+def connect(scheduler: str) -> Any:
+    """A ``distributed.Client`` on the scheduler at ``scheduler``.
+
+    Raises
+    ------
+    InputError
+        When the scheduler does not answer within :data:`CONNECT_TIMEOUT_S` or the address is not one.
+    """
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, ValueError) as err:  # unreachable, refused, or not an address
+        raise InputError(f"无法连接 dask 调度器 {scheduler}:{err}") from err
+
+
 @contextlib.contextmanager
 def _client(scheduler: str | None) -> Iterator[Any]:
     """A dask client on ``scheduler``, or on a local cluster of this machine's cores for the run."""
     from distributed import Client, LocalCluster
 
     if scheduler:
-        with Client(scheduler) as client:
+        with connect(scheduler) as client:
             yield client
         return
     with LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None,
