@@ -24,7 +24,7 @@ from test_reports_fixture import IDS, make_results, make_ws
 
 
 def _files(folder) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_workers_write_the_same_files_as_one_process(tmp_path, monkeypatch):
@@ -34,7 +34,9 @@ def test_workers_write_the_same_files_as_one_process(tmp_path, monkeypatch):
     assert len(chunked(ids, chunk_size(len(ids), 2, pr.ATLAS_CHUNK))) > 2  # the pool really gets several chunks
     one = write_parcel_reports(res, ids, tmp_path / "one", ws, index=True, workers=1)
     two = write_parcel_reports(res, ids, tmp_path / "two", ws, index=True, workers=2)
-    assert [p.name for p in one] == [p.name for p in two] == [f"{i}.html" for i in ids] + [INDEX_FILE]
+    names = [p.relative_to(tmp_path / "one").as_posix() for p in one]
+    assert names == [p.relative_to(tmp_path / "two").as_posix() for p in two]
+    assert [n for n in names if "/" not in n] == [f"{i}.html" for i in ids] + [INDEX_FILE]
     assert _files(tmp_path / "one") == _files(tmp_path / "two")
     index = (tmp_path / "two" / INDEX_FILE).read_text(encoding="utf-8")
     assert [index.index(i) for i in ids] == sorted(index.index(i) for i in ids)
@@ -99,7 +101,7 @@ def test_no_atlas_above_its_page_limit(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("GEO_TENGLONG_QUIET", raising=False)
     monkeypatch.setattr(pr, "ATLAS_MAX_PAGES", 1)
     written = write_reports(make_results(), tmp_path, ws=make_ws(), which="flagged")
-    names = {p.name for p in written}
+    names = {p.name for p in written if p.parent.name == pr.REPORTS_DIR}
     assert ATLAS_FILE not in names and INDEX_FILE in names
     assert names - {INDEX_FILE} == {f"{i}.html" for i in flagged_parcels(make_results())}
     err = capsys.readouterr().err

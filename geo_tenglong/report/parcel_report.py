@@ -47,7 +47,7 @@ __all__ = ["REPORTS_DIR", "ATLAS_FILE", "INDEX_FILE", "REPORT_CHOICES", "ReportE
 REPORTS_DIR = "reports"
 #: The combined PDF of every flagged parcel, a page each (like a QGIS atlas).
 ATLAS_FILE = "宗地报告图集.pdf"
-#: The list of reports with links.
+#: The index of the reports: their townships, each with its pages of reports (see :mod:`.report_index`).
 INDEX_FILE = "index.html"
 #: Report pages per Chromium process when printing the atlas (its time grows faster than linearly
 #: with one huge document).
@@ -640,8 +640,9 @@ def _render_chunk(ids: list[str]) -> tuple[list[tuple[str, Path, dict]], str | N
         except Exception as exc:  # noqa: BLE001 — any bug or odd value: one line naming the parcel
             cause = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
             raise ReportError(f"宗地 {pid} 的报告生成失败 (report of parcel {pid!r} failed): {cause}") from exc
-        rules = sorted({f["rule_id"] for f in page["findings"] if f["status"] in (FAIL, WARN)})
-        done.append((pid, write_text_atomic(target, html), {"owner": page["owner"], "rules": "、".join(rules)}))
+        entry = {"owner": page["owner"], **{st: sorted({f["rule_id"] for f in page["findings"] if f["status"] == st})
+                                            for st in (FAIL, WARN)}}
+        done.append((pid, write_text_atomic(target, html), entry))
         if w["atlas_html"]:
             pages.append(page)
         ctx.forget(pid)
@@ -682,7 +683,8 @@ def write_parcel_reports(results, parcel_ids: Iterable[str], reports_dir: str | 
     atlas : bool
         Keep the combined PDF as :data:`ATLAS_FILE`.
     index : bool
-        Write :data:`INDEX_FILE` listing the reports (linking each to its atlas page).
+        Write :data:`INDEX_FILE` and the townships' pages listing the reports
+        (:func:`geo_tenglong.report.report_index.write_index`).
     split : bool
         Cut the atlas into a PDF per parcel (each copies its page's fonts: ~25 ms and ~0.5 MB
         per parcel, so ``run`` keeps only the atlas and ``report`` splits).
@@ -765,36 +767,19 @@ def write_parcel_reports(results, parcel_ids: Iterable[str], reports_dir: str | 
                         written.append(path)
                     timings["split"] = time.perf_counter() - clock
     if index:
-        written.append(_write_index(ctx, ids, entries, reports_dir, pdf_paths, atlas_pages, inputs))
+        from .report_index import index_rows, rule_titles, write_index  # it imports this module
+
+        rows = index_rows(ctx.parcels.iloc[[ctx.pos[pid] for pid in ids]], entries, ctx.parks, pdf_paths, atlas_pages)
+        written.extend(write_index(rows, reports_dir, ctx.info, rule_titles(getattr(ws, "ruleset", None)),
+                                   atlas=bool(atlas_pages), inputs=inputs))
     return written
-
-
-def _write_index(ctx, ids, entries, reports_dir, pdf_paths, atlas_pages, inputs) -> Path:
-    p = ctx.parcels.iloc[[ctx.pos[pid] for pid in ids]]  # one take, not a row lookup per parcel
-
-    def column(name: str) -> list:
-        return p[name].tolist() if name in p.columns else [None] * len(p)
-
-    rows = []
-    for pid, township, park_id, area_mu, eval_class in zip(ids, column("township"), column("park_id"),
-                                                           column("area_mu"), column("eval_class")):
-        rows.append({"parcel_id": pid, "owner": entries[pid]["owner"], "township": _text(township),
-                     "park": "" if _missing(park_id) else ctx.parks.get(str(park_id), str(park_id)),
-                     "area_mu": _fmt(area_mu, 4), "eval_class": _text(eval_class),
-                     "rules": entries[pid]["rules"], "html": report_relpath(pid, ".html"),
-                     "pdf": report_relpath(pid, ".pdf") if pid in pdf_paths else None,
-                     "atlas_page": atlas_pages.get(pid)})
-    html = template_env().get_template("index.html").render(rows=rows, info=ctx.info, css=_css(),
-                                                             atlas=ATLAS_FILE if atlas_pages else None)
-    target = reports_dir / INDEX_FILE
-    check_not_input(target, inputs)
-    return write_text_atomic(target, html)
 
 
 def write_reports(results, out_dir, maps_dir=None, ws=None, which: str = "auto") -> list[Path]:
     """The ``reports`` output of ``run``: an HTML report for each parcel :func:`report_selection`
-    picks, the PDF atlas of them (a page each, up to :data:`ATLAS_MAX_PAGES`) and an index linking
-    each parcel to its HTML and its atlas page.
+    picks, the PDF atlas of them (a page each, up to :data:`ATLAS_MAX_PAGES`) and their index: the
+    townships with their counts on :data:`INDEX_FILE`, each township's reports on pages of a bounded
+    length linking each parcel to its HTML and its atlas page (:mod:`.report_index`).
 
     Parameters
     ----------
