@@ -406,3 +406,18 @@ def test_report_on_tenant_only_parcel_names_the_tenant():
     basic = dict(item for row in pages[0]["basic"] for item in row)
     assert basic["实际使用企业"].startswith("大租户(承租企业)")
     assert basic["土地使用权人"] == "空壳公司" and pages[0]["owner"] == "大租户"
+
+
+def test_t4_values_print_as_fmt_value_prints_them():
+    """The TT-T4 messages' values, formatted many at a time, read as fmt_value writes each one."""
+    from geo_tenglong.analysis.efficiency import _fmt_many
+    from geo_tenglong.findings import fmt_value
+
+    rng = np.random.default_rng(5)
+    caps = rng.choice([5.0, 10.0, 30.0, np.nan], 4000)
+    values = np.r_[caps[:1000] + rng.uniform(-0.02, 0.02, 1000),            # near the threshold
+                   np.round(rng.uniform(0, 40, 1000), 2) + 0.005,           # half a cent off
+                   caps[2000:2500],                                         # exactly on it
+                   rng.uniform(-5, 200, 1000), np.full(500, np.nan)]
+    values[2000] = np.inf
+    assert _fmt_many(values, caps, "万元/亩").tolist() == [fmt_value(v, c, 2, "万元/亩") for v, c in zip(values, caps)]

@@ -30,6 +30,7 @@ from .. import units
 from ..findings import (
     FAIL,
     MISSING_DATA,
+    MISSING_TEXT,
     NOT_APPLICABLE,
     PASS,
     WARN,
@@ -256,6 +257,23 @@ def efficiency_piece(ws: Workspace, results: Results, own: int, rows: np.ndarray
 
         floor = parcel_floor_area(ws.layer("buildings"), results.parcels, ws.ruleset.get("NAT-FAR")).iloc[:own]
     return land_piece(ptable, np.asarray(rows)[:own], ws.table("tenancy"), spec, floor)
+
+
+def _fmt_many(values, thresholds: np.ndarray, unit: str) -> np.ndarray:
+    """:func:`~geo_tenglong.findings.fmt_value` with 2 decimals of each value against its threshold, vectorised.
+
+    A value more than 0.0101 from its threshold prints with 2 decimals on its own side of it (each
+    rounds by at most 0.005), so only values closer than that go through ``fmt_value`` one by one.
+    """
+    v = np.asarray(values, dtype=float)
+    t = np.asarray(thresholds, dtype=float)
+    out = np.full(len(v), MISSING_TEXT, dtype=object)
+    ok = np.isfinite(v)
+    plain = ok & (~np.isfinite(t) | (np.abs(v - t) > 0.0101))
+    out[plain] = pd.Series(v[plain]).map("{:.2f}".format).to_numpy(dtype=object) + unit
+    near = np.flatnonzero(ok & ~plain)
+    out[near] = [fmt_value(v[i], t[i], 2, unit) for i in near]
+    return out
 
 
 def _join_enterprises(ws: Workspace, results: Results, spec, pieces: list | None) -> tuple[LandJoin, pd.DataFrame]:
@@ -746,20 +764,27 @@ def _eval_table(ut: pd.DataFrame, ent: pd.DataFrame) -> pd.DataFrame:
         Columns :data:`EVAL_COLUMNS`, sorted by year and code.
     """
     ut_key = pd.Index(ut["unit"].to_numpy(dtype=np.int64) * 10000 + ut["year"].to_numpy(dtype=np.int64))
-    at = ut_key.get_indexer(ent["unit"].to_numpy(dtype=np.int64) * 10000 + ent["year"].to_numpy(dtype=np.int64))
-    table = pd.DataFrame({"uscc": ent["uscc"].to_numpy(dtype=object), "name": ent["name"].to_numpy(dtype=object),
-                          "year": ent["year"].to_numpy(), "scale": ent["scale"].to_numpy(dtype=object)})
+    year = ent["year"].to_numpy()
+    order = np.lexsort((pd.factorize(ent["uscc"], sort=True)[0], year))   # by year and code, rows put in order once
+    at = ut_key.get_indexer(ent["unit"].to_numpy(dtype=np.int64)[order] * 10000 + year[order].astype(np.int64))
+    cols = {c: ent[c].array.take(order) for c in ("uscc", "name")}
+    cols["year"] = year[order]
+    cols["scale"] = ent["scale"].array.take(order)
     for c in ("in_scope", "land_mu", "parcel_ids", *INDICATORS, "score", "eval_class", "class_name", "class_note",
               "low_efficiency_type"):
-        table[c] = ut[c].to_numpy()[at]
+        cols[c] = ut[c].array.take(at)
     for c in VALUE_COLUMNS:
-        table[c] = ent[c].to_numpy(dtype=float)
+        cols[c] = ent[c].to_numpy(dtype=float)[order]
+    table = pd.DataFrame(cols)
+    for c, dtype in table.dtypes.items():
+        if isinstance(dtype, pd.StringDtype) and dtype.na_value is pd.NA:  # text columns as pandas infers them
+            table[c] = table[c].astype("str")
     table["in_scope"] = table["in_scope"].astype(bool)
     table["land_mu"] = table["land_mu"].astype(float).round(units.MU_DECIMALS)
     table["low_efficiency_type"] = table["low_efficiency_type"].where(table["low_efficiency_type"] != "", None)
-    table["pool_id"] = ent["unit_id"].to_numpy(dtype=object)
+    table["pool_id"] = ent["unit_id"].array.take(order)
     table["pool_size"] = ut["members"].to_numpy()[at]
-    return table[EVAL_COLUMNS].sort_values(["year", "uscc"]).reset_index(drop=True)
+    return table[EVAL_COLUMNS]
 
 
 def _pick(frame: pd.DataFrame, uid: np.ndarray, col: str, dtype: type = float) -> np.ndarray:
@@ -816,12 +841,13 @@ def _holders(ws: Workspace, parcels: pd.DataFrame, j: LandJoin, ent: pd.DataFram
     holder_name = name_by_code[np.where(hc >= 0, hc, len(j.codes))]
     holder_uscc = pu["holder_uscc"].to_numpy(dtype=object)
     lead_code, lead_name = tenant_users(ws.table("tenancy"), latest)
-    user = pd.Series(lead_code).reindex(pids.astype(str)).to_numpy(dtype=object)
-    holder_known = pd.Index(latest["uscc"].to_numpy(dtype=object), dtype=object).get_indexer(holder_uscc) >= 0
-    by_tenant = pd.notna(user) & ~holder_known
-    holder_uscc = np.where(by_tenant, user, holder_uscc)
-    holder_name = np.where(by_tenant, pd.Series(lead_name).reindex(pids.astype(str)).to_numpy(dtype=object),
-                           holder_name)
+    if lead_code:
+        with_data = np.zeros(len(j.codes) + 1, dtype=bool)
+        with_data[latest["code"].to_numpy()] = True
+        at = pd.Index(list(lead_code), dtype=object).get_indexer(pids)
+        by_tenant = (at >= 0) & ~with_data[np.where(hc >= 0, hc, len(j.codes))]
+        holder_uscc = np.where(by_tenant, np.asarray(list(lead_code.values()), dtype=object)[at], holder_uscc)
+        holder_name = np.where(by_tenant, np.asarray([lead_name[p] for p in lead_code], dtype=object)[at], holder_name)
     if "owner_name" in parcels.columns:
         holder_name = np.where(pd.isna(holder_name), parcels["owner_name"].to_numpy(dtype=object), holder_name)
     return holder_uscc, holder_name
@@ -910,12 +936,13 @@ def _parcel_findings(ws: Workspace, ev: dict, cols: pd.DataFrame, scoped: np.nda
     if ev["t4"]:
         t4 = pd.concat(ev["t4"], ignore_index=True)
         t4 = t4[t4["status"] != PASS]                                    # flags only
-        msg = [f"{lab}:{ey - 1}年{fmt_value(pv, cap, 2, '万元/亩')},{ey}年{fmt_value(v, cap, 2, '万元/亩')}"
-               + ("" if st != MISSING_DATA else
-                  "(营业收入无数据,无法判断是否亿元企业)" if kind == "large" and np.isnan(rv) else "(年度数据不全)")
-               for lab, pv, v, cap, st, kind, rv in zip(t4["label"], t4["prev"], t4["value"], t4["threshold"],
-                                                       t4["status"], t4["kind"], t4["revenue"])]
-        t4 = t4.assign(message=np.asarray(msg, dtype=object))
+        cap = t4["threshold"].to_numpy(dtype=float)
+        missing = (t4["status"] == MISSING_DATA).to_numpy()
+        no_revenue = (t4["kind"] == "large").to_numpy() & np.isnan(t4["revenue"].to_numpy(dtype=float))
+        tail = np.where(~missing, "", np.where(no_revenue, "(营业收入无数据,无法判断是否亿元企业)", "(年度数据不全)"))
+        msg = (t4["label"].to_numpy(dtype=object) + f":{ey - 1}年" + _fmt_many(t4["prev"], cap, "万元/亩")
+               + f",{ey}年" + _fmt_many(t4["value"], cap, "万元/亩") + tail.astype(object))
+        t4 = t4.assign(message=msg)
         p_of_u = pd.DataFrame({"parcel_id": pids, "unit": uid})
         t4 = t4.merge(p_of_u[uid >= 0], on="unit")
         findings.append(make_findings(t4["parcel_id"].to_numpy(), "TT-T4", rs.get("TT-T4").clause, t4["status"],
