@@ -453,8 +453,9 @@ def _gap_frame(occupied: Any, study_area: Any) -> tuple[np.ndarray, np.ndarray |
         if not len(area_parts):
             return occ, None, np.zeros(4)
         extent = shapely.total_bounds(area_parts)
-        if len(occ):  # features off the study area's envelope play no part
-            occ = occ[np.unique(shapely.STRtree(occ).query(shapely.box(*extent)))]
+        if len(occ):  # features off the study area's envelope play no part (their bounds miss it)
+            b = shapely.bounds(occ)
+            occ = occ[(b[:, 2] >= extent[0]) & (b[:, 0] <= extent[2]) & (b[:, 3] >= extent[1]) & (b[:, 1] <= extent[3])]
     else:
         if not len(occ):
             return occ, None, np.zeros(4)
