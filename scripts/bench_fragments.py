@@ -19,11 +19,21 @@ describe and classify the plots (:func:`describe_plots`: width, compactness, nei
 a grid of street blocks, 20 m road surfaces between them, every block cut into 12 parcels along
 jittered lines (so parcels tile the block exactly, with skewed edges), then about 3 % of the parcels
 removed (the planted gaps) and one parcel in 200 pulled 2 m away from its neighbour (a sliver).
+
+``python scripts/bench_fragments.py --stage [--sizes N …] [--workers 2]`` times the whole stage
+instead (:func:`assess_fragments`: the gaps, the plots' widths, condition (a), the shared
+boundaries and offers) on that county as a workspace — roads, the study area, a 城镇开发边界 a
+block short of it on the east and every tenth block 永久基本农田 — once in this process and once
+with ``map_tiles`` on a ``distributed.LocalCluster`` of ``--workers`` single-threaded workers (as
+``--engine dask`` runs it): this process's CPU seconds, the workers' CPU seconds (their processes'
+``getrusage``, receiving and all) and wall seconds, and whether the two gave the same bytes.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import resource
 import subprocess
 import sys
 import tempfile
@@ -35,7 +45,10 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geo_tenglong.analysis.fragments import describe_plots, find_gaps, naive_gaps
+import geopandas as gpd
+import pandas as pd
+
+from geo_tenglong.analysis.fragments import assess_fragments, describe_plots, find_gaps, naive_gaps
 
 BLOCK_W, BLOCK_H, ROAD = 200.0, 150.0, 20.0
 NX, NY = 4, 3  # parcels per block
@@ -118,6 +131,78 @@ def sample_county(n_parcels: int, workdir: Path):
     return parcels, roads, study, -1
 
 
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def county_workspace(n_parcels: int):
+    """The synthetic county as a workspace and results for :func:`assess_fragments`."""
+    from geo_tenglong.results import Results
+    from geo_tenglong.rules import load_ruleset
+    from geo_tenglong.workspace import Workspace
+
+    parcels, roads, study, _ = synthetic_county(n_parcels)
+    crs = "EPSG:4528"
+    x0, y0, x1, y1 = study.bounds
+    urban = shapely.box(x0, y0, x1 - (BLOCK_W + ROAD), y1)
+    blocks = roads[:0]
+    if len(parcels):
+        c = shapely.centroid(parcels[::NX * NY * 10])
+        blocks = shapely.buffer(c, 40.0, quad_segs=4)
+
+    def layer(geoms, **cols):
+        return gpd.GeoDataFrame(cols, geometry=list(geoms), crs=crs)
+
+    ids = np.char.add("P", np.arange(len(parcels)).astype(str))
+    p = layer(parcels, parcel_id=ids)
+    layers = {"parcels": p, "roads": layer(roads), "study_area": layer([study]), "urban_boundary": layer([urban]),
+              "basic_farmland": layer(blocks)}
+    ws = Workspace(root=Path("."), county="合成", admin_code="331023", ruleset=load_ruleset("tiantai-2022"),
+                   as_of=datetime.date(2023, 6, 30), crs=p.crs, layers=layers, tables={}, rasters={},
+                   landcover_classes={}, coords_folder=None, inputs=[], data_issues=pd.DataFrame(), aliases={})
+    parcels_out = p.assign(area_m2=shapely.area(parcels).round(2))
+    return ws, Results(info={}, parcels=parcels_out)
+
+
+def stage_rows(sizes: list[int], workers: int) -> list[str]:
+    """Time :func:`assess_fragments` in this process and with its tiles on a local cluster."""
+    from distributed import Client, LocalCluster
+
+    from geo_tenglong.engine.dask import tile_map
+
+    def usage(dask_worker=None) -> float:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
+    rows = []
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        # imports are not the stage's cost; the workers run the code this script imports
+        where = client.run(lambda: [__import__(m) for m in ("geo_tenglong.analysis.fragments",
+                                                            "geo_tenglong.engine.dask")][0].__file__)
+        print(f"workers run {set(where.values())}", file=sys.stderr)
+        for n in sizes:
+            ws, results = county_workspace(n)
+            t, c = time.perf_counter(), _cpu()
+            single = assess_fragments(ws, results)
+            t_single, c_single = time.perf_counter() - t, _cpu() - c
+            before = client.run(usage)
+            t, c = time.perf_counter(), _cpu()
+            dask = assess_fragments(ws, results, map_tiles=tile_map(client))
+            t_dask, c_dask = time.perf_counter() - t, _cpu() - c
+            after = client.run(usage)
+            w_dask = sum(after[w] - before[w] for w in after)
+            a, b = single.layers["fragments"], dask.layers["fragments"]
+            same = (shapely.to_wkb(a.geometry.to_numpy()).tolist() == shapely.to_wkb(b.geometry.to_numpy()).tolist()
+                    and pd.DataFrame(a.drop(columns="geometry")).equals(pd.DataFrame(b.drop(columns="geometry")))
+                    and single.layers["fragment_offers"].equals(dask.layers["fragment_offers"]))
+            rows.append(f"| {len(results.parcels):,} | {len(a):,} | {c_single:.2f} | {t_single:.2f} | {c_dask:.2f} | "
+                        f"{w_dask:.2f} | {t_dask:.2f} | {'yes' if same else 'NO'} |")
+            print(rows[-1], flush=True)
+    return rows
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -125,7 +210,15 @@ def main(argv=None) -> int:
                     help="run the naive union-and-difference only up to this many parcels")
     ap.add_argument("--source", choices=["synthetic", "sample"], default="synthetic")
     ap.add_argument("--tile", type=int, default=1000, help="open boundary segments per tile")
+    ap.add_argument("--stage", action="store_true", help="time the whole stage, single process and dask workers")
+    ap.add_argument("--workers", type=int, default=2, help="dask workers for --stage")
     args = ap.parse_args(argv)
+    if args.stage:
+        rows = stage_rows(args.sizes, args.workers)
+        print("\n| parcels | plots | single CPU s | single wall s | dask run process CPU s | dask workers CPU s "
+              "| dask wall s | same bytes |\n|---:|---:|---:|---:|---:|---:|---:|---|")
+        print("\n".join(rows))
+        return 0
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
