@@ -18,8 +18,10 @@ How the plots are found (the geoplanar approach, tiled so that it scales to a pr
    planar partition. One representative point per face, tested against the tile's features and
    study area, drops the faces covered by a parcel, road or water, or outside the study area. It
    returns the unallocated faces, each flagged whether it reaches the tile's frame.
-4. Faces not reaching a frame are whole plots. Those reaching one are joined here: faces sharing
-   an edge (a plot cut by a tile frame) are dissolved into one plot, once.
+4. Faces not reaching a frame are whole plots. Those reaching one are joined in the calling
+   process (the ``run`` process with ``--engine dask``): faces sharing an edge (a plot cut by a
+   tile frame) are dissolved into one plot, once. Without a study area, a plot reaching the
+   features' envelope is not enclosed: its faces are dropped without being dissolved.
 
 The tiles are independent: with ``--engine dask`` they run on the workers (``map_tiles`` of
 :func:`geo_tenglong.engine.dask.tile_map`), in one process one after another (:func:`_each`) —
