@@ -262,3 +262,30 @@ def test_more_reports_than_a_page(tmp_path):
     fail = rows["fail"].explode().value_counts()
     assert {k: int(v["不符合"]["text"].replace(",", "") or 0) for k, v in by_rule.items() if v["不符合"]["text"]} == \
         fail.to_dict()
+
+
+def test_index_says_which_flagged_parcels_got_no_report(tmp_path, monkeypatch):
+    """Above the auto threshold only 不符合 parcels get reports: the index says how many 提示-only ones have none."""
+    import geo_tenglong.report.parcel_report as pr
+    import geo_tenglong.report.pdf as pdfmod
+    from geo_tenglong.report.parcel_report import flagged_parcels, report_selection
+
+    monkeypatch.setenv("GEO_TENGLONG_CHROMIUM", "none")
+    monkeypatch.setattr(pdfmod, "_warned", set())  # its one-time warnings stay this test's
+    res = make_results()
+    f = res.findings
+    res.findings = pd.concat([f, f[f["parcel_id"] == IDS[0]].head(1).assign(parcel_id=IDS[1], status="warn")],
+                             ignore_index=True)  # a parcel with a 提示 and no 不符合
+    monkeypatch.setattr(pr, "AUTO_FLAGGED_MAX", 1)
+    monkeypatch.setattr(pr, "ATLAS_MAX_PAGES", 1)
+    write_reports(res, tmp_path, ws=make_ws())
+    unreported = len(flagged_parcels(res)) - len(report_selection(res, "auto"))
+    assert unreported == 1
+    notes = [r for r in "".join(_Page(tmp_path / REPORTS_DIR / INDEX_FILE).text).split("。") if "未生成报告" in r]
+    assert len(notes) == 1 and f"另有 {unreported} 宗" in notes[0] and "geo-tenglong report" in notes[0]
+    assert "未打印 PDF 图集" in (tmp_path / REPORTS_DIR / INDEX_FILE).read_text(encoding="utf-8")
+    monkeypatch.setattr(pr, "AUTO_FLAGGED_MAX", 2000)
+    monkeypatch.setattr(pr, "ATLAS_MAX_PAGES", 2000)
+    write_reports(res, tmp_path / "all", ws=make_ws())  # every flagged parcel reported, PDFs skipped by choice
+    html = (tmp_path / "all" / REPORTS_DIR / INDEX_FILE).read_text(encoding="utf-8")
+    assert "未生成报告" not in html and "未打印" not in html

@@ -662,7 +662,7 @@ def _cpu() -> float:
 def write_parcel_reports(results, parcel_ids: Iterable[str], reports_dir: str | Path, ws=None, pdf: bool = True,
                          atlas: bool = False, index: bool = False, split: bool = True,
                          progress: Callable[[str], None] | None = None, timings: dict | None = None,
-                         workers: int | None = None) -> list[Path]:
+                         workers: int | None = None, index_notes: Iterable[str] = ()) -> list[Path]:
     """Write a report (HTML, and PDF when Chromium is available) for each parcel.
 
     Pages are rendered by one worker process per core, in chunks of up to :data:`ATLAS_CHUNK`
@@ -696,6 +696,8 @@ def write_parcel_reports(results, parcel_ids: Iterable[str], reports_dir: str | 
         its workers or browsers), for the benchmark.
     workers : int, optional
         Worker processes (default :func:`os.cpu_count`; 1 renders in this process).
+    index_notes : iterable of str
+        Lines the index shows under its title (which parcels got no report and why).
 
     Returns
     -------
@@ -771,7 +773,7 @@ def write_parcel_reports(results, parcel_ids: Iterable[str], reports_dir: str | 
 
         rows = index_rows(ctx.parcels.iloc[[ctx.pos[pid] for pid in ids]], entries, ctx.parks, pdf_paths, atlas_pages)
         written.extend(write_index(rows, reports_dir, ctx.info, rule_titles(getattr(ws, "ruleset", None)),
-                                   atlas=bool(atlas_pages), inputs=inputs))
+                                   atlas=bool(atlas_pages), inputs=inputs, notes=index_notes))
     return written
 
 
@@ -798,8 +800,15 @@ def write_reports(results, out_dir, maps_dir=None, ws=None, which: str = "auto")
     """
     ids = report_selection(results, which)
     pdf = len(ids) <= ATLAS_MAX_PAGES
+    notes = []
+    unreported = len(flagged_parcels(results)) - len(ids) if which in ("auto", "fail") else 0
+    if unreported > 0:
+        why = "宗地较多, 默认只为有“不符合”结论的宗地生成报告" if which == "auto" else "本次运行 --reports fail"
+        notes.append(f"另有 {unreported:,} 宗仅有“提示”结论的宗地未生成报告({why}); "
+                     "需要时用 geo-tenglong report 宗地代码… 生成, 或以 --reports flagged 重新运行。")
     if not pdf:
         _warn(f"宗地报告 {len(ids):,} 份, 超过 PDF 图集上限 {ATLAS_MAX_PAGES:,} 页: 只写出 HTML 报告和索引; "
              f"所选宗地的 PDF 请用 geo-tenglong report 宗地代码… (atlas PDF skipped above {ATLAS_MAX_PAGES:,} pages)")
+        notes.append(f"宗地报告超过 {ATLAS_MAX_PAGES:,} 份, 未打印 PDF 图集; 所选宗地的 PDF 请用 geo-tenglong report 宗地代码… 生成。")
     return write_parcel_reports(results, ids, Path(out_dir) / REPORTS_DIR, ws=ws, pdf=pdf, atlas=True, index=True,
-                                split=False)
+                                split=False, index_notes=notes)

@@ -164,7 +164,7 @@ def _rule_counts(rows: pd.DataFrame, status: str) -> pd.Series:
 
 def write_index(rows: pd.DataFrame, reports_dir: str | Path, info: Mapping[str, Any],
                 titles: Mapping[str, tuple[str, str]] | None = None, atlas: bool = False,
-                inputs: Iterable[str | Path] = ()) -> list[Path]:
+                inputs: Iterable[str | Path] = (), notes: Iterable[str] = ()) -> list[Path]:
     """Write the county page :data:`INDEX_FILE` and every township's pages.
 
     Parameters
@@ -181,6 +181,8 @@ def write_index(rows: pd.DataFrame, reports_dir: str | Path, info: Mapping[str, 
         Whether :data:`~geo_tenglong.report.parcel_report.ATLAS_FILE` was written (linked from every page).
     inputs : iterable of Path
         Input files no page may replace.
+    notes : iterable of str
+        Lines shown under the county page's title (e.g. which parcels got no report).
 
     Returns
     -------
@@ -242,7 +244,7 @@ def write_index(rows: pd.DataFrame, reports_dir: str | Path, info: Mapping[str, 
     html = env.get_template("index.html").render(
         info=info, css=css, townships=summary, totals=totals, classes=[*classes, NO_CLASS], rules=rules,
         rows=every, atlas=atlas_href, printed=atlas or bool(rows["pdf"].notna().any()), page_rows=PAGE_ROWS,
-        paged=any(len(t["pages"]) > 1 for t in summary))
+        paged=any(len(t["pages"]) > 1 for t in summary), notes=list(notes))
     target = reports_dir / INDEX_FILE
     check_not_input(target, inputs)
     written.append(write_text_atomic(target, html))
