@@ -99,7 +99,7 @@ def _apportion(ws):
 
 def _splits(n: int, seed: int = 3) -> list[list[np.ndarray]]:
     rng = np.random.default_rng(seed)
-    out = [[np.arange(n)], [np.array([i]) for i in range(n)]]
+    out = [[np.arange(n)], [np.array([i]) for i in range(n)], [np.zeros(0, dtype=np.int64), np.arange(n)]]
     for k in (2, 3):
         label = rng.integers(0, k, n)
         label[:k] = np.arange(k)               # no empty part
