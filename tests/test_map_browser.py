@@ -477,7 +477,7 @@ def tiled_map(tmp_path_factory):
     from geo_tenglong.webmap import tiles
 
     with pytest.MonkeyPatch.context() as mp:  # small pieces: tile reads cross the pieces' ends
-        mp.setattr(tiles, "CHUNK_BYTES", 3 * 1000)
+        mp.setattr(tiles, "CHUNK_BYTES", 3 * 500)
         path = save_briefing_map(res, out / "maps" / "briefing.html", ws=map_workspace(res),
                                  reports_dir=out / "reports", tiles=True)
     assert tiles_path(path).read_text(encoding="ascii").count('","') > 10

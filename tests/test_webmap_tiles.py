@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import io
 import json
 import re
 from pathlib import Path
@@ -18,6 +19,7 @@ import numpy as np
 import pyogrio
 import pytest
 from pmtiles import reader as pm_reader
+from pmtiles.tile import zxy_to_tileid
 
 from geo_tenglong.webmap import briefing, tiles
 from geo_tenglong.webmap.links import report_file
@@ -175,28 +177,94 @@ def test_tiles_file_name_follows_the_map(tmp_path):
     assert Path(tmp_path / "县 汇报图#1.pmtiles.js").is_file()
 
 
-def test_property_frame_formats_by_kind():
-    res = map_results(10)
+def test_properties_format_by_kind_and_a_block_is_its_rows_of_the_whole():
+    res = map_results(40)
     from geo_tenglong.webmap.payload import collect_layers
 
     parcels = collect_layers(res)["parcels"]
     fields = [("area_mu", "面积(亩)", "num4"), ("reclaimable", "可腾退", "bool"), ("_tenants", "入驻", "text")]
     cat = np.zeros(len(parcels), dtype=np.int64)
-    props = tiles.property_frame(parcels, fields, cat, cat - 1, None, None, "parcel_id")
+    props = tiles.ParcelProperties(parcels, fields, cat, cat - 1, None, None, "parcel_id").frame(np.arange(len(parcels)))
     assert props["reclaimable"].isin([0.0, 1.0]).all()
     given = props["_tenants"].dropna()
     assert all(isinstance(v, str) and v not in {"<NA>", "nan", ""} for v in given)
     assert props["_tenants"].notna().sum() == parcels["_tenants"].notna().sum() >= 1
     assert props["_f"].isna().all() and (props["r"] == -1).all()
+    # with findings (two rows sharing an id share its list): a block's rows are the whole frame's rows
+    twice = parcels.assign(parcel_id=parcels["parcel_id"].where(parcels.index != 5, parcels["parcel_id"].iloc[3]))
+    whole = tiles.ParcelProperties(twice, fields, cat, cat - 1, None, res.findings, "parcel_id")
+    every = whole.frame(np.arange(len(twice)))
+    rows = np.array([31, 5, 3, 17])
+    block = whole.frame(rows)
+    assert block.equals(every.iloc[rows].reset_index(drop=True))
+    assert block["_f"].iloc[1] == block["_f"].iloc[2] is not None
+    listed = json.loads(block["_f"].iloc[0])
+    f = res.findings[res.findings["parcel_id"].astype(str) == str(twice["parcel_id"].iloc[31])]
+    assert sorted(r[1] for r in listed) == sorted(f["rule_id"])
 
 
 def test_archive_is_cut_into_pieces_the_page_joins(monkeypatch):
     archive = bytes(range(256)) * 10
     monkeypatch.setattr(tiles, "CHUNK_BYTES", 300)
-    script = tiles.ParcelTiles(archive=archive, search="a\tb", minzoom=1, maxzoom=2).script()
+    buf = io.StringIO()
+    tiles.ParcelTiles(archive=archive, search=gzip.compress(b"a\tb"), minzoom=1, maxzoom=2).write_script(buf)
+    script = buf.getvalue()
     pieces = json.loads("[" + TILES_FILE.fullmatch(script).group(1) + "]")
     assert len(pieces) == 9 and all(len(p) == 400 for p in pieces[:-1])
     assert archive_of(script) == archive and search_of(script) == "a\tb"
+
+
+def _all_tiles(archive: bytes) -> dict:
+    get = pm_reader.MemorySource(archive)
+    return {zxy: data for zxy, data in pm_reader.all_tiles(get)}
+
+
+def test_tiles_written_block_by_block_are_those_of_one_pass(monkeypatch):
+    """Every zoom is written in blocks of tiles; a parcel near a block's edge (or crossing it) must
+    reach every tile one pass over all parcels gives it, so the tiles are the same bytes."""
+    from geo_tenglong.webmap.payload import build_map
+
+    res = map_results(2500)
+    res.parcels.loc[7, "geometry"] = res.parcels.geometry.iloc[7].buffer(400)  # a parcel across many tiles
+    monkeypatch.setattr(tiles, "BLOCK_FEATURES", 10**9)
+    _, one = build_map(res, tiles_file="t.pmtiles.js")
+    monkeypatch.setattr(tiles, "BLOCK_FEATURES", 60)
+    passes = []
+    real = tiles.pyogrio.write_dataframe
+    monkeypatch.setattr(tiles.pyogrio, "write_dataframe", lambda df, *a, **k: (passes.append(len(df)), real(df, *a, **k)))
+    _, blocks = build_map(res, tiles_file="t.pmtiles.js")
+    zooms = one.maxzoom - one.minzoom + 1
+    assert len(passes) > 2 * zooms and max(passes) < len(res.parcels)  # blocks, not one pass a zoom
+    a, b = _all_tiles(one.archive), _all_tiles(blocks.archive)
+    assert a.keys() == b.keys() and all(a[k] == b[k] for k in a)
+    reader = pm_reader.Reader(pm_reader.MemorySource(blocks.archive))
+    header, meta = reader.header(), reader.metadata()
+    assert header["clustered"]  # written in tile-id order
+    west, south, east, north = res.parcels.to_crs(4326).total_bounds
+    assert header["min_lon_e7"] == round(west * 1e7) and header["max_lat_e7"] == round(north * 1e7)
+    assert "tilestats" not in meta and set(meta["vector_layers"][0]["fields"]) >= {"c", "r", "parcel_id", "_f"}
+
+
+def test_blocks_hold_every_feature_reaching_them():
+    # 10 × 10 boxes 2 km apart around a corner of four zoom-2 tiles (90°E, 0°), one box spanning all
+    # four, and one 100 m east of the corner's meridian: within the margin of the blocks west of it
+    lon0, lat0 = 90.0, 0.0
+    xs, ys = np.meshgrid(np.arange(-5, 5), np.arange(-5, 5))
+    w, s = lon0 + xs.ravel() * 0.02 + 0.005, lat0 + ys.ravel() * 0.02 + 0.005
+    b = np.column_stack([w, s, w + 0.005, s + 0.005])
+    b = np.vstack([b, [[lon0 - 0.02, lat0 - 0.02, lon0 + 0.02, lat0 + 0.02], [lon0 + 0.001, 0.005, lon0 + 0.0015, 0.006]]])
+    blocks = tiles._blocks(b, 12, 30)
+    assert {bz for bz, *_ in blocks} == {2} and len(blocks) == 4  # at zoom 1 a block would hold 51
+    by_block = {(bx, by): set(rows.tolist()) for _, bx, by, rows in blocks}
+    east, north = 3, 1  # zoom-2 tiles: column 3 is east of 90°E, row 1 north of the equator
+    for (_, by), rows in by_block.items():
+        assert 100 in rows  # the big box
+        assert (101 in rows) == (by == north)  # east of the meridian, and in the margin west of it
+        assert len(rows - {100, 101}) == 25
+    assert by_block[(east, north)] >= {101}
+    ids = [zxy_to_tileid(bz, bx, by) for bz, bx, by, _ in blocks]
+    assert ids == sorted(ids)
+    assert len(tiles._blocks(b, 12, 1000)) == 1  # all fit in one block
 
 
 def test_overview_merges_small_parcels_into_cells_of_their_prevailing_class_and_reclaimable_share():

@@ -22,7 +22,7 @@ from typing import Any
 
 import geopandas as gpd
 
-from ..io.atomic import check_not_input, write_text_atomic
+from ..io.atomic import atomic_path, check_not_input, write_text_atomic
 from .basemaps import Basemap, map_config, resolve_basemap
 from .encode import COORD_SCALE, encode_column, encode_geometries
 from .links import REPORTS_DIR, report_file
@@ -150,7 +150,8 @@ def save_briefing_map(results: Any, path: str | Path, ws: Any = None, basemap: s
                                  basemap=_basemap(basemap, ws, gcj02), map_path=path, reports_dir=reports_dir,
                                  simplify=simplify, tiles_file=sidecar.name if tiled else None)
     if tileset is not None:
-        write_text_atomic(sidecar, tileset.script())
+        with atomic_path(sidecar) as tmp, open(tmp, "w", encoding="ascii") as fh:
+            tileset.write_script(fh)
     elif sidecar.is_file():  # a tiles file an earlier, bigger map left beside this one
         sidecar.unlink()
     write_text_atomic(path, render_page(payload, tiles_src=sidecar.name if tileset is not None else None))

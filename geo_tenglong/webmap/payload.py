@@ -42,7 +42,7 @@ from .styles import (
     reclaimable_mask,
     verdict_keys,
 )
-from .tiles import TILE_LAYER, ParcelTiles, build_tiles, property_frame, search_index
+from .tiles import TILE_LAYER, ParcelProperties, ParcelTiles, build_tiles, label_points, search_index
 
 #: When the upper layers (reclaimable, idle, fragments, proposals) hold at most this many features
 #: together they are drawn as SVG in their own panes; beyond it every layer shares the one canvas
@@ -484,12 +484,12 @@ def _tiled_parcels(layers: Mapping[str, gpd.GeoDataFrame], geoms: np.ndarray, re
         del rec_lp["rows"]
         rec_lp.update(ref="parcels", tiles={"file": tiles_file, "layer": TILE_LAYER, "prop": "r"})
     fields = list(lp["fields"]) + [f for f in (rec_lp or {}).get("fields", []) if f not in lp["fields"]]
-    props = property_frame(parcels, fields, np.asarray(lp["cat"]), rec, report, results.findings, "parcel_id")
+    props = ParcelProperties(parcels, fields, np.asarray(lp["cat"]), rec, report, results.findings, "parcel_id")
     search_cols = [parcels[c] if c in parcels.columns else pd.Series([""] * len(parcels))
                    for c in ("_name", "_uscc", "parcel_id", "_ent_names", "_ent_uscc")]
-    points = shapely.point_on_surface(geoms)
+    points = label_points(geoms)
     b = shapely.total_bounds(geoms)
-    tiles = build_tiles(geoms, props, search_index(points, search_cols), b)
+    tiles = build_tiles(geoms, props, search_index(points, search_cols), b, points)
     del lp["cat"]
     lp["tiles"] = {"file": tiles_file, "layer": TILE_LAYER, "prop": "c", "minzoom": tiles.minzoom,
                    "maxzoom": tiles.maxzoom}
@@ -620,7 +620,7 @@ def build_map(results: Any, context: Mapping[str, gpd.GeoDataFrame] | None = Non
         pts = _to_wgs84(gpd.GeoSeries([lb["pt"] for lb in labels], crs=parcels.crs), shift)
         for lb, p in zip(labels, pts):
             lb["pt"] = [round(p.y, 6), round(p.x, 6)]
-    b = gpd.GeoSeries(_to_wgs84(parcels.geometry, shift)).total_bounds
+    b = shapely.total_bounds(tiled_geoms if tiles_file else _to_wgs84(parcels.geometry, shift))
     return {"layers": out_layers, "findings": findings_payload(results.findings, ids),
             "summary": summary_payload(results, layers), "labels": labels, "scale": COORD_SCALE,
             "statusLabels": STATUS_LABELS, "basemap": basemap_payload(basemap), "gcj02": shift,

@@ -7,11 +7,14 @@ of it) is written as Mapbox vector tiles in one PMTiles archive and drawn tile b
 protomaps-leaflet (:mod:`.assets`).
 
 The tiles are written by GDAL's PMTiles driver (through pyogrio, already a dependency: clipping,
-quantisation, simplification and MVT encoding are GDAL's), one pass a zoom: the overview zooms carry
+quantisation, simplification and MVT encoding are GDAL's), a zoom at a time: the overview zooms carry
 only the style categories (``c`` parcels, ``r`` 可腾退, -1 = not), parcels too small to see merged
 into cells of their prevailing category (:func:`overview_features`); the top zoom carries every
 parcel with every popup field, the report link (``_report``) and its findings (``_f``, a JSON list).
-The archives (disjoint zooms) are merged into one with the ``pmtiles`` package.
+Each zoom is written in blocks of tiles of at most :data:`BLOCK_FEATURES` parcels, their attributes
+made for the block only (:class:`ParcelProperties`), and the block's tiles are streamed into one
+archive with the ``pmtiles`` package: at a million parcels the findings as JSON alone would be
+gigabytes, a block's are megabytes; the tiles are the same bytes one pass over every parcel writes.
 
 A page opened by double-click (``file://``) may not ``fetch()`` a sibling file in Chromium, but it
 may run a sibling script: the archive is therefore written base64-encoded inside a script,
@@ -28,11 +31,13 @@ from __future__ import annotations
 import base64
 import dataclasses
 import gzip
+import io
 import json
 import math
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 import geopandas as gpd
 import numpy as np
@@ -40,6 +45,7 @@ import pandas as pd
 import pyogrio
 import shapely
 from pmtiles import reader as pm_reader
+from pmtiles import tile as pm_tile
 from pmtiles import writer as pm_writer
 from pmtiles.tile import zxy_to_tileid
 
@@ -65,6 +71,14 @@ OVERVIEW_CELLS = 128
 OVERVIEW_RECLAIM_SHARE = 0.25
 _EARTH = 6378137.0
 _SEP = "\u0001"
+#: A block of tiles written in one GDAL pass holds at most about this many features (see
+#: :func:`build_tiles`): the memory of the top zoom's attributes and findings is a block's, not the county's.
+BLOCK_FEATURES = 20_000
+#: Rows of the search index and label points made at a time.
+_ROWS = 100_000
+#: How far (in tiles of the zoom written) a feature's extent is widened when blocks are cut: twice
+#: GDAL's MVT buffer (80 of 4096 units).
+_MARGIN = 160 / 4096
 #: Bytes of the archive per base64 string in the tiles file (a multiple of 3: 12 MiB).
 CHUNK_BYTES = 3 * 4 * 1024 * 1024
 
@@ -77,28 +91,28 @@ class ParcelTiles:
     ----------
     archive : bytes
         The PMTiles archive (MVT, gzip-compressed tiles, layer :data:`TILE_LAYER`).
-    search : str
-        The search index (see the module docstring).
+    search : bytes
+        The search index (see the module docstring), gzipped.
     minzoom, maxzoom : int
         Zooms of the archive.
     """
 
     archive: bytes
-    search: str
+    search: bytes
     minzoom: int
     maxzoom: int
 
-    def script(self) -> str:
-        """The tiles file's text: ``gtTileData(["<base64>", …], "<base64 of the gzipped search index>");``.
+    def write_script(self, fh: TextIO) -> None:
+        """Write the tiles file's text: ``gtTileData(["<base64>", …], "<base64 of the gzipped search index>");``.
 
         The archive is cut into pieces of :data:`CHUNK_BYTES` (a browser's longest string is about
-        512 M characters); the search index is gzipped (the page inflates it at the first search) so
-        the whole file is ASCII, which the browser keeps at one byte a character.
+        512 M characters), written one at a time; the search index is gzipped (the page inflates it
+        at the first search) so the whole file is ASCII, which the browser keeps at one byte a character.
         """
-        chunks = ",".join(f'"{base64.b64encode(self.archive[k:k + CHUNK_BYTES]).decode("ascii")}"'
-                          for k in range(0, max(1, len(self.archive)), CHUNK_BYTES))
-        search = base64.b64encode(gzip.compress(self.search.encode("utf-8"), compresslevel=6, mtime=0))
-        return f'gtTileData([{chunks}],"{search.decode("ascii")}");\n'
+        fh.write("gtTileData([")
+        for k in range(0, max(1, len(self.archive)), CHUNK_BYTES):
+            fh.write(("," if k else "") + '"' + base64.b64encode(self.archive[k:k + CHUNK_BYTES]).decode("ascii") + '"')
+        fh.write('],"' + base64.b64encode(self.search).decode("ascii") + '");\n')
 
 
 def use_tiles(n_parcels: int, tiles: bool | None) -> bool:
@@ -120,10 +134,13 @@ def zoom_range(bounds: Sequence[float], top: int = TOP_ZOOM) -> tuple[int, int]:
     return max(0, min(top - 1, fit - 2)), top
 
 
-def property_frame(gdf: gpd.GeoDataFrame, fields: Sequence[Sequence[str]], cat: np.ndarray, rec: np.ndarray,
-                   report: Sequence[str | None] | None, findings: pd.DataFrame | None,
-                   idcol: str) -> pd.DataFrame:
-    """The tile attributes of each parcel: style categories, popup fields, report link, findings.
+class ParcelProperties:
+    """The tile attributes of the parcels, made for a block of parcels at a time.
+
+    Style categories, popup fields, report link and findings (``_f``: a JSON list of
+    ``[status, rule_id, clause, message, value, threshold, unit]``, most severe first) of the rows
+    asked for; a million parcels' findings as JSON text would be gigabytes, so they are indexed
+    here once (per parcel its findings' positions) and written out a block at a time.
 
     Parameters
     ----------
@@ -136,130 +153,197 @@ def property_frame(gdf: gpd.GeoDataFrame, fields: Sequence[Sequence[str]], cat: 
     report : sequence or None
         Per parcel the file name of its report, or ``None``.
     findings : DataFrame or None
-        The run's findings; those whose ``parcel_id`` is a parcel's id become its ``_f``: a JSON list
-        of ``[status, rule_id, clause, message, value, threshold, unit]``, most severe first.
+        The run's findings; those whose ``parcel_id`` is a parcel's id become its ``_f``.
     idcol : str
-
-    Returns
-    -------
-    DataFrame
-        Numbers as floats (NaN is written as null), text as str or None.
     """
-    out = pd.DataFrame({"c": cat.astype(np.int32), "r": rec.astype(np.int32)}, index=gdf.index)
-    for col, _, kind in fields:
-        values = gdf[col]
-        if kind == "bool":
-            out[col] = np.array([np.nan if v is None else float(v) for v in bool_values(values)])
-        elif kind in {"int", "idle", "num1", "num2", "num4", "pct"}:
-            decimals = {"num1": 1, "num2": 2}.get(kind, 0 if kind in {"int", "idle"} else 4)
-            out[col] = np.round(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float), decimals)
-        else:
-            s = values.astype("string")
-            keep = (s.notna() & (s.str.strip() != "")).to_numpy(dtype=bool)
-            out[col] = np.where(keep, s.astype(object).to_numpy(), None)
-    if report is not None:
-        out["_report"] = pd.Series(list(report), index=gdf.index, dtype=object)
-    out["_f"] = _findings_json(gdf[idcol].astype("string"), findings).to_numpy()
-    return out
+
+    def __init__(self, gdf: gpd.GeoDataFrame, fields: Sequence[Sequence[str]], cat: np.ndarray, rec: np.ndarray,
+                 report: Sequence[str | None] | None, findings: pd.DataFrame | None, idcol: str) -> None:
+        self._fields = [(str(col), str(kind)) for col, _, kind in fields]
+        self._table = gdf[list(dict.fromkeys(col for col, _ in self._fields))].reset_index(drop=True)
+        self.cat = np.asarray(cat).astype(np.int32)
+        self.rec = np.asarray(rec).astype(np.int32)
+        self._report = None if report is None else np.asarray(list(report), dtype=object)
+        self._findings = _FindingsIndex(gdf[idcol].astype("string").reset_index(drop=True), findings)
+
+    def __len__(self) -> int:
+        return len(self.cat)
+
+    def frame(self, rows: np.ndarray) -> pd.DataFrame:
+        """The attributes of the parcels at positions ``rows``: numbers as floats (NaN is written as
+        null), text as str or None."""
+        rows = np.asarray(rows, dtype=np.int64)
+        table = self._table.iloc[rows]
+        out = pd.DataFrame({"c": self.cat[rows], "r": self.rec[rows]})
+        for col, kind in self._fields:
+            values = table[col]
+            if kind == "bool":
+                out[col] = np.array([np.nan if v is None else float(v) for v in bool_values(values)], dtype=float)
+            elif kind in {"int", "idle", "num1", "num2", "num4", "pct"}:
+                decimals = {"num1": 1, "num2": 2}.get(kind, 0 if kind in {"int", "idle"} else 4)
+                out[col] = np.round(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float), decimals)
+            else:
+                s = values.astype("string")
+                keep = (s.notna() & (s.str.strip() != "")).to_numpy(dtype=bool)
+                out[col] = np.where(keep, s.astype(object).to_numpy(), None)
+        if self._report is not None:
+            out["_report"] = self._report[rows]
+        out["_f"] = self._findings.json(rows)
+        return out
 
 
 _STATUS_ORDER = {"fail": 0, "warn": 1, "missing_data": 2, "pass": 3, "not_applicable": 4}
 
 
-def _numbers(values: pd.Series) -> list:
-    """Numbers rounded to 4 decimals, None where missing."""
-    arr = np.round(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float), 4)
-    return [None if math.isnan(v) else v for v in arr.tolist()]
+class _FindingsIndex:
+    """The findings about each row's id, most severe first (then by rule), as positions in a table.
+
+    ``json(rows)`` writes them as JSON lists for a block of rows; rows sharing an id share its list.
+    """
+
+    def __init__(self, ids: pd.Series, findings: pd.DataFrame | None) -> None:
+        codes, uniques = pd.factorize(ids, use_na_sentinel=True)
+        self._code = codes
+        n = len(uniques)
+        f = findings if findings is not None and len(findings) else None
+        owner = pd.Index(uniques).get_indexer(f["parcel_id"].astype("string")) if f is not None else np.empty(0, int)
+        hit = owner >= 0
+        if not hit.any():
+            self._start = np.zeros(n + 1, dtype=np.int64)
+            self._cols: list[np.ndarray] = []
+            return
+        assert f is not None
+        f, owner = f[hit], owner[hit]
+        severity = f["status"].map(_STATUS_ORDER).fillna(9).to_numpy()
+        rule = f["rule_id"].astype("string").fillna("").to_numpy(dtype=object)
+        order = np.lexsort((pd.factorize(rule, sort=True)[0], severity, owner))  # stable: ties keep their order
+        self._start = np.searchsorted(owner[order], np.arange(n + 1))
+
+        def text(col: str) -> np.ndarray:
+            if col not in f.columns:
+                return np.full(len(order), None, dtype=object)
+            s = f[col].astype("string")
+            return s.astype(object).where(s.notna() & (s != ""), None).to_numpy()[order]
+
+        def number(col: str) -> np.ndarray:
+            if col not in f.columns:
+                return np.full(len(order), np.nan)
+            return np.round(pd.to_numeric(f[col], errors="coerce").to_numpy(dtype=float), 4)[order]
+
+        self._cols = [text("status"), text("rule_id"), text("clause"), text("message"), number("value"),
+                      number("threshold"), text("unit")]
+
+    def json(self, rows: np.ndarray) -> np.ndarray:
+        """Per row a JSON list of its id's findings (None without any)."""
+        out = np.full(len(rows), None, dtype=object)
+        if not self._cols:
+            return out
+        code = self._code[rows]
+        lo = np.where(code >= 0, self._start[np.maximum(code, 0)], 0)
+        hi = np.where(code >= 0, self._start[np.maximum(code, 0) + 1], 0)
+        count = hi - lo
+        has = np.flatnonzero(count)
+        if not len(has):
+            return out
+        pos = np.repeat(lo[has] - np.cumsum(count[has]) + count[has], count[has]) + np.arange(count[has].sum())
+        cols = [c[pos].tolist() for c in self._cols]
+        for k in (4, 5):
+            cols[k] = [None if math.isnan(v) else v for v in cols[k]]
+        rows_of = list(zip(*cols))
+        bounds = np.concatenate([[0], np.cumsum(count[has])]).tolist()
+        for j, r in enumerate(has.tolist()):
+            out[r] = json.dumps(rows_of[bounds[j]:bounds[j + 1]], ensure_ascii=False, separators=(",", ":"))
+        return out
 
 
-def _findings_json(ids: pd.Series, findings: pd.DataFrame | None) -> pd.Series:
-    """Per id a JSON list of its findings (None without any)."""
-    empty = pd.Series([None] * len(ids), index=ids.index, dtype=object)
-    if findings is None or not len(findings):
-        return empty
-    f = findings[findings["parcel_id"].astype("string").isin(set(ids.dropna()))]
-    if not len(f):
-        return empty
-    f = f.assign(_o=f["status"].map(_STATUS_ORDER).fillna(9)).sort_values(["parcel_id", "_o", "rule_id"],
-                                                                         kind="stable")
-
-    def text(col: str) -> list:
-        if col not in f.columns:
-            return [None] * len(f)
-        s = f[col].astype("string")
-        return s.astype(object).where(s.notna() & (s != ""), None).tolist()
-
-    value = _numbers(f["value"]) if "value" in f.columns else [None] * len(f)
-    threshold = _numbers(f["threshold"]) if "threshold" in f.columns else [None] * len(f)
-    rows = zip(text("status"), text("rule_id"), text("clause"), text("message"), value, threshold, text("unit"))
-    by_id: dict[str, list] = {}
-    for pid, row in zip(f["parcel_id"].astype(str), rows):
-        by_id.setdefault(pid, []).append(row)
-    lists = {k: json.dumps(v, ensure_ascii=False, separators=(",", ":")) for k, v in by_id.items()}
-    return ids.map(lists).astype(object).where(ids.notna(), None)
+def label_points(geoms: np.ndarray) -> np.ndarray:
+    """``(n, 2)`` coordinates of each geometry's label point (``point_on_surface``), NaN where missing."""
+    out = np.full((len(geoms), 2), np.nan)
+    for k in range(0, len(geoms), _ROWS):
+        part = shapely.point_on_surface(geoms[k:k + _ROWS])
+        ok = ~shapely.is_missing(part) & ~shapely.is_empty(part)
+        out[k:k + _ROWS][ok] = shapely.get_coordinates(part[ok])
+    return out
 
 
-def search_index(points: np.ndarray, columns: Sequence[pd.Series]) -> str:
-    """One line per feature: ``x,y`` (1e-6 degree) of its label point, a tab, its texts.
+def search_index(points: np.ndarray, columns: Sequence[pd.Series]) -> bytes:
+    """One line per feature: ``x,y`` (1e-6 degree) of its label point, a tab, its texts; gzipped.
 
     Parameters
     ----------
-    points : ndarray of shapely Points (EPSG:4326)
+    points : ndarray
+        ``(n, 2)`` longitude and latitude of each feature's label point (:func:`label_points`).
     columns : sequence of Series
         Texts searched and shown (name, credit code, id, other enterprises' names and codes).
+
+    Returns
+    -------
+    bytes
+        The lines joined by newlines, gzip-compressed (written :data:`_ROWS` lines at a time).
     """
-    xy = np.rint(shapely.get_coordinates(points) * COORD_SCALE).astype(np.int64)
-    parts = [pd.Series(xy[:, 0].astype(str)) + "," + pd.Series(xy[:, 1].astype(str)) + "\t"]
-    for k, col in enumerate(columns):
-        s = col.astype("string").fillna("").str.replace(r"[\t\n\r\u0001]", " ", regex=True).reset_index(drop=True)
-        parts.append(s if k == 0 else _SEP + s)
-    line = parts[0]
-    for p in parts[1:]:
-        line = line + p
-    return "\n".join(line.tolist())
+    buf = io.BytesIO()
+    with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=6, mtime=0) as gz:
+        for k in range(0, len(points), _ROWS):
+            xy = np.rint(points[k:k + _ROWS] * COORD_SCALE).astype(np.int64)
+            line = pd.Series(xy[:, 0].astype(str)) + "," + pd.Series(xy[:, 1].astype(str)) + "\t"
+            for j, col in enumerate(columns):
+                s = col.iloc[k:k + _ROWS].astype("string").fillna("") \
+                    .str.replace(r"[\t\n\r\u0001]", " ", regex=True).reset_index(drop=True)
+                line = line + (s if j == 0 else _SEP + s)
+            gz.write((("\n" if k else "") + "\n".join(line.tolist())).encode("utf-8"))
+    return buf.getvalue()
 
 
-def build_tiles(geoms: np.ndarray, props: pd.DataFrame, search: str, bounds: Sequence[float]) -> ParcelTiles:
-    """Write the parcels' tiles (see the module docstring).
+def build_tiles(geoms: np.ndarray, props: ParcelProperties, search: bytes, bounds: Sequence[float],
+                points: np.ndarray | None = None) -> ParcelTiles:
+    """Write the parcels' tiles (see the module docstring), a zoom at a time and a block at a time.
+
+    Each zoom is written by GDAL in blocks of tiles (:func:`_blocks`) of at most about
+    :data:`BLOCK_FEATURES` features each, and only the block's own tiles are kept, streamed into
+    the archive in tile-id order: the tiles are those one pass over every parcel writes, and no
+    more than a block's attributes (findings included) are ever held.
 
     Parameters
     ----------
     geoms : ndarray of shapely geometries in EPSG:4326
-    props : DataFrame
-        From :func:`property_frame`, aligned with ``geoms``.
-    search : str
+    props : ParcelProperties
+        The attributes, aligned with ``geoms``.
+    search : bytes
         From :func:`search_index`.
     bounds : sequence of float
         West, south, east, north of the parcels.
+    points : ndarray, optional
+        The parcels' label points (:func:`label_points`), computed when not given.
 
     Returns
     -------
     ParcelTiles
     """
     minzoom, maxzoom = zoom_range(bounds)
-    gdf = gpd.GeoDataFrame(props.reset_index(drop=True), geometry=list(geoms), crs="EPSG:4326")
-    gdf = gdf[~(shapely.is_missing(gdf.geometry.values) | shapely.is_empty(gdf.geometry.values))]
-    unlimited = {"MAX_SIZE": 200_000_000, "MAX_FEATURES": 10_000_000}
+    geoms = np.asarray(geoms, dtype=object)
+    valid = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    geoms = geoms[valid]
+    points = label_points(geoms) if points is None else np.asarray(points)[valid]
+    base = gpd.GeoDataFrame({"c": props.cat[valid], "r": props.rec[valid]}, geometry=geoms, crs="EPSG:4326")
     with tempfile.TemporaryDirectory(prefix="gt-tiles-") as tmp:
-        parts = []
-        for z in range(minzoom, maxzoom):
-            part = Path(tmp) / f"z{z}.pmtiles"
-            pyogrio.write_dataframe(overview_features(gdf, z), part, driver="PMTiles", layer=TILE_LAYER,
-                                    dataset_options={"MINZOOM": z, "MAXZOOM": z, "NAME": TILE_LAYER,
-                                                     "SIMPLIFICATION": OVERVIEW_SIMPLIFY, **unlimited})
-            parts.append(part)
-        top = Path(tmp) / "top.pmtiles"
-        pyogrio.write_dataframe(gdf, top, driver="PMTiles", layer=TILE_LAYER,
-                                dataset_options={"MINZOOM": maxzoom, "MAXZOOM": maxzoom, "NAME": TILE_LAYER,
-                                                 **unlimited})
-        parts.append(top)
-        merged = Path(tmp) / "parcels.pmtiles"
-        _merge(parts, merged, minzoom, maxzoom)
-        archive = merged.read_bytes()
+        target = Path(tmp) / "parcels.pmtiles"
+        with open(target, "wb") as out:
+            writer = pm_writer.Writer(out)
+            for z in range(minzoom, maxzoom):
+                over = overview_features(base, z, points)
+                categories = over[["c", "r"]].reset_index(drop=True)
+                _write_zoom(writer, over.geometry.values, categories.take, z, Path(tmp),
+                            {"SIMPLIFICATION": OVERVIEW_SIMPLIFY})
+                del over, categories
+            metadata = _write_zoom(writer, geoms, lambda rows: props.frame(valid[rows]), maxzoom, Path(tmp), {})
+            header = _header(bounds, minzoom, maxzoom)
+            metadata = _metadata(metadata, bounds, minzoom, maxzoom)
+            writer.finalize(header, metadata)
+        archive = target.read_bytes()
     return ParcelTiles(archive=archive, search=search, minzoom=minzoom, maxzoom=maxzoom)
 
 
-def overview_features(gdf: gpd.GeoDataFrame, zoom: int) -> gpd.GeoDataFrame:
+def overview_features(gdf: gpd.GeoDataFrame, zoom: int, points: np.ndarray | None = None) -> gpd.GeoDataFrame:
     """The parcels as drawn at overview zoom ``zoom``: small ones merged into cells.
 
     A tile of zoom ``zoom`` is cut into :data:`OVERVIEW_CELLS` square cells (Web Mercator) a
@@ -275,6 +359,8 @@ def overview_features(gdf: gpd.GeoDataFrame, zoom: int) -> gpd.GeoDataFrame:
     gdf : GeoDataFrame
         EPSG:4326, with ``c`` and ``r``.
     zoom : int
+    points : ndarray, optional
+        ``(n, 2)`` label points of ``gdf``'s rows (:func:`label_points`), computed when not given.
 
     Returns
     -------
@@ -291,7 +377,7 @@ def overview_features(gdf: gpd.GeoDataFrame, zoom: int) -> gpd.GeoDataFrame:
     small = gdf.loc[~big]
     if not len(small):
         return kept
-    pts = shapely.get_coordinates(shapely.point_on_surface(small.geometry.values))
+    pts = label_points(small.geometry.values) if points is None else np.asarray(points)[~big]
     px, py = _mercator(pts[:, 0], pts[:, 1])
     cells = pd.DataFrame({"ix": np.floor(px / cell).astype(np.int64), "iy": np.floor(py / cell).astype(np.int64),
                           "c": small["c"].to_numpy(), "r": small["r"].to_numpy()})
@@ -322,25 +408,104 @@ def _lonlat(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.degrees(x / _EARTH), np.degrees(2 * np.arctan(np.exp(y / _EARTH)) - np.pi / 2)
 
 
-def _merge(parts: Sequence[Path], target: Path, minzoom: int, maxzoom: int) -> None:
-    """Merge PMTiles archives of disjoint zooms (in zoom order) into one.
+def _tile_xy(lon: np.ndarray, lat: np.ndarray, zoom: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fractional tile column and row of longitudes and latitudes at ``zoom`` (row 0 at the north)."""
+    x, y = _mercator(lon, lat)
+    half = math.pi * _EARTH
+    return (x + half) / (2 * half) * 2**zoom, (half - y) / (2 * half) * 2**zoom
 
-    The header and metadata are the last (top-zoom) archive's: its layer lists every field.
+
+def _blocks(bounds: np.ndarray, zoom: int, limit: int) -> list[tuple[int, int, int, np.ndarray]]:
+    """Cut the features with ``bounds`` (``(n, 4)`` degrees) into blocks of tiles for one pass each.
+
+    A block is a tile of the lowest zoom ``bz ≤ zoom`` at which no block's features (by their
+    extent's centre) exceed ``limit``; it holds every feature whose extent, widened by
+    :data:`_MARGIN` of a zoom-``zoom`` tile, reaches it — more than GDAL's buffer (80/4096), so
+    each tile of zoom ``zoom`` inside the block gets every feature that tile gets in one pass over
+    all features. Features in no block's centre set only widen blocks that exist.
+
+    Returns
+    -------
+    list of (bz, bx, by, rows)
+        In tile-id order (the Hilbert curve of PMTiles visits a tile's descendants together, so the
+        tiles of the blocks in this order are in tile-id order too); ``rows`` ascending.
     """
-    header: dict = {}
+    cx, cy = _tile_xy((bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2, zoom)
+    x0, y1 = _tile_xy(bounds[:, 0], bounds[:, 1], zoom)  # west-south → column, bottom row
+    x1, y0 = _tile_xy(bounds[:, 2], bounds[:, 3], zoom)
+    bz = zoom
+    for z in range(zoom + 1):
+        shift = 2.0 ** (zoom - z)
+        key = np.floor(cx / shift).astype(np.int64) << 32 | np.floor(cy / shift).astype(np.int64)
+        if np.unique(key, return_counts=True)[1].max() <= limit:
+            bz = z
+            break
+    shift = 2.0 ** (zoom - bz)
+    centre = set((np.floor(cx / shift).astype(np.int64) << 32 | np.floor(cy / shift).astype(np.int64)).tolist())
+    bx0 = np.floor((x0 - _MARGIN) / shift).astype(np.int64)
+    bx1 = np.floor((x1 + _MARGIN) / shift).astype(np.int64)
+    by0 = np.floor((y0 - _MARGIN) / shift).astype(np.int64)
+    by1 = np.floor((y1 + _MARGIN) / shift).astype(np.int64)
+    rows, keys = [np.arange(len(bounds))], [bx0 << 32 | by0]
+    wide = np.flatnonzero((bx1 > bx0) | (by1 > by0))
+    for i in wide.tolist():  # features reaching more than one block: one entry per other block
+        bx, by = np.meshgrid(np.arange(bx0[i], bx1[i] + 1), np.arange(by0[i], by1[i] + 1))
+        k = (bx.ravel() << 32 | by.ravel())[1:]
+        rows.append(np.full(len(k), i))
+        keys.append(k)
+    row, key = np.concatenate(rows), np.concatenate(keys)
+    keep = np.isin(key, np.fromiter(centre, dtype=np.int64, count=len(centre)))
+    row, key = row[keep], key[keep]
+    order = np.lexsort((row, key))
+    row, key = row[order], key[order]
+    cut = np.flatnonzero(np.diff(key)) + 1
+    out = [(bz, int(k >> 32), int(k & 0xFFFFFFFF), r) for k, r in zip(key[np.r_[0, cut]].tolist(), np.split(row, cut))]
+    return sorted(out, key=lambda b: zxy_to_tileid(b[0], b[1], b[2]))
+
+
+def _write_zoom(writer: pm_writer.Writer, geoms: np.ndarray, columns: Callable[[np.ndarray], pd.DataFrame],
+                zoom: int, tmp: Path, options: dict) -> dict:
+    """Write the tiles of ``zoom`` for features ``geoms`` with attributes ``columns(rows)``, block by block.
+
+    Returns the metadata GDAL wrote for the last block (its layer lists every field).
+    """
     metadata: dict = {}
-    with open(target, "wb") as out:
-        writer = pm_writer.Writer(out)
-        for part in parts:
-            with open(part, "rb") as fh:
-                get = pm_reader.MmapSource(fh)
-                reader = pm_reader.Reader(get)
-                header, metadata = dict(reader.header()), dict(reader.metadata())
-                tiles = sorted(pm_reader.all_tiles(get), key=lambda t: zxy_to_tileid(*t[0]))
-                for (z, x, y), data in tiles:
-                    writer.write_tile(zxy_to_tileid(z, x, y), data)
-        for layer in metadata.get("vector_layers", []):
-            layer["minzoom"], layer["maxzoom"] = minzoom, maxzoom
-        metadata["minzoom"], metadata["maxzoom"] = str(minzoom), str(maxzoom)
-        header["center_zoom"] = min(maxzoom, minzoom + 2)
-        writer.finalize(header, metadata)
+    part = tmp / "part.pmtiles"
+    for bz, bx, by, rows in _blocks(shapely.bounds(geoms), zoom, BLOCK_FEATURES):
+        gdf = gpd.GeoDataFrame(columns(rows).reset_index(drop=True), geometry=geoms[rows], crs="EPSG:4326")
+        pyogrio.write_dataframe(gdf, part, driver="PMTiles", layer=TILE_LAYER,
+                                dataset_options={"MINZOOM": zoom, "MAXZOOM": zoom, "NAME": TILE_LAYER,
+                                                 "MAX_SIZE": 200_000_000, "MAX_FEATURES": 10_000_000, **options})
+        del gdf
+        shift = zoom - bz
+        with open(part, "rb") as fh:
+            get = pm_reader.MmapSource(fh)
+            metadata = dict(pm_reader.Reader(get).metadata())
+            mine = sorted((zxy_to_tileid(z, x, y), data) for (z, x, y), data in pm_reader.all_tiles(get)
+                          if x >> shift == bx and y >> shift == by)
+        for tile_id, data in mine:
+            writer.write_tile(tile_id, data)
+        part.unlink()
+    return metadata
+
+
+def _header(bounds: Sequence[float], minzoom: int, maxzoom: int) -> dict:
+    """The archive's header: MVT tiles, gzip-compressed, over ``bounds``, centred on them."""
+    west, south, east, north = (float(v) for v in bounds)
+    return {"tile_type": pm_tile.TileType.MVT, "tile_compression": pm_tile.Compression.GZIP,
+            "min_lon_e7": round(west * 1e7), "min_lat_e7": round(south * 1e7),
+            "max_lon_e7": round(east * 1e7), "max_lat_e7": round(north * 1e7),
+            "center_zoom": min(maxzoom, minzoom + 2), "center_lon_e7": round((west + east) / 2 * 1e7),
+            "center_lat_e7": round((south + north) / 2 * 1e7)}
+
+
+def _metadata(gdal: dict, bounds: Sequence[float], minzoom: int, maxzoom: int) -> dict:
+    """The archive's metadata: GDAL's for the top zoom (its layer lists every field) over every zoom
+    and the whole extent, without GDAL's ``tilestats`` (a sample of one block's values)."""
+    west, south, east, north = (float(v) for v in bounds)
+    out = {k: v for k, v in gdal.items() if k != "tilestats"}
+    for layer in out.get("vector_layers", []):
+        layer["minzoom"], layer["maxzoom"] = minzoom, maxzoom
+    out.update(minzoom=str(minzoom), maxzoom=str(maxzoom), bounds=f"{west:.7f},{south:.7f},{east:.7f},{north:.7f}",
+               center=f"{(west + east) / 2:.7f},{(south + north) / 2:.7f},{min(maxzoom, minzoom + 2)}")
+    return out
