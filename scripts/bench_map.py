@@ -9,7 +9,9 @@ column the results schema declares for the map's layers, ~1.1 findings per parce
 built both ways: ``inline`` (every parcel in the HTML; only up to ``--inline-max`` parcels, since
 Chromium's heap grows ~6 MB per 1,000 parcels) and ``tiles`` (the parcels in ``<map>.pmtiles.js``,
 :mod:`geo_tenglong.webmap.tiles`). "build" is building the payload and tiles and writing the
-files (CPU seconds of this process; GDAL's tile writer runs in it). "first render" is from
+files (CPU seconds of this process; GDAL's tile writer runs in it); "build peak RSS" is the most
+this process held during the build (sampled every 20 ms from ``/proc/self/statm``) and "+" its
+rise over what it held before (the results). "first render" is from
 navigation start until the page's script has built every layer, the parcels are drawn (inline:
 the canvas; tiles: every tile in view loaded and painted) and two animation frames have passed
 (headless Debian chromium, 1400×900, every non-file request blocked: the script fails if one was
@@ -20,8 +22,10 @@ Prints a Markdown table.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -44,6 +48,34 @@ _TILED_PARCEL_JS = """(xy) => {
     return [pt.x, pt.y];
 }"""
 _FRAMES_JS = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))"
+
+
+class PeakRSS:
+    """This process's resident set size over a ``with`` block, sampled on a thread every 20 ms (MB)."""
+
+    def __init__(self) -> None:
+        self.before = self.peak = 0.0
+        self._done = threading.Event()
+
+    @staticmethod
+    def now() -> float:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    def _watch(self) -> None:
+        while not self._done.wait(0.02):
+            self.peak = max(self.peak, self.now())
+
+    def __enter__(self) -> PeakRSS:
+        self.before = self.peak = self.now()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.now())
 
 
 def measure_browser(path: Path, point: tuple[float, float] | None, shots: Path | None,
@@ -123,7 +155,8 @@ def main(sizes: list[int], inline_max: int, shots: Path | None) -> None:
                 path = Path(tmp) / f"{mode}-{n}" / "briefing.html"
                 path.parent.mkdir()
                 t0, c0 = time.perf_counter(), time.process_time()
-                save_briefing_map(res, path, ws=ws, tiles=mode == "tiles")
+                with PeakRSS() as rss:
+                    save_briefing_map(res, path, ws=ws, tiles=mode == "tiles")
                 build, build_cpu = time.perf_counter() - t0, time.process_time() - c0
                 html = path.stat().st_size / 1e6
                 side = tiles_path(path)
@@ -131,16 +164,17 @@ def main(sizes: list[int], inline_max: int, shots: Path | None) -> None:
                 point = _a_parcel_point(res) if mode == "tiles" else None
                 measured = (measure_browser(path, point, shots, f"{mode}-{n}") if Path(CHROMIUM).exists()
                             else (float("nan"),) * 3)
-                rows.append((n, mode, len(res.findings), build_cpu, build, html, tiles_mb, *measured))
+                rows.append((n, mode, len(res.findings), build_cpu, build, rss.peak, rss.peak - rss.before, html,
+                             tiles_mb, *measured))
                 print(f"  {n:,} parcels {mode} done", file=sys.stderr)
                 side.unlink(missing_ok=True)
                 path.unlink()
             del res, ws
-    print("| parcels | map | findings | build CPU s | build wall s | HTML MB | tiles file MB | first render in "
-          "Chromium s | popup ms | JS heap MB |")
-    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for n, mode, nf, build_cpu, build, html, tiles_mb, drawn, popup, heap in rows:
-        print(f"| {n:,} | {mode} | {nf:,} | {build_cpu:.1f} | {build:.1f} | {html:.1f} | "
+    print("| parcels | map | findings | build CPU s | build wall s | build peak RSS MB (+) | HTML MB | tiles file MB "
+          "| first render in Chromium s | popup ms | JS heap MB |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for n, mode, nf, build_cpu, build, peak, rise, html, tiles_mb, drawn, popup, heap in rows:
+        print(f"| {n:,} | {mode} | {nf:,} | {build_cpu:.1f} | {build:.1f} | {peak:,.0f} (+{rise:,.0f}) | {html:.1f} | "
               f"{tiles_mb:.1f} | {drawn / 1000:.1f} | {popup:.0f} | {heap:.0f} |")
     print(f"total CPU {time.process_time() - cpu0:.1f} s (this process, generation included; Chromium not counted)")
     if shots is not None:
