@@ -267,6 +267,16 @@ def test_absent_layers_are_omitted():
     assert data["layers"][0]["legend"][0]["label"] == "未参评"
 
 
+def test_the_map_leaves_the_results_as_they_were():
+    """The map adds its display columns to a shallow copy of the parcels (no copy of a million rows)."""
+    res = map_results(20)
+    res.parcels.loc[3, "geometry"] = None  # not drawn, so the map's layer is a subset
+    before = res.parcels.copy()
+    layers = payload.collect_layers(res)
+    assert "_name" in layers["parcels"].columns and len(layers["parcels"]) == 19
+    assert res.parcels.columns.equals(before.columns) and res.parcels.equals(before)
+
+
 def test_layers_legend_and_targets(synth, html):
     data = payload_of(html)
     names = [lp["name"] for lp in data["layers"]]

@@ -140,10 +140,13 @@ def enterprises_by_parcel(enterprise_eval: Any) -> pd.DataFrame:
 
 
 def _parcels_layer(results: Any, crs: Any) -> gpd.GeoDataFrame:
-    parcels = results.parcels.copy()
+    # a shallow copy (pandas copies on write): the map's columns are added to it, not to the results,
+    # and a million parcels' hundred columns are not copied
+    parcels = results.parcels.copy(deep=False)
     if parcels.crs is None and crs is not None:
         parcels = parcels.set_crs(crs)
-    parcels = parcels[parcels.geometry.notna() & ~parcels.geometry.is_empty].reset_index(drop=True)
+    drawn = (parcels.geometry.notna() & ~parcels.geometry.is_empty).to_numpy()
+    parcels = (parcels if drawn.all() else parcels[drawn]).reset_index(drop=True)
     parcels["parcel_id"] = parcels["parcel_id"].astype("string")
     # the enterprise using the land (efficiency stage), else the right holder (input parcels)
     parcels["_name"] = _coalesce(parcels, ("holder_name", "owner_name"))

@@ -196,63 +196,63 @@ _STATUS_ORDER = {"fail": 0, "warn": 1, "missing_data": 2, "pass": 3, "not_applic
 
 
 class _FindingsIndex:
-    """The findings about each row's id, most severe first (then by rule), as positions in a table.
+    """The findings about each row's id, most severe first (then by rule), as positions in their table.
 
-    ``json(rows)`` writes them as JSON lists for a block of rows; rows sharing an id share its list.
+    Only positions are kept (the text stays in the findings' own columns): ``json(rows)`` makes
+    the JSON lists of a block of rows, reading just their findings; rows sharing an id share its list.
     """
+
+    _TEXT = ("status", "rule_id", "clause", "message")
 
     def __init__(self, ids: pd.Series, findings: pd.DataFrame | None) -> None:
         codes, uniques = pd.factorize(ids, use_na_sentinel=True)
         self._code = codes
         n = len(uniques)
-        f = findings if findings is not None and len(findings) else None
+        self._findings = findings if findings is not None and len(findings) else None
+        f = self._findings
         owner = pd.Index(uniques).get_indexer(f["parcel_id"].astype("string")) if f is not None else np.empty(0, int)
-        hit = owner >= 0
-        if not hit.any():
+        hit = np.flatnonzero(owner >= 0)
+        assert f is not None or not len(hit)
+        if f is not None and len(hit):
+            severity = f["status"].iloc[hit].map(_STATUS_ORDER).fillna(9).to_numpy()
+            rule = pd.factorize(f["rule_id"].iloc[hit].astype("string").fillna(""), sort=True)[0]
+            order = np.lexsort((rule, severity, owner[hit]))  # stable: ties keep their order
+            self._pos = hit[order]
+            self._start = np.searchsorted(owner[self._pos], np.arange(n + 1))
+        else:
+            self._pos = np.empty(0, dtype=np.int64)
             self._start = np.zeros(n + 1, dtype=np.int64)
-            self._cols: list[np.ndarray] = []
-            return
-        assert f is not None
-        f, owner = f[hit], owner[hit]
-        severity = f["status"].map(_STATUS_ORDER).fillna(9).to_numpy()
-        rule = f["rule_id"].astype("string").fillna("").to_numpy(dtype=object)
-        order = np.lexsort((pd.factorize(rule, sort=True)[0], severity, owner))  # stable: ties keep their order
-        self._start = np.searchsorted(owner[order], np.arange(n + 1))
-
-        def text(col: str) -> np.ndarray:
-            if col not in f.columns:
-                return np.full(len(order), None, dtype=object)
-            s = f[col].astype("string")
-            return s.astype(object).where(s.notna() & (s != ""), None).to_numpy()[order]
-
-        def number(col: str) -> np.ndarray:
-            if col not in f.columns:
-                return np.full(len(order), np.nan)
-            return np.round(pd.to_numeric(f[col], errors="coerce").to_numpy(dtype=float), 4)[order]
-
-        self._cols = [text("status"), text("rule_id"), text("clause"), text("message"), number("value"),
-                      number("threshold"), text("unit")]
 
     def json(self, rows: np.ndarray) -> np.ndarray:
-        """Per row a JSON list of its id's findings (None without any)."""
+        """Per row a JSON list ``[status, rule_id, clause, message, value, threshold, unit]`` of its
+        id's findings (None without any)."""
         out = np.full(len(rows), None, dtype=object)
-        if not self._cols:
-            return out
+        f = self._findings
         code = self._code[rows]
         lo = np.where(code >= 0, self._start[np.maximum(code, 0)], 0)
-        hi = np.where(code >= 0, self._start[np.maximum(code, 0) + 1], 0)
-        count = hi - lo
+        count = np.where(code >= 0, self._start[np.maximum(code, 0) + 1], 0) - lo
         has = np.flatnonzero(count)
-        if not len(has):
+        if f is None or not len(has):
             return out
-        pos = np.repeat(lo[has] - np.cumsum(count[has]) + count[has], count[has]) + np.arange(count[has].sum())
-        cols = [c[pos].tolist() for c in self._cols]
-        for k in (4, 5):
-            cols[k] = [None if math.isnan(v) else v for v in cols[k]]
-        rows_of = list(zip(*cols))
+        pos = self._pos[np.repeat(lo[has] - np.cumsum(count[has]) + count[has], count[has])
+                        + np.arange(count[has].sum())]
+
+        def text(col: str) -> list:
+            if col not in f.columns:
+                return [None] * len(pos)
+            s = f[col].iloc[pos].astype("string")
+            return s.astype(object).where(s.notna() & (s != ""), None).tolist()
+
+        def number(col: str) -> list:
+            if col not in f.columns:
+                return [None] * len(pos)
+            values = np.round(pd.to_numeric(f[col].iloc[pos], errors="coerce").to_numpy(dtype=float), 4)
+            return [None if math.isnan(v) else v for v in values.tolist()]
+
+        listed = list(zip(*(text(c) for c in self._TEXT), number("value"), number("threshold"), text("unit")))
         bounds = np.concatenate([[0], np.cumsum(count[has])]).tolist()
         for j, r in enumerate(has.tolist()):
-            out[r] = json.dumps(rows_of[bounds[j]:bounds[j + 1]], ensure_ascii=False, separators=(",", ":"))
+            out[r] = json.dumps(listed[bounds[j]:bounds[j + 1]], ensure_ascii=False, separators=(",", ":"))
         return out
 
 
