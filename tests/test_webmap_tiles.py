@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pyogrio
 import pytest
+import shapely
 from pmtiles import reader as pm_reader
 from pmtiles.tile import zxy_to_tileid
 
@@ -267,9 +268,16 @@ def test_blocks_hold_every_feature_reaching_them():
     assert len(tiles._blocks(b, 12, 1000)) == 1  # all fit in one block
 
 
+def overview(gdf, zoom: int):
+    """Every feature of the overview of ``gdf`` (``c``, ``r``, geometry) at ``zoom``."""
+    ov = tiles.Overview(gdf.geometry.values, gdf["c"].to_numpy(), gdf["r"].to_numpy(), zoom)
+    frame = ov.frame(np.arange(len(ov)))
+    assert np.allclose(ov.bounds, shapely.bounds(frame.geometry.values))
+    return frame
+
+
 def test_overview_merges_small_parcels_into_cells_of_their_prevailing_class_and_reclaimable_share():
     import geopandas as gpd
-    import shapely
 
     # 400 parcels of ~8 m in one 80 m block (class 1 for 300, class 2 for 100), and one 2 km parcel
     xs, ys = np.meshgrid(np.arange(20), np.arange(20))
@@ -280,19 +288,19 @@ def test_overview_merges_small_parcels_into_cells_of_their_prevailing_class_and_
     r = np.full(400, -1)
     gdf = gpd.GeoDataFrame({"c": np.append(c, 3), "r": np.append(r, 0)}, geometry=np.append(small, big),
                            crs="EPSG:4326")
-    low = tiles.overview_features(gdf, 8)  # a cell of ~1.2 km: the block is one cell
+    low = overview(gdf, 8)  # a cell of ~1.2 km: the block is one cell
     assert len(low) == 2
     cell = low[low["c"] != 3].iloc[0]
     assert cell["c"] == 1 and cell["r"] == -1
     r[:99] = 0  # 99 of 400 可腾退: under a quarter, not marked
-    assert tiles.overview_features(gdf.assign(r=np.append(r, 0)), 8).iloc[1]["r"] == -1
+    assert overview(gdf.assign(r=np.append(r, 0)), 8).iloc[1]["r"] == -1
     r[:100] = 0  # a quarter: marked, its class stays the prevailing one
-    cell = tiles.overview_features(gdf.assign(r=np.append(r, 0)), 8).iloc[1]
+    cell = overview(gdf.assign(r=np.append(r, 0)), 8).iloc[1]
     assert cell["c"] == 1 and cell["r"] == 0
     assert cell.geometry.covers(shapely.points(lon, lat)).all()
     kept = low[low["c"] == 3].iloc[0]
     assert kept.geometry.equals(big) and kept["r"] == 0  # big enough: drawn as it is
-    high = tiles.overview_features(gdf, 18)  # a cell of ~1.2 m: every parcel spans two cells
+    high = overview(gdf, 18)  # a cell of ~1.2 m: every parcel spans two cells
     assert len(high) == 401
 
 

@@ -9,7 +9,7 @@ protomaps-leaflet (:mod:`.assets`).
 The tiles are written by GDAL's PMTiles driver (through pyogrio, already a dependency: clipping,
 quantisation, simplification and MVT encoding are GDAL's), a zoom at a time: the overview zooms carry
 only the style categories (``c`` parcels, ``r`` 可腾退, -1 = not), parcels too small to see merged
-into cells of their prevailing category (:func:`overview_features`); the top zoom carries every
+into cells of their prevailing category (:class:`Overview`); the top zoom carries every
 parcel with every popup field, the report link (``_report``) and its findings (``_f``, a JSON list).
 Each zoom is written in blocks of tiles of at most :data:`BLOCK_FEATURES` parcels, their attributes
 made for the block only (:class:`ParcelProperties`), and the block's tiles are streamed into one
@@ -324,18 +324,20 @@ def build_tiles(geoms: np.ndarray, props: ParcelProperties, search: bytes, bound
     valid = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
     geoms = geoms[valid]
     points = label_points(geoms) if points is None else np.asarray(points)[valid]
-    base = gpd.GeoDataFrame({"c": props.cat[valid], "r": props.rec[valid]}, geometry=geoms, crs="EPSG:4326")
+    extents = shapely.bounds(geoms)
+
+    def top(rows: np.ndarray) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame(props.frame(valid[rows]), geometry=geoms[rows], crs="EPSG:4326")
+
     with tempfile.TemporaryDirectory(prefix="gt-tiles-") as tmp:
         target = Path(tmp) / "parcels.pmtiles"
         with open(target, "wb") as out:
             writer = pm_writer.Writer(out)
             for z in range(minzoom, maxzoom):
-                over = overview_features(base, z, points)
-                categories = over[["c", "r"]].reset_index(drop=True)
-                _write_zoom(writer, over.geometry.values, categories.take, z, Path(tmp),
-                            {"SIMPLIFICATION": OVERVIEW_SIMPLIFY})
-                del over, categories
-            metadata = _write_zoom(writer, geoms, lambda rows: props.frame(valid[rows]), maxzoom, Path(tmp), {})
+                over = Overview(geoms, props.cat[valid], props.rec[valid], z, points, extents)
+                _write_zoom(writer, over.bounds, over.frame, z, Path(tmp), {"SIMPLIFICATION": OVERVIEW_SIMPLIFY})
+                del over
+            metadata = _write_zoom(writer, extents, top, maxzoom, Path(tmp), {})
             header = _header(bounds, minzoom, maxzoom)
             metadata = _metadata(metadata, bounds, minzoom, maxzoom)
             writer.finalize(header, metadata)
@@ -343,7 +345,7 @@ def build_tiles(geoms: np.ndarray, props: ParcelProperties, search: bytes, bound
     return ParcelTiles(archive=archive, search=search, minzoom=minzoom, maxzoom=maxzoom)
 
 
-def overview_features(gdf: gpd.GeoDataFrame, zoom: int, points: np.ndarray | None = None) -> gpd.GeoDataFrame:
+class Overview:
     """The parcels as drawn at overview zoom ``zoom``: small ones merged into cells.
 
     A tile of zoom ``zoom`` is cut into :data:`OVERVIEW_CELLS` square cells (Web Mercator) a
@@ -354,49 +356,71 @@ def overview_features(gdf: gpd.GeoDataFrame, zoom: int, points: np.ndarray | Non
     with 15 % reclaimable land lit up; with "most", almost none did). So every area with parcels
     stays covered, in its prevailing class, instead of a tile size limit dropping parcels at random.
 
+    The features are the kept parcels (in their order), then the cells; a cell's square is made
+    only when :meth:`frame` asks for it (a million parcels at zoom 13 are nearly a million cells).
+
     Parameters
     ----------
-    gdf : GeoDataFrame
-        EPSG:4326, with ``c`` and ``r``.
+    geoms : ndarray of shapely geometries in EPSG:4326
+    cat, rec : ndarray of int
+        The parcels' ``c`` and ``r``.
     zoom : int
     points : ndarray, optional
-        ``(n, 2)`` label points of ``gdf``'s rows (:func:`label_points`), computed when not given.
+        ``(n, 2)`` label points of the parcels (:func:`label_points`), computed when not given.
+    bounds : ndarray, optional
+        ``(n, 4)`` extents of the parcels (``shapely.bounds``), computed when not given.
 
-    Returns
-    -------
-    GeoDataFrame
-        ``c``, ``r`` and geometry, EPSG:4326.
+    Attributes
+    ----------
+    bounds : ndarray
+        ``(len(self), 4)`` extents of the features (west, south, east, north).
     """
-    cell = 2 * math.pi * _EARTH / 2**zoom / OVERVIEW_CELLS
-    values = gdf.geometry.values
-    b = shapely.bounds(values)
-    x0, y0 = _mercator(b[:, 0], b[:, 1])
-    x1, y1 = _mercator(b[:, 2], b[:, 3])
-    big = np.maximum(x1 - x0, y1 - y0) >= 2 * cell
-    kept = gdf.loc[big, ["c", "r", "geometry"]]
-    small = gdf.loc[~big]
-    if not len(small):
-        return kept
-    pts = label_points(small.geometry.values) if points is None else np.asarray(points)[~big]
-    px, py = _mercator(pts[:, 0], pts[:, 1])
-    cells = pd.DataFrame({"ix": np.floor(px / cell).astype(np.int64), "iy": np.floor(py / cell).astype(np.int64),
-                          "c": small["c"].to_numpy(), "r": small["r"].to_numpy()})
 
-    def prevailing(col: str) -> pd.Series:
-        counts = cells.groupby(["ix", "iy", col], sort=False).size().reset_index(name="n")
-        counts = counts.sort_values(["n", col], ascending=[False, True], kind="stable")
-        return counts.drop_duplicates(["ix", "iy"]).set_index(["ix", "iy"])[col]
+    def __init__(self, geoms: np.ndarray, cat: np.ndarray, rec: np.ndarray, zoom: int,
+                 points: np.ndarray | None = None, bounds: np.ndarray | None = None) -> None:
+        cell = 2 * math.pi * _EARTH / 2**zoom / OVERVIEW_CELLS
+        b = shapely.bounds(geoms) if bounds is None else bounds
+        x0, y0 = _mercator(b[:, 0], b[:, 1])
+        x1, y1 = _mercator(b[:, 2], b[:, 3])
+        big = np.maximum(x1 - x0, y1 - y0) >= 2 * cell
+        cat, rec = np.asarray(cat), np.asarray(rec)
+        self._geoms, self._kept = geoms, np.flatnonzero(big)
+        self.bounds, self.c, self.r = b[big], cat[big].astype(np.int32), rec[big].astype(np.int32)
+        if big.all():
+            return
+        pts = label_points(geoms[~big]) if points is None else np.asarray(points)[~big]
+        px, py = _mercator(pts[:, 0], pts[:, 1])
+        cells = pd.DataFrame({"ix": np.floor(px / cell).astype(np.int64), "iy": np.floor(py / cell).astype(np.int64),
+                              "c": cat[~big], "r": rec[~big]})
 
-    c = prevailing("c")
-    by_cell = cells.assign(rec=cells["r"] >= 0).groupby(["ix", "iy"], sort=False)
-    share = by_cell["rec"].mean()
-    r = by_cell["r"].max().where(share >= OVERVIEW_RECLAIM_SHARE, -1)
-    ix, iy = c.index.get_level_values(0).to_numpy(), c.index.get_level_values(1).to_numpy()
-    west, south = _lonlat(ix * cell, iy * cell)
-    east, north = _lonlat((ix + 1) * cell, (iy + 1) * cell)
-    squares = gpd.GeoDataFrame({"c": c.to_numpy(), "r": r.reindex(c.index).to_numpy()},
-                               geometry=shapely.box(west, south, east, north), crs=gdf.crs)
-    return pd.concat([kept, squares], ignore_index=True)
+        def prevailing(col: str) -> pd.Series:
+            counts = cells.groupby(["ix", "iy", col], sort=False).size().reset_index(name="n")
+            counts = counts.sort_values(["n", col], ascending=[False, True], kind="stable")
+            return counts.drop_duplicates(["ix", "iy"]).set_index(["ix", "iy"])[col]
+
+        c = prevailing("c")
+        by_cell = cells.assign(rec=cells["r"] >= 0).groupby(["ix", "iy"], sort=False)
+        share = by_cell["rec"].mean()
+        r = by_cell["r"].max().where(share >= OVERVIEW_RECLAIM_SHARE, -1).reindex(c.index)
+        ix, iy = c.index.get_level_values(0).to_numpy(), c.index.get_level_values(1).to_numpy()
+        west, south = _lonlat(ix * cell, iy * cell)
+        east, north = _lonlat((ix + 1) * cell, (iy + 1) * cell)
+        self.bounds = np.concatenate([self.bounds, np.column_stack([west, south, east, north])])
+        self.c = np.concatenate([self.c, c.to_numpy().astype(np.int32)])
+        self.r = np.concatenate([self.r, r.to_numpy().astype(np.int32)])
+
+    def __len__(self) -> int:
+        return len(self.c)
+
+    def frame(self, rows: np.ndarray) -> gpd.GeoDataFrame:
+        """The features at positions ``rows``: ``c``, ``r`` and geometry (EPSG:4326)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        geometry = np.empty(len(rows), dtype=object)
+        kept = rows < len(self._kept)
+        geometry[kept] = self._geoms[self._kept[rows[kept]]]
+        b = self.bounds[rows[~kept]]
+        geometry[~kept] = shapely.box(b[:, 0], b[:, 1], b[:, 2], b[:, 3])
+        return gpd.GeoDataFrame({"c": self.c[rows], "r": self.r[rows]}, geometry=geometry, crs="EPSG:4326")
 
 
 def _mercator(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -463,16 +487,17 @@ def _blocks(bounds: np.ndarray, zoom: int, limit: int) -> list[tuple[int, int, i
     return sorted(out, key=lambda b: zxy_to_tileid(b[0], b[1], b[2]))
 
 
-def _write_zoom(writer: pm_writer.Writer, geoms: np.ndarray, columns: Callable[[np.ndarray], pd.DataFrame],
+def _write_zoom(writer: pm_writer.Writer, bounds: np.ndarray, features: Callable[[np.ndarray], gpd.GeoDataFrame],
                 zoom: int, tmp: Path, options: dict) -> dict:
-    """Write the tiles of ``zoom`` for features ``geoms`` with attributes ``columns(rows)``, block by block.
+    """Write the tiles of ``zoom`` for features with extents ``bounds``, block by block: the features
+    at positions ``rows`` (ascending) are ``features(rows)``.
 
     Returns the metadata GDAL wrote for the last block (its layer lists every field).
     """
     metadata: dict = {}
     part = tmp / "part.pmtiles"
-    for bz, bx, by, rows in _blocks(shapely.bounds(geoms), zoom, BLOCK_FEATURES):
-        gdf = gpd.GeoDataFrame(columns(rows).reset_index(drop=True), geometry=geoms[rows], crs="EPSG:4326")
+    for bz, bx, by, rows in _blocks(bounds, zoom, BLOCK_FEATURES):
+        gdf = features(rows)
         pyogrio.write_dataframe(gdf, part, driver="PMTiles", layer=TILE_LAYER,
                                 dataset_options={"MINZOOM": zoom, "MAXZOOM": zoom, "NAME": TILE_LAYER,
                                                  "MAX_SIZE": 200_000_000, "MAX_FEATURES": 10_000_000, **options})
