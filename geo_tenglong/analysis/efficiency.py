@@ -807,7 +807,10 @@ def _pick(frame: pd.DataFrame, uid: np.ndarray, col: str, dtype: type = float) -
     """
     if not len(frame):
         return np.full(len(uid), np.nan if dtype is float else None, dtype=dtype)
-    return frame[col].reindex(uid).to_numpy(dtype=dtype)
+    at = frame.index.get_indexer(uid)
+    out = frame[col].to_numpy(dtype=dtype)[np.maximum(at, 0)]   # the units' values first: far fewer than parcels
+    out[at < 0] = np.nan
+    return out
 
 
 def _holders(ws: Workspace, parcels: pd.DataFrame, j: LandJoin, ent: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -833,7 +836,6 @@ def _holders(ws: Workspace, parcels: pd.DataFrame, j: LandJoin, ent: pd.DataFram
         ``holder_uscc`` and ``holder_name`` (object arrays).
     """
     pu = j.parcel_unit
-    pids = pu["parcel_id"].to_numpy(dtype=object)
     latest = ent.sort_values("year").drop_duplicates("code", keep="last")
     name_by_code = np.full(len(j.codes) + 1, None, dtype=object)
     name_by_code[latest["code"].to_numpy()] = latest["name"].to_numpy(dtype=object)
@@ -844,7 +846,7 @@ def _holders(ws: Workspace, parcels: pd.DataFrame, j: LandJoin, ent: pd.DataFram
     if lead_code:
         with_data = np.zeros(len(j.codes) + 1, dtype=bool)
         with_data[latest["code"].to_numpy()] = True
-        at = pd.Index(list(lead_code), dtype=object).get_indexer(pids)
+        at = pd.Index(list(lead_code), dtype=object).get_indexer(pu["parcel_id"].to_numpy(dtype=object))
         by_tenant = (at >= 0) & ~with_data[np.where(hc >= 0, hc, len(j.codes))]
         holder_uscc = np.where(by_tenant, np.asarray(list(lead_code.values()), dtype=object)[at], holder_uscc)
         holder_name = np.where(by_tenant, np.asarray([lead_name[p] for p in lead_code], dtype=object)[at], holder_name)

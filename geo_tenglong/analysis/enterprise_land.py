@@ -46,7 +46,7 @@ class LandJoin:
     parcel_unit : DataFrame
         One row per input parcel, in input order: ``parcel_id``, ``unit`` (the unit whose result
         the parcel shows: its pool, or its holder's unit; −1 for none), ``holder_code``,
-        ``holder_uscc``, ``tenant_count``, ``industrial``.
+        ``holder_uscc`` (both object), ``tenant_count``, ``industrial``.
     issues : DataFrame
         Columns :data:`JOIN_ISSUE_COLUMNS`.
     codes : numpy.ndarray
@@ -778,8 +778,9 @@ def join_land(pieces: list[LandPiece], parcel_ids: pd.Series, enterprises: pd.Da
 
     holder_all = np.full(n_all, None, dtype=object)
     holder_all[held] = codes[hcode_all[held]]
-    parcel_unit = pd.DataFrame({"parcel_id": pid_all, "unit": parcel_label, "holder_code": hcode_all,
-                                "holder_uscc": holder_all, "tenant_count": tenant_count, "industrial": industrial})
+    parcel_unit = pd.DataFrame({"parcel_id": pd.Series(pid_all, dtype=object), "unit": parcel_label,
+                                "holder_code": hcode_all, "holder_uscc": pd.Series(holder_all, dtype=object),
+                                "tenant_count": tenant_count, "industrial": industrial})
     _coverage_issues(industrial, pid_all, holder_all, parcel_label, ent, unit_land, issues)
     return LandJoin(enterprises=ent, unit_land=unit_land[["unit_id", "land_m2", "land_mu", "parcel_ids", "members"]],
                     parcel_unit=parcel_unit, issues=_issue_frame(issues), codes=codes)
