@@ -124,7 +124,8 @@ def enterprises_by_parcel(enterprise_eval: Any) -> pd.DataFrame:
     if not isinstance(enterprise_eval, pd.DataFrame) or not len(enterprise_eval) \
             or not {"uscc", "name", "parcel_ids"} <= set(enterprise_eval.columns):
         return pd.DataFrame(columns=cols)
-    ee = pd.DataFrame(enterprise_eval)
+    ee = pd.DataFrame(enterprise_eval)[["uscc", "name", "parcel_ids", *(["year"] if "year" in enterprise_eval.columns
+                                                                       else [])]]  # not the 20-odd others
     if "year" in ee.columns:
         ee = ee.sort_values("year", kind="stable")
     ee = ee.drop_duplicates("uscc", keep="last").reset_index(drop=True)
