@@ -883,25 +883,24 @@ def _parcel_columns(ws: Workspace, parcels: pd.DataFrame, ev: dict, cur: pd.Data
     low_type = _pick(cur, uid, "low_efficiency_type", object)
     # numpy's stubs reject None as a choice of where(); numpy takes it (object arrays, here and below)
     low_type = np.where(pd.isna(low_type) | (low_type == ""), None, low_type)  # type: ignore[call-overload]
+    def text(values) -> pd.api.extensions.ExtensionArray:
+        return pd.array(np.asarray(values, dtype=object), dtype="string")   # once, not inferred as str first
+
     cols = pd.DataFrame({
-        "holder_uscc": holder_uscc, "holder_name": holder_name,
-        "tenant_count": pu["tenant_count"].to_numpy(),
-        "eval_year": np.where(scoped, float(ey) if ey else np.nan, np.nan),
-        "eval_class": np.where(scoped, _pick(cur, uid, "eval_class", object), None),  # type: ignore[call-overload]
-        "class_name": np.where(scoped, _pick(cur, uid, "class_name", object), None),  # type: ignore[call-overload]
+        "holder_uscc": text(holder_uscc), "holder_name": text(holder_name),
+        "tenant_count": pd.array(pu["tenant_count"].to_numpy(), dtype="Int64"),
+        "eval_year": pd.array(np.where(scoped, float(ey) if ey else np.nan, np.nan), dtype="Int64"),
+        "eval_class": text(np.where(scoped, _pick(cur, uid, "eval_class", object), None)),  # type: ignore[call-overload]
+        "class_name": text(np.where(scoped, _pick(cur, uid, "class_name", object), None)),  # type: ignore[call-overload]
         "eval_score": np.where(scoped, _pick(cur, uid, "score"), np.nan),
         "tax_per_mu": _pick(cur, uid, "tax_per_mu"),
         "tax_per_mu_prev": _pick(prev, uid, "tax_per_mu"),
         "va_per_mu": _pick(cur, uid, "va_per_mu"),
         "low_efficiency": pd.notna(low_type),
-        "low_efficiency_type": low_type,
+        "low_efficiency_type": text(low_type),
         "low_tax_enterprise": _bools(_pick(cur, uid, "low_tax_enterprise", object)),
         "upgrade_target": _bools(_pick(cur, uid, "upgrade_target", object)),
     }, index=pd.Index(pu["parcel_id"].to_numpy(dtype=object), name="parcel_id"))
-    cols["eval_year"] = cols["eval_year"].astype("Int64")
-    cols["tenant_count"] = cols["tenant_count"].astype("Int64")
-    for c in ("eval_class", "class_name", "low_efficiency_type", "holder_uscc", "holder_name"):
-        cols[c] = cols[c].astype("string")
     return cols, scoped
 
 
