@@ -120,6 +120,9 @@ class Reduce:
         ``(ws) -> bool``: whether the stage can run on partitions for this workspace.
     routed_layers : tuple of str
         Workspace layers routed by ``parcel_id`` like ``tables``.
+    columns : tuple of str, optional
+        The only ``results.parcels`` columns the map reads besides ``parcel_id`` and the geometry
+        (then it must not read ``ws.parcels``): a partition's task holds no other column.
     """
 
     map: Callable[[Part], Any]
@@ -130,6 +133,7 @@ class Reduce:
     layers: tuple[str, ...] = ()
     applies: Callable[[Workspace], bool] = lambda ws: True
     routed_layers: tuple[str, ...] = ()
+    columns: tuple[str, ...] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,9 +186,10 @@ def _efficiency_on_parts(ws: Workspace) -> bool:
 REDUCE: dict[str, Reduce] = {
     "intensity": Reduce(_intensity_piece, _intensity, buildings=True, layers=("parks",), routed_layers=("renovations",)),
     "idle": Reduce(_idle_piece, _idle, tables=("contracts",), layers=("buildings",)),
-    "efficiency": Reduce(_efficiency_piece, assess_efficiency, tables=("tenancy",), applies=_efficiency_on_parts),
+    "efficiency": Reduce(_efficiency_piece, assess_efficiency, tables=("tenancy",), applies=_efficiency_on_parts,
+                         columns=("owner_uscc", "land_use_code")),
     "clusters": Reduce(_cluster_links, _clusters, reach=lambda ws, results: ws.ruleset.get("DQ-CLUSTER").link_distance_m,
-                       layers=("parks",),
+                       layers=("parks",), columns=(),
                        applies=lambda ws: ws.ruleset.get("DQ-CLUSTER") is not None and ws.layer("parks") is not None),
 }
 
@@ -341,7 +346,7 @@ def _reduce_stage(client: Any, ws: Workspace, results: Results, stage: Stage, en
     reach = entry.reach(ws, results) if entry.reach else 0.0
     futures = [client.submit(run_map, client.scatter(parcel_task(
         ws, results, cut, k, buildings=entry.buildings, reach=reach, tables=entry.tables, layers=entry.layers,
-        result_layers=(), routed_layers=entry.routed_layers), hash=False), entry.map, pure=False) for k in range(len(cut.parts))]
+        result_layers=(), routed_layers=entry.routed_layers, columns=entry.columns), hash=False), entry.map, pure=False) for k in range(len(cut.parts))]
     return entry.finish(ws, results, client.gather(futures))
 
 

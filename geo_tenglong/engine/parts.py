@@ -149,22 +149,31 @@ def _boxes(geoms: np.ndarray, distance: float) -> np.ndarray:
 
 
 def _sub(ws: Workspace, results: Results, cut: Cut, rows: np.ndarray, layers: dict, tables: dict,
-         result_layers: Sequence[str], boxes: np.ndarray) -> tuple[Workspace, Results]:
-    """The workspace and results of a partition's parcels ``rows``, with the other inputs given."""
+         result_layers: Sequence[str], boxes: np.ndarray,
+         columns: Sequence[str] | None = None) -> tuple[Workspace, Results]:
+    """The workspace and results of a partition's parcels ``rows``, with the other inputs given.
+
+    With ``columns``, ``results.parcels`` holds only those columns besides ``parcel_id`` and the
+    geometry, and the workspace's parcels layer is that same frame (sent once).
+    """
     from ..results import Results as ResultsType
 
-    sent = {"parcels": ws.parcels.iloc[rows], **layers}
+    parcels = results.parcels.iloc[rows]
+    if columns is not None:
+        keep = ["parcel_id", *(c for c in columns if c in parcels.columns and c != "parcel_id"),
+                parcels.geometry.name]
+        parcels = parcels[keep]
+    sent = {"parcels": ws.parcels.iloc[rows] if columns is None else parcels, **layers}
     sub_ws = dataclasses.replace(ws, layers=sent, tables=tables, data_issues=ws.data_issues.iloc[:0])
     sub_layers = {name: cut.near(results.layers[name], boxes) for name in result_layers
                   if isinstance(results.layers.get(name), gpd.GeoDataFrame)}
-    sub = ResultsType(info=results.info, parcels=results.parcels.iloc[rows], layers=sub_layers,
-                      summary=dict(results.summary))
+    sub = ResultsType(info=results.info, parcels=parcels, layers=sub_layers, summary=dict(results.summary))
     return sub_ws, sub
 
 
 def parcel_task(ws: Workspace, results: Results, cut: Cut, k: int, *, buildings: bool, reach: float,
                 tables: Sequence[str], layers: Sequence[str], result_layers: Sequence[str],
-                routed_layers: Sequence[str] = ()) -> PartTask:
+                routed_layers: Sequence[str] = (), columns: Sequence[str] | None = None) -> PartTask:
     """The task of partition ``k`` of a stage that runs parcel by parcel.
 
     Parameters
@@ -186,6 +195,9 @@ def parcel_task(ws: Workspace, results: Results, cut: Cut, k: int, *, buildings:
         Result layers (geometric ones: features near the parcels and halo).
     routed_layers : sequence of str
         Workspace layers routed by ``parcel_id`` like ``tables``.
+    columns : sequence of str, optional
+        The only ``results.parcels`` columns the stage reads besides ``parcel_id`` and the geometry
+        (it then reads the parcels through ``results`` alone); default all, and the parcels layer.
     """
     core = cut.parts[k]
     candidates = None
@@ -212,7 +224,7 @@ def parcel_task(ws: Workspace, results: Results, cut: Cut, k: int, *, buildings:
         layer = ws.layer(name)
         if layer is not None:
             sent[name] = layer.iloc[route_rows(cut.named(layer), cut.part_of, k)]
-    sub_ws, sub = _sub(ws, results, cut, rows, sent, routed, result_layers, boxes)
+    sub_ws, sub = _sub(ws, results, cut, rows, sent, routed, result_layers, boxes, columns)
     return PartTask(k, sub_ws, sub, len(core), rows, candidates)
 
 
