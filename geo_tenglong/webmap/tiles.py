@@ -73,12 +73,12 @@ _EARTH = 6378137.0
 _SEP = "\u0001"
 #: A block of tiles written in one GDAL pass holds at most about this many features (see
 #: :func:`build_tiles`): the memory of the top zoom's attributes and findings is a block's, not the county's.
-BLOCK_FEATURES = 20_000
+BLOCK_FEATURES = 50_000
 #: Rows of the search index and label points made at a time.
 _ROWS = 100_000
-#: How far (in tiles of the zoom written) a feature's extent is widened when blocks are cut: twice
-#: GDAL's MVT buffer (80 of 4096 units).
-_MARGIN = 160 / 4096
+#: How far (in tiles of the zoom written) a feature's extent is widened when blocks are cut: GDAL
+#: puts a feature in every tile its extent reaches within the MVT buffer (80 of 4096 units), and a little more.
+_MARGIN = 100 / 4096
 #: Bytes of the archive per base64 string in the tiles file (a multiple of 3: 12 MiB).
 CHUNK_BYTES = 3 * 4 * 1024 * 1024
 
