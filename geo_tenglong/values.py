@@ -32,7 +32,7 @@ from shapely.geometry.base import BaseGeometry
 
 from .io.dates import ParsedDates, parse_dates
 
-__all__ = ["NO", "YES", "ParsedDates", "clean_id", "clean_text", "join_ids", "parse_date", "parse_date_series",
+__all__ = ["NO", "YES", "ParsedDates", "clean_id", "clean_text", "clean_text_array", "join_ids", "parse_date", "parse_date_series",
            "parse_yes_no", "polygon_parts", "polygonal", "polygonal_array", "split_ids", "yes_no_series"]
 
 # ------------------------------------------------------------------------------------------ dates
@@ -195,6 +195,24 @@ def clean_text(value: Any) -> str | None:
         value = int(value)
     text = str(value).strip()
     return text or None
+
+
+def clean_text_array(values: Any) -> np.ndarray:
+    """:func:`clean_text` of every value, the text cells at once.
+
+    Examples
+    --------
+    >>> clean_text_array([" A类 ", "", None, 12.0, float("nan")]).tolist()
+    ['A类', None, None, '12', None]
+    """
+    arr = np.asarray(values, dtype=object)
+    out = np.full(len(arr), None, dtype=object)
+    text = np.fromiter((isinstance(v, str) for v in arr), dtype=bool, count=len(arr))
+    stripped = pd.Series(arr[text], dtype=object).str.strip().to_numpy(dtype=object)
+    out[np.flatnonzero(text)[stripped != ""]] = stripped[stripped != ""]
+    other = np.flatnonzero(~text)
+    out[other] = [clean_text(arr[i]) for i in other]
+    return out
 
 
 def clean_id(value: Any) -> str | None:

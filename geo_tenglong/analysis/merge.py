@@ -39,7 +39,7 @@ from .. import units
 from ..findings import FAIL, MISSING_DATA, NOT_APPLICABLE, PASS
 from ..io.dates import full_years
 from ..values import clean_id, clean_text, join_ids, parse_date_series, parse_yes_no, split_ids
-from .proposal_checks import NA_MESSAGE, ConditionRows, check_buyers, check_standard_land, latest_classes
+from .proposal_checks import NA_MESSAGE, ConditionRows, check_buyers, check_standard_land, latest_classes, named_parcels
 
 #: Columns of the ``merge_checks`` table (one row per proposal).
 MERGE_CHECK_COLUMNS = ["proposal_id", "parcel_ids", "buyer_uscc", "n_parcels", "area_m2", "area_mu",
@@ -307,9 +307,9 @@ def check_merge(parcels: gpd.GeoDataFrame, proposals: pd.DataFrame | None, rules
         eval_year = as_of.year - 1  # 上一年度
     ctx = {"rule": ruleset.get("TT-MERGE"), "transfer": ruleset.get("TT-TRANSFER"), "as_of": as_of,
            "eval_info": latest_classes(eval_table, eval_year)}
-    pindex = {pid: i for i, pid in enumerate(parcels["parcel_id"].astype("string")) if pid is not pd.NA}
-    named = {pindex[p] for v in proposals.get("parcel_ids", pd.Series(dtype=object)) for p in split_ids(v) if p in pindex}
-    ctx["terms"] = _term_ends(parcels, sorted(named))
+    parcels, pindex = named_parcels(parcels, (p for v in proposals.get("parcel_ids", pd.Series(dtype=object))
+                                              for p in split_ids(v)))
+    ctx["terms"] = _term_ends(parcels, sorted(pindex.values()))
     table_rows: list[dict] = []
     for i, prop in enumerate(proposals.to_dict("records")):
         pid = clean_id(prop.get("proposal_id")) or f"(无编号, 第{prop.get('source_row', i + 2)}行)"

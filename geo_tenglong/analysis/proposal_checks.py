@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..findings import FAIL, MISSING_DATA, NOT_APPLICABLE, PASS, WARN, make_findings
-from ..values import clean_id, clean_text
+from ..values import clean_text_array
 
 NA_MESSAGE = "本县规则集无此条款"
 #: How a measured value must compare with the threshold, per condition (for the ``limit`` text).
@@ -96,6 +96,31 @@ class ConditionRows:
 # the buyer (TT-TRANSFER)
 # ----------------------------------------------------------------------------------------------
 
+def named_parcels(parcels: pd.DataFrame, ids: Iterable[str | None]) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The rows of ``parcels`` that ``ids`` name, and each named id's row position among them.
+
+    Proposals name a few parcels of a county: their checks take rows from these, not from every
+    parcel (a take from a million wide rows per proposal was most of the stage).
+
+    Parameters
+    ----------
+    parcels : DataFrame
+        ``results.parcels``.
+    ids : iterable of str or None
+        The 宗地代码 the proposals name (cleaned; ``None`` is skipped).
+
+    Returns
+    -------
+    (DataFrame, dict)
+        The named parcels in their order, and 宗地代码 → row position in that frame (the last row
+        where an id repeats).
+    """
+    wanted = {i for i in ids if i}
+    pid = parcels["parcel_id"].astype("string")
+    sub = parcels[pid.isin(wanted).fillna(False).to_numpy(dtype=bool)]
+    return sub, {p: i for i, p in enumerate(sub["parcel_id"].astype("string")) if p is not pd.NA}
+
+
 def latest_classes(eval_table: pd.DataFrame | None, year: int | None = None) -> EvalInfo:
     """The 亩均评价 class of every enterprise in the evaluation year ``year`` of ``eval_table``.
 
@@ -124,14 +149,14 @@ def latest_classes(eval_table: pd.DataFrame | None, year: int | None = None) -> 
     if years.notna().sum() == 0:
         return None, {}
     chosen = int(year) if year is not None else int(years.max())
-    rows = eval_table[years == chosen]
-    names = rows["class_name"] if "class_name" in rows.columns else pd.Series([None] * len(rows), index=rows.index)
-    lookup = {}
-    for uscc, cls, name in zip(rows["uscc"], rows["eval_class"], names):
-        key = clean_id(uscc)
-        if key:
-            lookup[key.upper()] = (clean_text(cls), clean_text(name))
-    return chosen, lookup
+    rows = eval_table[(years == chosen).to_numpy()]
+    keys = clean_text_array(rows["uscc"])
+    known = np.flatnonzero(pd.notna(keys))
+    upper = pd.Series(keys[known], dtype=object).str.upper().to_numpy(dtype=object)
+    classes = clean_text_array(rows["eval_class"].to_numpy(dtype=object)[known])
+    names = (clean_text_array(rows["class_name"].to_numpy(dtype=object)[known]) if "class_name" in rows.columns
+             else np.full(len(known), None, dtype=object))
+    return chosen, dict(zip(upper, zip(classes, names)))
 
 
 def _buyer_status(buyer: str, year: int, lookup: dict, barred: tuple[str, ...]) -> tuple[str, str, str | None]:

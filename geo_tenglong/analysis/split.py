@@ -44,7 +44,7 @@ from .. import units
 from ..findings import FAIL, MISSING_DATA, NOT_APPLICABLE, PASS, WARN
 from ..values import clean_id, clean_text, join_ids, parse_yes_no, polygonal, polygonal_array
 from .cut_lines import is_lines, parts_from_cut_lines
-from .proposal_checks import NA_MESSAGE, ConditionRows, check_buyers, check_standard_land, latest_classes
+from .proposal_checks import NA_MESSAGE, ConditionRows, check_buyers, check_standard_land, latest_classes, named_parcels
 
 #: Columns of the ``split_checks`` layer (one row per part, plus geometry).
 SPLIT_CHECK_COLUMNS = ["proposal_id", "parcel_id", "part_no", "buyer_uscc", "area_m2", "area_mu", "area_ok",
@@ -496,7 +496,7 @@ def check_split(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None, p
         if col not in props.columns:
             props[col] = None
     props["proposal_id"] = [(clean_id(v) or f"(无编号, 第{i + 1}个要素)") for i, v in enumerate(props["proposal_id"])]
-    pindex = {pid: i for i, pid in enumerate(parcels["parcel_id"].astype("string")) if pid is not pd.NA}
+    parcels, pindex = named_parcels(parcels, (clean_id(v) for v in props["parcel_id"]))
     for pid, group in props.groupby("proposal_id", sort=False):
         _check_one(rows, parts_out, str(pid), group, parcels, pindex, ctx)
     return rows.findings(), parts_out.layer(rows, crs)
