@@ -143,14 +143,16 @@ class Features:
     Each feature goes to the partition owning the first parcel it names (:class:`.parts.Routed`);
     the stage runs there on its features, every parcel they name or come within ``reach`` of, and the
     features of ``layers`` / ``result_layers`` near them; the partitions' results are put together
-    by :func:`merge`. Partitions without features get no task; with no features at all the stage
-    runs in the run process.
+    by :func:`merge`. Partitions without features get no task; with no features at all, or when
+    ``applies(ws)`` is false (the ruleset has none of the stage's rules: every feature is one
+    不适用 finding), the stage runs in the run process.
     """
 
     routed: tuple[Routed, ...]
     reach: float = 1.0
     layers: tuple[str, ...] = ()
     result_layers: tuple[str, ...] = ()
+    applies: Callable[[Workspace], bool] = lambda ws: True
 
 
 def _cluster_links(part: Part) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -196,10 +198,12 @@ REDUCE: dict[str, Reduce] = {
 #: Stages whose features are routed to the partition of their parcel.
 FEATURES: dict[str, Features] = {
     "corner_plans": Features((Routed("layer", "renovations", "parcel_id"),), layers=("roads", "water", *CONSTRAINTS),
-                             result_layers=("fragments",)),
+                             result_layers=("fragments",),
+                             applies=lambda ws: ws.ruleset.get("TT-CORNER") is not None),
     "split_merge": Features((Routed("layer", "split_proposals", "parcel_id", group="proposal_id"),
                              Routed("table", "merge_proposals", "parcel_ids")),
-                            result_layers=("enterprise_eval",)),
+                            result_layers=("enterprise_eval",),
+                            applies=lambda ws: ws.ruleset.first("TT-SPLIT", "TT-MERGE") is not None),
 }
 
 
@@ -410,7 +414,7 @@ def run_stages(ws: Workspace, results: Results, stages: list[Stage], progress: C
             outcome: StageResult | None = None
             if stage.name in REDUCE and REDUCE[stage.name].applies(ws):
                 outcome = _reduce_stage(client, ws, results, stage, REDUCE[stage.name], the_cut())
-            elif stage.name in FEATURES:
+            elif stage.name in FEATURES and FEATURES[stage.name].applies(ws):
                 outcome = _feature_stage(client, ws, results, stage, FEATURES[stage.name], the_cut())
             if outcome is not None:
                 results.add(stage.name, outcome)
