@@ -82,6 +82,25 @@ def assert_same(single, dask) -> None:
                                                                                  default=str)
 
 
+def _part_of(ws) -> np.ndarray:
+    """Each parcel's partition on a cluster of :data:`WORKERS` workers."""
+    parts = hilbert_partitions(ws.parcels.geometry, _partition_count(len(ws.parcels), WORKERS))
+    part_of = np.empty(len(ws.parcels), dtype=int)
+    for k, rows in enumerate(parts):
+        part_of[rows] = k
+    return part_of
+
+
+def _cross_edge_pairs(ws) -> list[tuple[int, int]]:
+    """Pairs of parcels sharing an edge of at least 8 m whose partitions differ."""
+    part_of = _part_of(ws)
+    geoms = ws.parcels.geometry.to_numpy()
+    i, j = shapely.STRtree(geoms).query(geoms, predicate="touches")
+    cross = (i < j) & (part_of[i] != part_of[j])
+    return [(a, b) for a, b in zip(i[cross], j[cross], strict=True)
+            if shapely.intersection(geoms[a].boundary, geoms[b].boundary).length >= 8]
+
+
 def test_hilbert_partitions_hold_every_parcel_once(synthetic):
     ws = load_workspace(synthetic)
     parts = hilbert_partitions(ws.parcels.geometry, _partition_count(len(ws.parcels), WORKERS))
@@ -144,19 +163,12 @@ def test_fragments_tiles_run_on_the_workers(synthetic, scheduler):
     assert {t["worker"] for t in tiles} <= workers
 
 
-def _straddlers(ws, parts) -> gpd.GeoDataFrame:
+def _straddlers(ws) -> gpd.GeoDataFrame:
     """Unnamed buildings across the edge of neighbouring parcels in different partitions, 70 % on one side."""
-    part_of = np.empty(len(ws.parcels), dtype=int)
-    for k, rows in enumerate(parts):
-        part_of[rows] = k
     geoms = ws.parcels.geometry.to_numpy()
-    i, j = shapely.STRtree(geoms).query(geoms, predicate="touches")
-    cross = (i < j) & (part_of[i] != part_of[j])
     rows = []
-    for a, b in list(zip(i[cross], j[cross], strict=True))[:40]:
+    for a, b in _cross_edge_pairs(ws)[:40]:
         edge = shapely.intersection(geoms[a].boundary, geoms[b].boundary)
-        if edge.length < 8:
-            continue
         mid = edge.interpolate(0.5, normalized=True)
         inward = shapely.centroid(geoms[a])
         dx, dy = inward.x - mid.x, inward.y - mid.y
@@ -172,8 +184,7 @@ def _straddlers(ws, parts) -> gpd.GeoDataFrame:
 def test_buildings_straddling_partition_edges(synthetic, scheduler):
     """A building without a parcel id across a partition edge counts once, on the parcel it covers most."""
     ws = load_workspace(synthetic)
-    parts = hilbert_partitions(ws.parcels.geometry, _partition_count(len(ws.parcels), WORKERS))
-    extra = _straddlers(ws, parts)
+    extra = _straddlers(ws)
     assert len(extra) >= 10
     buildings = ws.layers["buildings"].copy()
     # half the buildings lose their parcel id, so they too are placed by overlap
@@ -237,19 +248,6 @@ def test_sample_plans_proposals_and_clusters_on_partitions(sample_dir, scheduler
         assert (single.findings["rule_id"] == "TT-VERT").sum() >= 1
 
 
-def _cross_edge_pairs(ws) -> list[tuple[int, int]]:
-    """Pairs of parcels sharing an edge of at least 8 m whose partitions differ."""
-    parts = hilbert_partitions(ws.parcels.geometry, _partition_count(len(ws.parcels), WORKERS))
-    part_of = np.empty(len(ws.parcels), dtype=int)
-    for k, rows in enumerate(parts):
-        part_of[rows] = k
-    geoms = ws.parcels.geometry.to_numpy()
-    i, j = shapely.STRtree(geoms).query(geoms, predicate="touches")
-    cross = (i < j) & (part_of[i] != part_of[j])
-    return [(a, b) for a, b in zip(i[cross], j[cross], strict=True)
-            if shapely.intersection(geoms[a].boundary, geoms[b].boundary).length >= 8]
-
-
 def test_plans_and_proposals_across_partition_edges(synthetic, scheduler):
     """A merge of two neighbours in different partitions, a split naming parcels of two partitions,
     and a 零增地技改 plot reaching over the neighbour's edge: each checked once, as in one process."""
@@ -310,10 +308,7 @@ def test_cluster_across_partitions(synthetic, scheduler):
     single = analyse(ws)
     dask = analyse(ws, engine="dask", scheduler=scheduler)
     assert_same(single, dask)
-    parts = hilbert_partitions(ws.parcels.geometry, _partition_count(len(ws.parcels), WORKERS))
-    part_of = np.empty(len(ws.parcels), dtype=int)
-    for k, rows in enumerate(parts):
-        part_of[rows] = k
+    part_of = _part_of(ws)
     members = single.parcels["cluster_id"].notna().to_numpy()
     assert members.sum() > 100
     assert len(np.unique(part_of[members])) >= 2
